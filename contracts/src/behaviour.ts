@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import { Envelope } from './envelope.js';
+import { ItemId, Slug, UserId } from './ids.js';
+
+/** Where an event happened in the product: which scenario served it and which experiment arm. */
+const Context = z.object({
+  userId: UserId,
+  itemId: ItemId,
+  scenario: Slug.optional(),
+  requestId: z.string().max(64).optional().describe('recommend request that produced the impression'),
+  sessionId: z.string().max(64).optional(),
+  position: z.number().int().min(0).max(10_000).optional().describe('rank in the list shown'),
+  experiment: z.object({ id: Slug, variant: Slug }).optional(),
+  device: z.enum(['web', 'ios', 'android', 'tv', 'other']).optional(),
+});
+
+const base = Envelope.extend(Context.shape);
+
+const PlayFields = {
+  positionSeconds: z.number().min(0).max(86_400),
+  durationSeconds: z.number().positive().max(86_400),
+};
+
+export const ImpressionEvent = base.extend({ type: z.literal('impression') });
+export const ClickEvent = base.extend({ type: z.literal('click') });
+export const PlayStartEvent = base.extend({ type: z.literal('play_start'), ...PlayFields });
+export const PlayProgressEvent = base.extend({
+  type: z.literal('play_progress'),
+  ...PlayFields,
+  watchedSeconds: z.number().min(0).max(86_400).describe('seconds actually watched since the last progress event'),
+});
+export const PlayCompleteEvent = base.extend({
+  type: z.literal('play_complete'),
+  ...PlayFields,
+  watchedSeconds: z.number().min(0).max(86_400),
+});
+export const LikeEvent = base.extend({ type: z.literal('like') });
+export const ShareEvent = base.extend({ type: z.literal('share'), channel: z.string().max(32).optional() });
+export const CommentEvent = base.extend({ type: z.literal('comment'), length: z.number().int().min(0).max(100_000) });
+export const PurchaseEvent = base.extend({
+  type: z.literal('purchase'),
+  orderId: z.string().min(1).max(64),
+  amountCents: z.number().int().min(0),
+  currency: z.string().length(3),
+});
+export const EnrolEvent = base.extend({
+  type: z.literal('enrol'),
+  courseId: ItemId,
+  kind: z.enum(['free', 'paid', 'trial']),
+});
+
+export const BehaviourEvent = z.discriminatedUnion('type', [
+  ImpressionEvent,
+  ClickEvent,
+  PlayStartEvent,
+  PlayProgressEvent,
+  PlayCompleteEvent,
+  LikeEvent,
+  ShareEvent,
+  CommentEvent,
+  PurchaseEvent,
+  EnrolEvent,
+]);
+export type BehaviourEvent = z.infer<typeof BehaviourEvent>;
+export type BehaviourEventType = BehaviourEvent['type'];
+export const BEHAVIOUR_EVENT_TYPES = BehaviourEvent.options.map((o) => o.shape.type.value) as BehaviourEventType[];
+
+/** What clients POST to /v1/events: up to 500 events. Each event is validated on its own. */
+export const MAX_EVENTS_PER_BATCH = 500;
+export const EventBatchRequest = z.object({
+  events: z.array(z.unknown()).min(1).max(MAX_EVENTS_PER_BATCH),
+});
+export type EventBatchRequest = z.infer<typeof EventBatchRequest>;

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+
+/** Machine-readable error codes shared by every HTTP API of the platform. */
+export const ErrorCode = z.enum([
+  'invalid_body',
+  'invalid_query',
+  'invalid_field',
+  'unauthorized',
+  'forbidden',
+  'not_found',
+  'conflict',
+  'payload_too_large',
+  'unsupported_media_type',
+  'rate_limited',
+  'upstream_unavailable',
+  'internal',
+]);
+export type ErrorCode = z.infer<typeof ErrorCode>;
+
+export const ApiError = z.object({
+  code: ErrorCode,
+  message: z.string(),
+  field: z.string().optional().describe('dotted path of the offending field, e.g. events.3.eventTime'),
+});
+export type ApiError = z.infer<typeof ApiError>;
+
+export const ErrorBody = z.object({ error: ApiError });
+export type ErrorBody = z.infer<typeof ErrorBody>;
+
+/** First zod issue as an ApiError: the field path joined with dots. */
+export function apiErrorFromZod(err: z.ZodError, code: ErrorCode = 'invalid_field', prefix?: string): ApiError {
+  const issue = err.issues[0];
+  const path = [...(prefix ? [prefix] : []), ...(issue?.path ?? []).map(String)].join('.');
+  return { code, message: issue?.message ?? 'invalid', ...(path ? { field: path } : {}) };
+}

@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { ItemId, Slug, TenantId, UserId } from './ids.js';
+
+export const RecommendQuery = z.object({
+  tenant: TenantId,
+  scenario: Slug,
+  user: UserId,
+  n: z.coerce.number().int().min(1).max(200).default(20),
+  debug: z
+    .enum(['0', '1', 'true', 'false'])
+    .optional()
+    .transform((v) => v === '1' || v === 'true'),
+});
+export type RecommendQuery = z.infer<typeof RecommendQuery>;
+
+export const RecommendedItem = z.object({
+  itemId: ItemId,
+  score: z.number(),
+  channels: z.array(z.string()).describe('recall channels that proposed this item'),
+});
+
+export const StageTrace = z.object({
+  stage: z.string(),
+  ms: z.number(),
+  candidates: z.number().int(),
+  note: z.string().optional(),
+  fallback: z.boolean().optional(),
+});
+
+export const RecommendResponse = z.object({
+  requestId: z.string(),
+  tenant: TenantId,
+  scenario: Slug,
+  user: UserId,
+  items: z.array(RecommendedItem),
+  snapshotVersion: z.number().int().nullable(),
+  debug: z.array(StageTrace).optional(),
+});
+export type RecommendResponse = z.infer<typeof RecommendResponse>;

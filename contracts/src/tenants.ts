@@ -1,0 +1,20 @@
+import { z } from 'zod';
+import { IsoTime } from './envelope.js';
+import { TenantId } from './ids.js';
+
+export const Tenant = z.object({
+  tenantId: TenantId,
+  name: z.string().min(1).max(100),
+  createdAt: IsoTime,
+});
+export type Tenant = z.infer<typeof Tenant>;
+
+/** API keys are stored as SHA-256 hashes; the clear key is shown once at creation. */
+export const ApiKeyRecord = z.object({
+  tenantId: TenantId,
+  keyId: z.string().min(4).max(32),
+  keyHash: z.string().regex(/^[0-9a-f]{64}$/),
+  role: z.enum(['tenant', 'admin', 'senior', 'super', 'instructor']),
+  createdAt: IsoTime,
+});
+export type ApiKeyRecord = z.infer<typeof ApiKeyRecord>;

@@ -1,0 +1,46 @@
+import { Hono } from 'hono';
+import { apiErrorFromZod, BehaviourEvent, EventBatchRequest, type ApiError, type EventBatchResponse } from '@vidplat/contracts';
+import { edgeConfig, type AppEnv } from '../env.js';
+import { errorBody, sendError } from '../http/errors.js';
+import { forwardToIngest, IngestUnavailable } from './ingest-client.js';
+
+/**
+ * POST /v1/events: each event is validated on its own. Valid ones go to Kafka through the ingest
+ * producer; invalid ones come back by index. 202 when all were accepted, 400 when any was
+ * rejected (the body still says how many were accepted), 503 when the ingest path is down
+ * (nothing was accepted: retry the whole batch).
+ */
+export const eventRoutes = new Hono<AppEnv>().post('/v1/events', async (c) => {
+  let body: unknown;
+  try {
+    body = await c.req.json();
+  } catch {
+    return c.json(errorBody('invalid_body', 'body is not JSON'), 400);
+  }
+  const batch = EventBatchRequest.safeParse(body);
+  if (!batch.success) return sendError(c, 400, apiErrorFromZod(batch.error, 'invalid_body'));
+
+  const valid: BehaviourEvent[] = [];
+  const rejected: { index: number; error: ApiError }[] = [];
+  batch.data.events.forEach((raw, index) => {
+    const r = BehaviourEvent.safeParse(raw);
+    if (r.success) valid.push(r.data);
+    else rejected.push({ index, error: apiErrorFromZod(r.error, 'invalid_field', `events.${index}`) });
+  });
+
+  if (valid.length) {
+    try {
+      await forwardToIngest(edgeConfig(c.env), valid);
+    } catch (e) {
+      if (e instanceof IngestUnavailable) {
+        return c.json(errorBody('upstream_unavailable', 'event pipeline unavailable, retry the batch'), 503, { 'retry-after': '1' });
+      }
+      throw e;
+    }
+  }
+  const result: EventBatchResponse = { accepted: valid.length, rejected };
+  if (rejected.length) {
+    return c.json({ ...errorBody('invalid_field', `${rejected.length} of ${batch.data.events.length} events rejected`, rejected[0]!.error.field), ...result }, 400);
+  }
+  return c.json(result, 202);
+});

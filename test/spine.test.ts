@@ -1,0 +1,102 @@
+import { describe, expect, inject, it, afterAll } from 'vitest';
+import { Redis } from 'ioredis';
+import { createClickHouse } from '@vidplat/analytics';
+import { ErrorBody, EventBatchResponse, RecommendResponse, uuidv7 } from '@vidplat/contracts';
+import { FeatureSnapshotWriter } from '@vidplat/stream/features/snapshot-writer';
+import { syntheticEvents } from '@vidplat/devstack/demo/synthetic-events';
+import type {} from '@vidplat/devstack/vitest-global-setup'; // typed inject('stack')
+
+/**
+ * The platform's spine, end to end against the real components: POST /v1/events on workerd →
+ * ingest producer → Kafka (librdkafka mock cluster) → raw-events consumer → ClickHouse, and
+ * GET /v1/recommend answered from a hot-list snapshot in Redis through the Upstash REST protocol.
+ */
+const { env, urls } = inject('stack');
+const ch = createClickHouse({ url: env.CLICKHOUSE_URL!, database: env.CLICKHOUSE_DATABASE! });
+const redis = new Redis(env.REDIS_URL!);
+afterAll(async () => {
+  await ch.close();
+  redis.disconnect();
+});
+
+async function countRows(tenant: string): Promise<number> {
+  const r = await ch.query({
+    query: 'SELECT count() AS n, uniqExact(event_id) AS u FROM events_raw FINAL WHERE tenant_id = {t:String}',
+    query_params: { t: tenant },
+    format: 'JSONEachRow',
+  });
+  const [row] = await r.json<{ n: string; u: string }>();
+  expect(row!.n).toBe(row!.u); // no duplicates survive
+  return Number(row!.n);
+}
+
+async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let v = await fn();
+  while (!ok(v) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 250));
+    v = await fn();
+  }
+  return v;
+}
+
+const post = (body: unknown) =>
+  fetch(`${urls.edge}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+describe('spine: events in, rows out, recommendations from the snapshot', () => {
+  it('N events posted to the edge become N rows in ClickHouse, and a retried batch adds none', async () => {
+    const tenant = `spine-${Date.now()}`;
+    const events = syntheticEvents({ tenants: [tenant], users: 40, items: 60, count: 1200, seed: 7 });
+    let accepted = 0;
+    for (let i = 0; i < events.length; i += 300) {
+      const res = await post({ events: events.slice(i, i + 300) });
+      expect(res.status).toBe(202);
+      accepted += EventBatchResponse.parse(await res.json()).accepted;
+    }
+    expect(accepted).toBe(1200);
+    // The client did not see our 202 and retries the first batch: same eventIds.
+    expect((await post({ events: events.slice(0, 300) })).status).toBe(202);
+
+    const n = await eventually(() => countRows(tenant), (v) => v >= 1200);
+    expect(n).toBe(1200);
+  });
+
+  it('a batch with bad events rejects them by index with code and field, and accepts the rest', async () => {
+    const tenant = `spine-bad-${Date.now()}`;
+    const [good1, good2] = syntheticEvents({ tenants: [tenant], users: 2, items: 2, count: 2, seed: 3 });
+    const res = await post({
+      events: [good1, { ...good1, eventId: 'not-a-uuid' }, good2, { ...good2, eventId: uuidv7(), type: 'teleport' }],
+    });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as ErrorBody & EventBatchResponse;
+    expect(body.accepted).toBe(2);
+    expect(body.rejected.map((r) => r.index)).toEqual([1, 3]);
+    expect(body.rejected[0]!.error).toMatchObject({ code: 'invalid_field', field: 'events.1.eventId' });
+    expect(body.rejected[1]!.error.field).toBe('events.3.type');
+    expect(await eventually(() => countRows(tenant), (v) => v >= 2)).toBe(2);
+  });
+
+  it('recommend answers from the hot-list snapshot written by the stream tier', async () => {
+    const writer = new FeatureSnapshotWriter(redis, 'spine-test');
+    const tenant = `spine-rec-${Date.now()}`;
+    const items = Array.from({ length: 50 }, (_, i) => ({ itemId: `item-${i}`, score: 100 - i }));
+    const version = await writer.publishHotList(tenant, 'feed', items);
+    const res = await fetch(`${urls.edge}/v1/recommend?tenant=${tenant}&scenario=feed&user=u1&n=5&debug=1`);
+    expect(res.status).toBe(200);
+    const body = RecommendResponse.parse(await res.json());
+    expect(body.items.map((i) => i.itemId)).toEqual(['item-0', 'item-1', 'item-2', 'item-3', 'item-4']);
+    expect(body.snapshotVersion).toBe(version);
+    expect(body.debug?.[0]?.stage).toBe('recall.hot');
+
+    const v2 = await writer.publishHotList(tenant, 'feed', [{ itemId: 'new-top', score: 1 }]);
+    const again = RecommendResponse.parse(await (await fetch(`${urls.edge}/v1/recommend?tenant=${tenant}&scenario=feed&user=u1`)).json());
+    expect(again.items.map((i) => i.itemId)).toEqual(['new-top']);
+    expect(again.snapshotVersion).toBe(v2);
+  });
+
+  it('recommend rejects a bad query with code and field', async () => {
+    const res = await fetch(`${urls.edge}/v1/recommend?tenant=t1&scenario=feed&user=u1&n=0`);
+    expect(res.status).toBe(400);
+    expect(ErrorBody.parse(await res.json()).error).toMatchObject({ code: 'invalid_query', field: 'n' });
+  });
+});

@@ -1,0 +1,3 @@
+export * from './stack.js';
+export * from './process.js';
+export * from './upstash-bridge.js';

@@ -1,0 +1,132 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { migrate } from '@vidplat/analytics';
+import { startClickHouse } from './clickhouse.js';
+import { startKafka } from './kafka.js';
+import { freePort, httpOk, startProcess, waitFor, type ManagedProcess } from './process.js';
+import { startRedis } from './redis.js';
+import { startUpstashBridge, type UpstashBridge } from './upstash-bridge.js';
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const bin = (name: string) => join(REPO_ROOT, 'node_modules', '.bin', name);
+
+export interface StackOptions {
+  /** Where logs, PID files and data live (default .run/dev). */
+  runDir: string;
+  /** Preferred ports; a taken one falls back to a free port. 0 = any free port. */
+  ports?: Partial<Record<'clickhouse' | 'redis' | 'bridge' | 'ingest' | 'edge' | 'metrics', number>>;
+  /** Start the stream services and the edge Worker on top of the infrastructure. */
+  services?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface Stack {
+  env: Record<string, string>;
+  versions: Record<string, string>;
+  urls: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole local platform without Docker: Kafka-protocol broker, ClickHouse, Redis with the Upstash
+ * REST bridge, and optionally the stream services and `wrangler dev`. Used by `npm start` and by the
+ * integration tests' global setup, so both run exactly the same components.
+ */
+export async function startStack(o: StackOptions): Promise<Stack> {
+  const log = o.log ?? (() => undefined);
+  const runDir = resolve(o.runDir);
+  mkdirSync(runDir, { recursive: true });
+  const procs: ManagedProcess[] = [];
+  let bridge: UpstashBridge | undefined;
+  const stop = async () => {
+    await bridge?.close().catch(() => undefined);
+    for (const p of procs.reverse()) await p.stop();
+  };
+  try {
+    const p = o.ports ?? {};
+    const [chPort, redisPort, bridgePort] = await Promise.all([freePort(p.clickhouse ?? 0), freePort(p.redis ?? 0), freePort(p.bridge ?? 0)]);
+    log('starting Kafka mock cluster, ClickHouse and Redis');
+    const [kafka, ch, redis] = await Promise.all([
+      startKafka(runDir),
+      startClickHouse(runDir, join(runDir, 'clickhouse'), chPort),
+      startRedis(runDir, redisPort),
+    ]);
+    procs.push(kafka.process, ch.process, redis.process);
+    const bridgeToken = randomBytes(18).toString('base64url');
+    bridge = await startUpstashBridge(redis.url, bridgeToken, bridgePort);
+    const ingestToken = randomBytes(24).toString('base64url');
+    const env: Record<string, string> = {
+      KAFKA_BROKERS: kafka.brokers,
+      KAFKA_REPLICATION_FACTOR: '3',
+      KAFKA_PARTITIONS: '4',
+      CLICKHOUSE_URL: ch.url,
+      CLICKHOUSE_DATABASE: 'vidplat',
+      REDIS_URL: redis.url,
+      UPSTASH_REDIS_REST_URL: bridge.url,
+      UPSTASH_REDIS_REST_TOKEN: bridgeToken,
+      INGEST_TOKEN: ingestToken,
+    };
+    await migrate({ url: ch.url, database: env.CLICKHOUSE_DATABASE! });
+    const versions = { kafka: kafka.version, clickhouse: ch.version, redis: redis.version };
+    const urls: Record<string, string> = { clickhouse: ch.url, featureStore: bridge.url };
+    if (o.services) {
+      const [ingestPort, edgePort, metricsPort] = await Promise.all([freePort(p.ingest ?? 0), freePort(p.edge ?? 0), freePort(p.metrics ?? 0)]);
+      Object.assign(env, {
+        INGEST_PORT: String(ingestPort),
+        INGEST_URL: `http://127.0.0.1:${ingestPort}`,
+        METRICS_PORT: String(metricsPort),
+      });
+      const svc = await startServices(runDir, env, edgePort, log);
+      procs.push(...svc.procs);
+      Object.assign(urls, { edge: svc.edgeUrl, ingest: env.INGEST_URL! });
+      env.EDGE_URL = svc.edgeUrl;
+    }
+    return { env, versions, urls, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+export const OFFLINE_WRANGLER_ENV = {
+  WRANGLER_SEND_METRICS: 'false',
+  CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+  WRANGLER_HIDE_BANNER: 'true',
+  WRANGLER_LOG: 'warn',
+};
+
+/** Writes the edge's local secrets/vars file (git-ignored run dir), the .dev.vars equivalent. */
+export function writeEdgeEnvFile(runDir: string, env: Record<string, string>): string {
+  const file = join(runDir, 'edge.env');
+  const keys = ['INGEST_URL', 'INGEST_TOKEN', 'UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN'];
+  writeFileSync(file, keys.map((k) => `${k}=${env[k] ?? ''}`).join('\n') + '\n', { mode: 0o600 });
+  return file;
+}
+
+async function startServices(runDir: string, env: Record<string, string>, edgePort: number, log: (l: string) => void) {
+  const childEnv = { ...process.env, ...env, ...OFFLINE_WRANGLER_ENV };
+  log('starting stream ingest and raw-events consumer');
+  const ingest = startProcess(runDir, 'stream-ingest', bin('tsx'), [join(REPO_ROOT, 'stream/src/ingest/main.ts')], { env: childEnv, cwd: REPO_ROOT });
+  const raw = startProcess(runDir, 'stream-raw-events', bin('tsx'), [join(REPO_ROOT, 'stream/src/raw-events/main.ts')], { env: childEnv, cwd: REPO_ROOT });
+  log('starting the edge Worker (wrangler dev)');
+  const envFile = writeEdgeEnvFile(runDir, env);
+  const persist = join(runDir, 'wrangler');
+  mkdirSync(persist, { recursive: true });
+  const edge = startProcess(
+    runDir,
+    'edge',
+    bin('wrangler'),
+    ['dev', '--ip', '127.0.0.1', '--port', String(edgePort), '--inspector-port', '0', '--persist-to', persist, '--env-file', envFile, '--show-interactive-dev-session=false', '--log-level', 'warn'],
+    { env: childEnv, cwd: REPO_ROOT },
+  );
+  const procs = [ingest, raw, edge];
+  const edgeUrl = `http://127.0.0.1:${edgePort}`;
+  await Promise.all([
+    waitFor('stream ingest /healthz', () => httpOk(`${env.INGEST_URL}/healthz`), 60_000, ingest.logFile),
+    waitFor('raw-events consumer health', () => httpOk(`http://127.0.0.1:${env.METRICS_PORT}/`), 60_000, raw.logFile),
+    waitFor('wrangler dev', async () => (await fetch(`${edgeUrl}/healthz`, { signal: AbortSignal.timeout(2000) })).status < 500, 90_000, edge.logFile),
+  ]);
+  return { procs, edgeUrl };
+}

@@ -1,0 +1,33 @@
+import { join } from 'node:path';
+import type {} from 'vitest';
+import type { TestProject } from 'vitest/node';
+import { REPO_ROOT, startStack, type Stack } from './stack.js';
+import { rmSync } from 'node:fs';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    stack: { env: Record<string, string>; urls: Record<string, string>; versions: Record<string, string> };
+  }
+}
+
+let stack: Stack | undefined;
+
+/** Starts the real platform once for all integration tests, on free ports, in .run/test. */
+export async function setup(project: TestProject): Promise<void> {
+  const runDir = join(REPO_ROOT, '.run', 'test');
+  rmSync(runDir, { recursive: true, force: true });
+  try {
+    stack = await startStack({ runDir, services: true, log: (l) => console.log(`[stack] ${l}`) });
+  } catch (e) {
+    throw new Error(
+      `could not start the local platform for integration tests: ${(e as Error).message}\n` +
+        'Install the system packages with `npm run setup` (kcat, redis-server, ffmpeg, a C compiler), then run `npm test`.',
+    );
+  }
+  console.log(`[stack] ${Object.values(stack.versions).join(' · ')}`);
+  project.provide('stack', { env: stack.env, urls: stack.urls, versions: stack.versions });
+}
+
+export async function teardown(): Promise<void> {
+  await stack?.stop();
+}
