@@ -1,10 +1,11 @@
-import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
+import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers';
+import { fileURLToPath } from 'node:url';
 import { defineProject } from 'vitest/config';
 
 /** Edge tests run inside workerd with the bindings of the root wrangler.toml. */
 export default defineProject({
   plugins: [
-    cloudflareTest({
+    cloudflareTest(async () => ({
       wrangler: { configPath: '../wrangler.toml' },
       miniflare: {
         bindings: {
@@ -14,9 +15,12 @@ export default defineProject({
           UPSTASH_REDIS_REST_URL: 'http://127.0.0.1:9',
           UPSTASH_REDIS_REST_TOKEN: 'edge-test-token',
           INGEST_TIMEOUT_MS: '300',
+          ADMIN_API_KEY: 'vp_platform_test-platform-key-0123456789',
+          PLAYBACK_SIGNING_KEYS: JSON.stringify({ kt1: 'edge-test-signing-key-0123456789abcdef' }),
+          TEST_MIGRATIONS: await readD1Migrations(fileURLToPath(new URL('./migrations', import.meta.url))),
         },
       },
-    }),
+    })),
   ],
-  test: { name: 'edge', include: ['src/**/*.test.ts', 'test/**/*.test.ts'] },
+  test: { name: 'edge', include: ['src/**/*.test.ts', 'test/**/*.test.ts'], setupFiles: ['./test/apply-migrations.ts'] },
 });

@@ -15,3 +15,4 @@ export * from './clickhouse-rows.js';
 export * from './feature-store.js';
 export * from './recommend.js';
 export * from './config.js';
+export * from './playback-token.js';

@@ -15,6 +15,23 @@ export const ApiKeyRecord = z.object({
   keyId: z.string().min(4).max(32),
   keyHash: z.string().regex(/^[0-9a-f]{64}$/),
   role: z.enum(['tenant', 'admin', 'senior', 'super', 'instructor']),
+  /** For personal keys (an instructor, an admin): the user the key acts as. */
+  userId: z.string().nullable().default(null),
   createdAt: IsoTime,
 });
 export type ApiKeyRecord = z.infer<typeof ApiKeyRecord>;
+
+export const Role = z.enum(['tenant', 'admin', 'senior', 'super', 'instructor']);
+export type Role = z.infer<typeof Role>;
+
+export const CreateTenantRequest = z.object({
+  tenantId: TenantId,
+  name: z.string().min(1).max(100),
+});
+export const CreateApiKeyRequest = z.object({
+  role: Role,
+  userId: z.string().min(1).max(128).nullable().default(null),
+});
+/** The clear key appears in this response only. */
+export const CreatedApiKey = z.object({ keyId: z.string(), apiKey: z.string(), role: Role, tenantId: TenantId });
+export type CreatedApiKey = z.infer<typeof CreatedApiKey>;

@@ -4,6 +4,7 @@ import { errorBody, onError } from './http/errors.js';
 import { eventRoutes } from './events/routes.js';
 import { recommendRoutes } from './recommend/routes.js';
 import { healthRoutes } from './ops/health.js';
+import { tenancyRoutes } from './tenancy/routes.js';
 import { openApiDocument } from './openapi.js';
 
 /** The edge API: each capability mounts its own routes. */
@@ -11,6 +12,7 @@ export const app = new Hono<AppEnv>()
   .route('/', healthRoutes)
   .route('/', eventRoutes)
   .route('/', recommendRoutes)
+  .route('/', tenancyRoutes)
   .get('/v1/openapi.json', (c) => c.json(openApiDocument()));
 
 app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`), 404));

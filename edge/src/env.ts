@@ -1,3 +1,4 @@
+import type { Principal } from './tenancy/api-keys.js';
 import { EdgeEnv, parseEnv } from '@vidplat/contracts';
 
 /** Worker bindings as wrangler.toml declares them; string vars are validated by EdgeEnv. */
@@ -7,11 +8,13 @@ export interface Bindings {
   UPSTASH_REDIS_REST_URL: string;
   UPSTASH_REDIS_REST_TOKEN: string;
   INGEST_TIMEOUT_MS?: string;
+  /** Platform operator key (a secret): provisions tenants. */
+  ADMIN_API_KEY?: string;
   CATALOGUE: D1Database;
   MODELS: KVNamespace;
 }
 
-export type AppEnv = { Bindings: Bindings };
+export type AppEnv = { Bindings: Bindings; Variables: { principal: Principal } };
 
 const cache = new WeakMap<object, EdgeEnv>();
 

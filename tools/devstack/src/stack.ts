@@ -57,6 +57,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     const bridgeToken = randomBytes(18).toString('base64url');
     bridge = await startUpstashBridge(redis.url, bridgeToken, bridgePort);
     const ingestToken = randomBytes(24).toString('base64url');
+    const secret = () => randomBytes(32).toString('base64url');
     const env: Record<string, string> = {
       KAFKA_BROKERS: kafka.brokers,
       KAFKA_REPLICATION_FACTOR: '3',
@@ -67,6 +68,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       UPSTASH_REDIS_REST_URL: bridge.url,
       UPSTASH_REDIS_REST_TOKEN: bridgeToken,
       INGEST_TOKEN: ingestToken,
+      ADMIN_API_KEY: `vp_platform_${secret()}`,
+      PLAYBACK_SIGNING_KEYS: JSON.stringify({ [`k${Date.now().toString(36)}`]: secret() }),
     };
     await migrate({ url: ch.url, database: env.CLICKHOUSE_DATABASE! });
     const versions = { kafka: kafka.version, clickhouse: ch.version, redis: redis.version };
@@ -100,7 +103,7 @@ export const OFFLINE_WRANGLER_ENV = {
 /** Writes the edge's local secrets/vars file (git-ignored run dir), the .dev.vars equivalent. */
 export function writeEdgeEnvFile(runDir: string, env: Record<string, string>): string {
   const file = join(runDir, 'edge.env');
-  const keys = ['INGEST_URL', 'INGEST_TOKEN', 'UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN'];
+  const keys = ['INGEST_URL', 'INGEST_TOKEN', 'UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN', 'ADMIN_API_KEY', 'PLAYBACK_SIGNING_KEYS'];
   writeFileSync(file, keys.map((k) => `${k}=${env[k] ?? ''}`).join('\n') + '\n', { mode: 0o600 });
   return file;
 }
@@ -114,6 +117,7 @@ async function startServices(runDir: string, env: Record<string, string>, edgePo
   const envFile = writeEdgeEnvFile(runDir, env);
   const persist = join(runDir, 'wrangler');
   mkdirSync(persist, { recursive: true });
+  await applyD1Migrations(persist, childEnv);
   const edge = startProcess(
     runDir,
     'edge',
@@ -129,4 +133,17 @@ async function startServices(runDir: string, env: Record<string, string>, edgePo
     waitFor('wrangler dev', async () => (await fetch(`${edgeUrl}/healthz`, { signal: AbortSignal.timeout(2000) })).status < 500, 90_000, edge.logFile),
   ]);
   return { procs, edgeUrl };
+}
+
+/** Applies edge/migrations to the local D1 database that `wrangler dev` will use. */
+export async function applyD1Migrations(persistDir: string, env: NodeJS.ProcessEnv): Promise<void> {
+  const { execFile } = await import('node:child_process');
+  await new Promise<void>((resolvePromise, reject) => {
+    execFile(
+      bin('wrangler'),
+      ['d1', 'migrations', 'apply', 'vidplat-catalogue', '--local', '--persist-to', persistDir],
+      { cwd: REPO_ROOT, env: { ...env, CI: 'true' }, timeout: 120_000 },
+      (err, stdout, stderr) => (err ? reject(new Error(`D1 migrations failed: ${stderr || stdout || err.message}`)) : resolvePromise()),
+    );
+  });
 }

@@ -14,7 +14,8 @@ let stack: Stack | undefined;
 
 /** Starts the real platform once for all integration tests, on free ports, in .run/test. */
 export async function setup(project: TestProject): Promise<void> {
-  const runDir = join(REPO_ROOT, '.run', 'test');
+  // One run dir per test run, so concurrent runs (two terminals, CI retries) never share state.
+  const runDir = join(REPO_ROOT, '.run', 'test', String(process.pid));
   rmSync(runDir, { recursive: true, force: true });
   try {
     stack = await startStack({ runDir, services: true, log: (l) => console.log(`[stack] ${l}`) });

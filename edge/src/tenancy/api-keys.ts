@@ -1,0 +1,52 @@
+import type { Role } from '@vidplat/contracts';
+
+/** Who is calling: resolved from the API key, never from anything the caller asserts. */
+export interface Principal {
+  tenantId: string;
+  role: Role;
+  keyId: string;
+  /** Personal keys act as one user; tenant keys may name the end user in X-User-Id. */
+  userId: string | null;
+}
+
+export async function sha256Hex(s: string): Promise<string> {
+  const d = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(s)));
+  return Array.from(d, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** `vp_<keyId>_<secret>`: the key id is visible for support, the secret is 32 random bytes. */
+export function newApiKey(): { keyId: string; apiKey: string } {
+  const rnd = (n: number) => {
+    const b = new Uint8Array(n);
+    crypto.getRandomValues(b);
+    return btoa(String.fromCharCode(...b)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  };
+  const keyId = rnd(6).replace(/[-_]/g, 'x');
+  return { keyId, apiKey: `vp_${keyId}_${rnd(32)}` };
+}
+
+const CACHE_MS = 30_000;
+const cache = new Map<string, { p: Principal | null; at: number }>();
+
+/** Looks a key up by hash in D1, cached per isolate for 30 s (revocation takes effect within it). */
+export async function principalForKey(db: D1Database, apiKey: string): Promise<Principal | null> {
+  const hash = await sha256Hex(apiKey);
+  const hit = cache.get(hash);
+  if (hit && Date.now() - hit.at < CACHE_MS) return hit.p;
+  const row = await db
+    .prepare('SELECT key_id, tenant_id, role, user_id FROM api_keys WHERE key_hash = ?1 AND revoked_at IS NULL')
+    .bind(hash)
+    .first<{ key_id: string; tenant_id: string; role: Role; user_id: string | null }>();
+  const p = row ? { tenantId: row.tenant_id, role: row.role, keyId: row.key_id, userId: row.user_id } : null;
+  cache.set(hash, { p, at: Date.now() });
+  return p;
+}
+
+export async function insertApiKey(db: D1Database, tenantId: string, role: Role, userId: string | null): Promise<{ keyId: string; apiKey: string }> {
+  const k = newApiKey();
+  await db
+    .prepare('INSERT INTO api_keys (key_id, tenant_id, key_hash, role, user_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)')
+    .bind(k.keyId, tenantId, await sha256Hex(k.apiKey), role, userId, new Date().toISOString())
+    .run();
+  return k;
+}
