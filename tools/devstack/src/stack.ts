@@ -109,10 +109,22 @@ export function writeEdgeEnvFile(runDir: string, env: Record<string, string>): s
 }
 
 async function startServices(runDir: string, env: Record<string, string>, edgePort: number, log: (l: string) => void) {
-  const childEnv = { ...process.env, ...env, ...OFFLINE_WRANGLER_ENV };
-  log('starting stream ingest and raw-events consumer');
-  const ingest = startProcess(runDir, 'stream-ingest', bin('tsx'), [join(REPO_ROOT, 'stream/src/ingest/main.ts')], { env: childEnv, cwd: REPO_ROOT });
-  const raw = startProcess(runDir, 'stream-raw-events', bin('tsx'), [join(REPO_ROOT, 'stream/src/raw-events/main.ts')], { env: childEnv, cwd: REPO_ROOT });
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env, ...OFFLINE_WRANGLER_ENV };
+  const procs: ManagedProcess[] = [];
+  const waits: Promise<void>[] = [];
+  const { streamServices } = await import('@vidplat/stream/services');
+  const { mediaServices } = await import('@vidplat/media-node/services');
+  for (const svc of [...streamServices, ...mediaServices]) {
+    if (!env[svc.healthPortVar]) env[svc.healthPortVar] = String(await freePort());
+    childEnv[svc.healthPortVar] = env[svc.healthPortVar];
+  }
+  for (const svc of [...streamServices, ...mediaServices]) {
+    log(`starting ${svc.name}`);
+    const p = startProcess(runDir, svc.name, bin('tsx'), [join(REPO_ROOT, svc.entry)], { env: childEnv, cwd: REPO_ROOT });
+    procs.push(p);
+    const url = `http://127.0.0.1:${env[svc.healthPortVar]}${svc.healthPath}`;
+    waits.push(waitFor(`${svc.name} ${svc.healthPath}`, () => httpOk(url), 90_000, p.logFile));
+  }
   log('starting the edge Worker (wrangler dev)');
   const envFile = writeEdgeEnvFile(runDir, env);
   const persist = join(runDir, 'wrangler');
@@ -125,16 +137,12 @@ async function startServices(runDir: string, env: Record<string, string>, edgePo
     ['dev', '--ip', '127.0.0.1', '--port', String(edgePort), '--inspector-port', '0', '--persist-to', persist, '--env-file', envFile, '--show-interactive-dev-session=false', '--log-level', 'warn'],
     { env: childEnv, cwd: REPO_ROOT },
   );
-  const procs = [ingest, raw, edge];
+  procs.push(edge);
   const edgeUrl = `http://127.0.0.1:${edgePort}`;
-  await Promise.all([
-    waitFor('stream ingest /healthz', () => httpOk(`${env.INGEST_URL}/healthz`), 60_000, ingest.logFile),
-    waitFor('raw-events consumer health', () => httpOk(`http://127.0.0.1:${env.METRICS_PORT}/`), 60_000, raw.logFile),
-    waitFor('wrangler dev', async () => (await fetch(`${edgeUrl}/healthz`, { signal: AbortSignal.timeout(2000) })).status < 500, 90_000, edge.logFile),
-  ]);
+  waits.push(waitFor('wrangler dev', async () => (await fetch(`${edgeUrl}/healthz`, { signal: AbortSignal.timeout(2000) })).status < 500, 90_000, edge.logFile));
+  await Promise.all(waits);
   return { procs, edgeUrl };
 }
-
 /** Applies edge/migrations to the local D1 database that `wrangler dev` will use. */
 export async function applyD1Migrations(persistDir: string, env: NodeJS.ProcessEnv): Promise<void> {
   const { execFile } = await import('node:child_process');
