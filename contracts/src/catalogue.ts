@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { IsoTime } from './envelope.js';
 import { ItemId, Slug, TenantId, UserId } from './ids.js';
+import { ApiError } from './errors.js';
 
 export const Category = z.object({
   id: Slug,
@@ -122,3 +123,228 @@ export const PlayDecisionReason = z.enum([
   'not_ready',
 ]);
 export type PlayDecisionReason = z.infer<typeof PlayDecisionReason>;
+
+// ---------------------------------------------------------------------------------------------
+// Internal API for the media-node (issue 6 ↔ media): create a video record when an upload starts
+// and report transcode status / renditions. Authenticated either by a tenant key with role
+// super/admin (tenant from the key) or by the EDGE_INTERNAL_TOKEN secret (`Authorization: Bearer
+// <token>`; then `tenantId` in the body is required). Both routes are idempotent (at-least-once).
+// ---------------------------------------------------------------------------------------------
+
+/** POST /v1/internal/videos → 201 (created) or 200 (already existed; status fields updated), body InternalVideoResponse. */
+export const InternalCreateVideoRequest = z.object({
+  tenantId: TenantId.optional().describe('required with EDGE_INTERNAL_TOKEN; must match the key tenant otherwise'),
+  videoId: ItemId,
+  title: z.string().min(1).max(200),
+  courseId: ItemId.nullable().default(null),
+  chapterId: Slug.nullable().default(null),
+  status: z.enum(['uploading', 'transcoding']).default('uploading'),
+  durationSeconds: z.number().min(0).max(86_400).default(0),
+  sourceUri: z.string().min(1).max(1000).optional(),
+});
+export type InternalCreateVideoRequest = z.infer<typeof InternalCreateVideoRequest>;
+
+/** PATCH /v1/internal/videos/:videoId/status → 200 InternalVideoResponse; 404 when the video is unknown in the tenant. */
+export const InternalVideoStatusRequest = z.object({
+  tenantId: TenantId.optional(),
+  status: VideoStatus,
+  /** Ladder rungs now available under /hls/<tenant>/<video>/, e.g. ["360p","720p"]. */
+  renditions: z.array(z.string().regex(/^\d{3,4}p$/)).max(10).optional(),
+  durationSeconds: z.number().min(0).max(86_400).optional(),
+  failureReason: z.string().max(1000).nullable().optional(),
+  jobId: z.string().min(1).max(64).optional(),
+});
+export type InternalVideoStatusRequest = z.infer<typeof InternalVideoStatusRequest>;
+
+export const InternalVideoResponse = z.object({ video: Video });
+export type InternalVideoResponse = z.infer<typeof InternalVideoResponse>;
+
+// ---------------------------------------------------------------------------------------------
+// Public catalogue API bodies.
+// ---------------------------------------------------------------------------------------------
+
+export const CreateCategoryRequest = z.object({
+  id: Slug,
+  parentId: Slug.nullable().default(null),
+  name: z.string().min(1).max(100),
+  sortOrder: z.number().int().default(0),
+  active: z.boolean().default(true),
+});
+/** PATCH /v1/categories/:id; a new parentId moves the whole subtree. */
+export const UpdateCategoryRequest = z.object({
+  parentId: Slug.nullable().optional(),
+  name: z.string().min(1).max(100).optional(),
+  sortOrder: z.number().int().optional(),
+  active: z.boolean().optional(),
+});
+export const CategoryView = Category.extend({
+  /** Published, not deleted courses in this category and its descendants. */
+  courseCount: z.number().int().min(0),
+});
+export type CategoryView = z.infer<typeof CategoryView>;
+
+export const CreateTagRequest = Tag.omit({ tenantId: true });
+export const UpdateTagRequest = CreateTagRequest.omit({ id: true }).partial();
+
+export const CreateCourseRequest = z.object({
+  id: ItemId,
+  categoryId: Slug,
+  title: z.string().min(1).max(200),
+  description: z.string().max(10_000).default(''),
+  type: z.enum(['video', 'live', 'series']).default('video'),
+  level: CourseLevel,
+  /** Admins may name the instructor; an instructor key always creates its own courses. */
+  instructorId: UserId.optional(),
+  priceCents: z.number().int().min(0).default(0),
+  access: AccessKind,
+  tagIds: z.array(Slug).max(20).default([]),
+});
+export const UpdateCourseRequest = CreateCourseRequest.omit({ id: true, instructorId: true })
+  .partial()
+  .extend({ rating: z.number().min(0).max(5).nullable().optional() });
+
+/** POST /v1/courses/:id/status. Instructors: draft→in_review, published→unpublished, unpublished→draft; admins any listed transition. */
+export const CourseTransitionRequest = z.object({ status: CourseStatus });
+export const COURSE_TRANSITIONS: Record<z.infer<typeof CourseStatus>, z.infer<typeof CourseStatus>[]> = {
+  draft: ['in_review'],
+  in_review: ['published', 'draft'],
+  published: ['unpublished'],
+  unpublished: ['published', 'draft'],
+};
+
+export const CourseCounts = z.object({
+  chapters: z.number().int().min(0),
+  videos: z.number().int().min(0),
+  activeEnrolments: z.number().int().min(0),
+  durationSeconds: z.number().min(0),
+});
+export const CourseView = Course.extend({ counts: CourseCounts, publishedAt: IsoTime.nullable() });
+export type CourseView = z.infer<typeof CourseView>;
+
+export const CourseListQuery = z.object({
+  category: Slug.optional().describe('includes the category subtree'),
+  level: CourseLevel.optional(),
+  tag: Slug.optional(),
+  free: z.enum(['true', 'false']).optional(),
+  q: z.string().min(1).max(100).optional(),
+  status: CourseStatus.optional().describe('admins and instructors only; others see published courses'),
+  instructor: UserId.optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  offset: z.coerce.number().int().min(0).max(100_000).default(0),
+});
+export type CourseListQuery = z.infer<typeof CourseListQuery>;
+export const CourseListResponse = z.object({
+  items: z.array(CourseView),
+  total: z.number().int().min(0),
+  limit: z.number().int(),
+  offset: z.number().int(),
+  nextOffset: z.number().int().nullable(),
+});
+
+export const CreateChapterRequest = Chapter.omit({ courseId: true });
+export const UpdateChapterRequest = CreateChapterRequest.omit({ id: true }).partial();
+
+/** POST /v1/courses/:courseId/videos: metadata of a lesson; the media-node reports status/renditions. */
+export const CreateVideoRequest = z.object({
+  id: ItemId,
+  chapterId: Slug.nullable().default(null),
+  title: z.string().min(1).max(200),
+  sortOrder: z.number().int().min(0).default(0),
+  durationSeconds: z.number().min(0).max(86_400).default(0),
+  free: z.boolean().default(false),
+  trialSeconds: z.number().int().min(0).max(86_400).default(0),
+});
+export const UpdateVideoRequest = CreateVideoRequest.omit({ id: true }).partial();
+
+export const CourseDetail = CourseView.extend({
+  chapters: z.array(Chapter.extend({ videos: z.array(Video) })),
+  /** Videos of the course not in any chapter. */
+  videos: z.array(Video),
+});
+export type CourseDetail = z.infer<typeof CourseDetail>;
+
+/**
+ * POST /v1/courses/:id/enrolments. `free` (free or zero-price courses) and `trial` (once per user
+ * and course, validity set by the server) may be self-service with X-User-Id; `paid` needs an
+ * admin/super/senior key and names userId, orderId, price and validity.
+ */
+export const CreateEnrolmentRequest = z.object({
+  kind: EnrolmentKind,
+  userId: UserId.optional(),
+  orderId: z.string().min(1).max(64).optional(),
+  pricePaidCents: z.number().int().min(0).default(0),
+  validFrom: IsoTime.optional(),
+  validUntil: IsoTime.nullable().optional(),
+});
+export const EnrolmentView = Enrolment.extend({ enrolmentId: z.string(), active: z.boolean() });
+export type EnrolmentView = z.infer<typeof EnrolmentView>;
+/** Self-service trial enrolments last this long. */
+export const TRIAL_ENROLMENT_DAYS = 7;
+
+/** PUT /v1/memberships/:userId (admin/super/senior). */
+export const PutMembershipRequest = Membership.omit({ tenantId: true, userId: true });
+export const MembershipView = Membership.extend({ active: z.boolean() });
+
+// ---------------------------------------------------------------------------------------------
+// Play authorisation and progress.
+// ---------------------------------------------------------------------------------------------
+
+export const ExtraPlayDecisionReason = z.enum(['chapter_locked']);
+export const PlayReason = z.union([PlayDecisionReason, ExtraPlayDecisionReason]);
+export type PlayReason = z.infer<typeof PlayReason>;
+
+/**
+ * GET /v1/play/:videoId → 200 when allowed; 403 (error.code forbidden) or 409 (not_ready) when
+ * denied, with `allowed:false` and `reason` beside `error`.
+ */
+export const PlayResponse = z.object({
+  allowed: z.literal(true),
+  reason: PlayReason,
+  videoId: ItemId,
+  courseId: ItemId.nullable(),
+  /** `${MEDIA_ORIGIN_URL}/hls/<tenant>/<video>/master.m3u8?token=…` */
+  masterUrl: z.string(),
+  token: z.string(),
+  expiresAt: IsoTime,
+  qualities: z.array(z.string()),
+  /** Trials: the media origin and the progress API refuse anything beyond this position. */
+  maxPositionSeconds: z.number().min(0).nullable(),
+  lastPositionSeconds: z.number().min(0),
+  nextVideoId: ItemId.nullable(),
+});
+export type PlayResponse = z.infer<typeof PlayResponse>;
+export const PlayDenied = z.object({ allowed: z.literal(false), reason: PlayReason, error: ApiError });
+
+/** Body of POST /v1/videos/:id/progress: ProgressReport plus the playback token from /v1/play. */
+export const ProgressRequest = ProgressReport.extend({
+  playbackToken: z.string().min(10).max(4096).describe('token from GET /v1/play; binds the report to user, video and trial limit'),
+});
+export type ProgressRequest = z.infer<typeof ProgressRequest>;
+
+export const VideoProgress = z.object({
+  videoId: ItemId,
+  courseId: ItemId.nullable(),
+  positionSeconds: z.number().min(0),
+  durationSeconds: z.number().min(0),
+  maxPositionSeconds: z.number().min(0),
+  watchedSeconds: z.number().min(0).describe('total seconds watched so far'),
+  completed: z.boolean(),
+  completedAt: IsoTime.nullable(),
+  updatedAt: IsoTime,
+});
+export type VideoProgress = z.infer<typeof VideoProgress>;
+export const ProgressResponse = z.object({ progress: VideoProgress, event: z.enum(['play_progress', 'play_complete']) });
+
+export const CourseProgress = z.object({
+  courseId: ItemId,
+  userId: UserId,
+  totalVideos: z.number().int().min(0),
+  watchedVideos: z.number().int().min(0),
+  completedVideos: z.number().int().min(0),
+  completionRate: z.number().min(0).max(1),
+  totalWatchSeconds: z.number().min(0),
+  lastVideoId: ItemId.nullable(),
+  lastPositionSeconds: z.number().min(0).nullable(),
+  updatedAt: IsoTime.nullable(),
+});
+export type CourseProgress = z.infer<typeof CourseProgress>;

@@ -58,6 +58,13 @@ export const EdgeEnv = z.object({
   UPSTASH_REDIS_REST_TOKEN: z.string().min(1),
   INGEST_TIMEOUT_MS: z.coerce.number().int().min(50).max(30_000).default(2000),
   FEATURE_STORE_TIMEOUT_MS: z.coerce.number().int().min(10).max(10_000).default(300),
+  /** JSON {kid: secret}; the first key signs playback tokens, every listed key verifies (rotation). */
+  PLAYBACK_SIGNING_KEYS: z.string().min(2).describe('JSON object {kid: secret}'),
+  /** Base URL of the HLS origin that play-auth hands out (media-node locally, R2 Worker route in production). */
+  MEDIA_ORIGIN_URL: url.default('http://127.0.0.1:8790'),
+  /** Shared secret of the media-node for /v1/internal/* (optional: tenant super/admin keys work too). */
+  EDGE_INTERNAL_TOKEN: secret.optional(),
+  PLAYBACK_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
 });
 export type EdgeEnv = z.infer<typeof EdgeEnv>;
 
