@@ -40,22 +40,38 @@ async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeou
   return v;
 }
 
-const post = (body: unknown) =>
-  fetch(`${urls.edge}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+/** Provisions a tenant through the platform API; returns its super key. */
+async function provision(tenantId: string): Promise<string> {
+  const res = await fetch(`${urls.edge}/v1/platform/tenants`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${env.ADMIN_API_KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ tenantId, name: tenantId }),
+  });
+  expect(res.status).toBe(201);
+  return ((await res.json()) as { apiKey: string }).apiKey;
+}
+
+const post = (key: string, body: unknown) =>
+  fetch(`${urls.edge}/v1/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    body: JSON.stringify(body),
+  });
 
 describe('spine: events in, rows out, recommendations from the snapshot', () => {
   it('N events posted to the edge become N rows in ClickHouse, and a retried batch adds none', async () => {
     const tenant = `spine-${Date.now()}`;
+    const key = await provision(tenant);
     const events = syntheticEvents({ tenants: [tenant], users: 40, items: 60, count: 1200, seed: 7 });
     let accepted = 0;
     for (let i = 0; i < events.length; i += 300) {
-      const res = await post({ events: events.slice(i, i + 300) });
+      const res = await post(key, { events: events.slice(i, i + 300) });
       expect(res.status).toBe(202);
       accepted += EventBatchResponse.parse(await res.json()).accepted;
     }
     expect(accepted).toBe(1200);
     // The client did not see our 202 and retries the first batch: same eventIds.
-    expect((await post({ events: events.slice(0, 300) })).status).toBe(202);
+    expect((await post(key, { events: events.slice(0, 300) })).status).toBe(202);
 
     const n = await eventually(() => countRows(tenant), (v) => v >= 1200);
     expect(n).toBe(1200);
@@ -63,8 +79,9 @@ describe('spine: events in, rows out, recommendations from the snapshot', () => 
 
   it('a batch with bad events rejects them by index with code and field, and accepts the rest', async () => {
     const tenant = `spine-bad-${Date.now()}`;
+    const key = await provision(tenant);
     const [good1, good2] = syntheticEvents({ tenants: [tenant], users: 2, items: 2, count: 2, seed: 3 });
-    const res = await post({
+    const res = await post(key, {
       events: [good1, { ...good1, eventId: 'not-a-uuid' }, good2, { ...good2, eventId: uuidv7(), type: 'teleport' }],
     });
     expect(res.status).toBe(400);

@@ -1,5 +1,5 @@
 import { SELF } from 'cloudflare:test';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { SCHEMA_VERSION, uuidv7 } from '@vidplat/contracts';
 import { createKey, json, provisionTenant } from './helpers.js';
 
@@ -15,8 +15,13 @@ const event = (over: Record<string, unknown> = {}) => ({
 });
 
 describe('POST /v1/events in workerd', () => {
+  let key = '';
+  beforeAll(async () => {
+    key = (await provisionTenant('t1')).apiKey;
+  });
+
   it('reports each invalid event by index with code and field', async () => {
-    const res = await SELF.fetch('https://edge.test/v1/events', json('POST', 'x', { events: [{ ...event(), eventTime: 'yesterday' }, { ...event(), type: 'nope' }] }));
+    const res = await SELF.fetch('https://edge.test/v1/events', json('POST', key, { events: [{ ...event(), eventTime: 'yesterday' }, { ...event(), type: 'nope' }] }));
     expect(res.status).toBe(400);
     const body = (await res.json()) as { accepted: number; rejected: { index: number; error: { code: string; field: string } }[] };
     expect(body.accepted).toBe(0);
@@ -26,18 +31,26 @@ describe('POST /v1/events in workerd', () => {
     ]);
   });
 
+  it('needs a tenant key, and a key writes only its own tenant\'s events', async () => {
+    expect((await SELF.fetch('https://edge.test/v1/events', json('POST', 'vp_nope', { events: [event()] }))).status).toBe(401);
+    const res = await SELF.fetch('https://edge.test/v1/events', json('POST', key, { events: [event({ tenantId: 'someone-else' })] }));
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { rejected: { index: number; error: { code: string; field: string } }[] };
+    expect(body.rejected[0]).toEqual({ index: 0, error: expect.objectContaining({ code: 'forbidden', field: 'events.0.tenantId' }) });
+  });
+
   it('answers 503 with Retry-After when the ingest producer is unreachable, so the client retries', async () => {
-    const res = await SELF.fetch('https://edge.test/v1/events', json('POST', 'x', { events: [event()] }));
+    const res = await SELF.fetch('https://edge.test/v1/events', json('POST', key, { events: [event()] }));
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBe('1');
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('upstream_unavailable');
   });
 
   it('rejects a non-JSON body and an empty or oversized batch', async () => {
-    expect((await SELF.fetch('https://edge.test/v1/events', { method: 'POST', body: '{' })).status).toBe(400);
-    const empty = await SELF.fetch('https://edge.test/v1/events', json('POST', 'x', { events: [] }));
+    expect((await SELF.fetch('https://edge.test/v1/events', { method: 'POST', body: '{', headers: { authorization: `Bearer ${key}` } })).status).toBe(400);
+    const empty = await SELF.fetch('https://edge.test/v1/events', json('POST', key, { events: [] }));
     expect(((await empty.json()) as { error: { field: string } }).error.field).toBe('events');
-    const big = await SELF.fetch('https://edge.test/v1/events', json('POST', 'x', { events: Array.from({ length: 501 }, () => event()) }));
+    const big = await SELF.fetch('https://edge.test/v1/events', json('POST', key, { events: Array.from({ length: 501 }, () => event()) }));
     expect(big.status).toBe(400);
   });
 });

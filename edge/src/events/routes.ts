@@ -3,14 +3,16 @@ import { apiErrorFromZod, BehaviourEvent, EventBatchRequest, type ApiError, type
 import { edgeConfig, type AppEnv } from '../env.js';
 import { errorBody, sendError } from '../http/errors.js';
 import { forwardToIngest, IngestUnavailable } from './ingest-client.js';
+import { requireKey } from '../tenancy/auth.js';
 
 /**
- * POST /v1/events: each event is validated on its own. Valid ones go to Kafka through the ingest
+ * POST /v1/events (tenant API key): each event is validated on its own. Valid ones go to Kafka through the ingest
  * producer; invalid ones come back by index. 202 when all were accepted, 400 when any was
  * rejected (the body still says how many were accepted), 503 when the ingest path is down
  * (nothing was accepted: retry the whole batch).
  */
-export const eventRoutes = new Hono<AppEnv>().post('/v1/events', async (c) => {
+export const eventRoutes = new Hono<AppEnv>().post('/v1/events', requireKey(), async (c) => {
+  const { tenantId } = c.var.principal;
   let body: unknown;
   try {
     body = await c.req.json();
@@ -24,8 +26,11 @@ export const eventRoutes = new Hono<AppEnv>().post('/v1/events', async (c) => {
   const rejected: { index: number; error: ApiError }[] = [];
   batch.data.events.forEach((raw, index) => {
     const r = BehaviourEvent.safeParse(raw);
-    if (r.success) valid.push(r.data);
-    else rejected.push({ index, error: apiErrorFromZod(r.error, 'invalid_field', `events.${index}`) });
+    if (!r.success) rejected.push({ index, error: apiErrorFromZod(r.error, 'invalid_field', `events.${index}`) });
+    // A key writes its own tenant's events only.
+    else if (r.data.tenantId !== tenantId) {
+      rejected.push({ index, error: { code: 'forbidden', message: `this key belongs to tenant ${tenantId}`, field: `events.${index}.tenantId` } });
+    } else valid.push(r.data);
   });
 
   if (valid.length) {
