@@ -16,3 +16,4 @@ export * from './feature-store.js';
 export * from './recommend.js';
 export * from './config.js';
 export * from './playback-token.js';
+export * from './stream.js';

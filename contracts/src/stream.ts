@@ -1,0 +1,205 @@
+import { z } from 'zod';
+import { IsoTime } from './envelope.js';
+import { ItemId, Slug, TenantId, UserId } from './ids.js';
+
+/**
+ * Outputs of the stream window processors: Kafka messages on the `*-updates` topics and the
+ * ClickHouse window rows. Window rows are per source partition (the processors aggregate each
+ * Kafka partition on its own so a replay after a crash rebuilds exactly the same rows); readers
+ * sum over `source_partition`. `version` is the number of events in the row, so the most complete
+ * version of a window wins in ReplacingMergeTree.
+ */
+
+export const WindowBounds = z.object({ windowStart: IsoTime, windowEnd: IsoTime });
+
+/** Counts per action type inside one window. */
+export const ActionCounts = z.object({
+  impressions: z.number().int().min(0),
+  clicks: z.number().int().min(0),
+  plays: z.number().int().min(0),
+  completes: z.number().int().min(0),
+  likes: z.number().int().min(0),
+  shares: z.number().int().min(0),
+  comments: z.number().int().min(0),
+  purchases: z.number().int().min(0),
+});
+export type ActionCounts = z.infer<typeof ActionCounts>;
+
+/** `item-stats-updates`: one item's heat in one 1-hour window (15-minute hop), one source partition. */
+export const ItemStatsUpdate = WindowBounds.extend({
+  tenantId: TenantId,
+  scenario: z.string().max(128),
+  itemId: ItemId,
+  sourcePartition: z.number().int().min(0),
+  events: z.number().int().min(0),
+  counts: ActionCounts,
+  /** Σ weight(action) × 2^(−age/halfLife), age measured to the window end. */
+  heat: z.number().min(0),
+  final: z.boolean().describe('false while late events within the allowed lateness may still update it'),
+});
+export type ItemStatsUpdate = z.infer<typeof ItemStatsUpdate>;
+
+/** `user-profile-updates`: one user's activity in one 5-minute window. */
+export const UserProfileUpdate = WindowBounds.extend({
+  tenantId: TenantId,
+  userId: UserId,
+  events: z.number().int().min(0),
+  counts: ActionCounts,
+  watchSeconds: z.number().min(0),
+  /** Interaction weight per category / author / item seen in the window (catalogue lookups). */
+  categories: z.record(z.string(), z.number()),
+  authors: z.record(z.string(), z.number()),
+  activeHours: z.array(z.number().int().min(0).max(23)),
+  recentItems: z.array(ItemId).max(50),
+  final: z.boolean(),
+});
+export type UserProfileUpdate = z.infer<typeof UserProfileUpdate>;
+
+/** `recommendation-metrics`: one tenant/scenario/item/variant in one 1-minute window. */
+export const RecommendationMetric = WindowBounds.extend({
+  tenantId: TenantId,
+  scenario: z.string().max(128),
+  itemId: ItemId,
+  experimentId: z.string().max(128),
+  variant: z.string().max(128),
+  sourcePartition: z.number().int().min(0),
+  impressions: z.number().int().min(0),
+  clicks: z.number().int().min(0),
+  plays: z.number().int().min(0),
+  completes: z.number().int().min(0),
+  interactions: z.number().int().min(0),
+  watchSeconds: z.number().min(0),
+  ctr: z.number().min(0),
+  completionRate: z.number().min(0),
+  avgWatchSeconds: z.number().min(0),
+  interactionRate: z.number().min(0),
+  final: z.boolean(),
+});
+export type RecommendationMetric = z.infer<typeof RecommendationMetric>;
+
+/** Ratios derived from counts; 0 when the denominator is 0. */
+export function metricRatios(m: { impressions: number; clicks: number; plays: number; completes: number; interactions: number; watchSeconds: number }) {
+  const div = (a: number, b: number) => (b > 0 ? a / b : 0);
+  return {
+    ctr: div(m.clicks, m.impressions),
+    completionRate: div(m.completes, m.plays),
+    avgWatchSeconds: div(m.watchSeconds, m.plays),
+    interactionRate: div(m.interactions, m.impressions),
+  };
+}
+
+/** ClickHouse `item_heat_windows`. heat_micro = heat × 10⁶ rounded per event, so sums are exact. */
+export const ItemHeatWindowRow = z.object({
+  tenant_id: z.string(),
+  scenario: z.string(),
+  item_id: z.string(),
+  window_start: z.string(),
+  window_end: z.string(),
+  source_partition: z.number().int(),
+  events: z.number().int(),
+  impressions: z.number().int(),
+  clicks: z.number().int(),
+  plays: z.number().int(),
+  completes: z.number().int(),
+  likes: z.number().int(),
+  shares: z.number().int(),
+  comments: z.number().int(),
+  purchases: z.number().int(),
+  heat_micro: z.number().int(),
+  version: z.number().int(),
+  emitted_at: z.string(),
+});
+export type ItemHeatWindowRow = z.infer<typeof ItemHeatWindowRow>;
+
+/** ClickHouse `metrics_windows`. */
+export const MetricsWindowRow = z.object({
+  tenant_id: z.string(),
+  scenario: z.string(),
+  item_id: z.string(),
+  experiment_id: z.string(),
+  variant: z.string(),
+  window_start: z.string(),
+  window_end: z.string(),
+  source_partition: z.number().int(),
+  events: z.number().int(),
+  impressions: z.number().int(),
+  clicks: z.number().int(),
+  plays: z.number().int(),
+  completes: z.number().int(),
+  interactions: z.number().int(),
+  watch_ms: z.number().int(),
+  version: z.number().int(),
+  emitted_at: z.string(),
+});
+export type MetricsWindowRow = z.infer<typeof MetricsWindowRow>;
+
+/** ClickHouse `user_profile_windows`. Map columns hold interaction weights in 10⁻³ units. */
+export const UserProfileWindowRow = z.object({
+  tenant_id: z.string(),
+  user_id: z.string(),
+  window_start: z.string(),
+  window_end: z.string(),
+  source_partition: z.number().int(),
+  events: z.number().int(),
+  impressions: z.number().int(),
+  clicks: z.number().int(),
+  plays: z.number().int(),
+  completes: z.number().int(),
+  likes: z.number().int(),
+  shares: z.number().int(),
+  comments: z.number().int(),
+  purchases: z.number().int(),
+  watch_ms: z.number().int(),
+  categories: z.record(z.string(), z.number().int()),
+  authors: z.record(z.string(), z.number().int()),
+  items: z.record(z.string(), z.number().int()),
+  active_hours: z.array(z.number().int()),
+  version: z.number().int(),
+  emitted_at: z.string(),
+});
+export type UserProfileWindowRow = z.infer<typeof UserProfileWindowRow>;
+
+/** ClickHouse `late_events`: events that arrived after their windows were finalised. */
+export const LateEventRow = z.object({
+  job: z.string(),
+  tenant_id: z.string(),
+  event_id: z.string(),
+  event_time: z.string(),
+  watermark: z.string(),
+  source_partition: z.number().int(),
+  source_offset: z.string(),
+  payload: z.string(),
+  recorded_at: z.string(),
+});
+export type LateEventRow = z.infer<typeof LateEventRow>;
+
+/** ClickHouse `item_similarity`: top-K item-CF neighbours per item, one build per `version`. */
+export const ItemSimilarityRow = z.object({
+  tenant_id: z.string(),
+  item_id: z.string(),
+  neighbour_id: z.string(),
+  score: z.number(),
+  co_users: z.number().int(),
+  version: z.number().int(),
+});
+export type ItemSimilarityRow = z.infer<typeof ItemSimilarityRow>;
+
+/** Decayed user profile vector the edge reads at FeatureKeys.userProfile (a JSON string). */
+export const UserProfileVector = z.object({
+  v: z.number().int().min(0).describe('snapshot version'),
+  at: z.number().describe('built at, epoch ms'),
+  c: z.record(z.string(), z.number()).describe('category → decayed preference, max 1'),
+  a: z.record(z.string(), z.number()).describe('author → decayed preference, max 1'),
+  h: z.array(z.number().int().min(0).max(23)).describe('most active hours (UTC), most active first'),
+  w: z.number().min(0).describe('decayed watch seconds'),
+});
+export type UserProfileVector = z.infer<typeof UserProfileVector>;
+
+export const ItemSimilarityRunSummary = z.object({
+  tenantId: TenantId,
+  items: z.number().int(),
+  pairs: z.number().int(),
+  version: z.number().int(),
+  scenario: Slug.optional(),
+});
+export type ItemSimilarityRunSummary = z.infer<typeof ItemSimilarityRunSummary>;
