@@ -8,6 +8,8 @@ export default defineProject({
     cloudflareTest(async () => ({
       wrangler: { configPath: '../wrangler.toml' },
       miniflare: {
+        // The production media origin route reads HLS files from R2 (catalogue play tests).
+        r2Buckets: ['MEDIA'],
         bindings: {
           // Nothing listens here: tests of the unavailable path rely on that.
           INGEST_URL: 'http://127.0.0.1:9',
@@ -17,6 +19,8 @@ export default defineProject({
           INGEST_TIMEOUT_MS: '300',
           ADMIN_API_KEY: 'vp_platform_test-platform-key-0123456789',
           PLAYBACK_SIGNING_KEYS: JSON.stringify({ kt1: 'edge-test-signing-key-0123456789abcdef' }),
+          EDGE_INTERNAL_TOKEN: 'edge-test-internal-token-0123456789',
+          MEDIA_ORIGIN_URL: 'http://media.test:8790',
           TEST_MIGRATIONS: await readD1Migrations(fileURLToPath(new URL('./migrations', import.meta.url))),
         },
       },

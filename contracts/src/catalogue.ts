@@ -199,9 +199,18 @@ export const CreateCourseRequest = z.object({
   access: AccessKind,
   tagIds: z.array(Slug).max(20).default([]),
 });
-export const UpdateCourseRequest = CreateCourseRequest.omit({ id: true, instructorId: true })
-  .partial()
-  .extend({ rating: z.number().min(0).max(5).nullable().optional() });
+/** PATCH bodies list their fields without defaults: an absent field stays unchanged. */
+export const UpdateCourseRequest = z.object({
+  categoryId: Slug.optional(),
+  title: z.string().min(1).max(200).optional(),
+  description: z.string().max(10_000).optional(),
+  type: z.enum(['video', 'live', 'series']).optional(),
+  level: CourseLevel.optional(),
+  priceCents: z.number().int().min(0).optional(),
+  access: AccessKind.optional(),
+  tagIds: z.array(Slug).max(20).optional(),
+  rating: z.number().min(0).max(5).nullable().optional(),
+});
 
 /** POST /v1/courses/:id/status. Instructors: draft→in_review, published→unpublished, unpublished→draft; admins any listed transition. */
 export const CourseTransitionRequest = z.object({ status: CourseStatus });
@@ -242,7 +251,12 @@ export const CourseListResponse = z.object({
 });
 
 export const CreateChapterRequest = Chapter.omit({ courseId: true });
-export const UpdateChapterRequest = CreateChapterRequest.omit({ id: true }).partial();
+export const UpdateChapterRequest = z.object({
+  title: z.string().min(1).max(200).optional(),
+  sortOrder: z.number().int().min(0).optional(),
+  free: z.boolean().optional(),
+  locked: z.boolean().optional(),
+});
 
 /** POST /v1/courses/:courseId/videos: metadata of a lesson; the media-node reports status/renditions. */
 export const CreateVideoRequest = z.object({
@@ -254,7 +268,14 @@ export const CreateVideoRequest = z.object({
   free: z.boolean().default(false),
   trialSeconds: z.number().int().min(0).max(86_400).default(0),
 });
-export const UpdateVideoRequest = CreateVideoRequest.omit({ id: true }).partial();
+export const UpdateVideoRequest = z.object({
+  chapterId: Slug.nullable().optional(),
+  title: z.string().min(1).max(200).optional(),
+  sortOrder: z.number().int().min(0).optional(),
+  durationSeconds: z.number().min(0).max(86_400).optional(),
+  free: z.boolean().optional(),
+  trialSeconds: z.number().int().min(0).max(86_400).optional(),
+});
 
 export const CourseDetail = CourseView.extend({
   chapters: z.array(Chapter.extend({ videos: z.array(Video) })),

@@ -6,6 +6,7 @@ import { recommendRoutes } from './recommend/routes.js';
 import { healthRoutes } from './ops/health.js';
 import { tenancyRoutes } from './tenancy/routes.js';
 import { openApiDocument } from './openapi.js';
+import { catalogueRoutes } from './catalogue/routes.js';
 
 /** The edge API: each capability mounts its own routes. */
 export const app = new Hono<AppEnv>()
@@ -13,6 +14,7 @@ export const app = new Hono<AppEnv>()
   .route('/', eventRoutes)
   .route('/', recommendRoutes)
   .route('/', tenancyRoutes)
+  .route('/', catalogueRoutes)
   .get('/v1/openapi.json', (c) => c.json(openApiDocument()));
 
 app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`), 404));

@@ -10,6 +10,15 @@ export interface Bindings {
   INGEST_TIMEOUT_MS?: string;
   /** Platform operator key (a secret): provisions tenants. */
   ADMIN_API_KEY?: string;
+  /** JSON {kid: secret}: signs playback tokens (first key) and verifies them (all keys). */
+  PLAYBACK_SIGNING_KEYS: string;
+  /** Base URL of the HLS origin in play responses (default http://127.0.0.1:8790). */
+  MEDIA_ORIGIN_URL?: string;
+  /** Shared secret of the media-node for /v1/internal/videos (optional). */
+  EDGE_INTERNAL_TOKEN?: string;
+  PLAYBACK_TOKEN_TTL_SECONDS?: string;
+  /** HLS files in R2 (production media origin route /hls/*); optional locally. */
+  MEDIA?: R2Bucket;
   CATALOGUE: D1Database;
   MODELS: KVNamespace;
 }

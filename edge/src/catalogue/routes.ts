@@ -1,0 +1,17 @@
+import { Hono } from 'hono';
+import type { AppEnv } from '../env.js';
+import { categoryRoutes } from './categories.js';
+import { courseRoutes } from './courses.js';
+import { entitlementRoutes } from './entitlements.js';
+import { internalVideoRoutes } from './internal.js';
+import { playRoutes } from './play/routes.js';
+import { progressRoutes } from './progress/routes.js';
+
+/** Catalogue, entitlements, play authorisation, the guarded media origin and learning progress. */
+export const catalogueRoutes = new Hono<AppEnv>()
+  .route('/', categoryRoutes)
+  .route('/', courseRoutes)
+  .route('/', entitlementRoutes)
+  .route('/', internalVideoRoutes)
+  .route('/', playRoutes)
+  .route('/', progressRoutes);
