@@ -8,9 +8,15 @@ import { z } from 'zod';
 export const FeatureKeys = {
   hotList: (tenantId: string, scenario: string) => `fs:${tenantId}:hot:${scenario}`,
   hotListMeta: (tenantId: string, scenario: string) => `fs:${tenantId}:hot:${scenario}:meta`,
+  /** Sorted set: member = neighbour item id, score = similarity (higher = closer). */
   itemNeighbours: (tenantId: string, itemId: string) => `fs:${tenantId}:nbr:${itemId}`,
   userProfile: (tenantId: string, userId: string) => `fs:${tenantId}:user:${userId}`,
+  /** Sorted set: member = item id the user interacted with, score = last interaction, epoch ms. */
   userRecent: (tenantId: string, userId: string) => `fs:${tenantId}:recent:${userId}`,
+  /** Hash: field = item id, value = ItemFeatures JSON. Written by the edge on every item change. */
+  itemMeta: (tenantId: string) => `fs:${tenantId}:items`,
+  /** Sorted set: member = item id, score = publishedAt epoch ms; published/scheduled items only. */
+  freshItems: (tenantId: string) => `fs:${tenantId}:fresh`,
   staging: (key: string, version: number) => `${key}:staging:${version}`,
 } as const;
 
@@ -21,3 +27,17 @@ export const SnapshotMeta = z.object({
   size: z.number().int().min(0),
 });
 export type SnapshotMeta = z.infer<typeof SnapshotMeta>;
+
+/**
+ * Compact item features the recommend path needs (the catalogue in D1 is the source of truth):
+ * s = state, p = publishedAt ms, u = unpublishAt ms, c = categories, a = access, au = author.
+ */
+export const ItemFeatures = z.object({
+  s: z.enum(['draft', 'scheduled', 'published', 'unpublished']),
+  p: z.number().nullable(),
+  u: z.number().nullable(),
+  c: z.array(z.string()),
+  a: z.enum(['free', 'paid', 'member']),
+  au: z.string().optional(),
+});
+export type ItemFeatures = z.infer<typeof ItemFeatures>;

@@ -7,6 +7,7 @@ export * from './ingest.js';
 export * from './items.js';
 export * from './tenants.js';
 export * from './scenarios.js';
+export * from './experiments.js';
 export * from './catalogue.js';
 export * from './scheduling.js';
 export * from './media.js';

@@ -15,6 +15,8 @@ export const Item = z.object({
   tags: z.array(Slug).max(50).default([]),
   authorId: Slug.optional(),
   publishedAt: IsoTime.nullable().default(null),
+  /** End of the publish window: after it the item is "scheduled out" and never recommended. */
+  unpublishAt: IsoTime.nullable().optional(),
   state: PublishState,
   /** Dense embedding from the offline trainer; same length for every item of a tenant. */
   embedding: z.array(z.number()).max(256).optional(),
@@ -22,3 +24,56 @@ export const Item = z.object({
   access: z.enum(['free', 'paid', 'member']).default('free'),
 });
 export type Item = z.infer<typeof Item>;
+
+/** PUT /v1/items/:itemId and one NDJSON import line (the line carries its itemId). */
+export const ItemBody = Item.omit({ tenantId: true, itemId: true });
+export type ItemBody = z.infer<typeof ItemBody>;
+export const ItemImportLine = Item.omit({ tenantId: true });
+
+export const MAX_IMPORT_LINES = 10_000;
+export const MAX_IMPORT_LINE_BYTES = 16_384;
+
+export const ItemImportResponse = z.object({
+  accepted: z.number().int().min(0),
+  rejected: z.array(
+    z.object({
+      line: z.number().int().min(1).describe('1-based line number in the NDJSON body'),
+      error: z.object({ code: z.string(), message: z.string(), field: z.string().optional() }),
+    }),
+  ),
+  /** 'pending': stored in the catalogue, not yet visible to the recommend path (retried on later writes). */
+  featureSync: z.enum(['done', 'pending']).optional(),
+});
+export type ItemImportResponse = z.infer<typeof ItemImportResponse>;
+
+export const ItemSearchQuery = z.object({
+  category: Slug.optional(),
+  tag: Slug.optional(),
+  q: z.string().min(1).max(100).optional(),
+  state: PublishState.optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: ItemId.optional().describe('itemId after which the next page starts'),
+});
+export type ItemSearchQuery = z.infer<typeof ItemSearchQuery>;
+
+export const ItemPage = z.object({ items: z.array(Item), nextCursor: ItemId.nullable() });
+export type ItemPage = z.infer<typeof ItemPage>;
+
+/** POST /v1/items/:itemId/publish-state: what the scheduler calls when a publish action fires. */
+export const PublishStateChange = z.object({
+  state: PublishState,
+  publishedAt: IsoTime.nullable().optional(),
+  unpublishAt: IsoTime.nullable().optional(),
+});
+export type PublishStateChange = z.infer<typeof PublishStateChange>;
+
+/**
+ * Whether an item may be recommended at `nowMs`: published, inside its publish window. Drafts,
+ * unpublished items, scheduled items not yet flipped and items past unpublishAt never are.
+ */
+export function isRecommendable(i: { state: z.infer<typeof PublishState>; publishedAt?: string | null; unpublishAt?: string | null }, nowMs: number): boolean {
+  if (i.state !== 'published') return false;
+  if (i.publishedAt && Date.parse(i.publishedAt) > nowMs) return false;
+  if (i.unpublishAt && Date.parse(i.unpublishAt) <= nowMs) return false;
+  return true;
+}

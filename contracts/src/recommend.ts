@@ -25,7 +25,10 @@ export const StageTrace = z.object({
   candidates: z.number().int(),
   note: z.string().optional(),
   fallback: z.boolean().optional(),
+  /** debug=1: the stage's output, best first (capped at 50). */
+  items: z.array(z.object({ itemId: ItemId, score: z.number() })).optional(),
 });
+export type StageTrace = z.infer<typeof StageTrace>;
 
 export const RecommendResponse = z.object({
   requestId: z.string(),
@@ -34,6 +37,10 @@ export const RecommendResponse = z.object({
   user: UserId,
   items: z.array(RecommendedItem),
   snapshotVersion: z.number().int().nullable(),
+  /** Experiment arm that served this request, if the scenario runs one. */
+  experiment: z.object({ id: Slug, variant: Slug }).optional(),
+  /** Ranking model version used, or null when the heuristic score ranked. */
+  model: z.string().nullable().optional(),
   debug: z.array(StageTrace).optional(),
 });
 export type RecommendResponse = z.infer<typeof RecommendResponse>;

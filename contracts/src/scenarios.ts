@@ -19,6 +19,10 @@ export const RerankRules = z.object({
   freshnessHalfLifeHours: z.number().positive().max(24 * 365).default(48),
   filterSeen: z.boolean().default(true),
   maxPerCategory: z.number().int().min(1).max(100).optional(),
+  /** Never recommend items in these categories (e.g. 'adult' on a kids' shelf). */
+  excludeCategories: z.array(Slug).max(50).optional(),
+  /** Only items with one of these access levels; unset = all. */
+  access: z.array(z.enum(['free', 'paid', 'member'])).min(1).optional(),
 });
 
 /** Per-action weight of item heat; unspecified actions weigh 0. */
@@ -36,7 +40,11 @@ export const ScenarioConfig = z.object({
       context: z.array(z.string()).default([]),
     })
     .default({ item: [], user: [], context: [] }),
-  recall: z.array(RecallChannel).min(1).max(8),
+  recall: z
+    .array(RecallChannel)
+    .min(1)
+    .max(8)
+    .refine((cs) => new Set(cs.map((c) => c.name)).size === cs.length, 'each recall channel may appear once'),
   rankingModel: Slug.nullable().default(null),
   rerank: RerankRules.default({ diversityLambda: 0.7, freshnessBoost: 0.2, freshnessHalfLifeHours: 48, filterSeen: true }),
   actionWeights: ActionWeights.default({ impression: 0.1, click: 1, play_start: 2, play_complete: 5, like: 3, share: 4, comment: 3, purchase: 8 }),
@@ -44,3 +52,81 @@ export const ScenarioConfig = z.object({
   heatHalfLifeMinutes: z.number().positive().max(24 * 60).default(30),
 });
 export type ScenarioConfig = z.infer<typeof ScenarioConfig>;
+
+export const ScenarioTemplateName = z.enum(['vlog', 'news', 'ecommerce', 'music']);
+export type ScenarioTemplateName = z.infer<typeof ScenarioTemplateName>;
+
+/** A scenario as stored: the config without its owner, which comes from the API key. */
+export const ScenarioBody = ScenarioConfig.omit({ tenantId: true, scenario: true });
+export type ScenarioBody = z.infer<typeof ScenarioBody>;
+
+/**
+ * Starting points per content type. News decays within hours and favours fresh items; e-commerce
+ * leans on item-CF ("bought together") and filters nothing it has not seen bought; music mixes
+ * embedding neighbours for taste; vlog balances heat and personalisation.
+ */
+export const SCENARIO_TEMPLATES: Record<ScenarioTemplateName, z.input<typeof ScenarioBody>> = {
+  vlog: {
+    template: 'vlog',
+    features: { item: ['heat', 'age_hours', 'category'], user: ['recent_categories'], context: ['device'] },
+    recall: [
+      { name: 'hot', weight: 1, size: 200 },
+      { name: 'item_cf', weight: 1.5, size: 150 },
+      { name: 'embedding', weight: 1.2, size: 100 },
+      { name: 'fresh', weight: 0.6, size: 50 },
+    ],
+    rerank: { diversityLambda: 0.7, freshnessBoost: 0.2, freshnessHalfLifeHours: 72, filterSeen: true, maxPerCategory: 5 },
+    actionWeights: { impression: 0.1, click: 1, play_start: 2, play_complete: 5, like: 3, share: 4, comment: 3 },
+    heatHalfLifeMinutes: 30,
+  },
+  news: {
+    template: 'news',
+    features: { item: ['heat', 'age_hours', 'category'], user: ['recent_categories'], context: ['hour_of_day'] },
+    recall: [
+      { name: 'fresh', weight: 1.5, size: 200 },
+      { name: 'hot', weight: 1, size: 200 },
+      { name: 'item_cf', weight: 0.7, size: 80 },
+    ],
+    rerank: { diversityLambda: 0.6, freshnessBoost: 1, freshnessHalfLifeHours: 6, filterSeen: true, maxPerCategory: 4 },
+    actionWeights: { impression: 0.05, click: 1, share: 5, comment: 3, like: 2 },
+    heatHalfLifeMinutes: 15,
+  },
+  ecommerce: {
+    template: 'ecommerce',
+    features: { item: ['heat', 'category', 'price_band'], user: ['recent_categories'], context: ['device'] },
+    recall: [
+      { name: 'item_cf', weight: 2, size: 200 },
+      { name: 'hot', weight: 1, size: 150 },
+      { name: 'embedding', weight: 1, size: 100 },
+    ],
+    rerank: { diversityLambda: 0.8, freshnessBoost: 0, freshnessHalfLifeHours: 720, filterSeen: false, maxPerCategory: 6 },
+    actionWeights: { impression: 0.05, click: 1, like: 2, purchase: 10 },
+    heatHalfLifeMinutes: 60,
+  },
+  music: {
+    template: 'music',
+    features: { item: ['heat', 'category', 'embedding'], user: ['recent_categories'], context: ['device'] },
+    recall: [
+      { name: 'embedding', weight: 1.6, size: 200 },
+      { name: 'item_cf', weight: 1.3, size: 150 },
+      { name: 'hot', weight: 0.8, size: 100 },
+      { name: 'fresh', weight: 0.4, size: 30 },
+    ],
+    rerank: { diversityLambda: 0.5, freshnessBoost: 0.1, freshnessHalfLifeHours: 168, filterSeen: false, maxPerCategory: 3 },
+    actionWeights: { impression: 0.05, click: 1, play_start: 1, play_complete: 4, like: 3, share: 3 },
+    heatHalfLifeMinutes: 60,
+  },
+};
+
+/** POST /v1/scenarios: a new scenario, optionally from a template; given fields override it. */
+export const CreateScenarioRequest = ScenarioBody.partial().extend({
+  scenario: Slug,
+  template: ScenarioTemplateName.or(z.literal('custom')).optional(),
+});
+export type CreateScenarioRequest = z.infer<typeof CreateScenarioRequest>;
+
+export const ScenarioRecord = ScenarioConfig.extend({
+  version: z.number().int().min(1),
+  updatedAt: z.iso.datetime(),
+});
+export type ScenarioRecord = z.infer<typeof ScenarioRecord>;

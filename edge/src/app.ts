@@ -3,6 +3,9 @@ import type { AppEnv } from './env.js';
 import { errorBody, onError } from './http/errors.js';
 import { eventRoutes } from './events/routes.js';
 import { recommendRoutes } from './recommend/routes.js';
+import { scenarioRoutes } from './scenarios/routes.js';
+import { itemRoutes } from './items/routes.js';
+import { experimentRoutes } from './experiments/routes.js';
 import { healthRoutes } from './ops/health.js';
 import { tenancyRoutes } from './tenancy/routes.js';
 import { openApiDocument } from './openapi.js';
@@ -13,6 +16,9 @@ export const app = new Hono<AppEnv>()
   .route('/', healthRoutes)
   .route('/', eventRoutes)
   .route('/', recommendRoutes)
+  .route('/', scenarioRoutes)
+  .route('/', itemRoutes)
+  .route('/', experimentRoutes)
   .route('/', tenancyRoutes)
   .route('/', catalogueRoutes)
   .get('/v1/openapi.json', (c) => c.json(openApiDocument()));

@@ -1,0 +1,41 @@
+import type { Experiment, ExperimentVariant, ScenarioConfig, ScenarioOverride } from '@vidplat/contracts';
+
+/** FNV-1a over UTF-16 code units, then murmur3's finaliser so near-identical ids spread evenly. */
+export function hash32(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/**
+ * Deterministic arm for a user: the same (salt, user) always lands in the same bucket, so a user
+ * sees one variant for the experiment's lifetime on every isolate; weights are relative shares.
+ */
+export function assignVariant(exp: Pick<Experiment, 'salt' | 'variants'>, userId: string): ExperimentVariant {
+  const total = exp.variants.reduce((s, v) => s + v.weight, 0);
+  const u = (hash32(`${exp.salt}:${userId}`) / 2 ** 32) * total;
+  let acc = 0;
+  for (const v of exp.variants) {
+    acc += v.weight;
+    if (u < acc) return v;
+  }
+  return exp.variants.filter((v) => v.weight > 0).at(-1)!;
+}
+
+/** The scenario config a variant serves: its overrides on top of the scenario's. */
+export function applyOverrides(cfg: ScenarioConfig, o: ScenarioOverride): ScenarioConfig {
+  return {
+    ...cfg,
+    ...(o.recall ? { recall: o.recall } : {}),
+    ...(o.rankingModel !== undefined ? { rankingModel: o.rankingModel } : {}),
+    rerank: { ...cfg.rerank, ...(o.rerank ?? {}) },
+  };
+}

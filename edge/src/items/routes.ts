@@ -1,0 +1,99 @@
+import { Hono } from 'hono';
+import {
+  apiErrorFromZod,
+  ItemBody,
+  ItemId,
+  ItemSearchQuery,
+  MAX_IMPORT_LINE_BYTES,
+  MAX_IMPORT_LINES,
+  PublishStateChange,
+  type ItemImportResponse,
+} from '@vidplat/contracts';
+import type { AppEnv } from '../env.js';
+import { errorBody, sendError } from '../http/errors.js';
+import { requireKey } from '../tenancy/auth.js';
+import { FeatureSyncFailed, ItemCatalogue, setItemPublishState } from './catalogue.js';
+import { countLines, parseItemImport } from './ndjson-import.js';
+
+const editors = requireKey('super', 'admin');
+const MAX_IMPORT_BYTES = MAX_IMPORT_LINES * 2048;
+
+const unavailable = (e: FeatureSyncFailed) => ({
+  code: 'upstream_unavailable' as const,
+  message: `saved in the catalogue, but ${e.message}: retry so the item is hidden from recommendations`,
+});
+
+/** Items CRUD, NDJSON import and search; the tenant is always the API key's. */
+export const itemRoutes = new Hono<AppEnv>()
+  .get('/v1/items', requireKey(), async (c) => {
+    const q = ItemSearchQuery.safeParse(c.req.query());
+    if (!q.success) return sendError(c, 400, apiErrorFromZod(q.error, 'invalid_query'));
+    return c.json(await new ItemCatalogue(c.env).store.search(c.var.principal.tenantId, q.data));
+  })
+  .post('/v1/items/import', editors, async (c) => {
+    const declared = Number(c.req.header('content-length') ?? 0);
+    if (declared > MAX_IMPORT_BYTES) return c.json(errorBody('payload_too_large', `import bodies are limited to ${MAX_IMPORT_BYTES} bytes`), 413);
+    const body = await c.req.text();
+    if (body.length > MAX_IMPORT_BYTES) return c.json(errorBody('payload_too_large', `import bodies are limited to ${MAX_IMPORT_BYTES} bytes`), 413);
+    if (countLines(body) > MAX_IMPORT_LINES) return c.json(errorBody('payload_too_large', `at most ${MAX_IMPORT_LINES} lines per import`), 413);
+    const { tenantId } = c.var.principal;
+    const { items, rejected } = parseItemImport(tenantId, body);
+    let synced = true;
+    if (items.length) {
+      try {
+        synced = (await new ItemCatalogue(c.env).write(tenantId, items)).synced;
+      } catch (e) {
+        if (e instanceof FeatureSyncFailed) return sendError(c, 503, unavailable(e), { 'retry-after': '1' });
+        throw e;
+      }
+    }
+    const res: ItemImportResponse = { accepted: items.length, rejected, featureSync: synced ? 'done' : 'pending' };
+    return c.json(res, rejected.length ? 400 : 200);
+  })
+  .post('/v1/items/sync', editors, async (c) => {
+    const ok = await new ItemCatalogue(c.env).sync(c.var.principal.tenantId, [], 5000);
+    return ok ? c.json({ featureSync: 'done' }) : sendError(c, 503, { code: 'upstream_unavailable', message: 'feature store unavailable' });
+  })
+  .get('/v1/items/:itemId', requireKey(), async (c) => {
+    const it = await new ItemCatalogue(c.env).store.get(c.var.principal.tenantId, c.req.param('itemId'));
+    return it ? c.json(it) : c.json(errorBody('not_found', 'no such item in this tenant', 'itemId'), 404);
+  })
+  .put('/v1/items/:itemId', editors, async (c) => {
+    const id = ItemId.safeParse(c.req.param('itemId'));
+    if (!id.success) return sendError(c, 400, apiErrorFromZod(id.error, 'invalid_field', 'itemId'));
+    const body = ItemBody.safeParse(await c.req.json().catch(() => undefined));
+    if (!body.success) return sendError(c, 400, apiErrorFromZod(body.error, 'invalid_body'));
+    const cat = new ItemCatalogue(c.env);
+    const { tenantId } = c.var.principal;
+    const existed = !!(await cat.store.get(tenantId, id.data));
+    const item = { ...body.data, tenantId, itemId: id.data };
+    try {
+      const { synced } = await cat.write(tenantId, [item]);
+      return c.json(item, existed ? 200 : 201, { 'x-feature-sync': synced ? 'done' : 'pending' });
+    } catch (e) {
+      if (e instanceof FeatureSyncFailed) return sendError(c, 503, unavailable(e), { 'retry-after': '1' });
+      throw e;
+    }
+  })
+  .post('/v1/items/:itemId/publish-state', editors, async (c) => {
+    const body = PublishStateChange.safeParse(await c.req.json().catch(() => undefined));
+    if (!body.success) return sendError(c, 400, apiErrorFromZod(body.error, 'invalid_body'));
+    try {
+      const it = await setItemPublishState(c.env, c.var.principal.tenantId, c.req.param('itemId'), body.data);
+      return it ? c.json(it) : c.json(errorBody('not_found', 'no such item in this tenant', 'itemId'), 404);
+    } catch (e) {
+      if (e instanceof FeatureSyncFailed) return sendError(c, 503, unavailable(e), { 'retry-after': '1' });
+      throw e;
+    }
+  })
+  .delete('/v1/items/:itemId', editors, async (c) => {
+    try {
+      const existed = await new ItemCatalogue(c.env).remove(c.var.principal.tenantId, c.req.param('itemId'));
+      return existed ? c.body(null, 204) : c.json(errorBody('not_found', 'no such item in this tenant', 'itemId'), 404);
+    } catch (e) {
+      if (e instanceof FeatureSyncFailed) return sendError(c, 503, unavailable(e), { 'retry-after': '1' });
+      throw e;
+    }
+  });
+
+export { MAX_IMPORT_LINE_BYTES };

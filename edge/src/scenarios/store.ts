@@ -1,0 +1,76 @@
+import { ScenarioBody, ScenarioConfig, ScenarioRecord, type ScenarioTemplateName, SCENARIO_TEMPLATES } from '@vidplat/contracts';
+
+interface Row {
+  tenant_id: string;
+  scenario: string;
+  config: string;
+  version: number;
+  updated_at: string;
+}
+
+const toRecord = (r: Row): ScenarioRecord =>
+  ScenarioRecord.parse({ ...JSON.parse(r.config), tenantId: r.tenant_id, scenario: r.scenario, version: r.version, updatedAt: r.updated_at });
+
+/** A template's full config, every default filled in. */
+export function templateConfig(name: ScenarioTemplateName): ScenarioBody {
+  return ScenarioBody.parse(SCENARIO_TEMPLATES[name]);
+}
+
+/** Scenario configs in D1, always read and written for one tenant: the key's. */
+export class ScenarioStore {
+  constructor(private readonly db: D1Database) {}
+
+  async get(tenantId: string, scenario: string): Promise<ScenarioRecord | null> {
+    const r = await this.db.prepare('SELECT * FROM scenarios WHERE tenant_id = ?1 AND scenario = ?2').bind(tenantId, scenario).first<Row>();
+    return r ? toRecord(r) : null;
+  }
+
+  async list(tenantId: string): Promise<ScenarioRecord[]> {
+    const { results } = await this.db.prepare('SELECT * FROM scenarios WHERE tenant_id = ?1 ORDER BY scenario').bind(tenantId).all<Row>();
+    return results.map(toRecord);
+  }
+
+  /** Inserts; false when the name is taken. */
+  async create(tenantId: string, scenario: string, body: ScenarioBody): Promise<ScenarioRecord | null> {
+    const now = new Date().toISOString();
+    const r = await this.db
+      .prepare('INSERT INTO scenarios (tenant_id, scenario, config, version, updated_at) VALUES (?1, ?2, ?3, 1, ?4) ON CONFLICT DO NOTHING')
+      .bind(tenantId, scenario, JSON.stringify(body), now)
+      .run();
+    forget(tenantId, scenario);
+    return r.meta.changes ? this.get(tenantId, scenario) : null;
+  }
+
+  async replace(tenantId: string, scenario: string, body: ScenarioBody): Promise<ScenarioRecord | null> {
+    const r = await this.db
+      .prepare('UPDATE scenarios SET config = ?3, version = version + 1, updated_at = ?4 WHERE tenant_id = ?1 AND scenario = ?2')
+      .bind(tenantId, scenario, JSON.stringify(body), new Date().toISOString())
+      .run();
+    forget(tenantId, scenario);
+    return r.meta.changes ? this.get(tenantId, scenario) : null;
+  }
+
+  async delete(tenantId: string, scenario: string): Promise<boolean> {
+    const r = await this.db.prepare('DELETE FROM scenarios WHERE tenant_id = ?1 AND scenario = ?2').bind(tenantId, scenario).run();
+    forget(tenantId, scenario);
+    return r.meta.changes > 0;
+  }
+}
+
+/**
+ * Per-isolate cache of scenario configs for the recommend path (D1 stays off it after the first
+ * request). Edits made through another isolate show up within CACHE_MS.
+ */
+const CACHE_MS = 10_000;
+const cache = new Map<string, { cfg: ScenarioConfig | null; at: number }>();
+const forget = (t: string, s: string) => cache.delete(`${t}/${s}`);
+
+export async function cachedScenario(db: D1Database, tenantId: string, scenario: string, now = Date.now()): Promise<ScenarioConfig | null> {
+  const k = `${tenantId}/${scenario}`;
+  const hit = cache.get(k);
+  if (hit && now - hit.at < CACHE_MS) return hit.cfg;
+  const rec = await new ScenarioStore(db).get(tenantId, scenario);
+  const cfg = rec ? ScenarioConfig.parse(rec) : null;
+  cache.set(k, { cfg, at: now });
+  return cfg;
+}
