@@ -36,15 +36,56 @@ export const StreamEnv = KafkaEnv.extend(ClickHouseEnv.shape).extend({
 });
 export type StreamEnv = z.infer<typeof StreamEnv>;
 
-export const MediaNodeEnv = KafkaEnv.extend({
-  MEDIA_PORT: port.default(8790),
+const MediaCommonEnv = z.object({
   MEDIA_UPLOAD_DIR: z.string().min(1).default('.run/uploads'),
   MEDIA_OUTPUT_DIR: z.string().min(1).default('.run/media'),
-  MEDIA_MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(4 * 1024 ** 3),
-  EDGE_URL: url,
-  EDGE_INTERNAL_TOKEN: secret,
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+
+/** Local HLS origin: serves MEDIA_OUTPUT_DIR/hls behind playback tokens. */
+export const MediaOriginEnv = MediaCommonEnv.extend({
+  /** The edge's MEDIA_ORIGIN_URL (default http://127.0.0.1:8790) points here. */
+  MEDIA_ORIGIN_PORT: port.default(8790),
   PLAYBACK_SIGNING_KEYS: z.string().min(2).describe('JSON object {kid: secret}'),
 });
+export type MediaOriginEnv = z.infer<typeof MediaOriginEnv>;
+
+/** tus upload server: authenticates tenant keys and creates video records through the edge. */
+export const MediaUploadEnv = KafkaEnv.extend(MediaCommonEnv.shape).extend({
+  MEDIA_PORT: port.default(8789),
+  MEDIA_MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(4 * 1024 ** 3),
+  EDGE_URL: url,
+  EDGE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+});
+export type MediaUploadEnv = z.infer<typeof MediaUploadEnv>;
+
+/** One transcode worker process (the fleet supervisor starts N of them). */
+export const MediaWorkerEnv = KafkaEnv.extend(MediaCommonEnv.shape).extend({
+  MEDIA_WORKER_PORT: port.default(8792),
+  MEDIA_WORKER_ID: z.string().min(1).max(100).optional(),
+  EDGE_URL: url,
+  EDGE_INTERNAL_TOKEN: secret,
+  EDGE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+  /** x264 preset; veryfast keeps a 1080p ladder at or above realtime on 2 cores (see bench). */
+  MEDIA_X264_PRESET: z.enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium']).default('veryfast'),
+  MEDIA_SEGMENT_SECONDS: z.coerce.number().int().min(1).max(10).default(4),
+  MEDIA_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
+  MEDIA_RETRY_BASE_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
+  MEDIA_JOB_TIMEOUT_S: z.coerce.number().int().min(10).max(86_400).default(6 * 3600),
+  MEDIA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(3000).max(300_000).default(30_000),
+  MEDIA_PROGRESS_INTERVAL_MS: z.coerce.number().int().min(200).max(60_000).default(2000),
+});
+export type MediaWorkerEnv = z.infer<typeof MediaWorkerEnv>;
+
+/** Supervisor that runs MEDIA_TRANSCODE_WORKERS worker processes in one consumer group. */
+export const MediaFleetEnv = z.object({
+  MEDIA_FLEET_PORT: port.default(8793),
+  MEDIA_TRANSCODE_WORKERS: z.coerce.number().int().min(1).max(64).default(2),
+});
+export type MediaFleetEnv = z.infer<typeof MediaFleetEnv>;
+
+/** Every media-node variable (docker-compose sets them all; each process parses its own part). */
+export const MediaNodeEnv = MediaUploadEnv.extend(MediaWorkerEnv.shape).extend(MediaOriginEnv.shape).extend(MediaFleetEnv.shape);
 export type MediaNodeEnv = z.infer<typeof MediaNodeEnv>;
 
 export const AnalyticsEnv = ClickHouseEnv;

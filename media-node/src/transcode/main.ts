@@ -1,0 +1,45 @@
+/** One transcode worker process: joins the media-transcode consumer group and encodes jobs. */
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { deadLetterTopic, MediaTopics, MediaWorkerEnv, parseEnv, Topics, TRANSCODE_CONSUMER_GROUP } from '@vidplat/contracts';
+import { createKafka, createProducer, ensureTopics, kafkaSettingsFromEnv } from '@vidplat/stream/kafka/client';
+import { HttpVideoRegistry } from '../catalogue/video-registry.js';
+import { startHealthServer } from '../ops/health.js';
+import { log } from '../ops/log.js';
+import { sweepStaging } from './hls-output.js';
+import { TranscodeWorker } from './worker.js';
+
+const env = parseEnv(MediaWorkerEnv, process.env);
+const settings = kafkaSettingsFromEnv(process.env);
+const kafka = createKafka(settings);
+await ensureTopics(kafka, settings, [Topics.transcodeJobs, Topics.transcodeProgress, MediaTopics.transcodeControl, deadLetterTopic(TRANSCODE_CONSUMER_GROUP)]);
+const producer = createProducer(kafka);
+await producer.connect();
+
+const outputRoot = resolve(env.MEDIA_OUTPUT_DIR);
+const workerId = env.MEDIA_WORKER_ID ?? `${hostname()}-${process.pid}`;
+await sweepStaging(outputRoot, env.MEDIA_JOB_TIMEOUT_S * 1000 + 60_000);
+const worker = new TranscodeWorker(kafka, producer, new HttpVideoRegistry(env.EDGE_URL, { timeoutMs: env.EDGE_TIMEOUT_MS }), {
+  workerId,
+  outputRoot,
+  preset: env.MEDIA_X264_PRESET,
+  segmentSeconds: env.MEDIA_SEGMENT_SECONDS,
+  retryBaseMs: env.MEDIA_RETRY_BASE_MS,
+  jobTimeoutMs: env.MEDIA_JOB_TIMEOUT_S * 1000,
+  sessionTimeoutMs: env.MEDIA_SESSION_TIMEOUT_MS,
+  progressIntervalMs: env.MEDIA_PROGRESS_INTERVAL_MS,
+  catalogueCredential: env.EDGE_INTERNAL_TOKEN,
+});
+await worker.start();
+const health = await startHealthServer(env.MEDIA_WORKER_PORT, () => worker.status, () => worker.status.state !== 'stopping');
+log.info('transcode worker ready', { workerId, preset: env.MEDIA_X264_PRESET, port: env.MEDIA_WORKER_PORT });
+
+const shutdown = async () => {
+  log.info('transcode worker stopping', { workerId });
+  health.close();
+  await worker.stop();
+  await producer.disconnect().catch(() => undefined);
+  process.exit(0);
+};
+process.on('SIGTERM', () => void shutdown());
+process.on('SIGINT', () => void shutdown());
