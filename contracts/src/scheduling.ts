@@ -73,3 +73,198 @@ export const BroadcasterTask = z.object({
   active: z.boolean(),
 });
 export type BroadcasterTask = z.infer<typeof BroadcasterTask>;
+
+// ---------------------------------------------------------------------------------------------
+// Content schedules: API bodies, history, templates, calendar (Scheduler Durable Object).
+
+/** Gates checked right before a publish; a gate that does not hold makes the attempt fail (retried). */
+export const ScheduleCondition = z.discriminatedUnion('kind', [
+  /** The video's transcode finished (catalogue `videos.status = ready`). */
+  z.object({ kind: z.literal('transcode_ready'), videoId: ItemId.optional() }),
+  /** The previous episode is published (catalogue course status or a schedule publish of it). */
+  z.object({ kind: z.literal('previous_published'), contentId: ItemId }),
+]);
+export type ScheduleCondition = z.infer<typeof ScheduleCondition>;
+
+const scheduleFields = {
+  contentKind: ScheduleContentKind,
+  contentId: ItemId,
+  action: ScheduleAction.default('publish'),
+  scheduledAt: IsoTime,
+  endAt: IsoTime.nullable().default(null),
+  priority: z.number().int().min(0).max(100).default(50),
+  title: z.string().min(1).max(200),
+  description: z.string().max(2000).default(''),
+  recurrence: Recurrence.nullable().default(null),
+  strategy: Strategy.default({ kind: 'immediate' }),
+  remindMinutesBefore: z.number().int().min(1).max(7 * 24 * 60).nullable().default(null),
+  maxRetries: z.number().int().min(0).max(10).default(3),
+  conditions: z.array(ScheduleCondition).max(10).default([]),
+  notifySubscribers: z.boolean().default(false),
+};
+export const CreateScheduleRequest = z.object({ ...scheduleFields, templateId: UuidV7.optional() });
+export type CreateScheduleRequest = z.infer<typeof CreateScheduleRequest>;
+
+/** Only a pending schedule can be changed; its future actions are re-planned. */
+export const UpdateScheduleRequest = z
+  .object({
+    scheduledAt: IsoTime,
+    endAt: IsoTime.nullable(),
+    priority: z.number().int().min(0).max(100),
+    title: z.string().min(1).max(200),
+    description: z.string().max(2000),
+    recurrence: Recurrence.nullable(),
+    remindMinutesBefore: z.number().int().min(1).max(7 * 24 * 60).nullable(),
+    maxRetries: z.number().int().min(0).max(10),
+  })
+  .partial();
+export type UpdateScheduleRequest = z.infer<typeof UpdateScheduleRequest>;
+
+export const ScheduleView = Schedule.extend({
+  conditions: z.array(ScheduleCondition),
+  notifySubscribers: z.boolean(),
+  /** Next due action of this schedule (publish, unpublish, reminder, retry), if any. */
+  nextActionAt: IsoTime.nullable(),
+  occurrencesDone: z.number().int().min(0),
+  attempts: z.number().int().min(0),
+  lastError: z.string().nullable(),
+  createdAt: IsoTime,
+  updatedAt: IsoTime,
+});
+export type ScheduleView = z.infer<typeof ScheduleView>;
+
+export const ScheduleListQuery = z.object({
+  status: ScheduleStatus.optional(),
+  contentKind: ScheduleContentKind.optional(),
+  contentId: ItemId.optional(),
+  createdBy: UserId.optional(),
+  from: IsoTime.optional(),
+  to: IsoTime.optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(200).optional(),
+});
+export type ScheduleListQuery = z.infer<typeof ScheduleListQuery>;
+export const ScheduleListResponse = z.object({ items: z.array(ScheduleView), nextCursor: z.string().nullable() });
+
+export const ScheduleActionKind = z.enum(['publish', 'unpublish', 'remind', 'step', 'rollback', 'cancel', 'create', 'update']);
+export const ScheduleHistoryRow = z.object({
+  id: z.number().int(),
+  scheduleId: UuidV7,
+  occurrence: z.number().int().min(0).nullable(),
+  action: ScheduleActionKind,
+  actor: z.string().describe('user id, key id, or "alarm" for fired actions'),
+  at: IsoTime,
+  result: z.enum(['ok', 'error', 'skipped']),
+  durationMs: z.number().int().min(0),
+  detail: z.string().nullable(),
+});
+export type ScheduleHistoryRow = z.infer<typeof ScheduleHistoryRow>;
+
+/** Batch create / update / cancel: every item is handled on its own; results come back by index. */
+export const ScheduleBatchRequest = z.object({
+  create: z.array(z.unknown()).max(200).default([]),
+  update: z.array(z.object({ id: UuidV7, patch: z.unknown() })).max(200).default([]),
+  cancel: z.array(UuidV7).max(200).default([]),
+});
+export const ScheduleBatchItemResult = z.object({
+  index: z.number().int().min(0),
+  ok: z.boolean(),
+  schedule: ScheduleView.optional(),
+  error: z.object({ code: z.string(), message: z.string(), field: z.string().optional() }).optional(),
+});
+export const ScheduleBatchResponse = z.object({
+  create: z.array(ScheduleBatchItemResult),
+  update: z.array(ScheduleBatchItemResult),
+  cancel: z.array(ScheduleBatchItemResult),
+});
+export type ScheduleBatchResponse = z.infer<typeof ScheduleBatchResponse>;
+
+export const ScheduleTemplate = z.object({
+  id: UuidV7,
+  name: z.string().min(1).max(100),
+  scope: z.enum(['system', 'user']),
+  /** Defaults a schedule created from the template starts with; the request overrides them. */
+  defaults: z.object({
+    contentKind: ScheduleContentKind.optional(),
+    action: ScheduleAction.optional(),
+    priority: z.number().int().min(0).max(100).optional(),
+    recurrence: Recurrence.nullable().optional(),
+    strategy: Strategy.optional(),
+    remindMinutesBefore: z.number().int().min(1).max(7 * 24 * 60).nullable().optional(),
+    maxRetries: z.number().int().min(0).max(10).optional(),
+    durationMinutes: z.number().int().min(1).max(366 * 24 * 60).nullable().optional(),
+    notifySubscribers: z.boolean().optional(),
+  }),
+  usageCount: z.number().int().min(0),
+  createdBy: z.string(),
+  createdAt: IsoTime,
+});
+export type ScheduleTemplate = z.infer<typeof ScheduleTemplate>;
+export const CreateTemplateRequest = ScheduleTemplate.pick({ name: true, defaults: true }).extend({
+  scope: z.enum(['system', 'user']).default('user'),
+});
+/** Apply = create a schedule from the template; the body carries what the template lacks. */
+export const ApplyTemplateRequest = z.object({
+  contentId: ItemId,
+  scheduledAt: IsoTime,
+  title: z.string().min(1).max(200),
+  contentKind: ScheduleContentKind.optional(),
+  description: z.string().max(2000).optional(),
+});
+
+export const CalendarQuery = z.object({
+  view: z.enum(['month', 'week', 'day']).default('month'),
+  /** Any local date inside the period, YYYY-MM-DD. */
+  date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD'),
+  timeZone: z.string().min(1).max(64).default('UTC'),
+});
+export const CalendarEntry = z.object({
+  scheduleId: UuidV7,
+  occurrence: z.number().int().min(0),
+  at: IsoTime,
+  title: z.string(),
+  contentKind: ScheduleContentKind,
+  contentId: ItemId,
+  action: ScheduleAction,
+  status: ScheduleStatus,
+  priority: z.number().int(),
+});
+export const CalendarResponse = z.object({
+  view: z.enum(['month', 'week', 'day']),
+  timeZone: z.string(),
+  from: IsoTime,
+  to: IsoTime,
+  /** Keyed by local date (month/week) or local hour "YYYY-MM-DDTHH" (day). */
+  buckets: z.array(z.object({ key: z.string(), count: z.number().int(), entries: z.array(CalendarEntry) })),
+});
+export type CalendarResponse = z.infer<typeof CalendarResponse>;
+
+export const SchedulingStats = z.object({
+  byStatus: z.record(z.string(), z.number().int()),
+  dueNext24h: z.number().int(),
+  actions: z.object({ ok: z.number().int(), error: z.number().int(), avgDurationMs: z.number() }),
+  nextAlarmAt: IsoTime.nullable(),
+  outboxPending: z.number().int(),
+});
+export type SchedulingStats = z.infer<typeof SchedulingStats>;
+
+export const ScheduleSettings = z.object({
+  retryBaseMs: z.number().int().min(100).max(3_600_000).default(30_000),
+  defaultTimeZone: z.string().min(1).max(64).default('UTC'),
+});
+export type ScheduleSettings = z.infer<typeof ScheduleSettings>;
+
+/** Legacy rows `video_id, scheduled_publish_at` from the old system. */
+export const LegacyScheduleRow = z.object({ video_id: ItemId, scheduled_publish_at: z.string().min(1) });
+export const ImportLegacyRequest = z.object({ rows: z.array(z.unknown()).min(1).max(1000) });
+
+/** What the Scheduler emits on the event path (through the outbox) when it changes content state. */
+export const ScheduleEventBody = z.object({
+  scheduleId: UuidV7,
+  occurrence: z.number().int().min(0),
+  action: z.enum(['publish', 'unpublish', 'remind', 'step', 'rollback']),
+  contentKind: ScheduleContentKind,
+  contentId: ItemId,
+  percent: z.number().min(0).max(100).optional(),
+});
+export type ScheduleEventBody = z.infer<typeof ScheduleEventBody>;

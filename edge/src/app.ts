@@ -9,6 +9,7 @@ import { experimentRoutes } from './experiments/routes.js';
 import { healthRoutes } from './ops/health.js';
 import { tenancyRoutes } from './tenancy/routes.js';
 import { openApiDocument } from './openapi.js';
+import { schedulingRoutes } from './scheduling/routes.js';
 import { catalogueRoutes } from './catalogue/routes.js';
 
 /** The edge API: each capability mounts its own routes. */
@@ -20,6 +21,7 @@ export const app = new Hono<AppEnv>()
   .route('/', itemRoutes)
   .route('/', experimentRoutes)
   .route('/', tenancyRoutes)
+  .route('/', schedulingRoutes)
   .route('/', catalogueRoutes)
   .get('/v1/openapi.json', (c) => c.json(openApiDocument()));
 

@@ -21,6 +21,15 @@ export interface Bindings {
   MEDIA?: R2Bucket;
   CATALOGUE: D1Database;
   MODELS: KVNamespace;
+  /** Scheduling (issue 5): one Scheduler and one Broadcaster per tenant, one Campaign per campaign. */
+  SCHEDULER: DurableObjectNamespace<import('./scheduling/schedules/scheduler.js').Scheduler>;
+  BROADCASTER: DurableObjectNamespace<import('./scheduling/broadcaster/broadcaster.js').Broadcaster>;
+  CAMPAIGN: DurableObjectNamespace<import('./scheduling/campaigns/campaign.js').Campaign>;
+  /** Messaging API base URL (multicast) and its token (a secret). */
+  MESSAGING_API_URL?: string;
+  MESSAGING_API_TOKEN?: string;
+  /** JSON {secretRef: secret} for broadcaster webhook signatures (a secret). */
+  BROADCAST_WEBHOOK_SECRETS?: string;
 }
 
 export type AppEnv = { Bindings: Bindings; Variables: { principal: Principal } };

@@ -1,0 +1,6 @@
+import { Hono } from 'hono';
+import type { AppEnv } from '../env.js';
+import { scheduleRoutes } from './schedules/routes.js';
+
+/** Scheduling admin API: content schedules, campaigns, broadcaster. */
+export const schedulingRoutes = new Hono<AppEnv>().route('/', scheduleRoutes);

@@ -1,0 +1,95 @@
+import type { ScheduleCondition } from '@vidplat/contracts';
+
+const missingTable = (e: unknown) => e instanceof Error && /no such table/i.test(e.message);
+
+/**
+ * Whether the content a schedule points at exists in the catalogue (D1). Videos and series are
+ * catalogue items (a course, or a video); banners, announcements and slots are not catalogued.
+ */
+export async function contentExists(db: D1Database, tenantId: string, kind: string, contentId: string): Promise<boolean> {
+  if (kind !== 'video' && kind !== 'series') return true;
+  try {
+    const course = await db
+      .prepare('SELECT 1 AS x FROM courses WHERE tenant_id = ?1 AND course_id = ?2 AND deleted_at IS NULL')
+      .bind(tenantId, contentId)
+      .first();
+    if (course || kind === 'series') return !!course;
+    const video = await db
+      .prepare('SELECT 1 AS x FROM videos WHERE tenant_id = ?1 AND video_id = ?2 AND deleted_at IS NULL')
+      .bind(tenantId, contentId)
+      .first();
+    return !!video;
+  } catch (e) {
+    // A deployment without the catalogue tables cannot tell: do not block scheduling on it.
+    if (missingTable(e)) return true;
+    throw e;
+  }
+}
+
+/** Null when the condition holds, else why not (the attempt then fails and is retried). */
+export async function conditionFailure(db: D1Database, tenantId: string, contentId: string, c: ScheduleCondition): Promise<string | null> {
+  if (c.kind === 'transcode_ready') {
+    const videoId = c.videoId ?? contentId;
+    const row = await db
+      .prepare('SELECT status FROM videos WHERE tenant_id = ?1 AND video_id = ?2 AND deleted_at IS NULL')
+      .bind(tenantId, videoId)
+      .first<{ status: string }>();
+    if (!row) return `condition transcode_ready: video ${videoId} not found`;
+    return row.status === 'ready' ? null : `condition transcode_ready: video ${videoId} is ${row.status}`;
+  }
+  const state = await db
+    .prepare('SELECT published FROM content_publish_state WHERE tenant_id = ?1 AND content_id = ?2 AND published = 1 LIMIT 1')
+    .bind(tenantId, c.contentId)
+    .first();
+  if (state) return null;
+  try {
+    const course = await db
+      .prepare("SELECT 1 AS x FROM courses WHERE tenant_id = ?1 AND course_id = ?2 AND status = 'published'")
+      .bind(tenantId, c.contentId)
+      .first();
+    if (course) return null;
+  } catch (e) {
+    if (!missingTable(e)) throw e;
+  }
+  return `condition previous_published: ${c.contentId} is not published`;
+}
+
+export interface PublishState {
+  tenantId: string;
+  contentKind: string;
+  contentId: string;
+  published: boolean;
+  percent: number;
+  variants: unknown;
+  scheduleId: string;
+  occurrence: number;
+}
+
+/**
+ * Writes the content's publish state where the read path sees it: `content_publish_state`, and for
+ * catalogue courses their status column. Both writes are upserts of the same values for the same
+ * (schedule, occurrence), so a re-fired action writes the same result again.
+ */
+export async function writePublishState(db: D1Database, s: PublishState, now: string): Promise<void> {
+  await db
+    .prepare(
+      `INSERT INTO content_publish_state (tenant_id, content_kind, content_id, published, percent, variants, schedule_id, occurrence, updated_at)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+       ON CONFLICT (tenant_id, content_kind, content_id) DO UPDATE SET published = excluded.published, percent = excluded.percent,
+         variants = excluded.variants, schedule_id = excluded.schedule_id, occurrence = excluded.occurrence, updated_at = excluded.updated_at`,
+    )
+    .bind(s.tenantId, s.contentKind, s.contentId, s.published ? 1 : 0, s.percent, s.variants == null ? null : JSON.stringify(s.variants), s.scheduleId, s.occurrence, now)
+    .run();
+  if (s.contentKind !== 'video' && s.contentKind !== 'series') return;
+  try {
+    await db
+      .prepare(
+        `UPDATE courses SET status = ?3, updated_at = ?4, published_at = CASE WHEN ?3 = 'published' THEN COALESCE(published_at, ?4) ELSE published_at END
+         WHERE tenant_id = ?1 AND course_id = ?2 AND deleted_at IS NULL`,
+      )
+      .bind(s.tenantId, s.contentId, s.published ? 'published' : 'unpublished', now)
+      .run();
+  } catch (e) {
+    if (!missingTable(e)) throw e;
+  }
+}

@@ -1,0 +1,257 @@
+import { env, runDurableObjectAlarm, runInDurableObject, SELF } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import type { ScheduleHistoryRow, ScheduleView, SchedulingStats } from '@vidplat/contracts';
+import { json } from './helpers.js';
+import {
+  BASE,
+  HOUR,
+  createOk,
+  createSchedule,
+  fireAfter,
+  inHours,
+  publishState,
+  scheduler,
+  seedCourse,
+  tenantWithKeys,
+  travel,
+} from './scheduling-support.js';
+
+const errorOf = async (res: Response) => ((await res.json()) as { error: { code: string; field?: string; message: string } }).error;
+
+const history = async (key: string, id: string) =>
+  (await (await SELF.fetch(`${BASE}/schedules/${id}/history`, json('GET', key))).json()) as ScheduleHistoryRow[];
+
+describe('scheduling: validation and roles', () => {
+  it('rejects bad input with code and field, and duplicates with 409', async () => {
+    const t = await tenantWithKeys('sch-val');
+    await seedCourse(t.tenantId, 'c1');
+    const good = { contentKind: 'video', contentId: 'c1', scheduledAt: inHours(1), title: 'Launch' };
+    const cases: [Record<string, unknown>, number, string][] = [
+      [{ ...good, scheduledAt: inHours(-1) }, 400, 'scheduledAt'],
+      [{ ...good, scheduledAt: 'tomorrow' }, 400, 'scheduledAt'],
+      [{ ...good, endAt: good.scheduledAt }, 400, 'endAt'],
+      [{ ...good, priority: 101 }, 400, 'priority'],
+      [{ ...good, recurrence: { frequency: 'daily', timeZone: 'Mars/Olympus' } }, 400, 'recurrence.timeZone'],
+      [{ ...good, recurrence: { frequency: 'hourly', timeZone: 'UTC' } }, 400, 'recurrence.frequency'],
+      [{ ...good, contentId: 'no-such-course' }, 400, 'contentId'],
+      [{ ...good, strategy: { kind: 'ab', variants: [{ variant: 'a', contentId: 'c1', percent: 50 }, { variant: 'b', contentId: 'c1', percent: 20 }] } }, 400, 'strategy.variants'],
+    ];
+    for (const [body, status, field] of cases) {
+      const res = await createSchedule(t.alice, body);
+      expect(res.status, JSON.stringify(body)).toBe(status);
+      expect((await errorOf(res)).field).toBe(field);
+    }
+    await createOk(t.alice, good);
+    const dup = await createSchedule(t.bob, { ...good, scheduledAt: inHours(2) });
+    expect(dup.status).toBe(409);
+    expect(await errorOf(dup)).toMatchObject({ code: 'conflict', field: 'contentId' });
+  });
+
+  it('batch create keeps the good items and reports the bad ones by index', async () => {
+    const t = await tenantWithKeys('sch-batch');
+    const res = await SELF.fetch(
+      `${BASE}/batch`,
+      json('POST', t.alice, {
+        create: [
+          { contentKind: 'banner', contentId: 'b1', scheduledAt: inHours(1), title: 'one' },
+          { contentKind: 'banner', contentId: 'b2', scheduledAt: inHours(-1), title: 'past' },
+          { contentKind: 'banner', contentId: 'b1', scheduledAt: inHours(3), title: 'dup' },
+          { contentKind: 'banner', contentId: 'b3', scheduledAt: inHours(2), title: 'three' },
+        ],
+      }),
+    );
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: { field: string }; create: { index: number; ok: boolean; error?: { code: string; field: string } }[] };
+    expect(body.error.field).toBe('create.1.scheduledAt');
+    expect(body.create.map((r) => r.ok)).toEqual([true, false, false, true]);
+    expect(body.create[2]!.error).toMatchObject({ code: 'conflict', field: 'create.2.contentId' });
+    const listRes = await SELF.fetch(`${BASE}/schedules`, json('GET', t.alice));
+    const list = (await listRes.json()) as { items: ScheduleView[] };
+    expect(list, JSON.stringify(list)).toHaveProperty('items');
+    expect(list.items.map((s) => s.title)).toEqual(['one', 'three']);
+  });
+
+  it('admins see only their own schedules; executing needs senior; pagination walks everything', async () => {
+    const t = await tenantWithKeys('sch-roles');
+    const mine = await createOk(t.alice, { contentKind: 'announcement', contentId: 'a1', scheduledAt: inHours(1), title: 'a1' });
+    for (let i = 2; i <= 5; i++) await createOk(t.bob, { contentKind: 'announcement', contentId: `a${i}`, scheduledAt: inHours(i), title: `a${i}` });
+    expect((await SELF.fetch(`${BASE}/schedules/${mine.id}`, json('GET', t.bob))).status).toBe(404);
+    expect((await SELF.fetch(`${BASE}/schedules/${mine.id}`, json('DELETE', t.bob))).status).toBe(404);
+    const aliceList = (await (await SELF.fetch(`${BASE}/schedules`, json('GET', t.alice))).json()) as { items: ScheduleView[] };
+    expect(aliceList.items.map((s) => s.id)).toEqual([mine.id]);
+    expect((await SELF.fetch(`${BASE}/schedules/${mine.id}/execute`, json('POST', t.alice))).status).toBe(403);
+    expect((await SELF.fetch(`${BASE}/templates`, json('POST', t.senior, { name: 'x', defaults: {} }))).status).toBe(403);
+
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = (await (
+        await SELF.fetch(`${BASE}/schedules?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, json('GET', t.senior))
+      ).json()) as { items: ScheduleView[]; nextCursor: string | null };
+      seen.push(...page.items.map((s) => s.title));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual(['a1', 'a2', 'a3', 'a4', 'a5']);
+    const filtered = (await (await SELF.fetch(`${BASE}/schedules?createdBy=bob&from=${encodeURIComponent(inHours(2.5))}`, json('GET', t.senior))).json()) as { items: ScheduleView[] };
+    expect(filtered.items.map((s) => s.title)).toEqual(['a3', 'a4', 'a5']);
+
+    const exec = await SELF.fetch(`${BASE}/schedules/${mine.id}/execute`, json('POST', t.senior));
+    expect(exec.status).toBe(200);
+    expect(((await exec.json()) as ScheduleView).status).toBe('published');
+    expect(await publishState(t.tenantId, 'a1')).toMatchObject({ published: 1 });
+    const h = await history(t.senior, mine.id);
+    expect(h[0]).toMatchObject({ action: 'publish', actor: 'sam', result: 'ok' });
+    expect(h.at(-1)).toMatchObject({ action: 'create', actor: 'alice' });
+  });
+});
+
+describe('scheduling: alarms', () => {
+  it('keeps the alarm on the earliest due action and fires in time, then priority, order', async () => {
+    const t = await tenantWithKeys('sch-alarm');
+    const at3 = await createOk(t.alice, { contentKind: 'banner', contentId: 'x3', scheduledAt: inHours(3), title: 'x3' });
+    const at1 = await createOk(t.alice, { contentKind: 'banner', contentId: 'x1', scheduledAt: inHours(1), title: 'x1' });
+    const sameTime = inHours(2);
+    await createOk(t.alice, { contentKind: 'banner', contentId: 'lo', scheduledAt: sameTime, title: 'lo', priority: 10 });
+    await createOk(t.alice, { contentKind: 'banner', contentId: 'hi', scheduledAt: sameTime, title: 'hi', priority: 90 });
+    const stub = scheduler(t.tenantId);
+    expect(await stub.nextAlarm()).toBe(Date.parse(at1.scheduledAt));
+    await SELF.fetch(`${BASE}/schedules/${at1.id}`, json('DELETE', t.alice));
+    expect(await stub.nextAlarm()).toBe(Date.parse(sameTime));
+    // Nothing is due yet: an early alarm fires nothing and re-arms for the same time.
+    await runDurableObjectAlarm(stub);
+    expect(await stub.nextAlarm()).toBe(Date.parse(sameTime));
+
+    await fireAfter(t.tenantId, 4 * HOUR);
+    const all = (await (await SELF.fetch(`${BASE}/history`, json('GET', t.senior))).json()) as ScheduleHistoryRow[];
+    const fired = all.filter((h) => h.action === 'publish').reverse();
+    const titleOf = new Map<string, string>();
+    for (const s of ((await (await SELF.fetch(`${BASE}/schedules`, json('GET', t.senior))).json()) as { items: ScheduleView[] }).items) titleOf.set(s.id, s.title);
+    expect(fired.map((h) => titleOf.get(h.scheduleId))).toEqual(['hi', 'lo', 'x3']);
+    expect(fired.every((h) => h.actor === 'alarm' && h.result === 'ok')).toBe(true);
+    // Nothing is due any more; the alarm now waits for the outbox retry (ingest is unreachable).
+    const outboxNext = await runInDurableObject(stub, (_i, st) => st.storage.sql.exec<{ t: number }>('SELECT MIN(next_attempt_at) AS t FROM outbox').one().t);
+    expect(await stub.nextAlarm()).toBe(outboxNext);
+    expect(outboxNext).toBeGreaterThan(Date.parse(at3.scheduledAt) - 4 * HOUR);
+    expect(await publishState(t.tenantId, 'x1')).toBeNull();
+  });
+
+  it('publishes into the catalogue, unpublishes at the end time, and keeps the schedule event in the outbox', async () => {
+    const t = await tenantWithKeys('sch-publish');
+    await seedCourse(t.tenantId, 'course-1');
+    const s = await createOk(t.alice, { contentKind: 'series', contentId: 'course-1', scheduledAt: inHours(1), endAt: inHours(5), title: 'Course launch' });
+    expect(await fireAfter(t.tenantId, HOUR + 1000)).toBe(true);
+    const course = () => env.CATALOGUE.prepare('SELECT status, published_at FROM courses WHERE tenant_id = ?1 AND course_id = ?2').bind(t.tenantId, 'course-1').first<{ status: string; published_at: string | null }>();
+    expect(await course()).toMatchObject({ status: 'published' });
+    expect((await course())!.published_at).not.toBeNull();
+    expect(await publishState(t.tenantId, 'course-1')).toMatchObject({ published: 1, schedule_id: s.id });
+    const afterPublish = (await (await SELF.fetch(`${BASE}/schedules/${s.id}`, json('GET', t.alice))).json()) as ScheduleView;
+    expect(afterPublish.status).toBe('published');
+    expect(afterPublish.nextActionAt).toBe(s.endAt);
+    // Ingest is unreachable in these tests: the event waits in the outbox with its error.
+    const stats = (await (await SELF.fetch(`${BASE}/stats`, json('GET', t.senior))).json()) as SchedulingStats;
+    expect(stats.outboxPending).toBe(1);
+    const outbox = await runInDurableObject(scheduler(t.tenantId), (_i, st) =>
+      st.storage.sql.exec<{ body: string; attempts: number; last_error: string }>('SELECT body, attempts, last_error FROM outbox').toArray(),
+    );
+    expect(outbox[0]!.attempts).toBe(1);
+    expect(outbox[0]!.last_error).toBeTruthy();
+    expect(JSON.parse(outbox[0]!.body)).toMatchObject({ type: 'schedule', action: 'publish', itemId: 'course-1', scheduleId: s.id, tenantId: t.tenantId });
+
+    await fireAfter(t.tenantId, 5 * HOUR);
+    expect(await course()).toMatchObject({ status: 'unpublished' });
+    expect(await publishState(t.tenantId, 'course-1')).toMatchObject({ published: 0 });
+    const done = (await (await SELF.fetch(`${BASE}/schedules/${s.id}`, json('GET', t.alice))).json()) as ScheduleView;
+    expect(done.status).toBe('expired');
+    expect(done.nextActionAt).toBeNull();
+    const outboxAfter = await runInDurableObject(scheduler(t.tenantId), (_i, st) => st.storage.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM outbox').one().n);
+    expect(outboxAfter).toBe(2);
+    // The alarm still points at the outbox retry: events are not dropped.
+    expect(await scheduler(t.tenantId).nextAlarm()).not.toBeNull();
+  });
+
+  it('retries a failing publish with backoff up to maxRetries, then fails keeping the error', async () => {
+    const t = await tenantWithKeys('sch-retry');
+    const s = await createOk(t.alice, {
+      contentKind: 'announcement',
+      contentId: 'ep2',
+      scheduledAt: inHours(1),
+      title: 'Episode 2',
+      maxRetries: 2,
+      conditions: [{ kind: 'previous_published', contentId: 'ep1' }],
+    });
+    await fireAfter(t.tenantId, HOUR);
+    const v1 = (await (await SELF.fetch(`${BASE}/schedules/${s.id}`, json('GET', t.alice))).json()) as ScheduleView;
+    expect(v1).toMatchObject({ status: 'pending', attempts: 1 });
+    expect(v1.lastError).toContain('ep1 is not published');
+    // Backoff: the retry is later than now by the base delay (30 s), the next one by twice that.
+    expect(Date.parse(v1.nextActionAt!) - Date.now()).toBeGreaterThan(20_000);
+    await fireAfter(t.tenantId, 60_000);
+    const v2 = (await (await SELF.fetch(`${BASE}/schedules/${s.id}`, json('GET', t.alice))).json()) as ScheduleView;
+    expect(Date.parse(v2.nextActionAt!) - Date.now()).toBeGreaterThan(50_000);
+    await fireAfter(t.tenantId, 120_000);
+    const v3 = (await (await SELF.fetch(`${BASE}/schedules/${s.id}`, json('GET', t.alice))).json()) as ScheduleView;
+    expect(v3).toMatchObject({ status: 'failed', nextActionAt: null, attempts: 3 });
+    expect(v3.lastError).toContain('ep1 is not published');
+    const h = (await history(t.alice, s.id)).filter((r) => r.action === 'publish');
+    expect(h.map((r) => r.result)).toEqual(['error', 'error', 'error']);
+    expect(h[0]!.detail).toMatch(/^attempt 3: /);
+    expect(await publishState(t.tenantId, 'ep2')).toBeNull();
+  });
+
+  it('a re-fired action after a crash repeats the effect harmlessly and records it once', async () => {
+    const t = await tenantWithKeys('sch-refire');
+    const s = await createOk(t.alice, { contentKind: 'banner', contentId: 'bn', scheduledAt: inHours(1), title: 'Banner' });
+    await travel(t.tenantId, HOUR);
+    // Crash after the effect, before the commit: run only the effect, as the object would have.
+    await runInDurableObject(scheduler(t.tenantId), async (instance, state) => {
+      const a = state.storage.sql.exec("SELECT * FROM actions WHERE state = 'due'").toArray()[0];
+      await (instance as unknown as { effect(s: unknown, a: unknown): Promise<unknown> }).effect(
+        state.storage.sql.exec('SELECT * FROM schedules WHERE id = ?', s.id).one(),
+        a,
+      );
+    });
+    expect(await publishState(t.tenantId, 'bn')).toMatchObject({ published: 1 });
+    // The alarm retries (at-least-once): the action is still due and runs again.
+    expect(await runDurableObjectAlarm(scheduler(t.tenantId))).toBe(true);
+    await runDurableObjectAlarm(scheduler(t.tenantId));
+    const publishes = (await history(t.alice, s.id)).filter((r) => r.action === 'publish');
+    expect(publishes).toHaveLength(1);
+    const events = await runInDurableObject(scheduler(t.tenantId), (_i, st) =>
+      st.storage.sql.exec<{ body: string }>('SELECT body FROM outbox').toArray().map((r) => JSON.parse(r.body).action),
+    );
+    expect(events).toEqual(['publish']);
+    expect(await publishState(t.tenantId, 'bn')).toMatchObject({ published: 1, occurrence: 0 });
+  });
+
+  it('a daily schedule plans each occurrence when the previous fires, at the same local time', async () => {
+    const t = await tenantWithKeys('sch-daily');
+    const s = await createOk(t.alice, {
+      contentKind: 'announcement',
+      contentId: 'daily',
+      scheduledAt: inHours(1),
+      title: 'Daily',
+      recurrence: { frequency: 'daily', timeZone: 'Europe/Berlin', count: 3 },
+    });
+    // Occurrence i is planned (at its real time) when i-1 fires; move the clock to each in turn.
+    for (let i = 0; i < 3; i++) expect(await fireAfter(t.tenantId, (1 + 24 * i) * HOUR + 60_000)).toBe(true);
+    const occ = await runInDurableObject(scheduler(t.tenantId), (_i, st) =>
+      st.storage.sql.exec<{ occurrence: number; planned_at: number; state: string }>("SELECT occurrence, planned_at, state FROM actions WHERE kind = 'publish' ORDER BY occurrence").toArray(),
+    );
+    expect(occ.map((o) => [o.occurrence, o.state])).toEqual([[0, 'done'], [1, 'done'], [2, 'done']]);
+    const fmt = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Berlin', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    expect(new Set(occ.map((o) => fmt.format(o.planned_at))).size).toBe(1);
+    const v = (await (await SELF.fetch(`${BASE}/schedules/${s.id}`, json('GET', t.alice))).json()) as ScheduleView;
+    expect(v).toMatchObject({ occurrencesDone: 3, status: 'published', nextActionAt: null });
+  });
+
+  it('rollback unpublishes and stops further occurrences', async () => {
+    const t = await tenantWithKeys('sch-rollback');
+    const s = await createOk(t.alice, { contentKind: 'announcement', contentId: 'rb', scheduledAt: inHours(1), title: 'RB', recurrence: { frequency: 'weekly', timeZone: 'UTC' } });
+    await fireAfter(t.tenantId, HOUR);
+    expect(await publishState(t.tenantId, 'rb')).toMatchObject({ published: 1 });
+    const res = await SELF.fetch(`${BASE}/schedules/${s.id}/rollback`, json('POST', t.senior));
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as ScheduleView)).toMatchObject({ status: 'cancelled', nextActionAt: null });
+    expect(await publishState(t.tenantId, 'rb')).toMatchObject({ published: 0 });
+  });
+});
