@@ -32,6 +32,18 @@ export const TrendsQuery = DateRangeQuery.extend({
 });
 export const ItemsQuery = DateRangeQuery.extend({ metric: ItemMetric.default('plays'), limit: z.coerce.number().int().min(1).max(200).default(20) });
 export const VideoQuery = DateRangeQuery.extend({ itemId: Slug.optional() });
+const validTimeZone = (tz: string) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+};
+export const HeatmapQuery = DateRangeQuery.extend({
+  timeZone: z.string().min(1).max(64).default('UTC').refine(validTimeZone, 'unknown IANA time zone'),
+  suggestions: z.coerce.number().int().min(1).max(24).default(3),
+});
 export const HotCoursesQuery = DateRangeQuery.extend({ limit: z.coerce.number().int().min(1).max(100).default(10) });
 
 export const Overview = z.object({
@@ -88,18 +100,9 @@ export const VideoStats = z.object({
 });
 export type VideoStats = z.infer<typeof VideoStats>;
 
-export const ScheduleStats = z.object({
-  pending: z.number(),
-  publishedToday: z.number(),
-  publishedThisWeek: z.number(),
-  failed: z.number(),
-  /** Whether any schedule events have reached ClickHouse for this tenant. */
-  source: z.enum(['schedule_events', 'empty']),
-});
-export type ScheduleStats = z.infer<typeof ScheduleStats>;
-
 export const PublishHeatmap = z.object({
-  /** 7×24 cells, weekday 1=Monday … 7=Sunday (ISO), hour 0–23 UTC. */
+  timeZone: z.string(),
+  /** 7×24 cells, weekday 1=Monday … 7=Sunday (ISO), hour 0–23 in timeZone. */
   cells: z.array(z.object({ weekday: z.number().int().min(1).max(7), hour: z.number().int().min(0).max(23), engagement: z.number(), users: z.number() })),
   /** Best publish slots: the hours with the most engaged users, best first. */
   suggestions: z.array(z.object({ weekday: z.number().int(), hour: z.number().int(), score: z.number(), reason: z.string() })),
@@ -107,7 +110,8 @@ export const PublishHeatmap = z.object({
 export type PublishHeatmap = z.infer<typeof PublishHeatmap>;
 
 export const HotCourses = z.object({
-  courses: z.array(z.object({ courseId: z.string(), enrolments: z.number(), paid: z.number(), learners: z.number(), plays: z.number(), score: z.number() })),
+  /** score: enrolments weighted by recency (half-life 7 days) with paid ones counting double. */
+  courses: z.array(z.object({ courseId: z.string(), enrolments: z.number(), paid: z.number(), learners: z.number(), lastEnrolment: z.string(), score: z.number() })),
 });
 export type HotCourses = z.infer<typeof HotCourses>;
 

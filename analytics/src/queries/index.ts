@@ -1,0 +1,4 @@
+export * from './reader.js';
+export * from './validate.js';
+export * from './dashboards.js';
+export * from './experiments.js';
