@@ -1,0 +1,109 @@
+import type { DemoContext, DemoSeeder, DemoTenant } from './context.js';
+
+/**
+ * Demo catalogue per tenant, created through the edge's public API: a small category tree, typed
+ * tags, three courses (free / paid with a free chapter, a trial lesson and a locked chapter /
+ * member-only), demo users with a paid enrolment, an expired enrolment and a membership.
+ * Lesson videos are marked ready through the internal video API with a super key; the HLS files
+ * themselves come from the media-node (its demo or an upload of the same video ids).
+ */
+export const DEMO_LESSONS = {
+  'mobility-basics': ['mob-1', 'mob-2'],
+  'strength-101': ['str-intro', 'str-1', 'str-2', 'str-bonus'],
+  'yoga-flow': ['yoga-1', 'yoga-2'],
+} as const;
+
+const DAY = 86_400_000;
+
+async function api(ctx: DemoContext, key: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<unknown> {
+  // Bounded: a few attempts with a per-request timeout; 409 means "already seeded" (restarts).
+  let last = '';
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    try {
+      const res = await fetch(`${ctx.edgeUrl}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(5000),
+      });
+      const text = await res.text();
+      if (res.ok || res.status === 409) return text ? JSON.parse(text) : null;
+      last = `${method} ${path}: ${res.status} ${text.slice(0, 300)}`;
+      if (res.status < 500) break;
+    } catch (e) {
+      last = `${method} ${path}: ${(e as Error).message}`;
+    }
+    await new Promise((r) => setTimeout(r, 200 * attempt));
+  }
+  throw new Error(last);
+}
+
+async function seedTenant(ctx: DemoContext, t: DemoTenant): Promise<void> {
+  const sup = (method: string, path: string, body?: unknown) => api(ctx, t.superKey, method, path, body);
+  const instructor = (await sup('POST', '/v1/admin/api-keys', { role: 'instructor', userId: 'coach-ana' })) as { apiKey: string };
+  const ins = (method: string, path: string, body?: unknown) => api(ctx, instructor.apiKey, method, path, body);
+
+  for (const [id, parentId, name, sortOrder] of [
+    ['fitness', null, 'Fitness', 0],
+    ['strength', 'fitness', 'Strength', 0],
+    ['mobility', 'fitness', 'Mobility', 1],
+    ['mind', null, 'Mind & body', 1],
+    ['yoga', 'mind', 'Yoga', 0],
+  ] as const) {
+    await sup('POST', '/v1/categories', { id, parentId, name, sortOrder });
+  }
+  for (const [id, name, type, color] of [
+    ['beginner', 'Beginner', 'level', '#2e7d32'],
+    ['advanced', 'Advanced', 'level', '#c62828'],
+    ['core', 'Core', 'body_part', '#6a1b9a'],
+    ['back', 'Back', 'body_part', '#00838f'],
+    ['lose-weight', 'Lose weight', 'goal', '#ef6c00'],
+    ['at-home', 'At home', 'general', '#455a64'],
+  ] as const) {
+    await sup('POST', '/v1/tags', { id, name, type, color });
+  }
+
+  await ins('POST', '/v1/courses', { id: 'mobility-basics', categoryId: 'mobility', title: 'Mobility basics', description: 'Ten minutes a day for happier joints.', level: 'beginner', access: 'free', tagIds: ['beginner', 'back', 'at-home'] });
+  await ins('POST', '/v1/courses', { id: 'strength-101', categoryId: 'strength', title: 'Strength 101', description: 'Barbell fundamentals in four lessons.', level: 'intermediate', access: 'paid', priceCents: 4900, tagIds: ['core', 'lose-weight'] });
+  await ins('POST', '/v1/courses', { id: 'yoga-flow', categoryId: 'yoga', title: 'Members’ yoga flow', description: 'Vinyasa sessions for members.', level: 'advanced', access: 'member', tagIds: ['advanced', 'core'] });
+
+  await ins('POST', '/v1/courses/strength-101/chapters', { id: 'str-ch-intro', title: 'Start here', sortOrder: 0, free: true });
+  await ins('POST', '/v1/courses/strength-101/chapters', { id: 'str-ch-main', title: 'The lifts', sortOrder: 1 });
+  await ins('POST', '/v1/courses/strength-101/chapters', { id: 'str-ch-bonus', title: 'Bonus (coming soon)', sortOrder: 2, locked: true });
+
+  const lessons: [string, string, string | null, Record<string, unknown>][] = [
+    ['mobility-basics', 'mob-1', null, { title: 'Hips', sortOrder: 0 }],
+    ['mobility-basics', 'mob-2', null, { title: 'Shoulders', sortOrder: 1 }],
+    ['strength-101', 'str-intro', 'str-ch-intro', { title: 'Why strength', sortOrder: 0 }],
+    ['strength-101', 'str-1', 'str-ch-main', { title: 'Squat', sortOrder: 0, trialSeconds: 30 }],
+    ['strength-101', 'str-2', 'str-ch-main', { title: 'Deadlift', sortOrder: 1 }],
+    ['strength-101', 'str-bonus', 'str-ch-bonus', { title: 'Programming', sortOrder: 0 }],
+    ['yoga-flow', 'yoga-1', null, { title: 'Sun salutation', sortOrder: 0, trialSeconds: 20 }],
+    ['yoga-flow', 'yoga-2', null, { title: 'Balance', sortOrder: 1 }],
+  ];
+  for (const [courseId, id, chapterId, extra] of lessons) {
+    await ins('POST', `/v1/courses/${courseId}/videos`, { id, chapterId, durationSeconds: 120, ...extra });
+    await sup('PATCH', `/v1/internal/videos/${id}/status`, { status: 'ready', renditions: ['360p', '720p'], durationSeconds: 120 });
+  }
+  for (const id of Object.keys(DEMO_LESSONS)) {
+    await ins('POST', `/v1/courses/${id}/status`, { status: 'in_review' });
+    await sup('POST', `/v1/courses/${id}/status`, { status: 'published' });
+  }
+
+  const now = Date.now();
+  const iso = (ms: number) => new Date(now + ms).toISOString();
+  await sup('POST', '/v1/courses/strength-101/enrolments', { kind: 'paid', userId: 'demo-learner', orderId: `${t.tenantId}-order-1`, pricePaidCents: 4900, validFrom: iso(-DAY), validUntil: iso(365 * DAY) });
+  await sup('POST', '/v1/courses/strength-101/enrolments', { kind: 'paid', userId: 'demo-lapsed', orderId: `${t.tenantId}-order-0`, pricePaidCents: 3900, validFrom: iso(-400 * DAY), validUntil: iso(-35 * DAY) });
+  await sup('PUT', '/v1/memberships/demo-member', { plan: 'gold', validFrom: iso(-DAY), validUntil: iso(30 * DAY) });
+}
+
+export const seedCatalogue: DemoSeeder = async (ctx) => {
+  for (const t of ctx.tenants) await seedTenant(ctx, t);
+  const first = ctx.tenants[0];
+  if (first) {
+    ctx.log(
+      `catalogue: 3 courses per tenant; try: curl -H 'Authorization: Bearer ${first.superKey}' -H 'X-User-Id: demo-learner' ${ctx.edgeUrl}/v1/play/str-2` +
+        ` (users: demo-learner paid, demo-member member, demo-lapsed expired, anyone else: free lessons and trials)`,
+    );
+  }
+};
