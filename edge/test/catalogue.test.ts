@@ -83,7 +83,10 @@ describe('courses', () => {
     expect((await call('PATCH', '/v1/courses/paid-1', rival.superKey, { title: 'rival edits its own paid-1' })).status).toBe(200);
     expect((await call('GET', '/v1/courses/paid-1', s.appKey)).body.title).toBe('Course paid-1');
     // The owner can; the instructor id of a course cannot be forged at creation.
-    expect((await call('PATCH', '/v1/courses/paid-1', s.instructorKey, { rating: 4.5 })).body.rating).toBe(4.5);
+    const patched = await call('PATCH', '/v1/courses/paid-1', s.instructorKey, { rating: 4.5 });
+    // A partial PATCH changes only what it names.
+    expect(patched.body).toMatchObject({ rating: 4.5, priceCents: 4900, access: 'paid', tagIds: ['beginner'], title: 'Course paid-1' });
+    expect((await call('PATCH', '/v1/chapters/p-later', s.instructorKey, { title: 'Later on' })).body).toMatchObject({ title: 'Later on', locked: true });
     const forged = await call('POST', '/v1/courses', o, { id: 'f', categoryId: 'fitness', title: 'F', level: 'beginner', access: 'free', instructorId: 'ins-1' });
     expect(forged.status).toBe(403);
   });
