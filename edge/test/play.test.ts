@@ -121,6 +121,8 @@ describe('token-guarded media origin route (/hls/*, R2)', () => {
       await env.MEDIA!.put(`hls/play-a/${v}/master.m3u8`, master);
       await env.MEDIA!.put(`hls/play-a/${v}/360p/index.m3u8`, media);
       await env.MEDIA!.put(`hls/play-a/${v}/360p/seg0.m4s`, 'SEGMENT-0');
+      await env.MEDIA!.put(`hls/play-a/${v}/360p/seg7.m4s`, 'SEGMENT-7');
+      await env.MEDIA!.put(`hls/play-a/${v}/360p/init.mp4`, 'INIT');
     }
     await env.MEDIA!.put('hls/play-a/pv-free/master.m3u8', master);
   });
@@ -139,6 +141,7 @@ describe('token-guarded media origin route (/hls/*, R2)', () => {
     expect(pl.match(/^seg\d+\.m4s/gm)).toHaveLength(10);
     const seg = await get('/hls/play-a/pv-paid/360p/seg0.m4s', token);
     expect(await seg.text()).toBe('SEGMENT-0');
+    expect(await (await get('/hls/play-a/pv-paid/360p/seg7.m4s', token)).text()).toBe('SEGMENT-7');
   });
 
   it('cuts a trial playlist at the trial seconds', async () => {
@@ -147,6 +150,13 @@ describe('token-guarded media origin route (/hls/*, R2)', () => {
     const pl = await (await get('/hls/play-a/pv-trial/360p/index.m3u8', r.body.token)).text();
     expect(pl.match(/^seg\d+\.m4s/gm)).toEqual(['seg0.m4s', 'seg1.m4s', 'seg2.m4s', 'seg3.m4s', 'seg4.m4s', 'seg5.m4s']);
     expect(pl.trimEnd().endsWith('#EXT-X-ENDLIST')).toBe(true);
+    // Segments past the trial are refused even when their names are guessed.
+    const seg = (n: string) => get(`/hls/play-a/pv-trial/360p/${n}`, r.body.token);
+    expect(await (await seg('seg0.m4s')).text()).toBe('SEGMENT-0');
+    const late = await seg('seg7.m4s');
+    expect(late.status).toBe(403);
+    expect(((await late.json()) as any).error.message).toMatch(/first 60 s/);
+    expect((await seg('init.mp4')).status).toBe(200);
   });
 
   it('refuses tampered, expired, unknown-key, other video’s, other tenant’s and path-escaping tokens', async () => {

@@ -15,6 +15,12 @@ const play = async (videoId: string, userId: string, key = s.appKey) => {
 const report = (videoId: string, userId: string, token: string, over: Record<string, unknown> = {}, key = s.appKey) =>
   call('POST', `/v1/videos/${videoId}/progress`, key, { positionSeconds: 10, durationSeconds: 600, watchedSeconds: 10, device: 'web', playbackToken: token, ...over }, asUser(userId));
 
+/** Moves a user's last report back in time, as if `seconds` had passed since. */
+const rewind = (userId: string, videoId: string, seconds: number) =>
+  env.CATALOGUE.prepare("UPDATE video_progress SET updated_at = ?1 WHERE tenant_id = 'prog-a' AND user_id = ?2 AND video_id = ?3")
+    .bind(iso(-seconds * 1000), userId, videoId)
+    .run();
+
 beforeAll(async () => {
   s = await seedShop('prog-a');
   rival = await seedShop('prog-b');
@@ -40,6 +46,7 @@ describe('learning progress', () => {
 
   it('counts a video complete above 90 % once, and sums course progress', async () => {
     const { token } = await play('pv-paid', 'learner');
+    await rewind('learner', 'pv-paid', 300);
     const done = await report('pv-paid', 'learner', token, { positionSeconds: 545, watchedSeconds: 300 });
     expect(done.body).toMatchObject({ event: 'play_complete', progress: { completed: true, watchedSeconds: 420, maxPositionSeconds: 545 } });
     // Seeking back keeps it complete and does not emit a second completion.
@@ -65,6 +72,16 @@ describe('learning progress', () => {
       expect(rows.results.map((r) => JSON.parse(r.body).type)).toContain('play_complete');
     }, { timeout: 10_000, interval: 100 });
     expect(outbox.results.length).toBeGreaterThan(0);
+  });
+
+  it('bounds watch time by the server clock between reports', async () => {
+    const { token } = await play('fv-1', 'binger');
+    const first = await report('fv-1', 'binger', token, { positionSeconds: 100, watchedSeconds: 100 });
+    expect(first.body.progress.watchedSeconds).toBe(100);
+    // Immediately claiming another 500 s: only the slack is credited.
+    const inflated = await report('fv-1', 'binger', token, { positionSeconds: 590, watchedSeconds: 500 });
+    expect(inflated.body.progress.watchedSeconds).toBeLessThanOrEqual(111);
+    expect(inflated.body.progress.watchedSeconds).toBeGreaterThanOrEqual(110);
   });
 
   it('rejects positions beyond the duration and negative values with code and field', async () => {

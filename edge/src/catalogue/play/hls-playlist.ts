@@ -37,3 +37,23 @@ export function rewritePlaylist(text: string, token: string, maxPositionSeconds?
   if (/#EXTINF:/.test(text)) out.push('#EXT-X-ENDLIST');
   return `${out.join('\n')}\n`;
 }
+
+/** Segment URIs (as written in the media playlist) that start before `maxPositionSeconds`. */
+export function segmentsWithin(text: string, maxPositionSeconds: number): Set<string> {
+  const allowed = new Set<string>();
+  let elapsed = 0;
+  let duration: number | null = null;
+  for (const line of text.split(/\r?\n/)) {
+    if (line.startsWith('#EXTINF:')) duration = parseFloat(line.slice(8));
+    else if (line.startsWith('#EXT-X-MAP:')) {
+      const m = /URI="([^"]+)"/.exec(line);
+      if (m) allowed.add(m[1]!); // the init segment is needed to play anything
+    } else if (!line.startsWith('#') && line.trim() && duration !== null) {
+      if (elapsed >= maxPositionSeconds) break;
+      allowed.add(line.trim());
+      elapsed += Number.isFinite(duration) ? duration : 0;
+      duration = null;
+    }
+  }
+  return allowed;
+}

@@ -6,7 +6,7 @@ import { requireKey } from '../../tenancy/auth.js';
 import { HttpFail, notFound, requireUser } from '../http.js';
 import { getVideoRow, type VideoRow } from '../rows.js';
 import { decideAccess } from './access.js';
-import { rewritePlaylist } from './hls-playlist.js';
+import { rewritePlaylist, segmentsWithin } from './hls-playlist.js';
 
 /** Every HLS file of a video lives under this prefix; the token grants exactly this prefix. */
 export const hlsPrefix = (tenantId: string, videoId: string) => `/hls/${tenantId}/${videoId}/`;
@@ -105,9 +105,20 @@ export const playRoutes = new Hono<AppEnv>()
     const bucket = c.env.MEDIA;
     if (!bucket) return c.json(errorBody('not_found', 'no media bucket bound to this Worker; media is served by MEDIA_ORIGIN_URL'), 404);
     const key = decodeURIComponent(rawPath).slice(1);
+    const ext = key.slice(key.lastIndexOf('.') + 1).toLowerCase();
+    const max = check.claims.maxPositionSeconds;
+    if (max !== undefined && ext !== 'm3u8') {
+      // Trial: a media file is served only if the rendition playlist beside it lists it within the
+      // trial seconds, so guessing later segment names does not get past the trial.
+      const dir = key.slice(0, key.lastIndexOf('/') + 1);
+      const playlist = await bucket.get(`${dir}index.m3u8`);
+      const name = key.slice(dir.length);
+      if (!playlist || !segmentsWithin(await playlist.text(), max).has(name)) {
+        return c.json(errorBody('forbidden', `this trial plays the first ${max} s only`), 403);
+      }
+    }
     const obj = await bucket.get(key);
     if (!obj) return c.json(errorBody('not_found', 'no such media file'), 404);
-    const ext = key.slice(key.lastIndexOf('.') + 1).toLowerCase();
     const headers = { 'content-type': CONTENT_TYPES[ext] ?? 'application/octet-stream', 'cache-control': 'private, no-store' };
     if (ext === 'm3u8') return c.body(rewritePlaylist(await obj.text(), token, check.claims.maxPositionSeconds), 200, headers);
     return c.body(obj.body, 200, headers);

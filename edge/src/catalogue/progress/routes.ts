@@ -22,6 +22,7 @@ import { deliverEvents } from './event-outbox.js';
 /** Reported positions may run this far past the catalogue duration (player rounding). */
 const POSITION_SLACK_SECONDS = 2;
 const MAX_MEDIA_SECONDS = 86_400;
+const WATCH_SLACK_SECONDS = 10;
 
 interface ProgressRow {
   video_id: string;
@@ -86,7 +87,10 @@ export const progressRoutes = new Hono<AppEnv>()
       .first<ProgressRow>();
     const position = Math.min(b.positionSeconds, duration);
     const maxPosition = Math.max(old?.max_position_seconds ?? 0, position);
-    const watchedDelta = Math.min(b.watchedSeconds, duration);
+    // Watch time is bounded by the server clock: a report cannot claim more seconds than have
+    // passed since the previous one (plus slack for the reporting interval's jitter).
+    const sinceLast = old ? Math.max(0, (Date.parse(now) - Date.parse(old.updated_at)) / 1000) : Infinity;
+    const watchedDelta = Math.min(b.watchedSeconds, duration, sinceLast + WATCH_SLACK_SECONDS);
     const completedAt = old?.completed_at ?? (maxPosition >= COMPLETION_THRESHOLD * duration ? now : null);
     const justCompleted = !old?.completed_at && completedAt !== null;
     await db
