@@ -106,6 +106,10 @@ export const EdgeEnv = z.object({
   /** Shared secret of the media-node for /v1/internal/* (optional: tenant super/admin keys work too). */
   EDGE_INTERNAL_TOKEN: secret.optional(),
   PLAYBACK_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
+  /** Analytics admin API: ClickHouse over HTTP (@clickhouse/client-web) and its query limits. */
+  ...ClickHouseEnv.shape,
+  ANALYTICS_MAX_RANGE_DAYS: z.coerce.number().int().min(1).max(3660).default(366),
+  ANALYTICS_QUERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
 });
 export type EdgeEnv = z.infer<typeof EdgeEnv>;
 

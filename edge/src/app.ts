@@ -9,6 +9,7 @@ import { experimentRoutes } from './experiments/routes.js';
 import { healthRoutes } from './ops/health.js';
 import { tenancyRoutes } from './tenancy/routes.js';
 import { openApiDocument } from './openapi.js';
+import { adminRoutes } from './admin/routes.js';
 import { schedulingRoutes } from './scheduling/routes.js';
 import { catalogueRoutes } from './catalogue/routes.js';
 
@@ -23,6 +24,7 @@ export const app = new Hono<AppEnv>()
   .route('/', tenancyRoutes)
   .route('/', schedulingRoutes)
   .route('/', catalogueRoutes)
+  .route('/', adminRoutes)
   .get('/v1/openapi.json', (c) => c.json(openApiDocument()));
 
 app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`), 404));

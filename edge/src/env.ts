@@ -19,6 +19,13 @@ export interface Bindings {
   PLAYBACK_TOKEN_TTL_SECONDS?: string;
   /** HLS files in R2 (production media origin route /hls/*); optional locally. */
   MEDIA?: R2Bucket;
+  /** Analytics admin API (ClickHouse HTTP); defaults in EdgeEnv. */
+  CLICKHOUSE_URL?: string;
+  CLICKHOUSE_DATABASE?: string;
+  CLICKHOUSE_USER?: string;
+  CLICKHOUSE_PASSWORD?: string;
+  ANALYTICS_MAX_RANGE_DAYS?: string;
+  ANALYTICS_QUERY_TIMEOUT_MS?: string;
   CATALOGUE: D1Database;
   MODELS: KVNamespace;
   /** Scheduling (issue 5): one Scheduler and one Broadcaster per tenant, one Campaign per campaign. */

@@ -103,7 +103,7 @@ export const OFFLINE_WRANGLER_ENV = {
 /** Writes the edge's local secrets/vars file (git-ignored run dir), the .dev.vars equivalent. */
 export function writeEdgeEnvFile(runDir: string, env: Record<string, string>): string {
   const file = join(runDir, 'edge.env');
-  const keys = ['INGEST_URL', 'INGEST_TOKEN', 'UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN', 'ADMIN_API_KEY', 'PLAYBACK_SIGNING_KEYS'];
+  const keys = ['INGEST_URL', 'INGEST_TOKEN', 'UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN', 'ADMIN_API_KEY', 'PLAYBACK_SIGNING_KEYS', 'CLICKHOUSE_URL', 'CLICKHOUSE_DATABASE'];
   writeFileSync(file, keys.map((k) => `${k}=${env[k] ?? ''}`).join('\n') + '\n', { mode: 0o600 });
   return file;
 }

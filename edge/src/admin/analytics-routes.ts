@@ -1,0 +1,64 @@
+import { Hono, type Context } from 'hono';
+import {
+  DateRangeQuery,
+  ExperimentQuery,
+  HeatmapQuery,
+  HotCoursesQuery,
+  ItemsQuery,
+  Slug,
+  TrendsQuery,
+  VideoQuery,
+} from '@vidplat/contracts';
+import { AnalyticsUnavailableError } from '@vidplat/analytics/queries/reader';
+import { parseAnalyticsQuery } from '@vidplat/analytics/queries/validate';
+import { behaviour, hotCourses, itemDistribution, overview, publishHeatmap, trends, videoStats } from '@vidplat/analytics/queries/dashboards';
+import { experimentReport, listExperiments } from '@vidplat/analytics/queries/experiments';
+import type { z } from 'zod';
+import { edgeConfig, type AppEnv } from '../env.js';
+import { sendError } from '../http/errors.js';
+import { requireKey } from '../tenancy/auth.js';
+import { analyticsReader } from './clickhouse.js';
+
+const base = '/v1/admin/analytics';
+
+/**
+ * Parses the query string (400 with code and field on bad input), runs the handler against
+ * ClickHouse scoped to the caller's tenant, and maps an unreachable ClickHouse to 503.
+ */
+async function run<S extends z.ZodType<{ from: string; to: string }>, T>(
+  c: Context<AppEnv>,
+  schema: S,
+  handler: (q: z.infer<S>, scope: { tenantId: string; from: string; to: string }) => Promise<T>,
+): Promise<Response> {
+  const cfg = edgeConfig(c.env);
+  const parsed = parseAnalyticsQuery(schema, c.req.query(), cfg.ANALYTICS_MAX_RANGE_DAYS);
+  if (!parsed.ok) return sendError(c, 400, parsed.error);
+  const q = parsed.value;
+  try {
+    const body = await handler(q, { tenantId: c.var.principal.tenantId, from: q.from, to: q.to });
+    return c.json(body as object, 200, { 'cache-control': 'private, max-age=30' });
+  } catch (e) {
+    if (e instanceof AnalyticsUnavailableError) {
+      console.error('analytics query failed', e.message);
+      return sendError(c, 503, { code: 'upstream_unavailable', message: 'analytics store unavailable, retry later' }, { 'retry-after': '5' });
+    }
+    throw e;
+  }
+}
+
+/** Dashboards and experiment results for the caller's tenant; admin roles only. */
+export const analyticsRoutes = new Hono<AppEnv>()
+  .use(`${base}/*`, requireKey('admin', 'senior', 'super'))
+  .get(`${base}/overview`, (c) => run(c, DateRangeQuery, (_q, s) => overview(analyticsReader(edgeConfig(c.env)), s)))
+  .get(`${base}/trends`, (c) => run(c, TrendsQuery, (q, s) => trends(analyticsReader(edgeConfig(c.env)), s, q.metrics)))
+  .get(`${base}/items`, (c) => run(c, ItemsQuery, (q, s) => itemDistribution(analyticsReader(edgeConfig(c.env)), s, q.metric, q.limit)))
+  .get(`${base}/behaviour`, (c) => run(c, DateRangeQuery, (_q, s) => behaviour(analyticsReader(edgeConfig(c.env)), s)))
+  .get(`${base}/videos`, (c) => run(c, VideoQuery, (q, s) => videoStats(analyticsReader(edgeConfig(c.env)), s, q.itemId)))
+  .get(`${base}/heatmap`, (c) => run(c, HeatmapQuery, (q, s) => publishHeatmap(analyticsReader(edgeConfig(c.env)), s, q.timeZone, q.suggestions)))
+  .get(`${base}/courses/hot`, (c) => run(c, HotCoursesQuery, (q, s) => hotCourses(analyticsReader(edgeConfig(c.env)), s, q.limit)))
+  .get(`${base}/experiments`, (c) => run(c, DateRangeQuery, (_q, s) => listExperiments(analyticsReader(edgeConfig(c.env)), s)))
+  .get(`${base}/experiments/:id`, (c) => {
+    const id = Slug.safeParse(c.req.param('id'));
+    if (!id.success) return sendError(c, 400, { code: 'invalid_field', message: id.error.issues[0]?.message ?? 'invalid id', field: 'id' });
+    return run(c, ExperimentQuery, (q, s) => experimentReport(analyticsReader(edgeConfig(c.env)), s, id.data, q));
+  });

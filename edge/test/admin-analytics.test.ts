@@ -1,0 +1,88 @@
+import { env, SELF } from 'cloudflare:test';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ErrorBody } from '@vidplat/contracts';
+import { app } from '../src/app.js';
+import { createKey, json, provisionTenant } from './helpers.js';
+
+/** The admin page and the analytics admin API in workerd: auth, validation, failure mapping. */
+let superKey = '';
+let adminKey = '';
+beforeAll(async () => {
+  superKey = (await provisionTenant('analytics-admin')).apiKey;
+  adminKey = (await createKey(superKey, 'admin', 'alice')).apiKey;
+});
+
+const get = (path: string, key = adminKey) => SELF.fetch(`https://edge.test${path}`, json('GET', key));
+const errorOf = async (res: Response) => ErrorBody.parse(await res.json()).error;
+
+describe('admin page', () => {
+  it('serves the HTML shell, script and stylesheet with a strict CSP', async () => {
+    const page = await SELF.fetch('https://edge.test/admin');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const html = await page.text();
+    expect(html).toContain('<script src="/admin/app.js">');
+    for (const nav of ['#dashboards', '#experiments', '#schedule', '#broadcaster', '#campaigns', '#transcode']) expect(html).toContain(`href="${nav}"`);
+    const js = await SELF.fetch('https://edge.test/admin/app.js');
+    expect(js.headers.get('content-type')).toContain('javascript');
+    expect(await js.text()).toContain('/v1/admin/analytics/');
+    expect((await SELF.fetch('https://edge.test/admin/admin.css')).headers.get('content-type')).toContain('text/css');
+  });
+});
+
+describe('analytics admin API', () => {
+  it('needs an admin, senior or super key', async () => {
+    expect((await SELF.fetch('https://edge.test/v1/admin/analytics/overview?from=2026-11-01&to=2026-11-02')).status).toBe(401);
+    const tenantKey = (await createKey(superKey, 'tenant')).apiKey;
+    const res = await get('/v1/admin/analytics/overview?from=2026-11-01&to=2026-11-02', tenantKey);
+    expect(res.status).toBe(403);
+    expect((await errorOf(res)).code).toBe('forbidden');
+  });
+
+  it.each([
+    ['/v1/admin/analytics/trends?from=2026-11-01&to=2026-11-02&metrics=events,happiness', 'metrics.1'],
+    ['/v1/admin/analytics/items?from=2026-11-01&to=2026-11-02&metric=views', 'metric'],
+    ['/v1/admin/analytics/experiments/feed?from=2026-11-01&to=2026-11-02&primary=vibes', 'primary'],
+    ['/v1/admin/analytics/experiments/feed?from=2026-11-01&to=2026-11-02&guardrail=click_rate,nope', 'guardrail.1'],
+    ['/v1/admin/analytics/overview?from=2026-11-31&to=2026-12-02', 'from'],
+    ['/v1/admin/analytics/overview?from=yesterday&to=2026-12-02', 'from'],
+    ['/v1/admin/analytics/overview?from=2026-11-01', 'to'],
+    ['/v1/admin/analytics/overview?from=2026-11-05&to=2026-11-01', 'to'],
+    ['/v1/admin/analytics/overview?from=2024-01-01&to=2026-11-01', 'to'],
+    ['/v1/admin/analytics/heatmap?from=2026-11-01&to=2026-11-02&timeZone=Nowhere/Land', 'timeZone'],
+    ['/v1/admin/analytics/items?from=2026-11-01&to=2026-11-02&limit=100000', 'limit'],
+  ])('rejects %s with 400 invalid_query and field %s', async (path, field) => {
+    const res = await get(path);
+    expect(res.status).toBe(400);
+    expect(await errorOf(res)).toMatchObject({ code: 'invalid_query', field });
+  });
+
+  it('rejects SQL-looking input before it could reach a query', async () => {
+    const evil = encodeURIComponent("2026-11-01' OR '1'='1");
+    expect(await errorOf(await get(`/v1/admin/analytics/overview?from=${evil}&to=2026-11-02`))).toMatchObject({ field: 'from' });
+    const item = encodeURIComponent("v1' UNION SELECT * FROM system.users --");
+    expect(await errorOf(await get(`/v1/admin/analytics/videos?from=2026-11-01&to=2026-11-02&itemId=${item}`))).toMatchObject({ field: 'itemId' });
+    const id = encodeURIComponent("x'; DROP TABLE events_raw; --");
+    const res = await get(`/v1/admin/analytics/experiments/${id}?from=2026-11-01&to=2026-11-02`);
+    expect(res.status).toBe(400);
+    expect(await errorOf(res)).toMatchObject({ code: 'invalid_field', field: 'id' });
+  });
+
+  it('answers 503 with Retry-After when ClickHouse is unreachable', async () => {
+    const res = await app.request(
+      'https://edge.test/v1/admin/analytics/overview?from=2026-11-01&to=2026-11-02',
+      json('GET', adminKey),
+      { ...env, CLICKHOUSE_URL: 'http://127.0.0.1:9', ANALYTICS_QUERY_TIMEOUT_MS: '500' },
+    );
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('5');
+    expect((await errorOf(res)).code).toBe('upstream_unavailable');
+  });
+
+  it('applies the configured maximum range', async () => {
+    const res = await app.request('https://edge.test/v1/admin/analytics/overview?from=2026-11-01&to=2026-11-08', json('GET', adminKey), { ...env, ANALYTICS_MAX_RANGE_DAYS: '7' });
+    expect(res.status).toBe(400);
+    expect((await errorOf(res)).message).toContain('maximum of 7');
+  });
+});
