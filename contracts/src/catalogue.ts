@@ -369,3 +369,54 @@ export const CourseProgress = z.object({
   updatedAt: IsoTime.nullable(),
 });
 export type CourseProgress = z.infer<typeof CourseProgress>;
+
+// ---------------------------------------------------------------------------------------------
+// Trial limits at the media origin (shared by the edge's R2 route and the media-node's origin):
+// a token with maxPositionSeconds gets media playlists cut at that time, and only the segments
+// listed before it.
+// ---------------------------------------------------------------------------------------------
+
+/** Drops media segments starting at or after `maxPositionSeconds` and ends the playlist there. */
+export function cutPlaylistAt(text: string, maxPositionSeconds: number): string {
+  if (!/#EXTINF:/.test(text)) return text; // a master playlist has no segments to cut
+  const out: string[] = [];
+  let elapsed = 0;
+  let duration: number | null = null;
+  for (const line of text.split(/\r?\n/)) {
+    if (line.startsWith('#EXTINF:')) {
+      if (elapsed >= maxPositionSeconds) break;
+      duration = parseFloat(line.slice(8));
+      out.push(line);
+    } else if (line.startsWith('#EXT-X-ENDLIST') || line.trim() === '') {
+      continue;
+    } else if (line.startsWith('#')) {
+      out.push(line);
+    } else {
+      out.push(line);
+      if (duration !== null) elapsed += Number.isFinite(duration) ? duration : 0;
+      duration = null;
+    }
+  }
+  out.push('#EXT-X-ENDLIST');
+  return `${out.join('\n')}\n`;
+}
+
+/** Segment URIs (as written in a media playlist, plus its init segment) within the trial. */
+export function segmentsWithin(text: string, maxPositionSeconds: number): Set<string> {
+  const allowed = new Set<string>();
+  let elapsed = 0;
+  let duration: number | null = null;
+  for (const line of text.split(/\r?\n/)) {
+    if (line.startsWith('#EXTINF:')) duration = parseFloat(line.slice(8));
+    else if (line.startsWith('#EXT-X-MAP:')) {
+      const m = /URI="([^"]+)"/.exec(line);
+      if (m) allowed.add(m[1]!); // nothing plays without the init segment
+    } else if (!line.startsWith('#') && line.trim() && duration !== null) {
+      if (elapsed >= maxPositionSeconds) break;
+      allowed.add(line.trim());
+      elapsed += Number.isFinite(duration) ? duration : 0;
+      duration = null;
+    }
+  }
+  return allowed;
+}

@@ -1,12 +1,12 @@
 import { Hono } from 'hono';
-import { parseSigningKeys, signPlaybackToken, verifyPlaybackToken, type PlayResponse } from '@vidplat/contracts';
+import { parseSigningKeys, segmentsWithin, signPlaybackToken, verifyPlaybackToken, type PlayResponse } from '@vidplat/contracts';
 import { edgeConfig, type AppEnv } from '../../env.js';
 import { errorBody } from '../../http/errors.js';
 import { requireKey } from '../../tenancy/auth.js';
 import { HttpFail, notFound, requireUser } from '../http.js';
 import { getVideoRow, type VideoRow } from '../rows.js';
 import { decideAccess } from './access.js';
-import { rewritePlaylist, segmentsWithin } from './hls-playlist.js';
+import { rewritePlaylist } from './hls-playlist.js';
 
 /** Every HLS file of a video lives under this prefix; the token grants exactly this prefix. */
 export const hlsPrefix = (tenantId: string, videoId: string) => `/hls/${tenantId}/${videoId}/`;
