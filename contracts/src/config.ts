@@ -40,6 +40,9 @@ const MediaCommonEnv = z.object({
   MEDIA_UPLOAD_DIR: z.string().min(1).default('.run/uploads'),
   MEDIA_OUTPUT_DIR: z.string().min(1).default('.run/media'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /** Jobs topic and consumer group; tests and benchmarks use their own to stay isolated. */
+  MEDIA_JOBS_TOPIC: z.string().regex(/^[A-Za-z0-9._-]+$/).default('transcode-jobs'),
+  MEDIA_CONSUMER_GROUP: z.string().regex(/^[A-Za-z0-9._-]+$/).default('media-transcode'),
 });
 
 /** Local HLS origin: serves MEDIA_OUTPUT_DIR/hls behind playback tokens. */
@@ -69,7 +72,6 @@ export const MediaWorkerEnv = KafkaEnv.extend(MediaCommonEnv.shape).extend({
   /** x264 preset; veryfast keeps a 1080p ladder at or above realtime on 2 cores (see bench). */
   MEDIA_X264_PRESET: z.enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium']).default('veryfast'),
   MEDIA_SEGMENT_SECONDS: z.coerce.number().int().min(1).max(10).default(4),
-  MEDIA_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
   MEDIA_RETRY_BASE_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
   MEDIA_JOB_TIMEOUT_S: z.coerce.number().int().min(10).max(86_400).default(6 * 3600),
   MEDIA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(3000).max(300_000).default(30_000),

@@ -85,6 +85,7 @@ describe('single-decode ladder to HLS fMP4', () => {
     const files = await readdir(vdir);
     expect(files).toEqual(expect.arrayContaining(['poster.jpg', 'storyboard.jpg', 'storyboard.vtt', 'manifest.json', 'thumbs']));
     expect((await readdir(join(vdir, 'thumbs'))).length).toBeGreaterThanOrEqual(8);
+    expect(files).not.toContain('storyboard'); // stills are tiled into the sprite, then removed
     expect(await readFile(join(vdir, 'storyboard.vtt'), 'utf8')).toMatch(/storyboard\.jpg#xywh=160,0,160,90/);
     // No staging leftovers.
     expect(await readdir(join(out, '.staging'))).toEqual([]);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { uuidv7, type TranscodeJob } from '@vidplat/contracts';
 import { runFfmpeg, type FfmpegProgress } from './ffmpeg.js';
-import { buildLadderArgs, planLadder, storyboardVtt, type LadderPlan } from './ladder.js';
+import { buildLadderArgs, buildSpriteArgs, planLadder, storyboardVtt, type LadderPlan } from './ladder.js';
 import { probeMedia } from './probe.js';
 
 /** Written last into a finished output folder; its presence means "this video is done". */
@@ -63,6 +63,7 @@ export async function transcodeToHls(job: TranscodeJob, o: TranscodeOptions): Pr
   const plan = planLadder(probe, job.ladder, o.segmentSeconds);
   const staging = join(o.outputRoot, '.staging', `${job.jobId}-a${job.attempt}-${randomBytes(4).toString('hex')}`);
   await mkdir(join(staging, 'thumbs'), { recursive: true });
+  await mkdir(join(staging, 'storyboard'), { recursive: true });
   for (const r of plan.rungs) await mkdir(join(staging, r.name), { recursive: true });
   try {
     const totalFrames = Math.max(1, plan.durationSeconds * plan.fps);
@@ -72,6 +73,8 @@ export async function transcodeToHls(job: TranscodeJob, o: TranscodeOptions): Pr
       timeoutMs: o.timeoutMs,
       onProgress: (p) => o.onProgress?.({ ...p, percent: p.done ? 100 : Math.min(99.9, (100 * p.frame) / totalFrames) }),
     });
+    await runFfmpeg(buildSpriteArgs(plan), { cwd: staging, signal: o.signal, timeoutMs: 60_000 });
+    await rm(join(staging, 'storyboard'), { recursive: true, force: true });
     await writeFile(join(staging, 'storyboard.vtt'), storyboardVtt(plan));
     const manifest: OutputManifest = {
       jobId: job.jobId,

@@ -52,6 +52,8 @@ export function planLadder(probe: MediaProbe, ladder: Rung[], segmentSeconds: nu
 
 export interface EncodeOptions {
   preset: string;
+  /** Poster, thumbnails and storyboard stills from the same decode (default true). */
+  images?: boolean;
 }
 
 function videoEncodeArgs(plan: LadderPlan, o: EncodeOptions): string[] {
@@ -81,13 +83,20 @@ const hlsArgs = (plan: LadderPlan) => [
  */
 export function buildLadderArgs(input: string, plan: LadderPlan, o: EncodeOptions): string[] {
   const n = plan.rungs.length;
+  const images = o.images !== false;
   const sb = plan.storyboard;
   const graph = [
-    `[0:v]split=${n + 3}${plan.rungs.map((_, i) => `[v${i}]`).join('')}[vp][vt][vs]`,
+    `[0:v]split=${n + (images ? 3 : 0)}${plan.rungs.map((_, i) => `[v${i}]`).join('')}${images ? '[vp][vt][vs]' : ''}`,
     ...plan.rungs.map((r, i) => `[v${i}]scale=${r.width}:${r.height}:flags=bicubic,setsar=1[o${i}]`),
-    `[vp]select='gte(t\\,${plan.posterAtSeconds.toFixed(3)})',scale=-2:${Math.min(720, plan.rungs.at(-1)!.height)}[poster]`,
-    `[vt]fps=${(plan.thumbnails / plan.durationSeconds).toFixed(6)},scale=320:-2[thumbs]`,
-    `[vs]fps=1/${sb.intervalSeconds},scale=${sb.tileWidth}:${sb.tileHeight},tile=${sb.columns}x${sb.rows}[sprite]`,
+    ...(images
+      ? [
+          `[vp]select='gte(t\\,${plan.posterAtSeconds.toFixed(3)})',scale=-2:${Math.min(720, plan.rungs.at(-1)!.height)}[poster]`,
+          `[vt]fps=${(plan.thumbnails / plan.durationSeconds).toFixed(6)},scale=320:-2[thumbs]`,
+          // Storyboard stills only; they are tiled afterwards (ffmpeg's tile filter emits at EOF,
+          // and an output that stays empty that long stalls ffmpeg's progress reports).
+          `[vs]fps=1/${sb.intervalSeconds},scale=${sb.tileWidth}:${sb.tileHeight}[stills]`,
+        ]
+      : []),
   ].join(';');
   const args = ['-i', input, '-filter_complex', graph];
   plan.rungs.forEach((_, i) => args.push('-map', `[o${i}]`));
@@ -100,10 +109,18 @@ export function buildLadderArgs(input: string, plan: LadderPlan, o: EncodeOption
   }
   const streamMap = plan.rungs.map((r, i) => (plan.hasAudio ? `v:${i},a:${i},name:${r.name}` : `v:${i},name:${r.name}`)).join(' ');
   args.push(...hlsArgs(plan), '-hls_segment_filename', '%v/seg_%05d.m4s', '-master_pl_name', 'master.m3u8', '-var_stream_map', streamMap, '%v/index.m3u8');
-  args.push('-map', '[poster]', '-frames:v', '1', '-q:v', '3', 'poster.jpg');
-  args.push('-map', '[thumbs]', '-q:v', '5', 'thumbs/thumb_%03d.jpg');
-  args.push('-map', '[sprite]', '-frames:v', '1', '-q:v', '5', 'storyboard.jpg');
+  if (images) {
+    args.push('-map', '[poster]', '-frames:v', '1', '-q:v', '3', 'poster.jpg');
+    args.push('-map', '[thumbs]', '-q:v', '5', 'thumbs/thumb_%03d.jpg');
+    args.push('-map', '[stills]', '-q:v', '5', 'storyboard/still_%04d.jpg');
+  }
   return args;
+}
+
+/** Tiles the storyboard stills (at most 100 small JPEGs, no video decode) into one sprite. */
+export function buildSpriteArgs(plan: LadderPlan): string[] {
+  const sb = plan.storyboard;
+  return ['-framerate', '1', '-i', 'storyboard/still_%04d.jpg', '-vf', `tile=${sb.columns}x${sb.rows}`, '-frames:v', '1', '-q:v', '5', 'storyboard.jpg'];
 }
 
 /** The baseline the benchmark compares against: one ffmpeg (and one decode) per rung. */

@@ -1,7 +1,7 @@
 /** One transcode worker process: joins the media-transcode consumer group and encodes jobs. */
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { deadLetterTopic, MediaTopics, MediaWorkerEnv, parseEnv, Topics, TRANSCODE_CONSUMER_GROUP } from '@vidplat/contracts';
+import { deadLetterTopic, MediaTopics, MediaWorkerEnv, parseEnv, Topics } from '@vidplat/contracts';
 import { createKafka, createProducer, ensureTopics, kafkaSettingsFromEnv } from '@vidplat/stream/kafka/client';
 import { HttpVideoRegistry } from '../catalogue/video-registry.js';
 import { startHealthServer } from '../ops/health.js';
@@ -12,7 +12,7 @@ import { TranscodeWorker } from './worker.js';
 const env = parseEnv(MediaWorkerEnv, process.env);
 const settings = kafkaSettingsFromEnv(process.env);
 const kafka = createKafka(settings);
-await ensureTopics(kafka, settings, [Topics.transcodeJobs, Topics.transcodeProgress, MediaTopics.transcodeControl, deadLetterTopic(TRANSCODE_CONSUMER_GROUP)]);
+await ensureTopics(kafka, settings, [env.MEDIA_JOBS_TOPIC, Topics.transcodeProgress, MediaTopics.transcodeControl, deadLetterTopic(env.MEDIA_CONSUMER_GROUP)]);
 const producer = createProducer(kafka);
 await producer.connect();
 
@@ -29,6 +29,8 @@ const worker = new TranscodeWorker(kafka, producer, new HttpVideoRegistry(env.ED
   sessionTimeoutMs: env.MEDIA_SESSION_TIMEOUT_MS,
   progressIntervalMs: env.MEDIA_PROGRESS_INTERVAL_MS,
   catalogueCredential: env.EDGE_INTERNAL_TOKEN,
+  consumerGroup: env.MEDIA_CONSUMER_GROUP,
+  jobsTopic: env.MEDIA_JOBS_TOPIC,
 });
 await worker.start();
 const health = await startHealthServer(env.MEDIA_WORKER_PORT, () => worker.status, () => worker.status.state !== 'stopping');

@@ -31,6 +31,7 @@ export interface WorkerSettings {
   /** Credential for the catalogue's internal API (EDGE_INTERNAL_TOKEN). */
   catalogueCredential: string;
   consumerGroup?: string;
+  jobsTopic?: string;
 }
 
 /** A failure that retrying cannot fix: it goes straight to the dead-letter topic. */
@@ -59,6 +60,7 @@ export class TranscodeWorker {
   private readonly cancelled = new Set<string>();
   readonly status: WorkerStatus;
   private readonly group: string;
+  private readonly jobsTopic: string;
 
   constructor(
     private readonly kafka: Kafka,
@@ -67,6 +69,7 @@ export class TranscodeWorker {
     private readonly s: WorkerSettings,
   ) {
     this.group = s.consumerGroup ?? TRANSCODE_CONSUMER_GROUP;
+    this.jobsTopic = s.jobsTopic ?? Topics.transcodeJobs;
     this.status = { workerId: s.workerId, state: 'starting', jobId: null, completed: 0, failed: 0 };
   }
 
@@ -87,7 +90,7 @@ export class TranscodeWorker {
       kafkaJS: { groupId: this.group, fromBeginning: true, autoCommit: false, sessionTimeout: this.s.sessionTimeoutMs, rebalanceTimeout: 60_000 },
     });
     await this.jobs.connect();
-    await this.jobs.subscribe({ topics: [Topics.transcodeJobs] });
+    await this.jobs.subscribe({ topics: [this.jobsTopic] });
     this.status.state = 'idle';
     void this.jobs.run({
       eachMessage: async ({ topic, partition, message }) => {
@@ -163,7 +166,7 @@ export class TranscodeWorker {
           notBefore: new Date(Date.now() + delay).toISOString(),
           lastError: reason.slice(0, 2000),
         };
-        await this.producer.send({ topic: Topics.transcodeJobs, messages: [{ key: jobKey(job), value: JSON.stringify(retry) }] });
+        await this.producer.send({ topic: this.jobsTopic, messages: [{ key: jobKey(job), value: JSON.stringify(retry) }] });
         await this.progress(job, 'queued', 0, { error: `attempt ${job.attempt} failed, retrying in ${Math.round(delay / 1000)} s: ${reason}` });
         log.warn('transcode attempt failed; retry queued', { jobId: job.jobId, attempt: job.attempt, delayMs: delay, reason });
         return;
