@@ -36,6 +36,24 @@ export const StreamEnv = KafkaEnv.extend(ClickHouseEnv.shape).extend({
 });
 export type StreamEnv = z.infer<typeof StreamEnv>;
 
+/** Window jobs (item heat, user profiles, real-time metrics): StreamEnv plus their own knobs. */
+export const WindowJobEnv = StreamEnv.extend({
+  /** Health + /metrics port of each job process. */
+  ITEM_HEAT_PORT: port.default(9471),
+  USER_PROFILES_PORT: port.default(9472),
+  REALTIME_METRICS_PORT: port.default(9473),
+  /** Input topic and consumer-group prefix; tests and benchmarks use their own to stay isolated. */
+  STREAM_INPUT_TOPIC: z.string().min(1).default('behaviour-events'),
+  STREAM_GROUP_PREFIX: z.string().regex(/^[A-Za-z0-9._-]*$/).default(''),
+  WINDOW_OUT_OF_ORDERNESS_MS: z.coerce.number().int().min(0).max(3_600_000).default(5000),
+  WINDOW_ALLOWED_LATENESS_MS: z.coerce.number().int().min(0).max(86_400_000).default(60_000),
+  WINDOW_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(10_000),
+  STREAM_FLUSH_INTERVAL_MS: z.coerce.number().int().min(20).max(60_000).default(1000),
+  STREAM_SESSION_TIMEOUT_MS: z.coerce.number().int().min(3000).max(300_000).default(10_000),
+  HOT_LIST_SIZE: z.coerce.number().int().min(1).max(10_000).default(200),
+});
+export type WindowJobEnv = z.infer<typeof WindowJobEnv>;
+
 const MediaCommonEnv = z.object({
   MEDIA_UPLOAD_DIR: z.string().min(1).default('.run/uploads'),
   MEDIA_OUTPUT_DIR: z.string().min(1).default('.run/media'),

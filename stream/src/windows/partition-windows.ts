@@ -87,13 +87,24 @@ export class PartitionWindows<E, A> {
     return this.windows.size;
   }
 
-  process(offset: bigint, id: string, t: number, e: E): Verdict {
+  /** Records a message that is not an event (dead-lettered), so the commit point moves past it. */
+  skip(offset: bigint): void {
+    this.enter(offset);
+    this.nextOffset = offset + 1n;
+  }
+
+  private enter(offset: bigint): boolean {
     const replay = offset < this.replayUntil;
     if (!replay && !this.live) {
       // Caught up with what the checkpoint covered: continue from its watermark.
       this.live = true;
       this.wmBase = Math.max(this.wmBase, this.finalizedWm + this.spec.outOfOrdernessMs);
     }
+    return replay;
+  }
+
+  process(offset: bigint, id: string, t: number, e: E): Verdict {
+    const replay = this.enter(offset);
     this.nextOffset = offset + 1n;
     const wmBefore = this.wmBase;
     if (t > this.wmBase) this.wmBase = t;

@@ -1,0 +1,38 @@
+import type { ActionCounts, BehaviourEvent } from '@vidplat/contracts';
+import type { WindowAggregator } from '../../windows/partition-windows.js';
+import { hopping, type WindowSpec } from '../../windows/window-spec.js';
+import { countAction, emptyCounts } from '../shared/action-counts.js';
+import type { HeatParams } from '../shared/scenario-weights.js';
+
+export const ITEM_HEAT_JOB = 'item-heat';
+export const HOUR = 3_600_000;
+
+export const itemHeatSpec = (outOfOrdernessMs: number, allowedLatenessMs: number): WindowSpec => hopping(HOUR, 15 * 60_000, outOfOrdernessMs, allowedLatenessMs);
+
+export interface ItemHeatAcc {
+  tenantId: string;
+  scenario: string;
+  itemId: string;
+  counts: ActionCounts;
+  /** Σ round(weight × 2^(−(windowEnd − eventTime)/halfLife) × 10⁶): integer, so sums are exact. */
+  heatMicro: number;
+}
+
+/** One event's heat contribution in micro-units. */
+export function heatMicro(type: BehaviourEvent['type'], eventTime: number, windowEnd: number, p: HeatParams): number {
+  const w = p.weights[type] ?? 0;
+  if (w === 0) return 0;
+  return Math.round(w * 2 ** (-(windowEnd - eventTime) / p.halfLifeMs) * 1e6);
+}
+
+/** Item heat: keyed by tenant, scenario and item; recent actions weigh more within the hour. */
+export function itemHeatAggregator(params: (tenantId: string, scenario: string) => HeatParams): WindowAggregator<BehaviourEvent, ItemHeatAcc> {
+  return {
+    keys: (e) => [`${e.tenantId}|${e.scenario ?? ''}|${e.itemId}`],
+    create: (_k, e) => ({ tenantId: e.tenantId, scenario: e.scenario ?? '', itemId: e.itemId, counts: emptyCounts(), heatMicro: 0 }),
+    add: (a, e, _start, end) => {
+      countAction(a.counts, e.type);
+      a.heatMicro += heatMicro(e.type, Date.parse(e.eventTime), end, params(a.tenantId, a.scenario));
+    },
+  };
+}

@@ -1,0 +1,22 @@
+import type { ActionCounts, BehaviourEvent } from '@vidplat/contracts';
+
+export const emptyCounts = (): ActionCounts => ({ impressions: 0, clicks: 0, plays: 0, completes: 0, likes: 0, shares: 0, comments: 0, purchases: 0 });
+
+const field: Partial<Record<BehaviourEvent['type'], keyof ActionCounts>> = {
+  impression: 'impressions',
+  click: 'clicks',
+  play_start: 'plays',
+  play_complete: 'completes',
+  like: 'likes',
+  share: 'shares',
+  comment: 'comments',
+  purchase: 'purchases',
+};
+
+export function countAction(c: ActionCounts, type: BehaviourEvent['type']): void {
+  const f = field[type];
+  if (f) c[f]++;
+}
+
+/** Seconds actually watched, carried by progress and complete events. */
+export const watchedSeconds = (e: BehaviourEvent): number => ('watchedSeconds' in e ? e.watchedSeconds : 0);

@@ -1,0 +1,77 @@
+import { Redis } from 'ioredis';
+import { clickHouseFromEnv, migrate, type ClickHouseClient } from '@vidplat/analytics';
+import { deadLetterTopic, parseEnv, Topics, WindowJobEnv } from '@vidplat/contracts';
+import { createKafka, createProducer, ensureTopics, kafkaSettingsFromEnv, type Producer } from '../../kafka/client.js';
+import { JobMetrics, serveOps } from '../../ops/job-metrics.js';
+import { log } from '../../ops/log.js';
+import type { WindowedJobConfig } from '../../windows/windowed-job.js';
+import { WindowedJob } from '../../windows/windowed-job.js';
+
+export interface JobContext {
+  env: WindowJobEnv;
+  ch: ClickHouseClient;
+  producer: Producer;
+  redis: Redis;
+  group: string;
+}
+
+export interface WindowJobDefinition<A> {
+  job: string;
+  /** Env variable holding the /healthz + /metrics port. */
+  portVar: 'ITEM_HEAT_PORT' | 'USER_PROFILES_PORT' | 'REALTIME_METRICS_PORT';
+  outputTopic: string;
+  build(ctx: JobContext): Omit<WindowedJobConfig<A>, 'job' | 'group' | 'topic' | 'flushIntervalMs' | 'idleTimeoutMs' | 'sessionTimeoutMs'>;
+}
+
+/** Process entry point shared by the window jobs: config, schema, topics, consumer, ops, shutdown. */
+export async function runWindowJob<A>(def: WindowJobDefinition<A>, environment: Record<string, string | undefined> = process.env): Promise<void> {
+  const env = parseEnv(WindowJobEnv, environment);
+  const group = `${env.STREAM_GROUP_PREFIX}${def.job}`;
+  await migrate({ url: env.CLICKHOUSE_URL, database: env.CLICKHOUSE_DATABASE, username: env.CLICKHOUSE_USER, password: env.CLICKHOUSE_PASSWORD });
+  const settings = kafkaSettingsFromEnv(environment);
+  const kafka = createKafka(settings);
+  await ensureTopics(kafka, settings, [...new Set([env.STREAM_INPUT_TOPIC, def.outputTopic, deadLetterTopic(group), ...Object.values(Topics)])]);
+  const ch = clickHouseFromEnv(environment);
+  const producer = createProducer(kafka);
+  await producer.connect();
+  const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 3, connectTimeout: 5000, commandTimeout: 5000, lazyConnect: false });
+  const metrics = new JobMetrics(def.job);
+  const ctx: JobContext = { env, ch, producer, redis, group };
+  const job = new WindowedJob<A>(
+    {
+      ...def.build(ctx),
+      job: def.job,
+      group,
+      topic: env.STREAM_INPUT_TOPIC,
+      flushIntervalMs: env.STREAM_FLUSH_INTERVAL_MS,
+      idleTimeoutMs: env.WINDOW_IDLE_TIMEOUT_MS,
+      sessionTimeoutMs: env.STREAM_SESSION_TIMEOUT_MS,
+    },
+    kafka,
+    producer,
+    ch,
+    metrics,
+  );
+  await job.start();
+  const port = env[def.portVar];
+  const ops = serveOps(port, metrics, () => ({ ok: true, job: def.job, group, partitions: job.engine.partitions().map((p) => p.partition), ...job.stats }));
+  log.info('window job running', { job: def.job, group, topic: env.STREAM_INPUT_TOPIC, port });
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info('window job shutting down', { job: def.job, signal, ...job.stats });
+    const force = setTimeout(() => process.exit(1), 20_000);
+    force.unref();
+    await job.stop();
+    ops.close();
+    await producer.flush({ timeout: 5000 }).catch(() => undefined);
+    await producer.disconnect().catch(() => undefined);
+    redis.disconnect();
+    await ch.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
