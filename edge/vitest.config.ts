@@ -1,11 +1,18 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers';
 import { fileURLToPath } from 'node:url';
 import { defineProject } from 'vitest/config';
+// @ts-expect-error plain JS module (Node side of the tests), no type declarations
+import { startHttpSink } from './src/scheduling/testing/http-sink.mjs';
+
+// A real HTTP receiver on loopback for scheduling tests (webhook targets, messaging API).
+let sink: Promise<{ url: string }> | undefined;
 
 /** Edge tests run inside workerd with the bindings of the root wrangler.toml. */
 export default defineProject({
   plugins: [
-    cloudflareTest(async () => ({
+    cloudflareTest(async () => {
+      const sinkUrl = (await (sink ??= startHttpSink())).url;
+      return {
       wrangler: { configPath: '../wrangler.toml' },
       miniflare: {
         // The production media origin route reads HLS files from R2 (catalogue play tests).
@@ -22,9 +29,15 @@ export default defineProject({
           EDGE_INTERNAL_TOKEN: 'edge-test-internal-token-0123456789',
           MEDIA_ORIGIN_URL: 'http://media.test:8790',
           TEST_MIGRATIONS: await readD1Migrations(fileURLToPath(new URL('./migrations', import.meta.url))),
+          // Scheduling: campaigns and broadcaster webhooks go to the loopback sink above.
+          TEST_SINK_URL: sinkUrl,
+          MESSAGING_API_URL: `${sinkUrl}/msg/edge`,
+          MESSAGING_API_TOKEN: 'edge-test-messaging-token',
+          BROADCAST_WEBHOOK_SECRETS: JSON.stringify({ main: 'edge-test-webhook-secret-0123456789' }),
         },
       },
-    })),
+      };
+    }),
   ],
   test: { name: 'edge', include: ['src/**/*.test.ts', 'test/**/*.test.ts'], setupFiles: ['./test/apply-migrations.ts'] },
 });

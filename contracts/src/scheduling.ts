@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IsoTime } from './envelope.js';
+import { Envelope, IsoTime } from './envelope.js';
 import { ItemId, Slug, TenantId, UserId, UuidV7 } from './ids.js';
 
 export const ScheduleContentKind = z.enum(['video', 'banner', 'announcement', 'recommendation_slot', 'series']);
@@ -268,3 +268,98 @@ export const ScheduleEventBody = z.object({
   percent: z.number().min(0).max(100).optional(),
 });
 export type ScheduleEventBody = z.infer<typeof ScheduleEventBody>;
+
+/**
+ * The schedule event as it travels the event path: envelope + actor (userId) + content (itemId).
+ * Shaped like a behaviour event so ingest can take it once `BehaviourEvent` lists it; until then
+ * ingest rejects it and the Scheduler's outbox keeps it (nothing is dropped).
+ */
+export const ScheduleEvent = Envelope.extend({ type: z.literal('schedule'), userId: UserId, itemId: ItemId }).extend(ScheduleEventBody.shape);
+export type ScheduleEvent = z.infer<typeof ScheduleEvent>;
+
+// ---------------------------------------------------------------------------------------------
+// Stats broadcaster (Broadcaster Durable Object, one per tenant).
+
+export const BroadcastItem = z.object({ itemId: ItemId, platform: Slug });
+export const CreateBroadcasterTaskRequest = z.object({
+  taskId: Slug,
+  targetUrl: z.string().url().refine((u) => /^https?:/.test(u), 'must be http(s)'),
+  secretRef: z.string().min(1).max(64),
+  intervalSeconds: z.number().int().min(60).max(86_400).default(180),
+  active: z.boolean().default(true),
+  siteName: z.string().min(1).max(100),
+  items: z.array(BroadcastItem).max(500).default([]),
+  /** Platform → bucket the platform's numbers count into, e.g. {douyin: "yt"} (the seed's rule). */
+  platformMapping: z.record(Slug, Slug).default({ douyin: 'yt' }),
+  maxRetries: z.number().int().min(0).max(10).default(3),
+});
+export type CreateBroadcasterTaskRequest = z.infer<typeof CreateBroadcasterTaskRequest>;
+
+export const BroadcasterTaskView = BroadcasterTask.extend({
+  siteName: z.string(),
+  items: z.array(BroadcastItem),
+  platformMapping: z.record(z.string(), z.string()),
+  maxRetries: z.number().int(),
+  nextRunAt: IsoTime.nullable(),
+  lastRunAt: IsoTime.nullable(),
+  lastStatus: z.number().int().nullable(),
+  lastError: z.string().nullable(),
+  consecutiveFailures: z.number().int(),
+});
+export type BroadcasterTaskView = z.infer<typeof BroadcasterTaskView>;
+
+/** Body of every webhook post; signed as HMAC-SHA256 over `${X-Timestamp}.${body}`. */
+export const BroadcastPayload = z.object({
+  site_name: z.string(),
+  task_id: z.string(),
+  generated_at: IsoTime,
+  /** True when analytics could not be read and the last known numbers are re-sent. */
+  stale: z.boolean(),
+  stats: z.array(z.object({ platform: z.string(), views: z.number().int(), likes: z.number().int() })),
+  totals: z.record(z.string(), z.number().int()).describe('e.g. yt_views, yt_likes'),
+});
+export type BroadcastPayload = z.infer<typeof BroadcastPayload>;
+
+export const CallbackLogRow = z.object({
+  id: z.number().int(),
+  taskId: z.string(),
+  at: IsoTime,
+  attempt: z.number().int(),
+  trigger: z.enum(['alarm', 'manual']),
+  ok: z.boolean(),
+  status: z.number().int().nullable(),
+  durationMs: z.number().int(),
+  error: z.string().nullable(),
+});
+export type CallbackLogRow = z.infer<typeof CallbackLogRow>;
+
+export const BroadcasterStatus = z.object({
+  running: z.boolean(),
+  nextAlarmAt: IsoTime.nullable(),
+  tasks: z.array(BroadcasterTaskView),
+});
+
+/** Scheduling's string config (vars and secrets), parsed from the Worker bindings. */
+export const SchedulingEnv = z.object({
+  MESSAGING_API_URL: z.string().url().optional(),
+  MESSAGING_API_TOKEN: z.string().optional(),
+  MESSAGING_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  BROADCAST_WEBHOOK_SECRETS: z
+    .string()
+    .default('{}')
+    .refine((s) => {
+      try {
+        const v = JSON.parse(s);
+        return typeof v === 'object' && v !== null && Object.values(v).every((x) => typeof x === 'string' && x.length >= 16);
+      } catch {
+        return false;
+      }
+    }, 'must be a JSON object {secretRef: secret of at least 16 characters}'),
+  BROADCAST_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  /** Analytics for broadcaster stats; absent → last known numbers are re-sent, flagged stale. */
+  CLICKHOUSE_URL: z.string().url().optional(),
+  CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('vidplat'),
+  CLICKHOUSE_USER: z.string().default('default'),
+  CLICKHOUSE_PASSWORD: z.string().default(''),
+});
+export type SchedulingEnv = z.infer<typeof SchedulingEnv>;

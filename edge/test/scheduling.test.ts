@@ -1,6 +1,6 @@
 import { env, runDurableObjectAlarm, runInDurableObject, SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import type { ScheduleHistoryRow, ScheduleView, SchedulingStats } from '@vidplat/contracts';
+import { ScheduleEvent, type ScheduleHistoryRow, type ScheduleView, type SchedulingStats } from '@vidplat/contracts';
 import { json } from './helpers.js';
 import {
   BASE,
@@ -156,6 +156,7 @@ describe('scheduling: alarms', () => {
     expect(outbox[0]!.attempts).toBe(1);
     expect(outbox[0]!.last_error).toBeTruthy();
     expect(JSON.parse(outbox[0]!.body)).toMatchObject({ type: 'schedule', action: 'publish', itemId: 'course-1', scheduleId: s.id, tenantId: t.tenantId });
+    expect(ScheduleEvent.safeParse(JSON.parse(outbox[0]!.body)).success).toBe(true);
 
     await fireAfter(t.tenantId, 5 * HOUR);
     expect(await course()).toMatchObject({ status: 'unpublished' });
@@ -167,6 +168,23 @@ describe('scheduling: alarms', () => {
     expect(outboxAfter).toBe(2);
     // The alarm still points at the outbox retry: events are not dropped.
     expect(await scheduler(t.tenantId).nextAlarm()).not.toBeNull();
+  });
+
+  it('flips a recommender item to published; hiding it again waits for the feature store (retried, never silently done)', async () => {
+    const t = await tenantWithKeys('sch-item');
+    const put = await SELF.fetch('https://edge.test/v1/items/vid-9', json('PUT', t.superKey, { kind: 'video', title: 'Nine', state: 'scheduled' }));
+    expect(put.status).toBeLessThan(300);
+    const s = await createOk(t.alice, { contentKind: 'video', contentId: 'vid-9', scheduledAt: inHours(1), endAt: inHours(2), title: 'Nine', maxRetries: 1 });
+    await fireAfter(t.tenantId, HOUR);
+    const item = () => env.CATALOGUE.prepare('SELECT state, published_at FROM items WHERE tenant_id = ?1 AND item_id = ?2').bind(t.tenantId, 'vid-9').first<{ state: string; published_at: string }>();
+    expect(await item()).toMatchObject({ state: 'published' });
+    // The feature store (Upstash) is unreachable in workerd tests: an unpublish cannot be mirrored,
+    // so the action fails and is retried rather than leaving the item recommendable.
+    await fireAfter(t.tenantId, 2 * HOUR);
+    const v = (await (await SELF.fetch(`${BASE}/schedules/${s.id}`, json('GET', t.alice))).json()) as ScheduleView;
+    expect(v.attempts).toBe(1);
+    expect(v.lastError).toMatch(/feature store/);
+    expect(v.nextActionAt).not.toBeNull();
   });
 
   it('retries a failing publish with backoff up to maxRetries, then fails keeping the error', async () => {

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../env.js';
+import { broadcasterRoutes } from './broadcaster/routes.js';
 import { scheduleRoutes } from './schedules/routes.js';
 
 /** Scheduling admin API: content schedules, campaigns, broadcaster. */
-export const schedulingRoutes = new Hono<AppEnv>().route('/', scheduleRoutes);
+export const schedulingRoutes = new Hono<AppEnv>().route('/', scheduleRoutes).route('/', broadcasterRoutes);

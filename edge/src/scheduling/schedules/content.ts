@@ -1,4 +1,6 @@
 import type { ScheduleCondition } from '@vidplat/contracts';
+import type { Bindings } from '../../env.js';
+import { setItemPublishState } from '../../items/catalogue.js';
 
 const missingTable = (e: unknown) => e instanceof Error && /no such table/i.test(e.message);
 
@@ -13,7 +15,12 @@ export async function contentExists(db: D1Database, tenantId: string, kind: stri
       .prepare('SELECT 1 AS x FROM courses WHERE tenant_id = ?1 AND course_id = ?2 AND deleted_at IS NULL')
       .bind(tenantId, contentId)
       .first();
-    if (course || kind === 'series') return !!course;
+    if (course) return true;
+    const item = await db.prepare('SELECT 1 AS x FROM items WHERE tenant_id = ?1 AND item_id = ?2').bind(tenantId, contentId).first().catch((e) => {
+      if (missingTable(e)) return null;
+      throw e;
+    });
+    if (item || kind === 'series') return !!item;
     const video = await db
       .prepare('SELECT 1 AS x FROM videos WHERE tenant_id = ?1 AND video_id = ?2 AND deleted_at IS NULL')
       .bind(tenantId, contentId)
@@ -63,14 +70,19 @@ export interface PublishState {
   variants: unknown;
   scheduleId: string;
   occurrence: number;
+  /** The occurrence's planned instant: the recommender's publishedAt, the same on every re-fire. */
+  occurrenceAt: number;
 }
 
 /**
- * Writes the content's publish state where the read path sees it: `content_publish_state`, and for
- * catalogue courses their status column. Both writes are upserts of the same values for the same
- * (schedule, occurrence), so a re-fired action writes the same result again.
+ * Writes the content's publish state where the read path sees it: `content_publish_state`, the
+ * catalogue course status, and the recommender's item state (D1 + feature store, through the items
+ * module). All are upserts of the same values for the same (schedule, occurrence), so a re-fired
+ * action writes the same result again. A hiding change the feature store did not take throws, so
+ * the action is retried and an unpublished item never stays recommendable.
  */
-export async function writePublishState(db: D1Database, s: PublishState, now: string): Promise<void> {
+export async function writePublishState(env: Bindings, s: PublishState, now: string): Promise<void> {
+  const db = env.CATALOGUE;
   await db
     .prepare(
       `INSERT INTO content_publish_state (tenant_id, content_kind, content_id, published, percent, variants, schedule_id, occurrence, updated_at)
@@ -80,6 +92,11 @@ export async function writePublishState(db: D1Database, s: PublishState, now: st
     )
     .bind(s.tenantId, s.contentKind, s.contentId, s.published ? 1 : 0, s.percent, s.variants == null ? null : JSON.stringify(s.variants), s.scheduleId, s.occurrence, now)
     .run();
+  await setItemPublishState(env, s.tenantId, s.contentId, {
+    state: s.published ? 'published' : 'unpublished',
+    // Actions run once due, so this is the planned instant (stable across re-fires).
+    ...(s.published ? { publishedAt: new Date(Math.min(s.occurrenceAt, Date.now())).toISOString() } : {}),
+  });
   if (s.contentKind !== 'video' && s.contentKind !== 'series') return;
   try {
     await db

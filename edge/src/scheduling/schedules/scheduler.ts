@@ -581,9 +581,10 @@ export class Scheduler extends DurableObject<Bindings> {
         : strategy.kind === 'regional' && published
           ? { regions: strategy.regions.filter((_, i) => i <= a.step).map((r) => r.region) }
           : null;
+    const plannedAt = occurrenceAt(s.scheduled_at, s.recurrence ? JSON.parse(s.recurrence) : null, a.occurrence) ?? a.due_at;
     await writePublishState(
-      db,
-      { tenantId: s.tenant_id, contentKind: s.content_kind, contentId: s.content_id, published, percent, variants, scheduleId: s.id, occurrence: a.occurrence },
+      this.env,
+      { tenantId: s.tenant_id, contentKind: s.content_kind, contentId: s.content_id, published, percent, variants, scheduleId: s.id, occurrence: a.occurrence, occurrenceAt: plannedAt },
       new Date().toISOString(),
     );
     return percent;
@@ -742,11 +743,17 @@ export class Scheduler extends DurableObject<Bindings> {
     if (s.action !== 'publish' || s.occurrences_done === 0) return fail(409, 'conflict', `schedule ${id} has not published anything`);
     const t0 = Date.now();
     const occurrence = s.occurrences_done - 1;
-    await writePublishState(
-      this.env.CATALOGUE,
-      { tenantId: s.tenant_id, contentKind: s.content_kind, contentId: s.content_id, published: false, percent: 0, variants: null, scheduleId: s.id, occurrence },
-      new Date().toISOString(),
-    );
+    try {
+      await writePublishState(
+        this.env,
+        { tenantId: s.tenant_id, contentKind: s.content_kind, contentId: s.content_id, published: false, percent: 0, variants: null, scheduleId: s.id, occurrence, occurrenceAt: t0 },
+        new Date().toISOString(),
+      );
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      this.history(id, occurrence, 'rollback', actor.id, 'error', Date.now() - t0, msg);
+      return fail(503, 'upstream_unavailable', `rollback did not complete, retry: ${msg}`);
+    }
     const now = Date.now();
     this.ctx.storage.transactionSync(() => {
       this.sql.exec("UPDATE actions SET state = 'cancelled', done_at = ? WHERE schedule_id = ? AND state = 'due'", now, id);
