@@ -15,6 +15,8 @@ export * from './playback.js';
 export * from './clickhouse-rows.js';
 export * from './feature-store.js';
 export * from './recommend.js';
+export * from './recommend-core.js';
+export * from './onnx-writer.js';
 export * from './config.js';
 export * from './playback-token.js';
 export * from './analytics.js';

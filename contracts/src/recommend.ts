@@ -44,3 +44,29 @@ export const RecommendResponse = z.object({
   debug: z.array(StageTrace).optional(),
 });
 export type RecommendResponse = z.infer<typeof RecommendResponse>;
+
+/**
+ * KV `model:<tenant>:<modelId>:current`: which version of a ranking model serves. The trainer
+ * writes the bytes under `model:<tenant>:<modelId>:<version>` first, then moves this pointer.
+ */
+export const ModelPointer = z.object({
+  version: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/),
+  featureCount: z.number().int().min(1).max(1024),
+  input: z.string().default('features'),
+  output: z.string().default('score'),
+  trainedAt: z.iso.datetime(),
+  metrics: z.record(z.string(), z.number()).optional(),
+});
+export type ModelPointer = z.infer<typeof ModelPointer>;
+
+/**
+ * KV `emb:<tenant>:current` → EmbeddingPointer; `emb:<tenant>:<version>:ids` (JSON string[]) and
+ * `emb:<tenant>:<version>:vec` (little-endian float32, ids.length × dim, row-major).
+ */
+export const EmbeddingPointer = z.object({
+  version: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/),
+  dim: z.number().int().min(1).max(256),
+  count: z.number().int().min(0),
+  trainedAt: z.iso.datetime(),
+});
+export type EmbeddingPointer = z.infer<typeof EmbeddingPointer>;

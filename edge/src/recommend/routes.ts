@@ -1,25 +1,100 @@
 import { Hono } from 'hono';
-import { apiErrorFromZod, RecommendQuery, type RecommendResponse } from '@vidplat/contracts';
+import { apiErrorFromZod, RecommendQuery, SCHEMA_VERSION, uuidv7, type BehaviourEvent, type RecommendResponse } from '@vidplat/contracts';
 import { edgeConfig, type AppEnv } from '../env.js';
-import { sendError } from '../http/errors.js';
+import { errorBody, sendError } from '../http/errors.js';
 import { featureStore } from '../feature-store/redis.js';
+import { forwardToIngest } from '../events/ingest-client.js';
+import { requireKey } from '../tenancy/auth.js';
+import { cachedScenario } from '../scenarios/store.js';
+import { cachedRunningExperiment } from '../experiments/store.js';
+import { applyOverrides, assignVariant } from '../experiments/assignment.js';
 import { readHotList } from './hot-list.js';
+import { FeatureStoreDown, runPipeline } from './pipeline.js';
+import { recommendStore } from './feature-reader.js';
 
-/** GET /v1/recommend: for now the tenant/scenario hot list from the feature store snapshot. */
+const authenticated = requireKey();
+
+/**
+ * GET /v1/recommend.
+ * - With a tenant API key: the scenario's full pipeline (recall → merge → rank → re-rank), A/B
+ *   variant applied, for the key's own tenant only (another tenant's name is a 404).
+ * - Without a key: the tenant/scenario's public hot list from the feature-store snapshot only
+ *   (what any visitor of the tenant's site sees as "trending"): no user data, no catalogue data.
+ */
 export const recommendRoutes = new Hono<AppEnv>().get('/v1/recommend', async (c) => {
   const q = RecommendQuery.safeParse(c.req.query());
   if (!q.success) return sendError(c, 400, apiErrorFromZod(q.error, 'invalid_query'));
   const { tenant, scenario, user, n, debug } = q.data;
-  const t0 = performance.now();
-  const hot = await readHotList(featureStore(edgeConfig(c.env)), tenant, scenario, n);
-  const body: RecommendResponse = {
-    requestId: crypto.randomUUID(),
-    tenant,
-    scenario,
-    user,
-    items: hot.items.map((i) => ({ itemId: i.itemId, score: i.score, channels: ['hot'] })),
-    snapshotVersion: hot.version,
-    ...(debug ? { debug: [{ stage: 'recall.hot', ms: performance.now() - t0, candidates: hot.items.length }] } : {}),
-  };
-  return c.json(body);
+
+  if (!c.req.header('authorization')) {
+    const t0 = performance.now();
+    const hot = await readHotList(featureStore(edgeConfig(c.env)), tenant, scenario, n);
+    const body: RecommendResponse = {
+      requestId: crypto.randomUUID(),
+      tenant,
+      scenario,
+      user,
+      items: hot.items.map((i) => ({ itemId: i.itemId, score: i.score, channels: ['hot'] })),
+      snapshotVersion: hot.version,
+      ...(debug ? { debug: [{ stage: 'recall.hot', ms: performance.now() - t0, candidates: hot.items.length, note: 'anonymous: public hot list only' }] } : {}),
+    };
+    return c.json(body);
+  }
+
+  const denied = await authenticated(c, async () => {
+    const p = c.var.principal;
+    // Not "forbidden": whether another tenant exists is none of this key's business.
+    if (p.tenantId !== tenant) return void (c.res = c.json(errorBody('not_found', `unknown tenant ${tenant}`, 'tenant'), 404));
+    if (p.userId && p.userId !== user) return void (c.res = c.json(errorBody('forbidden', 'a personal key recommends for its own user only', 'user'), 403));
+    const base = await cachedScenario(c.env.CATALOGUE, tenant, scenario);
+    if (!base) return void (c.res = c.json(errorBody('not_found', `unknown scenario ${scenario}`, 'scenario'), 404));
+
+    const exp = await cachedRunningExperiment(c.env.CATALOGUE, tenant, scenario);
+    const variant = exp ? assignVariant(exp, user) : null;
+    const cfg = variant ? applyOverrides(base, variant.overrides) : base;
+    const cfgEnv = edgeConfig(c.env);
+    const requestId = uuidv7();
+    try {
+      const out = await runPipeline(recommendStore(cfgEnv), c.env.MODELS, { tenant, scenario, user, n, cfg, nowMs: Date.now() });
+      const body: RecommendResponse = {
+        requestId,
+        tenant,
+        scenario,
+        user,
+        items: out.items,
+        snapshotVersion: out.snapshotVersion,
+        model: out.model,
+        ...(exp && variant ? { experiment: { id: exp.experimentId, variant: variant.name } } : {}),
+        ...(debug ? { debug: out.traces } : {}),
+      };
+      if (exp && variant && out.items.length) {
+        // Exposure: what this arm served, on the event path, so analytics can join outcomes.
+        const eventTime = new Date().toISOString();
+        const events: BehaviourEvent[] = out.items.map((it, position) => ({
+          eventId: uuidv7(),
+          tenantId: tenant,
+          eventTime,
+          schemaVersion: SCHEMA_VERSION,
+          type: 'impression',
+          userId: user,
+          itemId: it.itemId,
+          scenario,
+          requestId,
+          position,
+          experiment: { id: exp.experimentId, variant: variant.name },
+        }));
+        const send = forwardToIngest(cfgEnv, events).catch((e) => console.warn('exposure not delivered', exp.experimentId, e instanceof Error ? e.message : String(e)));
+        try {
+          c.executionCtx.waitUntil(send);
+        } catch {
+          await send; // no execution context (some test harnesses): deliver inline
+        }
+      }
+      c.res = c.json(body);
+    } catch (e) {
+      if (!(e instanceof FeatureStoreDown)) throw e;
+      c.res = sendError(c, 503, { code: 'upstream_unavailable', message: 'feature store unavailable' }, { 'retry-after': '1' });
+    }
+  });
+  return denied ?? c.res;
 });

@@ -1,0 +1,230 @@
+import {
+  mergeRecall,
+  heuristicScores,
+  rerankMmr,
+  writeFeatures,
+  RANKING_FEATURE_COUNT,
+  recency,
+  topKDot,
+  type ChannelResult,
+  type ItemFeatures,
+  type RecallChannelName,
+  type ScenarioConfig,
+  type Scored,
+  type StageTrace,
+} from '@vidplat/contracts';
+import type { Redis } from '@upstash/redis/cloudflare';
+import { featuresRecommendable } from '../items/feature-mirror.js';
+import { currentModel, scoreWithModel } from '../ranking/model-registry.js';
+import { embeddingIndex, itemVector, userVector } from './embedding-index.js';
+import { readBase, readFeatures, readNeighboursAndFeatures } from './feature-reader.js';
+
+export interface RecommendInput {
+  tenant: string;
+  scenario: string;
+  user: string;
+  n: number;
+  cfg: ScenarioConfig;
+  nowMs: number;
+}
+
+export interface RecommendOutput {
+  items: { itemId: string; score: number; channels: string[] }[];
+  snapshotVersion: number | null;
+  model: string | null;
+  traces: StageTrace[];
+}
+
+/** The feature store did not answer the first read: nothing to serve from. */
+export class FeatureStoreDown extends Error {
+  override name = 'FeatureStoreDown';
+}
+
+const RECENT_SEEDS = 5;
+const MODEL_WAIT_MS = 1_500;
+const EMBEDDING_WAIT_MS = 1_500;
+
+/** Drops what must never be shown: not recommendable now, seen, excluded category, wrong access. */
+export function eligible(
+  id: string,
+  f: ItemFeatures | undefined,
+  cfg: ScenarioConfig,
+  seen: ReadonlySet<string>,
+  nowMs: number,
+): boolean {
+  if (!f || !featuresRecommendable(f, nowMs)) return false;
+  if (cfg.rerank.filterSeen && seen.has(id)) return false;
+  if (cfg.rerank.excludeCategories?.some((c) => f.c.includes(c))) return false;
+  if (cfg.rerank.access && !cfg.rerank.access.includes(f.a)) return false;
+  return true;
+}
+
+/**
+ * GET /v1/recommend's pipeline: recall channels → eligibility filter → weighted merge → rank
+ * (ONNX model, else heuristic) → re-rank (freshness, MMR, per-category cap). Reads only the
+ * feature store and isolate caches (KV-backed models and embeddings). Every stage after the first
+ * read degrades instead of failing, and says so in its trace.
+ */
+export async function runPipeline(redis: Redis, kv: KVNamespace, input: RecommendInput): Promise<RecommendOutput> {
+  const { tenant, scenario, user, n, cfg, nowMs } = input;
+  const traces: StageTrace[] = [];
+  const sizes = Object.fromEntries(cfg.recall.map((c) => [c.name, c.size])) as Partial<Record<RecallChannelName, number>>;
+  const weights = Object.fromEntries(cfg.recall.map((c) => [c.name, c.weight])) as Partial<Record<RecallChannelName, number>>;
+  let t = performance.now();
+  const lap = () => {
+    const now = performance.now();
+    const ms = now - t;
+    t = now;
+    return Math.round(ms * 1000) / 1000;
+  };
+  const top = (xs: Scored[]) => xs.slice(0, 50).map((x) => ({ itemId: x.itemId, score: Math.round(x.score * 1e6) / 1e6 }));
+
+  // 1. One round trip: hot list, fresh items, the user's recent items.
+  let base: Awaited<ReturnType<typeof readBase>>;
+  try {
+    // Over-fetch fresh items: some are scheduled for later and get filtered.
+    base = await readBase(redis, tenant, scenario, user, { hot: sizes.hot ?? 0, fresh: (sizes.fresh ?? 0) * 2, recent: 50 });
+  } catch (e) {
+    throw new FeatureStoreDown(e instanceof Error ? e.message : String(e));
+  }
+  const recent = base.recent.map((r) => r.itemId);
+  const seen = new Set(recent);
+  const cold = recent.length === 0;
+  traces.push({ stage: 'recall.hot', ms: lap(), candidates: base.hot.length, items: top(base.hot), ...(sizes.hot ? {} : { note: 'channel not configured' }) });
+
+  // 2. Item-CF neighbours of the recent items, plus features of everything known so far.
+  const seeds = sizes.item_cf ? recent.slice(0, RECENT_SEEDS) : [];
+  const perSeed = Math.max(10, Math.ceil((sizes.item_cf ?? 0) / Math.max(1, seeds.length)));
+  const firstIds = [...new Set([...base.hot.map((h) => h.itemId), ...base.fresh.map((f) => f.itemId), ...recent.slice(0, 20)])];
+  let features = new Map<string, ItemFeatures>();
+  let cf: Scored[] = [];
+  let cfNote: string | undefined = cold ? 'cold start: no recent items' : undefined;
+  let cfFallback = false;
+  try {
+    const r = await readNeighboursAndFeatures(redis, tenant, seeds, perSeed, firstIds);
+    features = r.features;
+    const best = new Map<string, number>();
+    r.neighbours.forEach((list, i) => {
+      const decay = 1 / (1 + i * 0.3); // the latest item's neighbours count most
+      for (const x of list) if (!seen.has(x.itemId)) best.set(x.itemId, Math.max(best.get(x.itemId) ?? 0, x.score * decay));
+    });
+    cf = [...best].map(([itemId, score]) => ({ itemId, score })).sort((a, b) => b.score - a.score).slice(0, sizes.item_cf ?? 0);
+  } catch (e) {
+    cfFallback = true;
+    cfNote = `neighbours/features read failed: ${e instanceof Error ? e.message : String(e)}`;
+  }
+  traces.push({ stage: 'recall.item_cf', ms: lap(), candidates: cf.length, items: top(cf), ...(cfNote ? { note: cfNote } : {}), ...(cfFallback ? { fallback: true } : {}) });
+
+  // 3. Embedding neighbours of the user's taste vector (mean of recent items), brute force.
+  let emb: Scored[] = [];
+  let embNote: string | undefined;
+  let ix: Awaited<ReturnType<typeof embeddingIndex>>['index'] = null;
+  if (sizes.embedding) {
+    try {
+      const r = await embeddingIndex(kv, tenant, EMBEDDING_WAIT_MS);
+      ix = r.index;
+      const q = ix && !cold ? userVector(ix, recent) : null;
+      if (!ix) embNote = r.note ?? 'no embeddings trained for this tenant';
+      else if (!q) embNote = cold ? 'cold start: no recent items' : 'recent items have no embeddings';
+      else emb = topKDot(ix.matrix, ix.dim, ix.ids, q, sizes.embedding, seen);
+    } catch (e) {
+      embNote = `embedding recall failed: ${e instanceof Error ? e.message : String(e)}`;
+    }
+  } else embNote = 'channel not configured';
+  traces.push({ stage: 'recall.embedding', ms: lap(), candidates: emb.length, items: top(emb), ...(embNote ? { note: embNote } : {}), ...(embNote && sizes.embedding && !cold ? { fallback: true } : {}) });
+
+  const fresh: Scored[] = [];
+  for (const f of base.fresh) {
+    if (fresh.length >= (sizes.fresh ?? 0)) break;
+    if (f.score <= nowMs) fresh.push({ itemId: f.itemId, score: recency(f.score, nowMs, cfg.rerank.freshnessHalfLifeHours) });
+  }
+  traces.push({ stage: 'recall.fresh', ms: lap(), candidates: fresh.length, items: top(fresh), ...(sizes.fresh ? {} : { note: 'channel not configured' }) });
+
+  // 4. Features of the candidates not read yet, then the eligibility filter and the merge.
+  const missing = [...new Set([...cf, ...emb].map((x) => x.itemId))].filter((id) => !features.has(id));
+  let featNote: string | undefined;
+  if (missing.length) {
+    try {
+      for (const [k, v] of await readFeatures(redis, tenant, missing)) features.set(k, v);
+    } catch (e) {
+      // Without features we cannot prove them published: those candidates are dropped.
+      featNote = `item features read failed, ${missing.length} candidates dropped: ${e instanceof Error ? e.message : String(e)}`;
+    }
+  }
+  const channels: ChannelResult[] = [
+    { channel: 'hot', items: base.hot },
+    { channel: 'item_cf', items: cf },
+    { channel: 'embedding', items: emb },
+    { channel: 'fresh', items: fresh },
+  ].map((c) => ({ channel: c.channel as RecallChannelName, items: c.items.filter((x) => eligible(x.itemId, features.get(x.itemId), cfg, seen, nowMs)) }));
+  let merged = mergeRecall(channels, weights);
+  const totalRecalled = new Set([...base.hot, ...cf, ...emb, ...fresh].map((x) => x.itemId)).size;
+  let mergeNote = `${totalRecalled} recalled, ${merged.length} eligible (published, unseen, allowed)`;
+  if (featNote) mergeNote += `; ${featNote}`;
+  if (cold) mergeNote += '; cold start: hot + fresh';
+  traces.push({ stage: 'merge', ms: lap(), candidates: merged.length, items: top(merged.map((m) => ({ itemId: m.itemId, score: m.recall }))), note: mergeNote });
+
+  // 5. Rank: the scenario's ONNX model, else the heuristic.
+  merged = merged.slice(0, 500);
+  const userCats = new Map<string, number>();
+  for (const id of recent.slice(0, 20)) for (const c of features.get(id)?.c ?? []) userCats.set(c, (userCats.get(c) ?? 0) + 1);
+  const totalWeight = cfg.recall.reduce((s, c) => s + c.weight, 0);
+  const fm = new Float32Array(merged.length * RANKING_FEATURE_COUNT);
+  merged.forEach((c, i) => {
+    const f = features.get(c.itemId);
+    writeFeatures(fm, i, c, f ? { publishedAt: f.p, categories: f.c } : undefined, userCats, totalWeight, nowMs, cfg.rerank.freshnessHalfLifeHours);
+  });
+  let scores: Float32Array | null = null;
+  let model: string | null = null;
+  let rankNote: string;
+  if (!merged.length) rankNote = 'nothing to rank';
+  else if (!cfg.rankingModel) rankNote = 'heuristic: scenario has no ranking model';
+  else {
+    try {
+      const m = await currentModel(kv, tenant, cfg.rankingModel, MODEL_WAIT_MS);
+      if (m.ok) {
+        scores = await scoreWithModel(m.model, fm, merged.length);
+        model = `${m.model.modelId}@${m.model.version}`;
+        rankNote = `onnx ${model}${m.note ? ` (${m.note})` : ''}`;
+      } else rankNote = `heuristic fallback: model ${cfg.rankingModel}: ${m.reason}`;
+    } catch (e) {
+      rankNote = `heuristic fallback: model ${cfg.rankingModel} failed: ${e instanceof Error ? e.message : String(e)}`;
+    }
+  }
+  const usedModel = scores !== null;
+  scores ??= heuristicScores(fm, merged.length);
+  const ranked = merged.map((c, i) => ({ itemId: c.itemId, score: scores![i]! }));
+  traces.push({
+    stage: 'rank',
+    ms: lap(),
+    candidates: ranked.length,
+    items: top([...ranked].sort((a, b) => b.score - a.score)),
+    note: rankNote,
+    ...(cfg.rankingModel && !usedModel && merged.length ? { fallback: true } : {}),
+  });
+
+  // 6. Re-rank: freshness boost, MMR diversity, per-category cap.
+  const finalItems = rerankMmr(
+    ranked.map((r) => {
+      const f = features.get(r.itemId);
+      return { itemId: r.itemId, score: r.score, categories: f?.c ?? [], publishedAt: f?.p ?? null, embedding: ix ? itemVector(ix, r.itemId) : undefined };
+    }),
+    {
+      n,
+      lambda: cfg.rerank.diversityLambda,
+      freshnessBoost: cfg.rerank.freshnessBoost,
+      freshnessHalfLifeHours: cfg.rerank.freshnessHalfLifeHours,
+      maxPerCategory: cfg.rerank.maxPerCategory,
+      nowMs,
+    },
+  );
+  traces.push({ stage: 'rerank', ms: lap(), candidates: finalItems.length, items: top(finalItems), note: `mmr λ=${cfg.rerank.diversityLambda}, freshness boost ${cfg.rerank.freshnessBoost}` });
+
+  const byId = new Map(merged.map((m) => [m.itemId, m]));
+  return {
+    items: finalItems.map((x) => ({ itemId: x.itemId, score: Math.round(x.score * 1e6) / 1e6, channels: Object.keys(byId.get(x.itemId)?.channels ?? {}) })),
+    snapshotVersion: base.meta?.version ?? null,
+    model,
+    traces,
+  };
+}
