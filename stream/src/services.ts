@@ -16,4 +16,5 @@ export const streamServices: ServiceEntrypoint[] = [
   { name: 'stream-ingest', entry: 'stream/src/ingest/main.ts', healthPortVar: 'INGEST_PORT', healthPath: '/healthz' },
   { name: 'stream-raw-events', entry: 'stream/src/raw-events/main.ts', healthPortVar: 'METRICS_PORT', healthPath: '/' },
   { name: 'stream-item-heat', entry: 'stream/src/jobs/item-heat/main.ts', healthPortVar: 'ITEM_HEAT_PORT', healthPath: '/healthz' },
+  { name: 'stream-realtime-metrics', entry: 'stream/src/jobs/realtime-metrics/main.ts', healthPortVar: 'REALTIME_METRICS_PORT', healthPath: '/healthz' },
 ];

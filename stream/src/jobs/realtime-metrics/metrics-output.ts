@@ -1,0 +1,68 @@
+import type { ClickHouseClient } from '@vidplat/analytics';
+import { metricRatios, toClickHouseTime, Topics, type MetricsWindowRow, type RecommendationMetric } from '@vidplat/contracts';
+import type { Producer } from '../../kafka/client.js';
+import { insertRows } from '../../windows/clickhouse-writer.js';
+import type { FiredWindow } from '../../windows/partition-windows.js';
+import type { WindowOutput } from '../../windows/windowed-job.js';
+import type { MetricsAcc } from './metrics-window.js';
+
+export function metricsRow(w: FiredWindow<MetricsAcc>, emittedAt: number): MetricsWindowRow {
+  const { tenantId, scenario, itemId, experimentId, variant, impressions, clicks, plays, completes, interactions, watchMs } = w.acc;
+  return {
+    tenant_id: tenantId,
+    scenario,
+    item_id: itemId,
+    experiment_id: experimentId,
+    variant,
+    window_start: toClickHouseTime(w.start),
+    window_end: toClickHouseTime(w.end),
+    source_partition: w.partition,
+    events: w.count,
+    impressions,
+    clicks,
+    plays,
+    completes,
+    interactions,
+    watch_ms: watchMs,
+    version: w.count,
+    emitted_at: toClickHouseTime(emittedAt),
+  };
+}
+
+export function recommendationMetric(w: FiredWindow<MetricsAcc>): RecommendationMetric {
+  const a = w.acc;
+  const counts = { impressions: a.impressions, clicks: a.clicks, plays: a.plays, completes: a.completes, interactions: a.interactions, watchSeconds: a.watchMs / 1000 };
+  return {
+    tenantId: a.tenantId,
+    scenario: a.scenario,
+    itemId: a.itemId,
+    experimentId: a.experimentId,
+    variant: a.variant,
+    windowStart: new Date(w.start).toISOString(),
+    windowEnd: new Date(w.end).toISOString(),
+    sourcePartition: w.partition,
+    ...counts,
+    ...metricRatios(counts),
+    final: w.final,
+  };
+}
+
+/** Real-time metrics sink: ClickHouse `metrics_windows` and `recommendation-metrics`. */
+export class MetricsOutput implements WindowOutput<MetricsAcc> {
+  constructor(
+    private readonly ch: ClickHouseClient,
+    private readonly producer: Producer | null,
+  ) {}
+
+  async write(fired: FiredWindow<MetricsAcc>[]): Promise<void> {
+    const now = Date.now();
+    await insertRows(this.ch, 'metrics_windows', fired.map((w) => metricsRow(w, now)));
+    if (!this.producer) return;
+    for (let i = 0; i < fired.length; i += 5000) {
+      await this.producer.send({
+        topic: Topics.recommendationMetrics,
+        messages: fired.slice(i, i + 5000).map((w) => ({ key: `${w.acc.tenantId}:${w.acc.scenario}`, value: JSON.stringify(recommendationMetric(w)) })),
+      });
+    }
+  }
+}
