@@ -6,6 +6,7 @@ import { recommendRoutes } from './recommend/routes.js';
 import { scenarioRoutes } from './scenarios/routes.js';
 import { itemRoutes } from './items/routes.js';
 import { experimentRoutes } from './experiments/routes.js';
+import { rankingRoutes } from './ranking/routes.js';
 import { healthRoutes } from './ops/health.js';
 import { tenancyRoutes } from './tenancy/routes.js';
 import { openApiDocument } from './openapi.js';
@@ -21,6 +22,7 @@ export const app = new Hono<AppEnv>()
   .route('/', scenarioRoutes)
   .route('/', itemRoutes)
   .route('/', experimentRoutes)
+  .route('/', rankingRoutes)
   .route('/', tenancyRoutes)
   .route('/', schedulingRoutes)
   .route('/', catalogueRoutes)
