@@ -318,14 +318,14 @@ export const ADMIN_JS = String.raw`// vidplat admin page: plain browser JS, no f
     var status = h('select', { id: 'filter-status' }, ['', 'pending', 'published', 'failed', 'cancelled', 'expired'].map(function (v) { return h('option', { value: v, text: v || 'any status' }); }));
     var kind = h('select', { id: 'filter-kind' }, ['', 'video', 'banner', 'announcement', 'recommendation_slot', 'series'].map(function (v) { return h('option', { value: v, text: v || 'any kind' }); }));
     main.append(h('h2', { text: 'Schedule' }),
-      h('form', { class: 'range', onsubmit: function (e) { e.preventDefault(); loadCal(); loadList(); } }, view, ' ', date, ' ', status, ' ', kind, ' ', h('button', { type: 'submit', id: 'cal-apply' }, 'Show')),
+      h('form', { class: 'range', onsubmit: function (e) { e.preventDefault(); loadCal(); loadList(''); } }, view, ' ', date, ' ', status, ' ', kind, ' ', h('button', { type: 'submit', id: 'cal-apply' }, 'Show')),
       h('div', { class: 'grid one' }, stats.el, cal.el, list.el));
     var tz = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
-    api(S + 'stats').then(function (r) {
+    function loadStats() { api(S + 'stats').then(function (r) {
       if (r.status !== 200) return fill(stats.body, problem(r, 'Scheduling'));
       var b = r.body.byStatus || {};
-      fill(stats.body, h('div', { class: 'kpis' }, [['pending', b.pending || 0], ['published', b.published || 0], ['failed', b.failed || 0], ['due in 24 h', r.body.dueNext24h]].map(function (c) { return h('div', { class: 'kpi', 'data-kpi': c[0] }, h('span', { class: 'v', text: fmt(c[1]) }), h('span', { class: 'l', text: c[0] })); })));
-    });
+      fill(stats.body, h('div', { class: 'kpis' }, [['pending', b.pending || 0], ['published', b.published || 0], ['failed', b.failed || 0], ['cancelled', b.cancelled || 0], ['due in 24 h', r.body.dueNext24h]].map(function (c) { return h('div', { class: 'kpi', 'data-kpi': c[0] }, h('span', { class: 'v', text: fmt(c[1]) }), h('span', { class: 'l', text: c[0] })); })));
+    }); }
     function loadCal() {
       api(S + 'calendar?view=' + view.value + '&date=' + date.value + '&timeZone=' + encodeURIComponent(tz)).then(function (r) {
         if (r.status !== 200) return fill(cal.body, problem(r, 'Calendar'));
@@ -335,30 +335,33 @@ export const ADMIN_JS = String.raw`// vidplat admin page: plain browser JS, no f
             : h('p', { class: 'muted', text: 'Nothing scheduled in this ' + r.body.view + '.' })));
       });
     }
-    function loadList() {
+    function loadList(message) {
       var q = 'limit=50' + (status.value ? '&status=' + status.value : '') + (kind.value ? '&contentKind=' + kind.value : '');
       api(S + 'schedules?' + q).then(function (r) {
         if (r.status !== 200) return fill(list.body, problem(r, 'Schedules'));
         var items = r.body.items || [];
         var boxes = [];
         var rows = items.map(function (it) { var cb = h('input', { type: 'checkbox', value: it.id, 'aria-label': 'select ' + it.title }); boxes.push(cb); return { it: it, cb: cb }; });
-        var result = h('p', { id: 'batch-result', class: 'muted' });
+        var result = h('p', { id: 'batch-result', class: 'muted', text: message || '' });
         var cancel = h('button', { id: 'batch-cancel', type: 'button', onclick: function () {
           var ids = boxes.filter(function (b) { return b.checked; }).map(function (b) { return b.value; });
           if (!ids.length) { result.textContent = 'Select schedules first.'; return; }
           api(S + 'batch', { method: 'POST', body: { cancel: ids } }).then(function (res) {
             if (res.status >= 300) { result.textContent = ''; result.appendChild(problem(res, 'Batch cancel')); return; }
             var ok = (res.body.cancel || []).filter(function (x) { return x.ok; }).length;
-            result.textContent = 'Cancelled ' + ok + ' of ' + ids.length + '.';
-            loadList();
+            // The list is re-rendered with the new statuses; the outcome is shown in it.
+            loadList('Cancelled ' + ok + ' of ' + ids.length + '.');
+            loadStats();
+            loadCal();
           });
         } }, 'Cancel selected');
         fill(list.body, items.length ? [table([['', function (x) { return x.cb; }], ['When', function (x) { return x.it.scheduledAt; }], ['Title', function (x) { return x.it.title; }], ['Kind', function (x) { return x.it.contentKind; }], ['Action', function (x) { return x.it.action; }], ['Status', function (x) { return h('span', { class: 'tag ' + x.it.status, text: x.it.status }); }]], rows, 'schedules-table'), cancel, result]
           : h('p', { class: 'muted', text: 'No schedules match.' }));
       });
     }
+    loadStats();
     loadCal();
-    loadList();
+    loadList('');
   }
 
   /** Pages of capabilities other engineers own: use their API when it is deployed. */
