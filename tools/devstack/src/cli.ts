@@ -3,7 +3,7 @@
  *   up    start the whole platform with demo data in the foreground (npm start); Ctrl-C stops it
  *   down  stop what a previous run left behind (npm run stop)
  * Ports: CLICKHOUSE_PORT (8123), REDIS_PORT (6380), UPSTASH_BRIDGE_PORT (8079), INGEST_PORT (8788),
- * EDGE_PORT (8787); a taken port falls back to a free one and the banner shows the real one.
+ * EDGE_PORT (8787), MEDIA_ORIGIN_PORT (8790); a taken port falls back to a free one and the banner shows the real one.
  */
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -101,6 +101,7 @@ async function up(): Promise<void> {
       bridge: num(e.UPSTASH_BRIDGE_PORT, 8079),
       ingest: num(e.INGEST_PORT, 8788),
       edge: num(e.EDGE_PORT, 8787),
+      mediaOrigin: num(e.MEDIA_ORIGIN_PORT, 8790),
     },
   });
   let stopGenerator = () => undefined as void;

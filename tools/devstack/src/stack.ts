@@ -16,7 +16,7 @@ export interface StackOptions {
   /** Where logs, PID files and data live (default .run/dev). */
   runDir: string;
   /** Preferred ports; a taken one falls back to a free port. 0 = any free port. */
-  ports?: Partial<Record<'clickhouse' | 'redis' | 'bridge' | 'ingest' | 'edge' | 'metrics', number>>;
+  ports?: Partial<Record<'clickhouse' | 'redis' | 'bridge' | 'ingest' | 'edge' | 'metrics' | 'mediaOrigin', number>>;
   /** Start the stream services and the edge Worker on top of the infrastructure. */
   services?: boolean;
   log?: (line: string) => void;
@@ -69,6 +69,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       UPSTASH_REDIS_REST_TOKEN: bridgeToken,
       INGEST_TOKEN: ingestToken,
       ADMIN_API_KEY: `vp_platform_${secret()}`,
+      EDGE_INTERNAL_TOKEN: secret(),
       PLAYBACK_SIGNING_KEYS: JSON.stringify({ [`k${Date.now().toString(36)}`]: secret() }),
     };
     await migrate({ url: ch.url, database: env.CLICKHOUSE_DATABASE! });
@@ -76,10 +77,15 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     const urls: Record<string, string> = { clickhouse: ch.url, featureStore: bridge.url };
     if (o.services) {
       const [ingestPort, edgePort, metricsPort] = await Promise.all([freePort(p.ingest ?? 0), freePort(p.edge ?? 0), freePort(p.metrics ?? 0)]);
+      const mediaOriginPort = await freePort(p.mediaOrigin ?? 0);
       Object.assign(env, {
         INGEST_PORT: String(ingestPort),
         INGEST_URL: `http://127.0.0.1:${ingestPort}`,
         METRICS_PORT: String(metricsPort),
+        // Known before anything starts, so services that call the edge can be configured up front.
+        EDGE_URL: `http://127.0.0.1:${edgePort}`,
+        MEDIA_ORIGIN_PORT: String(mediaOriginPort),
+        MEDIA_ORIGIN_URL: `http://127.0.0.1:${mediaOriginPort}`,
       });
       const svc = await startServices(runDir, env, edgePort, log);
       procs.push(...svc.procs);
@@ -103,7 +109,7 @@ export const OFFLINE_WRANGLER_ENV = {
 /** Writes the edge's local secrets/vars file (git-ignored run dir), the .dev.vars equivalent. */
 export function writeEdgeEnvFile(runDir: string, env: Record<string, string>): string {
   const file = join(runDir, 'edge.env');
-  const keys = ['INGEST_URL', 'INGEST_TOKEN', 'UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN', 'ADMIN_API_KEY', 'PLAYBACK_SIGNING_KEYS', 'CLICKHOUSE_URL', 'CLICKHOUSE_DATABASE'];
+  const keys = ['INGEST_URL', 'INGEST_TOKEN', 'UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN', 'ADMIN_API_KEY', 'PLAYBACK_SIGNING_KEYS', 'CLICKHOUSE_URL', 'CLICKHOUSE_DATABASE', 'EDGE_INTERNAL_TOKEN', 'MEDIA_ORIGIN_URL'];
   writeFileSync(file, keys.map((k) => `${k}=${env[k] ?? ''}`).join('\n') + '\n', { mode: 0o600 });
   return file;
 }
