@@ -153,6 +153,8 @@ export const UserProfileWindowRow = z.object({
   categories: z.record(z.string(), z.number().int()),
   authors: z.record(z.string(), z.number().int()),
   items: z.record(z.string(), z.number().int()),
+  /** item → last interaction in the window, epoch ms (feeds the edge's recent-items list). */
+  items_last: z.record(z.string(), z.number().int()),
   active_hours: z.array(z.number().int()),
   version: z.number().int(),
   emitted_at: z.string(),

@@ -17,4 +17,5 @@ export const streamServices: ServiceEntrypoint[] = [
   { name: 'stream-raw-events', entry: 'stream/src/raw-events/main.ts', healthPortVar: 'METRICS_PORT', healthPath: '/' },
   { name: 'stream-item-heat', entry: 'stream/src/jobs/item-heat/main.ts', healthPortVar: 'ITEM_HEAT_PORT', healthPath: '/healthz' },
   { name: 'stream-realtime-metrics', entry: 'stream/src/jobs/realtime-metrics/main.ts', healthPortVar: 'REALTIME_METRICS_PORT', healthPath: '/healthz' },
+  { name: 'stream-user-profiles', entry: 'stream/src/jobs/user-profiles/main.ts', healthPortVar: 'USER_PROFILES_PORT', healthPath: '/healthz' },
 ];

@@ -122,3 +122,45 @@ export async function lateEventIds(ch: ClickHouseClient, job: string, tenantId: 
   });
   return (await r.json<{ event_id: string }>()).map((x) => x.event_id);
 }
+
+export interface UserProfileWindowData {
+  userId: string;
+  windowStart: string;
+  windowEnd: number;
+  events: number;
+  clicks: number;
+  plays: number;
+  watchMs: number;
+  categories: Record<string, number>;
+  authors: Record<string, number>;
+  itemsLast: Record<string, number>;
+  activeHours: number[];
+}
+
+/** A tenant's user windows since `sinceMs` for the given users (profile vectors, tests). */
+export async function userProfileWindows(ch: ClickHouseClient, tenantId: string, users: string[] | null, sinceMs: number): Promise<UserProfileWindowData[]> {
+  const r = await ch.query({
+    query: `SELECT user_id, toString(window_start) AS ws, toUnixTimestamp64Milli(window_end) AS we, events, clicks, plays, watch_ms,
+                   categories, authors, items_last, active_hours
+            FROM user_profile_windows FINAL
+            WHERE tenant_id = {t:String} AND window_start >= fromUnixTimestamp64Milli({since:Int64}, 'UTC')
+              ${users ? 'AND user_id IN {users:Array(String)}' : ''}
+            ORDER BY user_id, window_start`,
+    query_params: { t: tenantId, since: sinceMs, users: users ?? [] },
+    format: 'JSONEachRow',
+  });
+  const nums = (m: Record<string, string | number>) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, Number(v)]));
+  return (await r.json<Record<string, unknown>>()).map((x) => ({
+    userId: x.user_id as string,
+    windowStart: x.ws as string,
+    windowEnd: Number(x.we),
+    events: Number(x.events),
+    clicks: Number(x.clicks),
+    plays: Number(x.plays),
+    watchMs: Number(x.watch_ms),
+    categories: nums(x.categories as Record<string, string>),
+    authors: nums(x.authors as Record<string, string>),
+    itemsLast: nums(x.items_last as Record<string, string>),
+    activeHours: (x.active_hours as number[]).map(Number),
+  }));
+}

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { FeatureKeys, type SnapshotMeta } from '@vidplat/contracts';
+import { FeatureKeys, type SnapshotMeta, type UserProfileVector } from '@vidplat/contracts';
 
 /**
  * Publishes feature snapshots for the edge. A snapshot is written in full under a staging key,
@@ -33,7 +33,57 @@ export class FeatureSnapshotWriter {
     await execOrThrow(swap);
     return version;
   }
+
+  /**
+   * Replaces users' profile vectors (JSON at FeatureKeys.userProfile) and recent items (sorted set
+   * at FeatureKeys.userRecent, score = last interaction ms). Each chunk is one MULTI, so a reader
+   * sees a user's old vector and list or the new ones, never a mix.
+   */
+  async publishUserProfiles(
+    tenantId: string,
+    profiles: { userId: string; vector: UserProfileVector; recent: { itemId: string; at: number }[] }[],
+    ttlSeconds = 30 * 86_400,
+  ): Promise<void> {
+    for (let i = 0; i < profiles.length; i += 200) {
+      const tx = this.redis.multi();
+      for (const p of profiles.slice(i, i + 200)) {
+        const recentKey = FeatureKeys.userRecent(tenantId, p.userId);
+        tx.set(FeatureKeys.userProfile(tenantId, p.userId), JSON.stringify(p.vector), 'EX', ttlSeconds);
+        tx.del(recentKey);
+        if (p.recent.length) tx.zadd(recentKey, ...p.recent.flatMap((r) => [r.at, r.itemId] as const)).expire(recentKey, ttlSeconds);
+      }
+      await execOrThrow(tx);
+    }
+  }
+
+  /**
+   * Replaces item-CF neighbour lists (sorted set per item at FeatureKeys.itemNeighbours, score =
+   * similarity). Each item's list is swapped inside MULTI; the build's meta (version, size) is set
+   * last at itemNeighboursMetaKey (below). Items missing from the build lose their stale lists.
+   */
+  async publishItemNeighbours(tenantId: string, lists: Map<string, { itemId: string; score: number }[]>, version: number, staleItems: string[] = []): Promise<void> {
+    const entries = [...lists.entries()];
+    for (let i = 0; i < entries.length; i += 200) {
+      const tx = this.redis.multi();
+      for (const [item, nbrs] of entries.slice(i, i + 200)) {
+        const key = FeatureKeys.itemNeighbours(tenantId, item);
+        tx.del(key);
+        if (nbrs.length) tx.zadd(key, ...nbrs.flatMap((n) => [n.score, n.itemId] as const));
+      }
+      await execOrThrow(tx);
+    }
+    if (staleItems.length) {
+      const tx = this.redis.multi();
+      for (const item of staleItems) tx.del(FeatureKeys.itemNeighbours(tenantId, item));
+      await execOrThrow(tx);
+    }
+    const meta: SnapshotMeta = { version, builtAt: new Date().toISOString(), source: this.source, size: entries.length };
+    await this.redis.set(itemNeighboursMetaKey(tenantId), JSON.stringify(meta));
+  }
 }
+
+/** Meta of the latest item-neighbour build of a tenant (SnapshotMeta JSON). */
+export const itemNeighboursMetaKey = (tenantId: string) => `fs:${tenantId}:nbrmeta`;
 
 async function execOrThrow(p: ReturnType<Redis['pipeline']>): Promise<void> {
   const results = (await p.exec()) ?? [];

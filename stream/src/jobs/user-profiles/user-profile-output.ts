@@ -1,0 +1,148 @@
+import type { Redis } from 'ioredis';
+import type { ClickHouseClient } from '@vidplat/analytics';
+import { userProfileWindows } from '@vidplat/analytics/stream/window-queries';
+import { FeatureKeys, ItemFeatures, toClickHouseTime, Topics, type UserProfileUpdate, type UserProfileWindowRow } from '@vidplat/contracts';
+import type { Producer } from '../../kafka/client.js';
+import type { FeatureSnapshotWriter } from '../../features/snapshot-writer.js';
+import { insertRows } from '../../windows/clickhouse-writer.js';
+import type { FiredWindow } from '../../windows/partition-windows.js';
+import type { WindowOutput } from '../../windows/windowed-job.js';
+import { profileVector } from './profile-vector.js';
+import type { UserProfileAcc } from './user-profile-window.js';
+
+type Meta = Map<string, { c: string[]; au?: string }>;
+
+/** Item → categories/author from the edge feature store (fs:{tenant}:items), one HMGET per tenant. */
+async function itemMeta(redis: Redis | null, fired: FiredWindow<UserProfileAcc>[]): Promise<Map<string, Meta>> {
+  const byTenant = new Map<string, Set<string>>();
+  for (const w of fired) {
+    const s = byTenant.get(w.acc.tenantId) ?? new Set<string>();
+    for (const item of w.acc.items.keys()) s.add(item);
+    byTenant.set(w.acc.tenantId, s);
+  }
+  const out = new Map<string, Meta>();
+  for (const [tenant, items] of byTenant) {
+    const ids = [...items];
+    const m: Meta = new Map();
+    if (redis && ids.length) {
+      const raw = await redis.hmget(FeatureKeys.itemMeta(tenant), ...ids);
+      raw.forEach((r, i) => {
+        if (!r) return;
+        const f = ItemFeatures.safeParse(JSON.parse(r));
+        if (f.success) m.set(ids[i]!, { c: f.data.c, ...(f.data.au ? { au: f.data.au } : {}) });
+      });
+    }
+    out.set(tenant, m);
+  }
+  return out;
+}
+
+function preferences(acc: UserProfileAcc, meta: Meta | undefined) {
+  const categories: Record<string, number> = {};
+  const authors: Record<string, number> = {};
+  for (const [item, w] of acc.items) {
+    const m = meta?.get(item);
+    for (const c of m?.c ?? []) categories[c] = (categories[c] ?? 0) + w;
+    if (m?.au) authors[m.au] = (authors[m.au] ?? 0) + w;
+  }
+  return { categories, authors };
+}
+
+export function userProfileRow(w: FiredWindow<UserProfileAcc>, meta: Meta | undefined, emittedAt: number): UserProfileWindowRow {
+  const a = w.acc;
+  return {
+    tenant_id: a.tenantId,
+    user_id: a.userId,
+    window_start: toClickHouseTime(w.start),
+    window_end: toClickHouseTime(w.end),
+    source_partition: w.partition,
+    events: w.count,
+    ...a.counts,
+    watch_ms: a.watchMs,
+    ...preferences(a, meta),
+    items: Object.fromEntries(a.items),
+    items_last: Object.fromEntries(a.itemsLast),
+    active_hours: [...a.hours].sort((x, y) => x - y),
+    version: w.count,
+    emitted_at: toClickHouseTime(emittedAt),
+  };
+}
+
+function update(w: FiredWindow<UserProfileAcc>, meta: Meta | undefined): UserProfileUpdate {
+  const a = w.acc;
+  const p = preferences(a, meta);
+  const scale = (m: Record<string, number>) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v / 1000]));
+  return {
+    tenantId: a.tenantId,
+    userId: a.userId,
+    windowStart: new Date(w.start).toISOString(),
+    windowEnd: new Date(w.end).toISOString(),
+    events: w.count,
+    counts: { ...a.counts },
+    watchSeconds: a.watchMs / 1000,
+    categories: scale(p.categories),
+    authors: scale(p.authors),
+    activeHours: [...a.hours].sort((x, y) => x - y),
+    recentItems: [...a.itemsLast.entries()].sort((x, y) => y[1] - x[1]).slice(0, 50).map(([i]) => i),
+    final: w.final,
+  };
+}
+
+const WEEK = 7 * 86_400_000;
+
+/**
+ * User profile sink: ClickHouse `user_profile_windows`, `user-profile-updates`, and after the
+ * commit each touched user's decayed profile vector and recent items in the edge feature store.
+ */
+export class UserProfileOutput implements WindowOutput<UserProfileAcc> {
+  constructor(
+    private readonly ch: ClickHouseClient,
+    private readonly producer: Producer | null,
+    private readonly redis: Redis | null,
+    private readonly snapshots: FeatureSnapshotWriter | null,
+  ) {}
+
+  async write(fired: FiredWindow<UserProfileAcc>[]): Promise<void> {
+    if (fired.length === 0) return;
+    const meta = await itemMeta(this.redis, fired);
+    const now = Date.now();
+    await insertRows(this.ch, 'user_profile_windows', fired.map((w) => userProfileRow(w, meta.get(w.acc.tenantId), now)));
+    if (!this.producer) return;
+    for (let i = 0; i < fired.length; i += 5000) {
+      await this.producer.send({
+        topic: Topics.userProfileUpdates,
+        messages: fired.slice(i, i + 5000).map((w) => ({ key: `${w.acc.tenantId}:${w.acc.userId}`, value: JSON.stringify(update(w, meta.get(w.acc.tenantId))) })),
+      });
+    }
+  }
+
+  async afterCommit(fired: FiredWindow<UserProfileAcc>[]): Promise<void> {
+    if (!this.snapshots) return;
+    const byTenant = new Map<string, { users: Set<string>; since: number }>();
+    for (const w of fired) {
+      const t = byTenant.get(w.acc.tenantId) ?? { users: new Set<string>(), since: Infinity };
+      t.users.add(w.acc.userId);
+      t.since = Math.min(t.since, w.end - WEEK);
+      byTenant.set(w.acc.tenantId, t);
+    }
+    for (const [tenant, { users, since }] of byTenant) {
+      const list = [...users];
+      for (let i = 0; i < list.length; i += 1000) {
+        const rows = await userProfileWindows(this.ch, tenant, list.slice(i, i + 1000), since);
+        const perUser = new Map<string, typeof rows>();
+        for (const r of rows) perUser.set(r.userId, [...(perUser.get(r.userId) ?? []), r]);
+        const profiles = [...perUser.entries()].map(([userId, ws]) => {
+          const newest = Math.max(...ws.map((w) => w.windowEnd));
+          const recent = new Map<string, number>();
+          for (const w of ws) for (const [item, at] of Object.entries(w.itemsLast)) recent.set(item, Math.max(recent.get(item) ?? 0, at));
+          return {
+            userId,
+            vector: profileVector(ws, newest),
+            recent: [...recent.entries()].sort((x, y) => y[1] - x[1]).slice(0, 100).map(([itemId, at]) => ({ itemId, at })),
+          };
+        });
+        await this.snapshots.publishUserProfiles(tenant, profiles);
+      }
+    }
+  }
+}
