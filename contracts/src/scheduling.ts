@@ -363,3 +363,61 @@ export const SchedulingEnv = z.object({
   CLICKHOUSE_PASSWORD: z.string().default(''),
 });
 export type SchedulingEnv = z.infer<typeof SchedulingEnv>;
+
+// ---------------------------------------------------------------------------------------------
+// Message campaigns (Campaign Durable Object, one per campaign).
+
+/** Multicast limit of the messaging API (LINE: 500 recipients per request). */
+export const CAMPAIGN_MAX_BATCH = 500;
+
+export const CampaignAudience = z
+  .object({
+    userIds: z.array(UserId).max(1_000_000).optional(),
+    /** `enrolled:<courseId>`: every user enrolled in the course (catalogue enrolments). */
+    segment: z.string().regex(/^enrolled:[A-Za-z0-9_.:-]+$/, 'supported segments: enrolled:<courseId>').optional(),
+  })
+  .refine((a) => (a.userIds?.length ?? 0) > 0 || a.segment, 'give userIds or a segment');
+
+export const CreateCampaignRequest = z.object({
+  name: z.string().min(1).max(200),
+  message: Campaign.shape.message,
+  audience: CampaignAudience,
+  /** Absent: the campaign stays a draft until scheduled. */
+  sendAt: IsoTime.optional(),
+  batchSize: z.number().int().min(1).max(CAMPAIGN_MAX_BATCH).default(CAMPAIGN_MAX_BATCH),
+  ratePerSecond: z.number().positive().max(10_000).default(50),
+  maxRetries: z.number().int().min(0).max(10).default(3),
+});
+export type CreateCampaignRequest = z.infer<typeof CreateCampaignRequest>;
+export const ScheduleCampaignRequest = z.object({ sendAt: IsoTime });
+
+export const CampaignView = z.object({
+  id: UuidV7,
+  tenantId: TenantId,
+  name: z.string(),
+  message: Campaign.shape.message,
+  audience: z.object({ segment: z.string().optional(), userCount: z.number().int() }),
+  sendAt: IsoTime.nullable(),
+  status: CampaignStatus,
+  batchSize: z.number().int(),
+  ratePerSecond: z.number(),
+  recipients: z.number().int().describe('resolved recipients (0 before the send starts)'),
+  batches: z.object({ total: z.number().int(), sent: z.number().int(), pending: z.number().int(), failed: z.number().int() }),
+  sentCount: z.number().int(),
+  error: z.string().nullable(),
+  createdBy: z.string(),
+  createdAt: IsoTime,
+  updatedAt: IsoTime,
+});
+export type CampaignView = z.infer<typeof CampaignView>;
+
+export const CampaignBatchView = z.object({
+  batchNo: z.number().int(),
+  size: z.number().int(),
+  state: z.enum(['pending', 'sending', 'sent', 'failed']),
+  idempotencyKey: z.string(),
+  attempts: z.number().int(),
+  lastError: z.string().nullable(),
+  sentAt: IsoTime.nullable(),
+});
+export type CampaignBatchView = z.infer<typeof CampaignBatchView>;

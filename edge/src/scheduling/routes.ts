@@ -1,7 +1,8 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../env.js';
 import { broadcasterRoutes } from './broadcaster/routes.js';
+import { campaignRoutes } from './campaigns/routes.js';
 import { scheduleRoutes } from './schedules/routes.js';
 
 /** Scheduling admin API: content schedules, campaigns, broadcaster. */
-export const schedulingRoutes = new Hono<AppEnv>().route('/', scheduleRoutes).route('/', broadcasterRoutes);
+export const schedulingRoutes = new Hono<AppEnv>().route('/', scheduleRoutes).route('/', broadcasterRoutes).route('/', campaignRoutes);

@@ -1,4 +1,361 @@
 import { DurableObject } from 'cloudflare:workers';
+import {
+  apiErrorFromZod,
+  CreateCampaignRequest,
+  ScheduleCampaignRequest,
+  uuidv7,
+  type CampaignBatchView,
+  type CampaignView,
+} from '@vidplat/contracts';
 import type { Bindings } from '../../env.js';
+import { schedulingConfig } from '../shared/config.js';
+import { backoffMs, fail, iso, isoOrNull, ok, type Actor, type Outcome } from '../shared/result.js';
+import { MessagingApi, type SendResult } from './messaging-api.js';
 
-export class Campaign extends DurableObject<Bindings> {}
+type CampaignRow = {
+  id: string;
+  tenant_id: string;
+  name: string;
+  message: string;
+  audience: string;
+  send_at: number | null;
+  status: CampaignView['status'];
+  batch_size: number;
+  rate_per_second: number;
+  max_retries: number;
+  sent_count: number;
+  error: string | null;
+  resolved: number;
+  next_send_at: number;
+  created_by: string;
+  created_at: number;
+  updated_at: number;
+};
+
+type BatchRow = {
+  batch_no: number;
+  size: number;
+  state: CampaignBatchView['state'];
+  idempotency_key: string;
+  attempts: number;
+  last_error: string | null;
+  sent_at: number | null;
+  next_attempt_at: number;
+};
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS campaign (
+  id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, name TEXT NOT NULL, message TEXT NOT NULL, audience TEXT NOT NULL,
+  send_at INTEGER, status TEXT NOT NULL, batch_size INTEGER NOT NULL, rate_per_second REAL NOT NULL,
+  max_retries INTEGER NOT NULL, sent_count INTEGER NOT NULL DEFAULT 0, error TEXT, resolved INTEGER NOT NULL DEFAULT 0,
+  next_send_at INTEGER NOT NULL DEFAULT 0, created_by TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+-- Recipients are fixed (and assigned to batches) once, when sending starts.
+CREATE TABLE IF NOT EXISTS recipients (user_id TEXT PRIMARY KEY, batch_no INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS recipients_batch ON recipients(batch_no);
+-- One row per batch: the checkpoint. 'sending' = a request may have left; its retry reuses the key.
+CREATE TABLE IF NOT EXISTS batches (
+  batch_no INTEGER PRIMARY KEY, size INTEGER NOT NULL, state TEXT NOT NULL, idempotency_key TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT, sent_at INTEGER, next_attempt_at INTEGER NOT NULL DEFAULT 0);
+`;
+
+const RETRY_BASE_MS = 2_000;
+
+/**
+ * One per campaign (named `<tenant>:<campaignId>`). At the send time the audience is resolved to
+ * recipient ids and cut into batches of at most 500; each batch is sent to the messaging API with
+ * its own idempotency key (X-Line-Retry-Key / Idempotency-Key), checkpointed as 'sending' before
+ * the request leaves and 'sent' after the answer. After a crash or an alarm retry a 'sending'
+ * batch is re-sent with the same key, which the API accepts at most once (LINE answers 409 to a
+ * key it already accepted): no recipient gets the message twice. One batch per alarm, spaced by
+ * the rate limit.
+ */
+export class Campaign extends DurableObject<Bindings> {
+  private sql: SqlStorage;
+
+  constructor(ctx: DurableObjectState, env: Bindings) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    ctx.blockConcurrencyWhile(async () => {
+      this.sql.exec(SCHEMA);
+    });
+  }
+
+  private row(): CampaignRow | null {
+    return this.sql.exec<CampaignRow>('SELECT * FROM campaign LIMIT 1').toArray()[0] ?? null;
+  }
+
+  private view(c: CampaignRow): CampaignView {
+    const b = this.sql
+      .exec<{ total: number; sent: number | null; pending: number | null; failed: number | null }>(
+        "SELECT COUNT(*) AS total, SUM(state = 'sent') AS sent, SUM(state IN ('pending', 'sending')) AS pending, SUM(state = 'failed') AS failed FROM batches",
+      )
+      .one();
+    const audience = JSON.parse(c.audience) as { userIds?: string[]; segment?: string };
+    return {
+      id: c.id,
+      tenantId: c.tenant_id,
+      name: c.name,
+      message: JSON.parse(c.message),
+      audience: { ...(audience.segment ? { segment: audience.segment } : {}), userCount: audience.userIds?.length ?? 0 },
+      sendAt: isoOrNull(c.send_at),
+      status: c.status,
+      batchSize: c.batch_size,
+      ratePerSecond: c.rate_per_second,
+      recipients: this.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM recipients').one().n,
+      batches: { total: b.total, sent: b.sent ?? 0, pending: b.pending ?? 0, failed: b.failed ?? 0 },
+      sentCount: c.sent_count,
+      error: c.error,
+      createdBy: c.created_by,
+      createdAt: iso(c.created_at),
+      updatedAt: iso(c.updated_at),
+    };
+  }
+
+  private async setStatus(status: CampaignView['status'], error: string | null = null): Promise<void> {
+    this.sql.exec('UPDATE campaign SET status = ?, error = COALESCE(?, error), updated_at = ?', status, error, Date.now());
+    await this.syncIndex();
+  }
+
+  /** The tenant's campaign list lives in D1 (one object per campaign cannot be listed). */
+  private async syncIndex(): Promise<void> {
+    const c = this.row();
+    if (!c) return;
+    try {
+      await this.env.CATALOGUE.prepare(
+        `INSERT INTO campaigns_index (tenant_id, campaign_id, name, status, send_at, sent_count, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (tenant_id, campaign_id) DO UPDATE SET name = excluded.name, status = excluded.status, send_at = excluded.send_at,
+           sent_count = excluded.sent_count, updated_at = excluded.updated_at`,
+      )
+        .bind(c.tenant_id, c.id, c.name, c.status, isoOrNull(c.send_at), c.sent_count, iso(c.updated_at))
+        .run();
+    } catch (e) {
+      // The list is a convenience; the object itself is the truth. Next transition retries.
+      console.warn('campaign index update failed', c.id, e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  async create(actor: Actor, id: string, body: unknown): Promise<Outcome<CampaignView>> {
+    if (this.row()) return fail(409, 'conflict', `campaign ${id} exists`);
+    const p = CreateCampaignRequest.safeParse(body);
+    if (!p.success) return { ok: false, status: 400, error: apiErrorFromZod(p.error) };
+    const d = p.data;
+    const now = Date.now();
+    const sendAt = d.sendAt ? Date.parse(d.sendAt) : null;
+    if (sendAt !== null && !(sendAt > now)) return fail(400, 'invalid_field', 'sendAt must be in the future', 'sendAt');
+    this.sql.exec(
+      `INSERT INTO campaign (id, tenant_id, name, message, audience, send_at, status, batch_size, rate_per_second, max_retries, created_by, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      id,
+      actor.tenantId,
+      d.name,
+      JSON.stringify(d.message),
+      JSON.stringify(d.audience),
+      sendAt,
+      sendAt === null ? 'draft' : 'scheduled',
+      d.batchSize,
+      d.ratePerSecond,
+      d.maxRetries,
+      actor.id,
+      now,
+      now,
+    );
+    if (sendAt !== null) await this.ctx.storage.setAlarm(sendAt);
+    await this.syncIndex();
+    return ok(this.view(this.row()!));
+  }
+
+  async get(): Promise<Outcome<CampaignView>> {
+    const c = this.row();
+    return c ? ok(this.view(c)) : fail(404, 'not_found', 'no such campaign');
+  }
+
+  async batches(): Promise<Outcome<CampaignBatchView[]>> {
+    if (!this.row()) return fail(404, 'not_found', 'no such campaign');
+    return ok(
+      this.sql
+        .exec<BatchRow>('SELECT * FROM batches ORDER BY batch_no')
+        .toArray()
+        .map((b) => ({ batchNo: b.batch_no, size: b.size, state: b.state, idempotencyKey: b.idempotency_key, attempts: b.attempts, lastError: b.last_error, sentAt: isoOrNull(b.sent_at) })),
+    );
+  }
+
+  async schedule(body: unknown): Promise<Outcome<CampaignView>> {
+    const c = this.row();
+    if (!c) return fail(404, 'not_found', 'no such campaign');
+    if (c.status !== 'draft' && c.status !== 'scheduled') return fail(409, 'conflict', `campaign is ${c.status}`);
+    const p = ScheduleCampaignRequest.safeParse(body);
+    if (!p.success) return { ok: false, status: 400, error: apiErrorFromZod(p.error) };
+    const at = Date.parse(p.data.sendAt);
+    if (!(at > Date.now())) return fail(400, 'invalid_field', 'sendAt must be in the future', 'sendAt');
+    this.sql.exec("UPDATE campaign SET send_at = ?, status = 'scheduled', updated_at = ?", at, Date.now());
+    await this.ctx.storage.setAlarm(at);
+    await this.syncIndex();
+    return ok(this.view(this.row()!));
+  }
+
+  /** Pause: no batch starts until resume (a batch in flight still completes and is recorded). */
+  async pause(): Promise<Outcome<CampaignView>> {
+    const c = this.row();
+    if (!c) return fail(404, 'not_found', 'no such campaign');
+    if (c.status !== 'sending' && c.status !== 'scheduled') return fail(409, 'conflict', `a ${c.status} campaign cannot pause`);
+    await this.ctx.storage.deleteAlarm();
+    await this.setStatus('paused');
+    return ok(this.view(this.row()!));
+  }
+
+  /** Resume (a paused or failed campaign): continues with the batches not yet sent. */
+  async resume(): Promise<Outcome<CampaignView>> {
+    const c = this.row();
+    if (!c) return fail(404, 'not_found', 'no such campaign');
+    if (c.status !== 'paused' && c.status !== 'failed') return fail(409, 'conflict', `a ${c.status} campaign cannot resume`);
+    const next = c.resolved ? 'sending' : 'scheduled';
+    this.sql.exec("UPDATE batches SET state = 'pending', attempts = 0, next_attempt_at = 0 WHERE state = 'failed'");
+    this.sql.exec('UPDATE campaign SET error = NULL');
+    await this.setStatus(next);
+    await this.ctx.storage.setAlarm(Math.max(Date.now(), next === 'scheduled' ? (c.send_at ?? 0) : c.next_send_at));
+    return ok(this.view(this.row()!));
+  }
+
+  async cancel(): Promise<Outcome<CampaignView>> {
+    const c = this.row();
+    if (!c) return fail(404, 'not_found', 'no such campaign');
+    if (c.status === 'completed' || c.status === 'cancelled') return fail(409, 'conflict', `campaign is ${c.status}`);
+    await this.ctx.storage.deleteAlarm();
+    await this.setStatus('cancelled');
+    return ok(this.view(this.row()!));
+  }
+
+  override async alarm(): Promise<void> {
+    const c = this.row();
+    if (!c) return;
+    const now = Date.now();
+    if (c.status === 'scheduled') {
+      if (c.send_at === null || c.send_at > now) {
+        if (c.send_at !== null) await this.ctx.storage.setAlarm(c.send_at);
+        return;
+      }
+      if (!(await this.start(c))) return;
+    }
+    const cur = this.row()!;
+    if (cur.status !== 'sending') return;
+    if (cur.next_send_at > now) {
+      await this.ctx.storage.setAlarm(cur.next_send_at);
+      return;
+    }
+    await this.sendNext(cur);
+  }
+
+  /** Resolve the audience, check the quota, cut batches; false when the campaign cannot start. */
+  private async start(c: CampaignRow): Promise<boolean> {
+    if (!c.resolved) {
+      let ids: string[];
+      try {
+        ids = await this.resolveAudience(c);
+      } catch (e) {
+        await this.setStatus('failed', `audience: ${e instanceof Error ? e.message : String(e)}`);
+        return false;
+      }
+      const unique = [...new Set(ids)].sort();
+      this.ctx.storage.transactionSync(() => {
+        unique.forEach((u, i) => this.sql.exec('INSERT OR IGNORE INTO recipients (user_id, batch_no) VALUES (?, ?)', u, Math.floor(i / c.batch_size)));
+        for (let b = 0; b * c.batch_size < unique.length; b++) {
+          // The key is fixed with the batch: every retry of this batch carries the same one.
+          this.sql.exec("INSERT OR IGNORE INTO batches (batch_no, size, state, idempotency_key) VALUES (?, ?, 'pending', ?)", b, Math.min(c.batch_size, unique.length - b * c.batch_size), uuidv7());
+        }
+        this.sql.exec('UPDATE campaign SET resolved = 1, updated_at = ?', Date.now());
+      });
+    }
+    const api = this.api();
+    if (!api) {
+      await this.setStatus('failed', 'MESSAGING_API_URL is not configured');
+      return false;
+    }
+    const needed = this.sql.exec<{ n: number | null }>("SELECT SUM(size) AS n FROM batches WHERE state != 'sent'").one().n ?? 0;
+    const quota = await api.remainingQuota();
+    if (quota !== null && quota < needed) {
+      await this.setStatus('failed', `quota: ${needed} messages needed, ${quota} left this month`);
+      return false;
+    }
+    await this.setStatus('sending');
+    return true;
+  }
+
+  private async resolveAudience(c: CampaignRow): Promise<string[]> {
+    const a = JSON.parse(c.audience) as { userIds?: string[]; segment?: string };
+    const ids = [...(a.userIds ?? [])];
+    const m = a.segment ? /^enrolled:(.+)$/.exec(a.segment) : null;
+    if (m) {
+      const r = await this.env.CATALOGUE.prepare('SELECT DISTINCT user_id FROM enrolments WHERE tenant_id = ?1 AND course_id = ?2')
+        .bind(c.tenant_id, m[1])
+        .all<{ user_id: string }>();
+      ids.push(...r.results.map((x) => x.user_id));
+    }
+    return ids;
+  }
+
+  private api(): MessagingApi | null {
+    const cfg = schedulingConfig(this.env);
+    return cfg.MESSAGING_API_URL ? new MessagingApi(cfg.MESSAGING_API_URL, cfg.MESSAGING_API_TOKEN ?? '', cfg.MESSAGING_TIMEOUT_MS) : null;
+  }
+
+  /** A batch left in 'sending' (crash, retry) goes first, with its original key. */
+  private nextBatch(): BatchRow | null {
+    return (
+      this.sql.exec<BatchRow>("SELECT * FROM batches WHERE state IN ('sending', 'pending') ORDER BY state = 'sending' DESC, batch_no LIMIT 1").toArray()[0] ?? null
+    );
+  }
+
+  private async sendNext(c: CampaignRow): Promise<void> {
+    const b = this.nextBatch();
+    if (!b) {
+      await this.setStatus('completed');
+      return;
+    }
+    if (b.next_attempt_at > Date.now()) {
+      await this.ctx.storage.setAlarm(b.next_attempt_at);
+      return;
+    }
+    const result = await this.postBatch(c, b);
+    await this.finishBatch(c, b, result);
+  }
+
+  /**
+   * Checkpoint then send. The 'sending' write is durable before the request leaves (the output
+   * gate holds outgoing messages until storage writes complete).
+   */
+  async postBatch(c: CampaignRow, b: BatchRow): Promise<SendResult> {
+    this.sql.exec("UPDATE batches SET state = 'sending', attempts = attempts + 1 WHERE batch_no = ?", b.batch_no);
+    const to = this.sql.exec<{ user_id: string }>('SELECT user_id FROM recipients WHERE batch_no = ? ORDER BY user_id', b.batch_no).toArray().map((r) => r.user_id);
+    const message = JSON.parse(c.message) as { title: string; body: string; link?: string };
+    return this.api()!.multicast(to, [message.title, message.body, message.link].filter(Boolean).join('\n'), b.idempotency_key);
+  }
+
+  private async finishBatch(c: CampaignRow, b: BatchRow, r: SendResult): Promise<void> {
+    const now = Date.now();
+    const attempts = b.attempts + 1;
+    if (r.kind === 'accepted' || r.kind === 'duplicate') {
+      this.ctx.storage.transactionSync(() => {
+        const w = this.sql.exec("UPDATE batches SET state = 'sent', sent_at = ?, last_error = ? WHERE batch_no = ? AND state = 'sending'", now, r.kind === 'duplicate' ? 'accepted earlier (retry key already used)' : null, b.batch_no);
+        // Count a batch once, even if two runs raced to finish it.
+        if (w.rowsWritten) this.sql.exec('UPDATE campaign SET sent_count = sent_count + ?, next_send_at = ?, updated_at = ?', b.size, now + Math.ceil((b.size / c.rate_per_second) * 1000), now);
+      });
+    } else if (r.kind === 'rejected' || attempts > c.max_retries) {
+      // A 4xx is final for this batch; a transient error becomes final after maxRetries.
+      this.sql.exec("UPDATE batches SET state = 'failed', last_error = ? WHERE batch_no = ? AND state = 'sending'", r.error, b.batch_no);
+      await this.setStatus('failed', `batch ${b.batch_no}: ${r.error}`);
+      return;
+    } else {
+      // Stays 'sending': the retry reuses the key in case this attempt did reach the API.
+      this.sql.exec('UPDATE batches SET last_error = ?, next_attempt_at = ? WHERE batch_no = ?', r.error, now + backoffMs(RETRY_BASE_MS, attempts, 60_000), b.batch_no);
+    }
+    await this.syncIndex();
+    const cur = this.row()!;
+    if (cur.status !== 'sending') return;
+    const next = this.nextBatch();
+    if (!next) {
+      await this.setStatus('completed');
+      return;
+    }
+    await this.ctx.storage.setAlarm(Math.max(cur.next_send_at, next.next_attempt_at, now));
+  }
+}
