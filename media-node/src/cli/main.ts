@@ -40,6 +40,10 @@ async function followTranscode(videoId: string, timeoutMs: number): Promise<{ co
       },
     });
   });
+  // Offsets start at "latest" once partitions are assigned: wait for that before uploading, or a
+  // quick transcode could finish before we listen.
+  const deadline = Date.now() + 30_000;
+  while (consumer.assignment().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   return { consumer, done };
 }
 

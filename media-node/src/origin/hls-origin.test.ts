@@ -17,8 +17,9 @@ beforeAll(async () => {
   const v = join(dir, 'out', 'hls', 't1', 'v1');
   await mkdir(join(v, '360p'), { recursive: true });
   await writeFile(join(v, 'master.m3u8'), '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1000,RESOLUTION=640x360,CODECS="avc1.64001e,mp4a.40.2"\n360p/index.m3u8\n');
-  await writeFile(join(v, '360p', 'index.m3u8'), '#EXTM3U\n#EXT-X-MAP:URI="init_0.mp4"\n#EXTINF:2.0,\nseg_00000.m4s\n#EXT-X-ENDLIST\n');
+  await writeFile(join(v, '360p', 'index.m3u8'), '#EXTM3U\n#EXT-X-MAP:URI="init_0.mp4"\n#EXTINF:2.0,\nseg_00000.m4s\n#EXTINF:2.0,\nseg_00001.m4s\n#EXT-X-ENDLIST\n');
   await writeFile(join(v, '360p', 'seg_00000.m4s'), Buffer.from('0123456789'));
+  await writeFile(join(v, '360p', 'seg_00001.m4s'), Buffer.from('abcdefghij'));
   await writeFile(join(dir, 'secret.txt'), 'outside');
   await symlink(join(dir, 'secret.txt'), join(v, 'leak.m4s'));
   const server = createHlsOrigin({ outputRoot: join(dir, 'out'), keys });
@@ -65,6 +66,17 @@ describe('HLS origin with playback tokens', () => {
     const seg = await fetch(`${base}/hls/t1/v1/360p/seg_00000.m4s?token=${token}`, { headers: { range: 'bytes=2-5' } });
     expect(seg.status).toBe(206);
     expect(await seg.text()).toBe('2345');
+  });
+
+  it('cuts playlists and refuses segments beyond a trial token\'s limit', async () => {
+    const token = await signPlaybackToken(claims({ maxPositionSeconds: 1 }), keys);
+    const media = await (await fetch(`${base}/hls/t1/v1/360p/index.m3u8?token=${token}`)).text();
+    expect(media).toContain('seg_00000.m4s');
+    expect(media).not.toContain('seg_00001.m4s');
+    expect((await fetch(`${base}/hls/t1/v1/360p/seg_00000.m4s?token=${token}`)).status).toBe(200);
+    const beyond = await fetch(`${base}/hls/t1/v1/360p/seg_00001.m4s?token=${token}`);
+    expect(beyond.status).toBe(403);
+    expect(((await beyond.json()) as { error: { message: string } }).error.message).toMatch(/beyond the trial/);
   });
 
   it('refuses missing, tampered, expired, foreign-prefix and escaping requests', async () => {

@@ -1,9 +1,9 @@
 import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import { extname, join, resolve, sep } from 'node:path';
+import { basename, dirname, extname, join, resolve, sep } from 'node:path';
 import { readFile } from 'node:fs/promises';
-import { safeMediaPath, verifyPlaybackToken, type ErrorBody, type ErrorCode, type SigningKeys } from '@vidplat/contracts';
+import { cutPlaylistAt, safeMediaPath, segmentsWithin, verifyPlaybackToken, type ErrorBody, type ErrorCode, type SigningKeys } from '@vidplat/contracts';
 
 const TYPES: Record<string, string> = {
   '.m3u8': 'application/vnd.apple.mpegurl',
@@ -61,8 +61,15 @@ export function createHlsOrigin(o: { outputRoot: string; keys: SigningKeys }): S
       if (!st.isFile()) return send(res, 404, 'not_found', 'no such media file');
       const type = TYPES[extname(real)] ?? 'application/octet-stream';
       const cache = `private, max-age=${Math.max(0, check.claims.exp - Math.floor(Date.now() / 1000))}`;
+      // Trial tokens: media playlists end at maxPositionSeconds, later segments are refused.
+      const trial = check.claims.maxPositionSeconds;
+      if (trial !== undefined && (extname(real) === '.m4s' || extname(real) === '.mp4')) {
+        const playlist = await readFile(join(dirname(real), 'index.m3u8'), 'utf8').catch(() => '');
+        if (!segmentsWithin(playlist, trial).has(basename(real))) return send(res, 403, 'forbidden', `beyond the trial limit of ${trial} s`);
+      }
       if (extname(real) === '.m3u8') {
-        const body = signPlaylist(await readFile(real, 'utf8'), token);
+        const text = await readFile(real, 'utf8');
+        const body = signPlaylist(trial !== undefined ? cutPlaylistAt(text, trial) : text, token);
         res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
         return void res.end(req.method === 'HEAD' ? undefined : body);
       }
