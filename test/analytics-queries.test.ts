@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createClickHouse } from '@vidplat/analytics';
 import { behaviour, experimentReport, hotCourses, itemDistribution, overview, publishHeatmap, Reader, trends, videoStats } from '@vidplat/analytics/queries/index';
 import { ExperimentQuery, ExperimentReport, Overview } from '@vidplat/contracts';
-import { analyticsDemoRows, insertAnalyticsRows } from '@vidplat/devstack/demo/analytics';
+import { analyticsDemoRows, insertAnalyticsRows, seedAnalytics } from '@vidplat/devstack/demo/analytics';
 import type { EventRawRow } from '@vidplat/contracts';
 import type {} from '@vidplat/devstack/vitest-global-setup';
 
@@ -138,5 +138,14 @@ describe('analytics queries on ClickHouse', () => {
       expect((await videoStats(reader, scope, evil)).plays).toBe(0);
     }
     expect((await overview(reader, scope)).events).toBe(before.events);
+  });
+
+  it('the demo seeder writes the history of each tenant once, also when npm start runs again', async () => {
+    const t = { tenantId: `aq-seed-${Date.now()}`, name: 'x', template: 'vlog' as const, superKey: 'unused' };
+    const ctx = { edgeUrl: '', env, tenants: [t], log: () => undefined };
+    await seedAnalytics(ctx);
+    await seedAnalytics(ctx);
+    const o = await overview(reader, { tenantId: t.tenantId, from, to });
+    expect(o.events).toBe(analyticsDemoRows({ tenantId: t.tenantId, seed: 11 }).length);
   });
 });

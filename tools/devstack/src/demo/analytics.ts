@@ -108,7 +108,18 @@ export async function insertAnalyticsRows(env: Record<string, string>, rows: Eve
 /** Demo seeder: two weeks of behaviour and a running feed-ranker experiment per demo tenant. */
 export const seedAnalytics: DemoSeeder = async (ctx) => {
   let total = 0;
+  const ch = createClickHouse({ url: ctx.env.CLICKHOUSE_URL!, database: ctx.env.CLICKHOUSE_DATABASE ?? 'vidplat', requestTimeoutMs: 10_000 });
+  const seeded = new Set(
+    (
+      await (
+        await ch.query({ query: "SELECT DISTINCT tenant_id FROM events_raw WHERE startsWith(event_id, 'demo-')", format: 'JSONEachRow' })
+      ).json<{ tenant_id: string }>()
+    ).map((r) => r.tenant_id),
+  );
+  await ch.close();
   for (const [i, t] of ctx.tenants.entries()) {
+    // A restarted stack keeps its ClickHouse data: seed each tenant's history once.
+    if (seeded.has(t.tenantId)) continue;
     const rows = analyticsDemoRows({ tenantId: t.tenantId, seed: 11 + i });
     await insertAnalyticsRows(ctx.env, rows);
     total += rows.length;
