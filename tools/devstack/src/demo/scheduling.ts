@@ -1,0 +1,131 @@
+import type { DemoContext, DemoSeeder, DemoTenant } from './context.js';
+
+/**
+ * Scheduling demo data through the public admin API: a handful of schedules over the coming month
+ * (one-off and recurring, across kinds and priorities), a user template, a broadcaster task and a
+ * draft campaign. Re-running is harmless: an existing active schedule answers 409 and is kept.
+ */
+async function call(ctx: DemoContext, key: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+  let last = '';
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    try {
+      const res = await fetch(`${ctx.edgeUrl}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(5_000),
+      });
+      const text = await res.text();
+      if (res.status >= 500) {
+        last = `${res.status} ${text.slice(0, 200)}`;
+      } else {
+        return { status: res.status, body: text ? JSON.parse(text) : null };
+      }
+    } catch (e) {
+      last = e instanceof Error ? e.message : String(e);
+    }
+    await new Promise((r) => setTimeout(r, 200 * attempt));
+  }
+  throw new Error(`scheduling demo: ${method} ${path} failed: ${last}`);
+}
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+/** Local 09:00 / 18:00 style instants: whole hours from now, so they are always in the future. */
+function at(daysAhead: number, hourUtc: number): string {
+  const d = new Date(Date.now() + daysAhead * DAY);
+  d.setUTCHours(hourUtc, 0, 0, 0);
+  if (d.getTime() <= Date.now() + HOUR) d.setTime(d.getTime() + DAY);
+  return d.toISOString();
+}
+
+async function seedTenant(ctx: DemoContext, t: DemoTenant): Promise<string> {
+  const k = t.superKey;
+  const schedules = [
+    { contentKind: 'banner', contentId: `${t.template}-banner-sale`, scheduledAt: at(2, 8), endAt: at(4, 8), title: 'Weekend sale banner', priority: 80 },
+    {
+      contentKind: 'announcement',
+      contentId: `${t.template}-daily-tip`,
+      scheduledAt: at(1, 7),
+      title: 'Daily tip',
+      recurrence: { frequency: 'daily', timeZone: 'Europe/Berlin', count: 30 },
+      remindMinutesBefore: 15,
+    },
+    {
+      contentKind: 'recommendation_slot',
+      contentId: `${t.template}-weekly-pick`,
+      scheduledAt: at(3, 17),
+      title: 'Editor’s weekly pick',
+      recurrence: { frequency: 'weekly', timeZone: 'America/New_York', count: 8 },
+      priority: 60,
+    },
+    {
+      contentKind: 'announcement',
+      contentId: `${t.template}-monthly-digest`,
+      scheduledAt: at(9, 9),
+      title: 'Monthly digest',
+      recurrence: { frequency: 'monthly', timeZone: 'UTC', count: 6 },
+    },
+    {
+      contentKind: 'banner',
+      contentId: `${t.template}-ab-hero`,
+      scheduledAt: at(14, 10),
+      endAt: at(21, 10),
+      title: 'Hero banner A/B',
+      strategy: { kind: 'ab', variants: [{ variant: 'a', contentId: `${t.template}-hero-a`, percent: 50 }, { variant: 'b', contentId: `${t.template}-hero-b`, percent: 50 }] },
+    },
+    { contentKind: 'announcement', contentId: `${t.template}-maintenance`, scheduledAt: at(20, 2), endAt: at(20, 4), title: 'Maintenance window notice', priority: 95 },
+  ];
+  const batch = await call(ctx, k, 'POST', '/v1/admin/scheduling/batch', { create: schedules });
+  const results = (batch.body as { create?: { ok: boolean; error?: { code: string } }[] }).create ?? [];
+  const created = results.filter((r) => r.ok).length;
+  const kept = results.filter((r) => r.error?.code === 'conflict').length;
+
+  const templates = (await call(ctx, k, 'GET', '/v1/admin/scheduling/templates')).body as { name: string }[];
+  if (!templates.some((x) => x.name === 'Evening premiere')) {
+    await call(ctx, k, 'POST', '/v1/admin/scheduling/templates', {
+      name: 'Evening premiere',
+      scope: 'user',
+      defaults: { contentKind: 'video', priority: 70, remindMinutesBefore: 30, notifySubscribers: true, durationMinutes: 7 * 24 * 60 },
+    });
+  }
+
+  // No local webhook receiver runs in the dev stack: the task is created inactive (start it from
+  // the admin API once a target exists). Needs BROADCAST_WEBHOOK_SECRETS with a "demo" entry.
+  const task = await call(ctx, k, 'POST', '/v1/admin/broadcaster/tasks', {
+    taskId: 'stats-webhook',
+    targetUrl: 'http://127.0.0.1:9/stats-webhook',
+    secretRef: 'demo',
+    siteName: t.name,
+    active: false,
+    items: [
+      { itemId: `${t.template}-video-1`, platform: 'youtube' },
+      { itemId: `${t.template}-video-1-dy`, platform: 'douyin' },
+    ],
+    platformMapping: { douyin: 'yt', youtube: 'yt' },
+  });
+  const taskNote = task.status === 201 ? 'broadcaster task (inactive)' : `no broadcaster task (${task.status})`;
+
+  const list = (await call(ctx, k, 'GET', '/v1/admin/campaigns')).body as { items?: { name: string }[] };
+  if (!list.items?.some((c) => c.name === 'Welcome back')) {
+    await call(ctx, k, 'POST', '/v1/admin/campaigns', {
+      name: 'Welcome back',
+      message: { title: `News from ${t.name}`, body: 'Three new courses are out this week.' },
+      audience: { userIds: ['demo-learner', 'demo-member', 'demo-lapsed'] },
+      batchSize: 500,
+      ratePerSecond: 50,
+    });
+  }
+  return `${t.tenantId}: ${created} schedules created, ${kept} kept, template, ${taskNote}, draft campaign`;
+}
+
+export const seedScheduling: DemoSeeder = async (ctx) => {
+  for (const t of ctx.tenants) ctx.log(`scheduling: ${await seedTenant(ctx, t)}`);
+  const first = ctx.tenants[0];
+  if (first) {
+    ctx.log(
+      `scheduling: try curl -H 'Authorization: Bearer ${first.superKey}' '${ctx.edgeUrl}/v1/admin/scheduling/calendar?view=month&date=${new Date().toISOString().slice(0, 10)}&timeZone=Europe/Berlin'`,
+    );
+  }
+};
