@@ -1,0 +1,76 @@
+import type { ClickHouseClient } from '@vidplat/analytics';
+import type { ItemSimilarityRow, ItemSimilarityRunSummary } from '@vidplat/contracts';
+import type { FeatureSnapshotWriter } from '../features/snapshot-writer.js';
+import { insertRows } from '../windows/clickhouse-writer.js';
+import { ItemCooccurrence } from './item-cf.js';
+
+export interface SimilarityOptions {
+  topK: number;
+  lookbackDays: number;
+  maxItemsPerUser: number;
+  /** Build version (epoch ms); rerunning with the same version replaces its rows. */
+  version?: number;
+  onProgress?: (total: number) => (done: number) => void;
+}
+
+/** Tenants with interactions in the lookback window. */
+export async function tenantsWithInteractions(ch: ClickHouseClient, lookbackDays: number): Promise<string[]> {
+  const r = await ch.query({
+    query: `SELECT DISTINCT tenant_id FROM events_raw
+            WHERE type != 'impression' AND event_time >= (SELECT max(event_time) FROM events_raw) - INTERVAL {d:UInt32} DAY ORDER BY tenant_id`,
+    query_params: { d: lookbackDays },
+    format: 'JSONEachRow',
+  });
+  return (await r.json<{ tenant_id: string }>()).map((x) => x.tenant_id);
+}
+
+/**
+ * Offline item-CF for one tenant: user → items from `events_raw` (interactions, not impressions,
+ * within the lookback before the tenant's newest event), cosine co-occurrence, top-K per item →
+ * ClickHouse `item_similarity` (versioned) and the edge feature store (FeatureKeys.itemNeighbours).
+ */
+export async function buildItemSimilarity(ch: ClickHouseClient, snapshots: FeatureSnapshotWriter | null, tenantId: string, o: SimilarityOptions): Promise<ItemSimilarityRunSummary> {
+  const version = o.version ?? Date.now();
+  const params = { t: tenantId, d: o.lookbackDays, cap: o.maxItemsPerUser };
+  const where = `tenant_id = {t:String} AND type != 'impression'
+                 AND event_time >= (SELECT max(event_time) FROM events_raw WHERE tenant_id = {t:String}) - INTERVAL {d:UInt32} DAY`;
+  const countRes = await ch.query({ query: `SELECT uniqExact(user_id) AS n FROM events_raw WHERE ${where}`, query_params: params, format: 'JSONEachRow' });
+  const total = Number((await countRes.json<{ n: string }>())[0]?.n ?? 0);
+  const progress = o.onProgress?.(total);
+  const cf = new ItemCooccurrence();
+  // Per user, distinct items by latest interaction, capped: heavy users do not dominate pair counts.
+  const rs = await ch.query({
+    query: `SELECT user_id, arraySlice(arrayMap(x -> x.2, arrayReverseSort(x -> x.1, groupArray((t, item_id)))), 1, {cap:UInt32}) AS items
+            FROM (SELECT user_id, item_id, max(event_time) AS t FROM events_raw WHERE ${where} GROUP BY user_id, item_id)
+            GROUP BY user_id ORDER BY user_id`,
+    query_params: params,
+    format: 'JSONEachRow',
+  });
+  for await (const rows of rs.stream<{ user_id: string; items: string[] }>()) {
+    for (const row of rows) {
+      cf.addUser(row.json().items);
+      progress?.(cf.users);
+    }
+  }
+  progress?.(total);
+  const lists = cf.neighbours(o.topK);
+  const rows: ItemSimilarityRow[] = [];
+  for (const [item, l] of lists) for (const n of l) rows.push({ tenant_id: tenantId, item_id: item, neighbour_id: n.itemId, score: n.score, co_users: n.coUsers, version });
+  for (let i = 0; i < rows.length; i += 50_000) await insertRows(ch, 'item_similarity', rows.slice(i, i + 50_000));
+  if (snapshots) {
+    const prev = await ch.query({
+      query: `SELECT DISTINCT item_id FROM item_similarity WHERE tenant_id = {t:String}
+              AND version = (SELECT max(version) FROM item_similarity WHERE tenant_id = {t:String} AND version < {v:UInt64})`,
+      query_params: { t: tenantId, v: version },
+      format: 'JSONEachRow',
+    });
+    const stale = (await prev.json<{ item_id: string }>()).map((x) => x.item_id).filter((i) => !lists.has(i));
+    await snapshots.publishItemNeighbours(
+      tenantId,
+      new Map([...lists].map(([k, l]) => [k, l.map(({ itemId, score }) => ({ itemId, score }))])),
+      version,
+      stale,
+    );
+  }
+  return { tenantId, items: lists.size, pairs: cf.pairCount, version };
+}

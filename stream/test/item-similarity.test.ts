@@ -1,0 +1,63 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { createClickHouse } from '@vidplat/analytics';
+import { eventRawRow, FeatureKeys, ItemSimilarityRunSummary, SnapshotMeta } from '@vidplat/contracts';
+import { syntheticEvents } from '@vidplat/devstack/demo/synthetic-events';
+import type {} from '@vidplat/devstack/vitest-global-setup';
+import { itemNeighboursMetaKey } from '../src/features/snapshot-writer.js';
+import { REPO_ROOT } from './helpers.js';
+
+/** The item-CF CLI against real ClickHouse and Redis: neighbours in both, progress on stderr. */
+const { env } = inject('stack');
+const tenant = `sim-${Date.now().toString(36)}`;
+const ch = createClickHouse({ url: env.CLICKHOUSE_URL!, database: env.CLICKHOUSE_DATABASE! });
+const redis = new Redis(env.REDIS_URL!);
+afterAll(async () => {
+  await ch.close();
+  redis.disconnect();
+});
+
+const cli = (args: string[]) =>
+  new Promise<{ stdout: string; stderr: string }>((resolve, reject) =>
+    execFile(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'stream/src/similarity/cli.ts'), ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env }, timeout: 60_000 }, (err, stdout, stderr) =>
+      err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve({ stdout, stderr }),
+    ),
+  );
+
+describe('item similarity CLI', () => {
+  it('builds cosine top-K neighbours per item into ClickHouse and the feature store', async () => {
+    const events = syntheticEvents({ tenants: [tenant], users: 30, items: 12, count: 1500, seed: 9, startMs: Date.UTC(2026, 10, 23, 12) });
+    await ch.insert({ table: 'events_raw', values: events.map((e, i) => eventRawRow(e, 0, String(i), new Date())), format: 'JSONEachRow' });
+
+    const { stdout, stderr } = await cli(['--tenant', tenant, '--top-k', '5']);
+    const summary = ItemSimilarityRunSummary.parse(JSON.parse(stdout.trim().split('\n').pop()!));
+    expect(summary.tenantId).toBe(tenant);
+    expect(stderr).toMatch(/item-cf .* \[#+\] 100% 30\/30/);
+
+    // Reference cosine for one pair, straight from the events.
+    const users = new Map<string, Set<string>>();
+    for (const e of events) if (e.type !== 'impression') users.set(e.itemId, (users.get(e.itemId) ?? new Set()).add(e.userId));
+    const [i, j] = ['v0', 'v1'];
+    const co = [...users.get(i)!].filter((u) => users.get(j)!.has(u)).length;
+    const cosine = co / Math.sqrt(users.get(i)!.size * users.get(j)!.size);
+
+    const r = await ch.query({
+      query: 'SELECT item_id, neighbour_id, score FROM item_similarity FINAL WHERE tenant_id = {t:String} AND version = {v:UInt64} ORDER BY item_id, score DESC',
+      query_params: { t: tenant, v: summary.version },
+      format: 'JSONEachRow',
+    });
+    const rows = await r.json<{ item_id: string; neighbour_id: string; score: number }>();
+    expect(new Set(rows.map((x) => x.item_id)).size).toBe(summary.items);
+    expect(Math.max(...[...new Set(rows.map((x) => x.item_id))].map((it) => rows.filter((x) => x.item_id === it).length))).toBeLessThanOrEqual(5);
+    const nbrs = await redis.zrange(FeatureKeys.itemNeighbours(tenant, i), 0, -1, 'REV', 'WITHSCORES');
+    expect(nbrs.length / 2).toBe(rows.filter((x) => x.item_id === i).length);
+    const pair = rows.find((x) => x.item_id === i && x.neighbour_id === j);
+    expect(pair, 'v0–v1 are among each other’s top 5').toBeDefined();
+    expect(pair!.score).toBeCloseTo(cosine, 12);
+    expect(Number(nbrs[1])).toBeCloseTo(rows.find((x) => x.item_id === i)!.score, 12);
+    const meta = SnapshotMeta.parse(JSON.parse((await redis.get(itemNeighboursMetaKey(tenant)))!));
+    expect(meta).toMatchObject({ version: summary.version, source: 'item-similarity', size: summary.items });
+  });
+});
