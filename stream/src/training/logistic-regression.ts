@@ -1,0 +1,77 @@
+import { rng } from './interactions.js';
+
+export interface LrModel {
+  weights: number[];
+  bias: number;
+}
+
+export interface LrOptions {
+  epochs?: number;
+  learningRate?: number;
+  l2?: number;
+  seed?: number;
+}
+
+const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
+
+export function predict(m: LrModel, x: Float32Array, row: number): number {
+  const f = m.weights.length;
+  let z = m.bias;
+  for (let k = 0; k < f; k++) z += m.weights[k]! * x[row * f + k]!;
+  return sigmoid(z);
+}
+
+/**
+ * Logistic regression by mini-batch-free SGD with Adam and L2, classes re-weighted so that rare
+ * positives (clicks among impressions) still pull. x is rows × features, row-major.
+ */
+export function trainLogisticRegression(x: Float32Array, y: Uint8Array, features: number, o: LrOptions = {}): LrModel {
+  const n = y.length;
+  const epochs = o.epochs ?? 8;
+  const lr = o.learningRate ?? 0.05;
+  const l2 = o.l2 ?? 1e-4;
+  const rand = rng(o.seed ?? 7);
+  const w = new Float64Array(features + 1); // last = bias
+  const m1 = new Float64Array(features + 1);
+  const m2 = new Float64Array(features + 1);
+  const positives = y.reduce((s, v) => s + v, 0);
+  const posWeight = positives ? Math.min(50, (n - positives) / positives) : 1;
+  const order = Array.from({ length: n }, (_, i) => i);
+  let t = 0;
+  for (let e = 0; e < epochs; e++) {
+    for (let i = n - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1));
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    for (const r of order) {
+      let z = w[features]!;
+      for (let k = 0; k < features; k++) z += w[k]! * x[r * features + k]!;
+      const g = (sigmoid(z) - y[r]!) * (y[r] ? posWeight : 1);
+      t++;
+      for (let k = 0; k <= features; k++) {
+        const grad = g * (k < features ? x[r * features + k]! : 1) + (k < features ? l2 * w[k]! : 0);
+        m1[k] = 0.9 * m1[k]! + 0.1 * grad;
+        m2[k] = 0.999 * m2[k]! + 0.001 * grad * grad;
+        const mh = m1[k]! / (1 - 0.9 ** t);
+        const vh = m2[k]! / (1 - 0.999 ** t);
+        w[k] = w[k]! - (lr * mh) / (Math.sqrt(vh) + 1e-8);
+      }
+    }
+  }
+  return { weights: Array.from(w.slice(0, features)), bias: w[features]! };
+}
+
+/** Area under the ROC curve (rank statistic); 0.5 = random. */
+export function auc(scores: ArrayLike<number>, y: Uint8Array): number {
+  const idx = Array.from({ length: y.length }, (_, i) => i).sort((a, b) => scores[a]! - scores[b]!);
+  let pos = 0;
+  let rankSum = 0;
+  idx.forEach((i, r) => {
+    if (y[i]) {
+      pos++;
+      rankSum += r + 1;
+    }
+  });
+  const neg = y.length - pos;
+  return pos && neg ? (rankSum - (pos * (pos + 1)) / 2) / (pos * neg) : 0.5;
+}

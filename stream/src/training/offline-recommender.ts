@@ -1,0 +1,207 @@
+import {
+  heuristicScores,
+  mergeRecall,
+  RANKING_FEATURE_COUNT,
+  recency,
+  rerankMmr,
+  topKDot,
+  writeFeatures,
+  type Candidate,
+  type ChannelResult,
+  type RecallChannelName,
+  type Scored,
+} from '@vidplat/contracts';
+import { byUser, type Interaction } from './interactions.js';
+import { itemCfNeighbours } from './item-cf.js';
+import { trainBpr, type Embeddings } from './matrix-factorisation.js';
+import { predict, type LrModel } from './logistic-regression.js';
+
+export interface ChannelConfig {
+  name: RecallChannelName;
+  weight: number;
+  size: number;
+}
+
+export interface OfflineOptions {
+  channels: ChannelConfig[];
+  halfLifeHours: number;
+  diversityLambda: number;
+  freshnessBoost: number;
+  /** Recent items used as item-CF seeds (the edge uses 5). */
+  seeds?: number;
+  embeddingDim?: number;
+  embeddingEpochs?: number;
+  categories?: ReadonlyMap<string, readonly string[]>;
+}
+
+export const DEFAULT_CHANNELS: ChannelConfig[] = [
+  { name: 'hot', weight: 1, size: 100 },
+  { name: 'item_cf', weight: 1.5, size: 100 },
+  { name: 'embedding', weight: 1.2, size: 100 },
+  { name: 'fresh', weight: 0.5, size: 50 },
+];
+
+/**
+ * The edge pipeline run offline on a history of interactions: the same recall channels, merge,
+ * features (contracts' writeFeatures), ranking and MMR re-rank, so that the trainer learns on the
+ * features the edge serves and the evaluation measures what the edge would recommend.
+ */
+export class OfflineRecommender {
+  readonly users: Map<string, Interaction[]>;
+  readonly neighbours: Map<string, Scored[]>;
+  readonly embeddings: Embeddings | null;
+  readonly hot: Scored[];
+  readonly fresh: { itemId: string; publishedAt: number }[];
+  readonly publishedAt: Map<string, number>;
+  private readonly rowOf: Map<string, number>;
+  readonly nowMs: number;
+
+  constructor(
+    history: readonly Interaction[],
+    readonly o: OfflineOptions,
+  ) {
+    this.users = byUser(history);
+    this.nowMs = history.reduce((m, x) => Math.max(m, x.ts), 0) + 1;
+    const size = (c: RecallChannelName) => o.channels.find((x) => x.name === c)?.size ?? 0;
+    this.neighbours = size('item_cf') ? itemCfNeighbours(history, 50) : new Map();
+    this.embeddings = size('embedding') ? trainBpr(history, { dim: o.embeddingDim ?? 16, epochs: o.embeddingEpochs ?? 15 }) : null;
+    this.rowOf = new Map((this.embeddings?.items ?? []).map((id, i) => [id, i]));
+    // Heat decays with the same half-life the edge uses for freshness.
+    const heat = new Map<string, number>();
+    this.publishedAt = new Map();
+    for (const x of history) {
+      heat.set(x.item, (heat.get(x.item) ?? 0) + x.weight * recency(x.ts, this.nowMs, o.halfLifeHours * 4));
+      this.publishedAt.set(x.item, Math.min(this.publishedAt.get(x.item) ?? Infinity, x.ts));
+    }
+    this.hot = [...heat].map(([itemId, score]) => ({ itemId, score })).sort((a, b) => b.score - a.score || (a.itemId < b.itemId ? -1 : 1));
+    this.fresh = [...this.publishedAt].map(([itemId, publishedAt]) => ({ itemId, publishedAt })).sort((a, b) => b.publishedAt - a.publishedAt);
+  }
+
+  /** Each channel's candidates for a user, seen items removed (as the edge filters them). */
+  recall(user: string): ChannelResult[] {
+    const recent = [...(this.users.get(user) ?? [])].reverse().map((x) => x.item);
+    const seen = new Set(recent);
+    const size = (c: RecallChannelName) => this.o.channels.find((x) => x.name === c)?.size ?? 0;
+    const take = (xs: Scored[], n: number) => {
+      const out: Scored[] = [];
+      for (const x of xs) {
+        if (out.length >= n) break;
+        if (!seen.has(x.itemId)) out.push(x);
+      }
+      return out;
+    };
+    const out: ChannelResult[] = [];
+    if (size('hot')) out.push({ channel: 'hot', items: take(this.hot, size('hot')) });
+    if (size('item_cf')) {
+      const best = new Map<string, number>();
+      [...new Set(recent)].slice(0, this.o.seeds ?? 5).forEach((seed, i) => {
+        const decay = 1 / (1 + i * 0.3);
+        for (const x of this.neighbours.get(seed) ?? []) if (!seen.has(x.itemId)) best.set(x.itemId, Math.max(best.get(x.itemId) ?? 0, x.score * decay));
+      });
+      out.push({ channel: 'item_cf', items: [...best].map(([itemId, score]) => ({ itemId, score })).sort((a, b) => b.score - a.score).slice(0, size('item_cf')) });
+    }
+    if (size('embedding') && this.embeddings) {
+      const e = this.embeddings;
+      const q = new Float32Array(e.dim);
+      let used = 0;
+      [...new Set(recent)].slice(0, 50).forEach((id, i) => {
+        const r = this.rowOf.get(id);
+        if (r === undefined) return;
+        const w = 1 / (1 + i * 0.2);
+        for (let d = 0; d < e.dim; d++) q[d]! += w * e.itemVectors[r * e.dim + d]!;
+        used++;
+      });
+      out.push({ channel: 'embedding', items: used ? topKDot(e.itemVectors, e.dim, e.items, q, size('embedding'), seen) : [] });
+    }
+    if (size('fresh')) {
+      out.push({ channel: 'fresh', items: take(this.fresh.map((f) => ({ itemId: f.itemId, score: recency(f.publishedAt, this.nowMs, this.o.halfLifeHours) })), size('fresh')) });
+    }
+    return out;
+  }
+
+  private userCategories(user: string): Map<string, number> {
+    const m = new Map<string, number>();
+    for (const x of (this.users.get(user) ?? []).slice(-20)) for (const c of this.o.categories?.get(x.item) ?? []) m.set(c, (m.get(c) ?? 0) + 1);
+    return m;
+  }
+
+  /** Merged candidates with their ranking features (rows in candidate order). */
+  candidates(user: string, channels = this.recall(user)): { cands: Candidate[]; features: Float32Array } {
+    const weights = Object.fromEntries(this.o.channels.map((c) => [c.name, c.weight]));
+    const cands = mergeRecall(channels, weights).slice(0, 500);
+    const features = new Float32Array(cands.length * RANKING_FEATURE_COUNT);
+    const total = this.o.channels.reduce((s, c) => s + c.weight, 0);
+    const cats = this.userCategories(user);
+    cands.forEach((c, i) =>
+      writeFeatures(features, i, c, { publishedAt: this.publishedAt.get(c.itemId) ?? null, categories: this.o.categories?.get(c.itemId) ?? [] }, cats, total, this.nowMs, this.o.halfLifeHours),
+    );
+    return { cands, features };
+  }
+
+  /** Full pipeline: recall → merge → rank (model or heuristic) → MMR/freshness re-rank. */
+  recommend(user: string, n: number, model: LrModel | null): Scored[] {
+    const { cands, features } = this.candidates(user);
+    const scores = model ? Float32Array.from(cands, (_, i) => predict(model, features, i)) : heuristicScores(features, cands.length);
+    const e = this.embeddings;
+    return rerankMmr(
+      cands.map((c, i) => {
+        const r = this.rowOf.get(c.itemId);
+        return {
+          itemId: c.itemId,
+          score: scores[i]!,
+          categories: this.o.categories?.get(c.itemId) ?? [],
+          publishedAt: this.publishedAt.get(c.itemId) ?? null,
+          embedding: e && r !== undefined ? e.itemVectors.subarray(r * e.dim, (r + 1) * e.dim) : undefined,
+        };
+      }),
+      { n, lambda: this.o.diversityLambda, freshnessBoost: this.o.freshnessBoost, freshnessHalfLifeHours: this.o.halfLifeHours, nowMs: this.nowMs },
+    );
+  }
+}
+
+export interface RankingDataset {
+  x: Float32Array;
+  y: Uint8Array;
+  rows: number;
+}
+
+/**
+ * Training rows for the ranking model: for each user with later positives, the merged recall
+ * candidates (features as served) labelled 1 if the user engaged with them later; extra negatives
+ * (e.g. impressed but not clicked) are added as candidates too. Negatives are subsampled.
+ */
+export function rankingDataset(
+  rec: OfflineRecommender,
+  positives: ReadonlyMap<string, ReadonlySet<string>>,
+  extraNegatives: ReadonlyMap<string, ReadonlySet<string>> = new Map(),
+  negPerPos = 10,
+  seed = 11,
+): RankingDataset {
+  let s = seed >>> 0;
+  const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
+  const rows: number[][] = [];
+  const labels: number[] = [];
+  for (const [user, pos] of positives) {
+    const channels = rec.recall(user);
+    const known = new Set(channels.flatMap((c) => c.items.map((x) => x.itemId)));
+    // Impressed-but-not-clicked items the channels did not find still teach the model.
+    const extra = [...(extraNegatives.get(user) ?? [])].filter((id) => !known.has(id) && !pos.has(id));
+    const { cands, features } = rec.candidates(user, channels);
+    const nPos = cands.filter((c) => pos.has(c.itemId)).length;
+    if (!nPos) continue;
+    const keepNeg = Math.min(1, (nPos * negPerPos) / Math.max(1, cands.length - nPos));
+    cands.forEach((c, i) => {
+      const y = pos.has(c.itemId) ? 1 : 0;
+      if (!y && rand() > keepNeg) return;
+      rows.push(Array.from(features.subarray(i * RANKING_FEATURE_COUNT, (i + 1) * RANKING_FEATURE_COUNT)));
+      labels.push(y);
+    });
+    for (const id of extra.slice(0, negPerPos)) {
+      const f = new Float32Array(RANKING_FEATURE_COUNT);
+      writeFeatures(f, 0, { itemId: id, recall: 0, channels: {} }, { publishedAt: rec.publishedAt.get(id) ?? null, categories: [] }, new Map(), 1, rec.nowMs, rec.o.halfLifeHours);
+      rows.push(Array.from(f));
+      labels.push(0);
+    }
+  }
+  return { x: Float32Array.from(rows.flat()), y: Uint8Array.from(labels), rows: labels.length };
+}
