@@ -281,6 +281,27 @@ describe('upload → transcode → play', () => {
   });
 });
 
+describe('CLI', () => {
+  it('media-node upload FILE shows upload and transcode progress and ends with the renditions', async () => {
+    const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolveP) => {
+      const child = spawn(join(REPO, 'media-node/bin/media-node'), ['upload', join(dir, 'short.mp4'), '--title', 'CLI lesson'], {
+        cwd: dir,
+        env: { ...process.env, MEDIA_API_KEY: superKey, MEDIA_UPLOAD_URL: uploadUrl, KAFKA_BROKERS: env.KAFKA_BROKERS, KAFKA_REPLICATION_FACTOR: '1' },
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('close', (code) => resolveP({ code, stdout, stderr }));
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/upload +\[#{30}\] 100\.0%/);
+    expect(r.stderr).toMatch(/transcode +\[#{30}\] 100\.0% 360p/);
+    const last = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { state: string; renditions: string[] };
+    expect(last).toMatchObject({ state: 'done', renditions: ['360p'] });
+  });
+});
+
 describe('transcode fleet', () => {
   it('a worker SIGKILLed mid-job has its job redelivered; it completes once, without duplicate outputs', async () => {
     const videoId = `kill-${run}`;
