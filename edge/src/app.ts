@@ -11,11 +11,13 @@ import { healthRoutes } from './ops/health.js';
 import { tenancyRoutes } from './tenancy/routes.js';
 import { openApiDocument } from './openapi.js';
 import { adminRoutes } from './admin/routes.js';
+import { metricsRoutes, requestMetrics } from './admin/request-metrics.js';
 import { schedulingRoutes } from './scheduling/routes.js';
 import { catalogueRoutes } from './catalogue/routes.js';
 
 /** The edge API: each capability mounts its own routes. */
 export const app = new Hono<AppEnv>()
+  .use('*', requestMetrics)
   .route('/', healthRoutes)
   .route('/', eventRoutes)
   .route('/', recommendRoutes)
@@ -27,6 +29,7 @@ export const app = new Hono<AppEnv>()
   .route('/', schedulingRoutes)
   .route('/', catalogueRoutes)
   .route('/', adminRoutes)
+  .route('/', metricsRoutes)
   .get('/v1/openapi.json', (c) => c.json(openApiDocument()));
 
 app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`), 404));
