@@ -85,32 +85,34 @@ async function startWorker(id: string): Promise<void> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'media-node/src/transcode/main.ts')], {
     cwd: REPO,
     stdio: ['ignore', 'ignore', 'inherit'],
-    env: {
-      ...process.env,
-      KAFKA_BROKERS: env.KAFKA_BROKERS,
-      KAFKA_REPLICATION_FACTOR: '1',
-      EDGE_URL: env.EDGE_URL,
-      // The dev stack's edge has no EDGE_INTERNAL_TOKEN; a tenant super key is the other credential
-      // the internal API accepts, so the workers act for this test tenant with it.
-      EDGE_INTERNAL_TOKEN: superKey,
-      MEDIA_OUTPUT_DIR: out,
-      MEDIA_WORKER_ID: id,
-      MEDIA_WORKER_PORT: String(port),
-      MEDIA_JOBS_TOPIC: jobsTopic,
-      MEDIA_CONSUMER_GROUP: group,
-      MEDIA_SESSION_TIMEOUT_MS: '6000',
-      MEDIA_PROGRESS_INTERVAL_MS: '300',
-      MEDIA_RETRY_BASE_MS: '300',
-      MEDIA_SEGMENT_SECONDS: '2',
-      MEDIA_X264_PRESET: 'veryfast',
-      LOG_LEVEL: 'warn',
-    },
+    env: { ...process.env, ...workerEnv(id), MEDIA_WORKER_PORT: String(port) },
   });
   workers.set(id, { child, port });
   await until(`worker ${id} healthy`, async () => {
     const r = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null);
     return r?.ok && ((await r.json()) as { state: string }).state === 'idle';
   });
+}
+
+function workerEnv(id: string): Record<string, string> {
+  return {
+    KAFKA_BROKERS: env.KAFKA_BROKERS!,
+    KAFKA_REPLICATION_FACTOR: '1',
+    EDGE_URL: env.EDGE_URL!,
+    // The dev stack's edge has no EDGE_INTERNAL_TOKEN; a tenant super key is the other credential
+    // the internal API accepts, so the workers act for this test tenant with it.
+    EDGE_INTERNAL_TOKEN: superKey,
+    MEDIA_OUTPUT_DIR: out,
+    MEDIA_WORKER_ID: id,
+    MEDIA_JOBS_TOPIC: jobsTopic,
+    MEDIA_CONSUMER_GROUP: group,
+    MEDIA_SESSION_TIMEOUT_MS: '6000',
+    MEDIA_PROGRESS_INTERVAL_MS: '300',
+    MEDIA_RETRY_BASE_MS: '300',
+    MEDIA_SEGMENT_SECONDS: '2',
+    MEDIA_X264_PRESET: 'veryfast',
+    LOG_LEVEL: 'warn',
+  };
 }
 
 async function collect<T>(topic: string, into: T[], parse: (v: unknown) => T | undefined): Promise<void> {
@@ -387,5 +389,31 @@ describe('transcode fleet', () => {
     expect(v.status).toBe('failed');
     expect(v.failureReason).toBe('transcode cancelled');
     expect(await readManifest(videoDir(out, tenant, videoId))).toBeNull();
+  });
+
+  it('the fleet supervisor runs N workers in the group and restarts one that dies', async () => {
+    const port = await freePort();
+    const fleet = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'media-node/src/transcode/fleet.ts')], {
+      cwd: REPO,
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, ...workerEnv('fleet'), MEDIA_FLEET_PORT: String(port), MEDIA_TRANSCODE_WORKERS: '2' },
+    });
+    closers.push(() => fleet.kill('SIGTERM'));
+    type FleetHealth = { workers: Array<{ ok: boolean; pid: number; restarts: number; workerId: string }> };
+    const health = async () => (await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as FleetHealth;
+    const up = await until('fleet healthy', async () => {
+      const r = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null);
+      return r?.ok && ((await r.json()) as FleetHealth);
+    }, 60_000);
+    expect(up.workers).toHaveLength(2);
+    expect(new Set(up.workers.map((w) => w.workerId)).size).toBe(2);
+    const victim = up.workers[0]!;
+    process.kill(victim.pid, 'SIGKILL');
+    const back = await until('worker restarted', async () => {
+      const h = await health().catch(() => null);
+      const w = h?.workers.find((x) => x.workerId === victim.workerId);
+      return w?.ok && w.restarts === 1 && w.pid !== victim.pid && w;
+    }, 60_000);
+    expect(back.workerId).toBe(victim.workerId);
   });
 });

@@ -41,6 +41,7 @@ export const retryDelayMs = (attempt: number, baseMs: number): number => Math.mi
 
 export interface WorkerStatus {
   workerId: string;
+  pid: number;
   state: 'starting' | 'idle' | 'running' | 'stopping';
   jobId: string | null;
   completed: number;
@@ -70,7 +71,7 @@ export class TranscodeWorker {
   ) {
     this.group = s.consumerGroup ?? TRANSCODE_CONSUMER_GROUP;
     this.jobsTopic = s.jobsTopic ?? Topics.transcodeJobs;
-    this.status = { workerId: s.workerId, state: 'starting', jobId: null, completed: 0, failed: 0 };
+    this.status = { workerId: s.workerId, pid: process.pid, state: 'starting', jobId: null, completed: 0, failed: 0 };
   }
 
   async start(): Promise<void> {
