@@ -4,7 +4,8 @@ import { ItemId, Slug, TenantId, UserId, UuidV7 } from './ids.js';
 
 export const ScheduleContentKind = z.enum(['video', 'banner', 'announcement', 'recommendation_slot', 'series']);
 export const ScheduleAction = z.enum(['publish', 'unpublish']);
-export const ScheduleStatus = z.enum(['pending', 'published', 'failed', 'cancelled', 'expired']);
+/** paused: a progressive rollout stopped at a failed metrics gate, waiting for an operator. */
+export const ScheduleStatus = z.enum(['pending', 'published', 'failed', 'cancelled', 'expired', 'paused']);
 export const Recurrence = z.object({
   frequency: z.enum(['once', 'daily', 'weekly', 'monthly']),
   /** IANA zone: local wall-clock time is kept across DST changes. */
@@ -146,7 +147,7 @@ export const ScheduleListQuery = z.object({
 export type ScheduleListQuery = z.infer<typeof ScheduleListQuery>;
 export const ScheduleListResponse = z.object({ items: z.array(ScheduleView), nextCursor: z.string().nullable() });
 
-export const ScheduleActionKind = z.enum(['publish', 'unpublish', 'remind', 'step', 'rollback', 'cancel', 'create', 'update']);
+export const ScheduleActionKind = z.enum(['publish', 'unpublish', 'remind', 'step', 'rollback', 'cancel', 'create', 'update', 'resume']);
 export const ScheduleHistoryRow = z.object({
   id: z.number().int(),
   scheduleId: UuidV7,
@@ -256,13 +257,28 @@ export type ScheduleSettings = z.infer<typeof ScheduleSettings>;
 
 /** Legacy rows `video_id, scheduled_publish_at` from the old system. */
 export const LegacyScheduleRow = z.object({ video_id: ItemId, scheduled_publish_at: z.string().min(1) });
+/** Resume a paused rollout: the held step runs now; `skipGates` runs it without re-checking them. */
+export const ResumeScheduleRequest = z.object({ skipGates: z.boolean().default(false) });
+
+export const SuggestTimeQuery = z.object({
+  timeZone: z.string().min(1).max(64).default('UTC'),
+  days: z.coerce.number().int().min(1).max(90).default(28),
+  n: z.coerce.number().int().min(1).max(10).default(3),
+});
+export const SuggestTimeResponse = z.object({
+  timeZone: z.string(),
+  /** Best hours first; `nextAt` is the next future instant of that weekday/hour in the zone. */
+  suggestions: z.array(z.object({ weekday: z.number().int().min(1).max(7), hour: z.number().int().min(0).max(23), users: z.number().int(), nextAt: IsoTime })),
+});
+export type SuggestTimeResponse = z.infer<typeof SuggestTimeResponse>;
+
 export const ImportLegacyRequest = z.object({ rows: z.array(z.unknown()).min(1).max(1000) });
 
 /** What the Scheduler emits on the event path (through the outbox) when it changes content state. */
 export const ScheduleEventBody = z.object({
   scheduleId: UuidV7,
   occurrence: z.number().int().min(0),
-  action: z.enum(['publish', 'unpublish', 'remind', 'step', 'rollback']),
+  action: z.enum(['publish', 'unpublish', 'remind', 'step', 'rollback', 'gate_failed']),
   contentKind: ScheduleContentKind,
   contentId: ItemId,
   percent: z.number().min(0).max(100).optional(),

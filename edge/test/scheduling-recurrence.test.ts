@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { occurrenceAt, occurrencesBetween } from '../src/scheduling/schedules/recurrence.js';
 import { isValidTimeZone, wallTimeAt, zonedToEpoch } from '../src/scheduling/schedules/zoned-time.js';
+import { nextWeekdayHour } from '../src/scheduling/schedules/suggest-time.js';
 
 const utc = (s: string) => Date.parse(s);
 const isoOf = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -62,5 +63,13 @@ describe('recurrence in IANA zones (workerd Intl)', () => {
     expect(occurrencesBetween(utc('2026-01-01T00:00:00Z'), { frequency: 'weekly', timeZone: 'UTC' }, utc('2026-01-10T00:00:00Z'), utc('2026-01-31T00:00:00Z')).map((o) => o.n)).toEqual([2, 3, 4]);
     expect(isValidTimeZone('Asia/Kolkata')).toBe(true);
     expect(isValidTimeZone('Mars/Olympus')).toBe(false);
+  });
+
+  it('suggested slots resolve to the next future local weekday/hour', () => {
+    // Wednesday 2026-11-25 07:44 UTC = 08:44 in Berlin.
+    const now = utc('2026-11-25T07:44:00Z');
+    expect(isoOf(nextWeekdayHour(now, 'Europe/Berlin', 3, 20))).toBe('2026-11-25T19:00:00.000Z'); // today 20:00
+    expect(isoOf(nextWeekdayHour(now, 'Europe/Berlin', 3, 8))).toBe('2026-12-02T07:00:00.000Z'); // passed today → next week
+    expect(isoOf(nextWeekdayHour(now, 'America/New_York', 1, 9))).toBe('2026-11-30T14:00:00.000Z'); // Monday 09:00 EST
   });
 });

@@ -1,6 +1,6 @@
 import { env, runDurableObjectAlarm, runInDurableObject, SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { ScheduleEvent, type ScheduleHistoryRow, type ScheduleView, type SchedulingStats } from '@vidplat/contracts';
+import { ScheduleEvent, type CalendarResponse, type ScheduleHistoryRow, type ScheduleView, type SchedulingStats } from '@vidplat/contracts';
 import { json } from './helpers.js';
 import {
   BASE,
@@ -271,5 +271,70 @@ describe('scheduling: alarms', () => {
     expect(res.status).toBe(200);
     expect(((await res.json()) as ScheduleView)).toMatchObject({ status: 'cancelled', nextActionAt: null });
     expect(await publishState(t.tenantId, 'rb')).toMatchObject({ published: 0 });
+  });
+});
+
+describe('scheduling: templates, calendar, import, stats, suggest-time', () => {
+  it('applies templates (usage counted), buckets occurrences by local day, imports legacy rows', async () => {
+    const t = await tenantWithKeys('sch-tpl');
+    const sys = (await (await SELF.fetch(`${BASE}/templates`, json('GET', t.alice))).json()) as { id: string; scope: string; name: string }[];
+    expect(sys.filter((x) => x.scope === 'system').length).toBeGreaterThanOrEqual(3);
+    const created = await SELF.fetch(
+      `${BASE}/templates`,
+      json('POST', t.superKey, { name: 'Nightly', defaults: { contentKind: 'announcement', recurrence: { frequency: 'daily', timeZone: 'Asia/Tokyo', count: 3 }, durationMinutes: 60, priority: 77 } }),
+    );
+    expect(created.status).toBe(201);
+    const tpl = (await created.json()) as { id: string };
+    const applied = await SELF.fetch(`${BASE}/templates/${tpl.id}/apply`, json('POST', t.alice, { contentId: 'night', scheduledAt: '2030-01-30T12:00:00.000Z', title: 'Night' }));
+    expect(applied.status).toBe(201);
+    const s = (await applied.json()) as ScheduleView;
+    expect(s).toMatchObject({ contentKind: 'announcement', priority: 77, endAt: '2030-01-30T13:00:00.000Z', recurrence: { frequency: 'daily', timeZone: 'Asia/Tokyo', count: 3 } });
+    const after = (await (await SELF.fetch(`${BASE}/templates`, json('GET', t.alice))).json()) as { id: string; usageCount: number }[];
+    expect(after.find((x) => x.id === tpl.id)!.usageCount).toBe(1);
+
+    // 12:00Z is 21:00 in Tokyo: occurrences on Jan 30, 31 and Feb 1 local; the month view of
+    // January in Tokyo holds two of them.
+    const cal = (await (await SELF.fetch(`${BASE}/calendar?view=month&date=2030-01-15&timeZone=Asia/Tokyo`, json('GET', t.alice))).json()) as CalendarResponse;
+    expect(cal.buckets.map((b) => [b.key, b.count])).toEqual([
+      ['2030-01-30', 1],
+      ['2030-01-31', 1],
+    ]);
+    expect(cal.from).toBe('2029-12-31T15:00:00.000Z');
+    const day = (await (await SELF.fetch(`${BASE}/calendar?view=day&date=2030-02-01&timeZone=Asia/Tokyo`, json('GET', t.alice))).json()) as CalendarResponse;
+    expect(day.buckets.map((b) => b.key)).toEqual(['2030-02-01T21']);
+    expect((await SELF.fetch(`${BASE}/calendar?date=2030-02-01&timeZone=Nowhere/Land`, json('GET', t.alice))).status).toBe(400);
+
+    await seedCourse(t.tenantId, 'legacy-1');
+    const imp = await SELF.fetch(
+      `${BASE}/import`,
+      json('POST', t.senior, {
+        rows: [
+          { video_id: 'legacy-1', scheduled_publish_at: '2030-03-01 10:00:00' },
+          { video_id: 'legacy-2', scheduled_publish_at: 'soon' },
+          { scheduled_publish_at: '2030-03-01 10:00:00' },
+          { video_id: 'ghost', scheduled_publish_at: '2030-03-01T10:00:00Z' },
+        ],
+      }),
+    );
+    expect(imp.status).toBe(400);
+    const ib = (await imp.json()) as { created: number; results: { ok: boolean; error?: { field: string } }[] };
+    expect(ib.created).toBe(1);
+    expect(ib.results.map((r) => r.error?.field ?? null)).toEqual([null, 'rows.1.scheduled_publish_at', 'rows.2.video_id', 'rows.3.contentId']);
+    const legacy = (await (await SELF.fetch(`${BASE}/schedules?contentId=legacy-1`, json('GET', t.senior))).json()) as { items: ScheduleView[] };
+    expect(legacy.items[0]).toMatchObject({ scheduledAt: '2030-03-01T10:00:00.000Z', action: 'publish', createdBy: 'sam' });
+
+    const stats = (await (await SELF.fetch(`${BASE}/stats`, json('GET', t.senior))).json()) as SchedulingStats;
+    expect(stats.byStatus).toEqual({ pending: 2 });
+    expect(stats.nextAlarmAt).toBe('2030-01-30T12:00:00.000Z');
+  });
+
+  it('suggest-time needs analytics: 503 with Retry-After when it cannot answer, 400 on a bad zone', async () => {
+    const t = await tenantWithKeys('sch-suggest');
+    const res = await SELF.fetch(`${BASE}/suggest-time?timeZone=Europe/Berlin`, json('GET', t.alice));
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('30');
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('upstream_unavailable');
+    const bad = await SELF.fetch(`${BASE}/suggest-time?timeZone=Nowhere/Land`, json('GET', t.alice));
+    expect(((await bad.json()) as { error: { field: string } }).error.field).toBe('timeZone');
   });
 });

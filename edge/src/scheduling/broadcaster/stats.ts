@@ -1,4 +1,5 @@
 import type { BroadcastPayload } from '@vidplat/contracts';
+import { chStringArray, clickhouseRows } from '../shared/clickhouse.js';
 import type { SchedulingConfig } from '../shared/config.js';
 
 export interface ItemStats {
@@ -12,33 +13,15 @@ export interface ItemStats {
  * broadcaster then re-sends the last known numbers flagged `stale`.
  */
 export async function readItemStats(cfg: SchedulingConfig, tenantId: string, itemIds: string[]): Promise<Map<string, ItemStats> | null> {
-  if (!cfg.CLICKHOUSE_URL || !itemIds.length) return itemIds.length ? null : new Map();
-  const url = new URL(cfg.CLICKHOUSE_URL);
-  url.searchParams.set('database', cfg.CLICKHOUSE_DATABASE);
-  url.searchParams.set('default_format', 'JSONEachRow');
-  url.searchParams.set('output_format_json_quote_64bit_integers', '0');
-  url.searchParams.set('param_tenant', tenantId);
-  url.searchParams.set('param_items', `[${itemIds.map((i) => `'${i.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`).join(',')}]`);
-  const sql = `SELECT item_id, countIf(type = 'play_start') AS views, countIf(type = 'like') AS likes
-    FROM events_raw WHERE tenant_id = {tenant:String} AND item_id IN {items:Array(String)} GROUP BY item_id`;
-  try {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { 'x-clickhouse-user': cfg.CLICKHOUSE_USER, 'x-clickhouse-key': cfg.CLICKHOUSE_PASSWORD },
-      body: sql,
-      signal: AbortSignal.timeout(cfg.BROADCAST_TIMEOUT_MS),
-    });
-    if (!res.ok) return null;
-    const out = new Map<string, ItemStats>();
-    for (const line of (await res.text()).split('\n')) {
-      if (!line.trim()) continue;
-      const r = JSON.parse(line) as { item_id: string; views: number | string; likes: number | string };
-      out.set(r.item_id, { views: Number(r.views), likes: Number(r.likes) });
-    }
-    return out;
-  } catch {
-    return null;
-  }
+  if (!itemIds.length) return new Map();
+  const rows = await clickhouseRows<{ item_id: string; views: number | string; likes: number | string }>(
+    cfg,
+    `SELECT item_id, countIf(type = 'play_start') AS views, countIf(type = 'like') AS likes
+     FROM events_raw WHERE tenant_id = {tenant:String} AND item_id IN {items:Array(String)} GROUP BY item_id`,
+    { tenant: tenantId, items: chStringArray(itemIds) },
+    cfg.BROADCAST_TIMEOUT_MS,
+  );
+  return rows && new Map(rows.map((r) => [r.item_id, { views: Number(r.views), likes: Number(r.likes) }]));
 }
 
 /**

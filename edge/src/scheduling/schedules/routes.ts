@@ -1,5 +1,9 @@
 import { Hono } from 'hono';
-import { ImportLegacyRequest, apiErrorFromZod, type ScheduleBatchResponse } from '@vidplat/contracts';
+import { ImportLegacyRequest, SuggestTimeQuery, apiErrorFromZod, type ScheduleBatchResponse } from '@vidplat/contracts';
+import { errorBody } from '../../http/errors.js';
+import { schedulingConfig } from '../shared/config.js';
+import { suggestTimes } from './suggest-time.js';
+import { isValidTimeZone } from './zoned-time.js';
 import type { AppEnv, Bindings } from '../../env.js';
 import { requireKey } from '../../tenancy/auth.js';
 import { actorOf, readJson, reply } from '../shared/http.js';
@@ -30,6 +34,16 @@ export const scheduleRoutes = new Hono<AppEnv>()
   .delete(`${base}/schedules/:id`, async (c) => reply(c, await scheduler(c.env, c.var.principal.tenantId).cancel(actorOf(c), c.req.param('id'))))
   .post(`${base}/schedules/:id/cancel`, async (c) => reply(c, await scheduler(c.env, c.var.principal.tenantId).cancel(actorOf(c), c.req.param('id'))))
   .post(`${base}/schedules/:id/execute`, async (c) => reply(c, await scheduler(c.env, c.var.principal.tenantId).executeNow(actorOf(c), c.req.param('id'))))
+  .post(`${base}/schedules/:id/resume`, async (c) => {
+    const text = await c.req.text();
+    let body: unknown = {};
+    try {
+      body = text ? JSON.parse(text) : {};
+    } catch {
+      return c.json({ error: { code: 'invalid_body', message: 'body is not JSON' } }, 400);
+    }
+    return reply(c, await scheduler(c.env, c.var.principal.tenantId).resume(actorOf(c), c.req.param('id'), body));
+  })
   .post(`${base}/schedules/:id/rollback`, async (c) => reply(c, await scheduler(c.env, c.var.principal.tenantId).rollback(actorOf(c), c.req.param('id'))))
   .get(`${base}/schedules/:id/history`, async (c) =>
     reply(c, await scheduler(c.env, c.var.principal.tenantId).historyOf(actorOf(c), c.req.param('id'), Number(c.req.query('limit') ?? 200))),
@@ -49,6 +63,14 @@ export const scheduleRoutes = new Hono<AppEnv>()
   .post(`${base}/execute-due`, async (c) => reply(c, await scheduler(c.env, c.var.principal.tenantId).executeDue(actorOf(c))))
   .get(`${base}/stats`, async (c) => reply(c, await scheduler(c.env, c.var.principal.tenantId).stats(actorOf(c))))
   .get(`${base}/calendar`, async (c) => reply(c, await scheduler(c.env, c.var.principal.tenantId).calendar(actorOf(c), { ...c.req.query() })))
+  .get(`${base}/suggest-time`, async (c) => {
+    const q = SuggestTimeQuery.safeParse({ ...c.req.query() });
+    if (!q.success) return c.json({ error: apiErrorFromZod(q.error, 'invalid_query') }, 400);
+    if (!isValidTimeZone(q.data.timeZone)) return c.json(errorBody('invalid_query', `unknown IANA time zone ${q.data.timeZone}`, 'timeZone'), 400);
+    const r = await suggestTimes(schedulingConfig(c.env), c.var.principal.tenantId, q.data.timeZone, q.data.days, q.data.n);
+    if (!r) return c.json(errorBody('upstream_unavailable', 'analytics unavailable, retry later'), 503, { 'retry-after': '30' });
+    return c.json(r);
+  })
   .get(`${base}/templates`, async (c) => reply(c, await scheduler(c.env, c.var.principal.tenantId).templates()))
   .post(`${base}/templates`, async (c) => {
     const b = await readJson(c);

@@ -5,6 +5,7 @@ import {
   CreateTemplateRequest,
   LegacyScheduleRow,
   ScheduleBatchRequest,
+  ResumeScheduleRequest,
   ScheduleListQuery,
   ScheduleSettings,
   SCHEMA_VERSION,
@@ -27,6 +28,8 @@ import { backoffMs, fail, iso, isoOrNull, ok, type Actor, type Outcome } from '.
 import { conditionFailure, contentExists, writePublishState } from './content.js';
 import { occurrenceAt, occurrencesBetween, type RecurrenceRule } from './recurrence.js';
 import { checkScheduleRules, parseCreate, parseUpdate, type NewSchedule } from './validate.js';
+import { GateFailure, gateFailure } from './gates.js';
+import { schedulingConfig } from '../shared/config.js';
 import { addLocalDays, addLocalMonths, isValidTimeZone, localDateKey, wallTimeAt, zonedToEpoch } from './zoned-time.js';
 
 type Strategy = NewSchedule['strategy'];
@@ -65,6 +68,8 @@ type ActionRow = {
   due_at: number;
   attempts: number;
   state: string;
+  /** 1: run a held progressive step without re-checking its gates (operator resume). */
+  forced?: number;
 };
 
 const SCHEMA = `
@@ -124,6 +129,8 @@ export class Scheduler extends DurableObject<Bindings> {
     this.sql = ctx.storage.sql;
     ctx.blockConcurrencyWhile(async () => {
       this.sql.exec(SCHEMA);
+      const cols = this.sql.exec<{ name: string }>('PRAGMA table_info(actions)').toArray();
+      if (!cols.some((c) => c.name === 'forced')) this.sql.exec('ALTER TABLE actions ADD COLUMN forced INTEGER NOT NULL DEFAULT 0');
     });
   }
 
@@ -335,8 +342,8 @@ export class Scheduler extends DurableObject<Bindings> {
   private activeDuplicate(contentId: string, action: string, exceptId: string | null): string | null {
     const r = this.sql
       .exec<{ id: string }>(
-        `SELECT s.id FROM schedules s WHERE s.content_id = ? AND s.action = ? AND s.id IS NOT ? AND s.status IN ('pending', 'published')
-           AND EXISTS (SELECT 1 FROM actions a WHERE a.schedule_id = s.id AND a.state = 'due' AND a.kind = s.action) LIMIT 1`,
+        `SELECT s.id FROM schedules s WHERE s.content_id = ? AND s.action = ? AND s.id IS NOT ? AND s.status IN ('pending', 'published', 'paused')
+           AND EXISTS (SELECT 1 FROM actions a WHERE a.schedule_id = s.id AND a.state IN ('due', 'held') AND a.kind IN (s.action, 'step')) LIMIT 1`,
         contentId,
         action,
         exceptId,
@@ -514,7 +521,7 @@ export class Scheduler extends DurableObject<Bindings> {
   private async runDue(now: number, actor: string, scheduleId?: string): Promise<number> {
     const due = this.sql
       .exec<ActionRow>(
-        `SELECT a.schedule_id, a.occurrence, a.kind, a.step, a.due_at, a.attempts, a.state FROM actions a
+        `SELECT a.schedule_id, a.occurrence, a.kind, a.step, a.due_at, a.attempts, a.state, a.forced FROM actions a
          WHERE a.state = 'due' AND a.due_at <= ? ${scheduleId ? 'AND a.schedule_id = ?' : ''}
          ORDER BY a.due_at, a.priority DESC, a.schedule_id LIMIT ?`,
         now,
@@ -536,11 +543,13 @@ export class Scheduler extends DurableObject<Bindings> {
       const s = this.row(a.schedule_id);
       if (!s) return;
       let error: string | null = null;
+      let held = false;
       let percent: number | undefined;
       try {
         percent = await this.effect(s, a);
       } catch (e) {
         error = e instanceof Error ? e.message : String(e);
+        held = e instanceof GateFailure;
       }
       const duration = Date.now() - t0;
       const now = Date.now();
@@ -551,6 +560,7 @@ export class Scheduler extends DurableObject<Bindings> {
         // Already committed (or cancelled meanwhile): the effect above was a harmless repeat.
         if (current?.state !== 'due') return;
         if (error === null) this.commitSuccess(s, a, actor, duration, now, percent);
+        else if (held) this.commitHeld(s, a, actor, duration, now, error);
         else this.commitFailure(s, a, actor, duration, now, error);
       });
     } finally {
@@ -568,6 +578,11 @@ export class Scheduler extends DurableObject<Bindings> {
         const why = await conditionFailure(db, s.tenant_id, s.content_id, c);
         if (why) throw new Error(why);
       }
+    }
+    if (a.kind === 'step' && strategy.kind === 'progressive' && !a.forced) {
+      const since = occurrenceAt(s.scheduled_at, s.recurrence ? JSON.parse(s.recurrence) : null, a.occurrence) ?? s.scheduled_at;
+      const why = await gateFailure(schedulingConfig(this.env), s.tenant_id, s.content_id, since, strategy.gates);
+      if (why) throw new GateFailure(why);
     }
     const published = a.kind !== 'unpublish';
     const percent = !published
@@ -635,6 +650,41 @@ export class Scheduler extends DurableObject<Bindings> {
     if (s.status === 'published' && s.action === 'publish' && ended > 0) {
       this.sql.exec("UPDATE schedules SET status = 'expired', updated_at = ? WHERE id = ?", now, id);
     }
+  }
+
+  /** A gate failed: the step is held, the schedule paused, and an event tells whoever watches. */
+  private commitHeld(s: ScheduleRow, a: ActionRow, actor: string, duration: number, now: number, reason: string) {
+    this.sql.exec(
+      "UPDATE actions SET state = 'held', last_error = ? WHERE schedule_id = ? AND occurrence = ? AND kind = ? AND step = ?",
+      reason,
+      a.schedule_id,
+      a.occurrence,
+      a.kind,
+      a.step,
+    );
+    this.sql.exec("UPDATE schedules SET status = 'paused', last_error = ?, updated_at = ? WHERE id = ?", `gate failed: ${reason}`, now, s.id);
+    this.history(s.id, a.occurrence, a.kind, actor, 'error', duration, `gate failed, rollout paused: ${reason}`);
+    this.enqueueEvent(s, a, actor, undefined, 'gate_failed');
+  }
+
+  /** Resume a paused rollout (senior/super): the held step runs now. */
+  async resume(actor: Actor, id: string, body: unknown): Promise<Outcome<ScheduleView>> {
+    if (actor.role !== 'senior' && actor.role !== 'super') return fail(403, 'forbidden', 'resuming needs senior or super');
+    const found = this.visible(actor, id);
+    if (!found.ok) return found;
+    if (found.value.status !== 'paused') return fail(409, 'conflict', `schedule ${id} is ${found.value.status}, not paused`);
+    const p = ResumeScheduleRequest.safeParse(body ?? {});
+    if (!p.success) return { ok: false, status: 400, error: apiErrorFromZod(p.error) };
+    const now = Date.now();
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec("UPDATE actions SET state = 'due', due_at = ?, forced = ? WHERE schedule_id = ? AND state = 'held'", now, p.data.skipGates ? 1 : 0, id);
+      this.sql.exec("UPDATE schedules SET status = 'published', last_error = NULL, updated_at = ? WHERE id = ?", now, id);
+      this.history(id, null, 'resume', actor.id, 'ok', 0, p.data.skipGates ? 'gates skipped' : null);
+    });
+    await this.runDue(now, actor.id, id);
+    await this.flushOutbox();
+    await this.rearm();
+    return ok(this.view(this.row(id)!));
   }
 
   private commitFailure(s: ScheduleRow, a: ActionRow, actor: string, duration: number, now: number, error: string) {
