@@ -50,6 +50,12 @@ describe('experiment verdict', () => {
     expect(r.verdict.decision).toBe('invalid_srm');
   });
 
+  it('ignores a weight map that does not name every observed variant', () => {
+    const l = looks({ control: { click: 0.1, complete: 0.3 }, b: { click: 0.13, complete: 0.3 } }, 14, 500);
+    expect(analyzeExperiment(l, { ...opts, weights: { control: 50, c: 50 } }).srm.mismatch).toBe(false);
+    expect(analyzeExperiment(l, { ...opts, weights: { control: 90, b: 10 } }).verdict.decision).toBe('invalid_srm');
+  });
+
   it('says keep running with too little evidence, and insufficient data with too few users', () => {
     expect(analyzeExperiment(looks({ control: { click: 0.1, complete: 0.3 }, b: { click: 0.102, complete: 0.3 } }, 3, 300), opts).verdict.decision).toBe('keep_running');
     expect(analyzeExperiment(looks({ control: { click: 0.1, complete: 0.3 }, b: { click: 0.2, complete: 0.3 } }, 1, 40), opts).verdict.decision).toBe('insufficient_data');

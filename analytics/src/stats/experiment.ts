@@ -57,7 +57,10 @@ export function analyzeExperiment(looks: readonly ExperimentLook[], o: AnalyzeOp
   const control = o.control && names.includes(o.control) ? o.control : (names.find((v) => /^(control|ctrl|a|baseline)$/i.test(v)) ?? names[0] ?? 'control');
   const treatments = names.filter((v) => v !== control);
   const units = names.map((v) => last!.variants[v]!.units);
-  const weights = names.map((v) => o.weights?.[v] ?? 1);
+  // Configured weights apply only when they name every observed variant; a partial map (e.g. a
+  // config that no longer matches the traffic) would make the SRM check meaningless.
+  const covered = !!o.weights && names.every((v) => Number.isFinite(o.weights![v]));
+  const weights = names.map((v) => (covered ? o.weights![v]! : 1));
   const srm = names.length >= 2 ? sampleRatioMismatch(units, weights) : { chiSquare: 0, df: 0, pValue: 1, mismatch: false };
 
   const roles: Array<[ExperimentMetric, MetricReport['role']]> = [
@@ -103,7 +106,7 @@ export function analyzeExperiment(looks: readonly ExperimentLook[], o: AnalyzeOp
     control,
     alpha,
     variants: names.map((variant, i) => ({ variant, units: units[i]!, weight: weights[i]! / weights.reduce((a, b) => a + b, 0) })),
-    srm: { chiSquare: srm.chiSquare, df: srm.df, pValue: srm.pValue, mismatch: srm.mismatch },
+    srm: { chiSquare: Math.min(srm.chiSquare, Number.MAX_VALUE), df: srm.df, pValue: srm.pValue, mismatch: srm.mismatch },
     metrics,
     sampleSize,
     allocation,

@@ -66,6 +66,11 @@ describe('sample-ratio mismatch (chi-square goodness of fit)', () => {
     expect(r.mismatch).toBe(true);
   });
 
+  it('treats traffic to a zero-weight arm as a mismatch', () => {
+    expect(sampleRatioMismatch([100, 3], [1, 0])).toMatchObject({ mismatch: true, pValue: 0 });
+    expect(sampleRatioMismatch([100, 0], [1, 0])).toMatchObject({ mismatch: false, chiSquare: 0 });
+  });
+
   it('goodness of fit with explicit expectations equals the weighted form', () => {
     expect(chiSquareGoodnessOfFit([315, 108, 101, 32], [312.75, 104.25, 104.25, 34.75]).chiSquare).toBeCloseTo(0.470024, 5);
   });

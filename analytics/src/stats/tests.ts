@@ -70,9 +70,10 @@ export function sampleRatioMismatch(observed: readonly number[], weights: readon
   const total = observed.reduce((a, b) => a + b, 0);
   const wsum = weights.reduce((a, b) => a + b, 0);
   const expected = weights.map((w) => (total * w) / wsum);
-  const chiSquare = observed.reduce((acc, o, i) => acc + (o - expected[i]!) ** 2 / expected[i]!, 0);
+  // A zero-weight arm that received traffic is an infinite mismatch; an empty one contributes nothing.
+  const chiSquare = observed.reduce((acc, o, i) => acc + (expected[i]! === 0 ? (o === 0 ? 0 : Infinity) : (o - expected[i]!) ** 2 / expected[i]!), 0);
   const df = observed.length - 1;
-  const pValue = total === 0 ? 1 : chiSquareSf(chiSquare, df);
+  const pValue = total === 0 ? 1 : chiSquare === Infinity ? 0 : chiSquareSf(chiSquare, df);
   return { chiSquare, df, pValue, mismatch: pValue < threshold, expected };
 }
 

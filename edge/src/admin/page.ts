@@ -285,7 +285,11 @@ export const ADMIN_JS = String.raw`// vidplat admin page: plain browser JS, no f
     });
     function load(id) {
       report.body.removeAttribute('data-ready');
-      api(A + 'experiments/' + encodeURIComponent(id) + '?' + qs()).then(function (r) {
+      // The configured split (recommend's experiment API) makes the SRM check exact; equal weights otherwise.
+      api('/v1/experiments/' + encodeURIComponent(id)).then(function (cfg) {
+        var w = cfg.status === 200 && cfg.body && cfg.body.variants ? cfg.body.variants.map(function (v) { return v.name + ':' + v.weight; }).join(',') : '';
+        return api(A + 'experiments/' + encodeURIComponent(id) + '?' + qs(w ? 'weights=' + encodeURIComponent(w) : ''));
+      }).then(function (r) {
         if (r.status !== 200) return fill(report.body, problem(r, 'Experiment ' + id));
         var x = r.body, v = x.verdict;
         var banner = h('div', { id: 'verdict', class: 'verdict ' + v.decision, 'data-decision': v.decision },
@@ -365,36 +369,98 @@ export const ADMIN_JS = String.raw`// vidplat admin page: plain browser JS, no f
   }
 
   /** Pages of capabilities other engineers own: use their API when it is deployed. */
-  function remote(title, path, render) {
-    return function () {
-      var sec = section(title, 'remote');
-      main.append(h('h2', { text: title }), h('div', { class: 'grid one' }, sec.el));
-      api(path).then(function (r) {
-        if (r.status !== 200) return fill(sec.body, problem(r, title));
-        fill(sec.body, render(r.body, function () { render_(); }));
+  var pollTimer = null;
+  function poll(fn, ms) { fn(); pollTimer = setInterval(fn, ms); }
+  function actionButton(label, id, onclick) { return h('button', { type: 'button', 'data-action': label, 'data-id': id, onclick: onclick }, label); }
+
+  var B = '/v1/admin/broadcaster';
+  function broadcaster() {
+    var sec = section('Broadcaster', 'remote'), logSec = section('Callback log', 'broadcast-log');
+    var result = h('p', { id: 'broadcast-result', class: 'muted' });
+    main.append(h('h2', { text: 'Broadcaster' }), result, h('div', { class: 'grid one' }, sec.el, logSec.el));
+    function act(what, taskId) {
+      return function () {
+        api(B + '/' + what + '?taskId=' + encodeURIComponent(taskId), { method: 'POST', body: {} }).then(function (r) {
+          result.textContent = '';
+          if (r.status >= 300) result.appendChild(problem(r, what + ' ' + taskId));
+          else result.textContent = what + ' ' + taskId + ': done';
+          load();
+        });
+      };
+    }
+    function load() {
+      api(B).then(function (r) {
+        if (r.status !== 200) return fill(sec.body, problem(r, 'Broadcaster'));
+        var b = r.body, tasks = b.tasks || [];
+        fill(sec.body, [h('p', { id: 'broadcaster-status', 'data-running': b.running ? '1' : '0', text: (b.running ? 'Running' : 'Stopped') + ' · next post ' + (b.nextAlarmAt || '–') }),
+          tasks.length ? table([['Task', function (t) { return t.taskId; }], ['Site', function (t) { return t.siteName; }], ['Target', function (t) { return t.targetUrl; }],
+            ['Every', function (t) { return t.intervalSeconds + ' s'; }], ['State', function (t) { return h('span', { class: 'tag ' + (t.active ? 'published' : ''), 'data-task-state': t.taskId, text: t.active ? 'active' : 'stopped' }); }],
+            ['Last run', function (t) { return (t.lastRunAt || '–') + (t.lastStatus ? ' (' + t.lastStatus + ')' : '') + (t.lastError ? ' ' + t.lastError : ''); }],
+            ['', function (t) { return [actionButton('start', t.taskId, act('start', t.taskId)), ' ', actionButton('stop', t.taskId, act('stop', t.taskId)), ' ', actionButton('trigger', t.taskId, act('trigger', t.taskId))]; }]], tasks, 'broadcaster-tasks')
+            : h('p', { class: 'muted', text: 'No broadcast tasks.' })]);
       });
-    };
+      api(B + '/log?limit=20').then(function (r) {
+        if (r.status !== 200) return fill(logSec.body, problem(r, 'Callback log'));
+        var rows = Array.isArray(r.body) ? r.body : (r.body.items || r.body.log || []);
+        fill(logSec.body, rows.length ? table([['At', function (x) { return x.at; }], ['Task', function (x) { return x.taskId; }], ['Trigger', function (x) { return x.trigger; }], ['Attempt', function (x) { return x.attempt; }],
+          ['Result', function (x) { return h('span', { class: 'tag ' + (x.ok ? 'better' : 'worse'), text: x.ok ? 'ok ' + (x.status || '') : 'failed ' + (x.status || '') }); }], ['Error', function (x) { return x.error || ''; }]], rows, 'broadcast-log-table')
+          : h('p', { class: 'muted', text: 'No webhook posts yet.' }));
+      });
+    }
+    poll(load, 5000);
   }
-  function render_() { render(); }
-  var broadcaster = remote('Broadcaster', S + 'broadcaster/tasks', function (b) {
-    var tasks = b.tasks || b.items || [];
-    function act(t, what) { return h('button', { type: 'button', onclick: function () { api(S + 'broadcaster/tasks/' + encodeURIComponent(t.taskId) + '/' + what, { method: 'POST', body: {} }).then(render_); } }, what); }
-    return tasks.length ? table([['Task', function (t) { return t.taskId; }], ['Target', function (t) { return t.targetUrl; }], ['Active', function (t) { return t.active ? 'running' : 'stopped'; }], ['', function (t) { return [act(t, 'start'), act(t, 'stop'), act(t, 'trigger')]; }]], tasks, 'broadcaster-tasks') : h('p', { class: 'muted', text: 'No broadcast tasks.' });
-  });
-  var campaigns = remote('Campaigns', S + 'campaigns', function (b) {
-    var cs = b.campaigns || b.items || [];
-    return cs.length ? table([['Campaign', function (c) { return c.name; }], ['Send at', function (c) { return c.sendAt; }], ['Status', function (c) { return h('span', { class: 'tag ' + c.status, text: c.status }); }], ['Sent', function (c) { return fmt(c.sent || 0) + (c.recipients ? ' / ' + fmt(c.recipients) : ''); }]], cs, 'campaigns-table') : h('p', { class: 'muted', text: 'No campaigns.' });
-  });
-  var transcode = remote('Transcode jobs', '/v1/admin/media/jobs', function (b) {
-    var jobs = b.jobs || b.items || [];
-    return jobs.length ? table([['Job', function (j) { return j.jobId; }], ['Video', function (j) { return j.videoId; }], ['State', function (j) { return j.state; }], ['Progress', function (j) { return h('progress', { max: 100, value: j.percent || 0 }); }]], jobs, 'transcode-table') : h('p', { class: 'muted', text: 'No transcode jobs.' });
-  });
+
+  var C = '/v1/admin/campaigns';
+  function campaigns() {
+    var sec = section('Campaigns', 'remote');
+    var result = h('p', { id: 'campaign-result', class: 'muted' });
+    main.append(h('h2', { text: 'Campaigns' }), result, h('div', { class: 'grid one' }, sec.el));
+    function act(what, id) {
+      return function () {
+        api(C + '/' + encodeURIComponent(id) + '/' + what, { method: 'POST', body: {} }).then(function (r) {
+          result.textContent = '';
+          if (r.status >= 300) result.appendChild(problem(r, what));
+          else result.textContent = what + ': done';
+          load();
+        });
+      };
+    }
+    function load() {
+      api(C).then(function (r) {
+        if (r.status !== 200) return fill(sec.body, problem(r, 'Campaigns'));
+        var items = (r.body.items || []).slice(0, 20);
+        if (!items.length) return fill(sec.body, h('p', { class: 'muted', text: 'No campaigns.' }));
+        // Details carry recipients and batch progress; the list index only the counters.
+        Promise.all(items.map(function (c) { return api(C + '/' + encodeURIComponent(c.id)); })).then(function (details) {
+          var rows = items.map(function (c, i) { return { c: c, d: details[i].status === 200 ? details[i].body : null }; });
+          fill(sec.body, table([['Campaign', function (x) { return x.c.name; }], ['Send at', function (x) { return x.c.sendAt || 'draft'; }],
+            ['Status', function (x) { return h('span', { class: 'tag ' + x.c.status, 'data-campaign-status': x.c.name, text: x.c.status }); }],
+            ['Progress', function (x) { var total = x.d ? x.d.recipients : 0; return [h('progress', { max: Math.max(total, 1), value: x.c.sentCount }), ' ' + fmt(x.c.sentCount) + ' / ' + fmt(total) + (x.d ? ' · batches ' + x.d.batches.sent + '/' + x.d.batches.total + (x.d.batches.failed ? ', ' + x.d.batches.failed + ' failed' : '') : '')]; }],
+            ['', function (x) { return [actionButton('pause', x.c.id, act('pause', x.c.id)), ' ', actionButton('resume', x.c.id, act('resume', x.c.id)), ' ', actionButton('cancel', x.c.id, act('cancel', x.c.id))]; }]], rows, 'campaigns-table'));
+        });
+      });
+    }
+    poll(load, 5000);
+  }
+
+  function transcode() {
+    var sec = section('Transcode jobs', 'remote');
+    main.append(h('h2', { text: 'Transcode jobs' }), h('div', { class: 'grid one' }, sec.el));
+    poll(function () {
+      api('/v1/admin/media/jobs').then(function (r) {
+        if (r.status !== 200) return fill(sec.body, problem(r, 'Transcode jobs'));
+        var jobs = r.body.jobs || r.body.items || [];
+        fill(sec.body, jobs.length ? table([['Job', function (j) { return j.jobId; }], ['Video', function (j) { return j.videoId; }], ['State', function (j) { return j.state; }], ['Progress', function (j) { return [h('progress', { max: 100, value: j.percent || 0 }), ' ' + fmt(j.percent || 0, 0) + '%']; }]], jobs, 'transcode-table') : h('p', { class: 'muted', text: 'No transcode jobs.' }));
+      });
+    }, 5000);
+  }
 
   var PAGES = { dashboards: dashboards, experiments: experiments, schedule: schedule, broadcaster: broadcaster, campaigns: campaigns, transcode: transcode };
   function render() {
     var page = (location.hash || '#dashboards').slice(1);
     state.page = PAGES[page] ? page : 'dashboards';
     document.querySelectorAll('nav a').forEach(function (a) { a.classList.toggle('active', a.getAttribute('href') === '#' + state.page); });
+    if (pollTimer) { clearInterval(pollTimer); pollTimer = null; }
     main.textContent = '';
     if (!key()) { main.append(h('p', { class: 'muted', id: 'need-key', text: 'Enter an admin, senior or super API key above.' })); return; }
     PAGES[state.page]();
