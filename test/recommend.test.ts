@@ -139,3 +139,28 @@ describe('recommend with features, end to end', () => {
     expect(rankStage.items![0]!.itemId).toBe('76');
   });
 });
+
+describe('demo seeder', () => {
+  it('seeds a tenant whose feed recommends with the trained model and the A/B experiment', async () => {
+    const { seedRecommend } = await import('@vidplat/devstack/demo/recommend');
+    const t = `rec-demo-${Date.now()}`;
+    const p = await fetch(`${urls.edge}/v1/platform/tenants`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${env.ADMIN_API_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ tenantId: t, name: t }),
+    });
+    const superKey = ((await p.json()) as { apiKey: string }).apiKey;
+    const logs: string[] = [];
+    await seedRecommend({ edgeUrl: urls.edge!, env, tenants: [{ tenantId: t, name: t, template: 'music', superKey }], log: (l) => logs.push(l) });
+    expect(logs.join('\n')).toMatch(/model ctr \(AUC/);
+    const res = await fetch(`${urls.edge}/v1/recommend?tenant=${t}&scenario=feed&user=u3&n=10&debug=1`, { headers: { authorization: `Bearer ${superKey}` } });
+    const r = RecommendResponse.parse(await res.json());
+    expect(r.items).toHaveLength(10);
+    expect(r.experiment?.id).toBe('feed-ranker');
+    expect(['control', 'b']).toContain(r.experiment?.variant);
+    if (r.experiment?.variant === 'control') expect(r.model).toMatch(/^ctr@demo-/);
+    else expect(r.debug!.find((d) => d.stage === 'rank')!.note).toMatch(/no ranking model/);
+    expect(r.debug!.find((d) => d.stage === 'recall.item_cf')!.candidates).toBeGreaterThan(0);
+    expect(r.debug!.find((d) => d.stage === 'recall.embedding')!.candidates).toBeGreaterThan(0);
+  });
+});

@@ -152,10 +152,23 @@ function similarity(a: RerankItem, b: RerankItem): number {
  * items per primary category. The pool is the top 4n by boosted score, which keeps it O(n²).
  */
 export function rerankMmr(items: RerankItem[], o: RerankOptions): Scored[] {
-  const boosted = items
+  const sorted = items
     .map((it) => ({ it, s: it.score * (1 + o.freshnessBoost * recency(it.publishedAt, o.nowMs, o.freshnessHalfLifeHours)) }))
-    .sort((a, b) => b.s - a.s || (a.it.itemId < b.it.itemId ? -1 : 1))
-    .slice(0, Math.max(o.n * 4, o.n));
+    .sort((a, b) => b.s - a.s || (a.it.itemId < b.it.itemId ? -1 : 1));
+  // With a per-category cap, the pool keeps at most 2× the cap per category, so a few dominant
+  // categories cannot crowd out the alternatives the cap needs.
+  const boosted: typeof sorted = [];
+  const inPool = new Map<string, number>();
+  for (const x of sorted) {
+    if (boosted.length >= o.n * 4) break;
+    const cat = x.it.categories[0];
+    if (o.maxPerCategory && cat !== undefined) {
+      const k = inPool.get(cat) ?? 0;
+      if (k >= o.maxPerCategory * 2) continue;
+      inPool.set(cat, k + 1);
+    }
+    boosted.push(x);
+  }
   if (!boosted.length) return [];
   const max = boosted[0]!.s;
   const min = boosted[boosted.length - 1]!.s;

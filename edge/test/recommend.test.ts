@@ -99,6 +99,14 @@ describe('re-rank: freshness boost, MMR diversity, per-category cap', () => {
   it('freshness boost lifts a brand-new item', () => {
     expect(rerankMmr(items, { ...base, freshnessBoost: 1.5 }).map((x) => x.itemId)).toEqual(['f1', 'n1', 'n2']);
   });
+  it('a dominant category cannot starve the cap: n items come back when enough exist', () => {
+    const many = [
+      ...Array.from({ length: 50 }, (_, i) => ({ itemId: `pop${i}`, score: 10 - i * 0.01, categories: ['pop'], publishedAt: null })),
+      ...['a', 'b', 'c', 'd'].map((c, i) => ({ itemId: `x${c}`, score: 1 - i * 0.1, categories: [c], publishedAt: null })),
+    ];
+    const out = rerankMmr(many, { ...base, n: 6, maxPerCategory: 2 });
+    expect(out.map((x) => x.itemId)).toEqual(['pop0', 'pop1', 'xa', 'xb', 'xc', 'xd']);
+  });
   it('returns fewer than n when fewer candidates exist, and nothing for nothing', () => {
     expect(rerankMmr(items.slice(0, 2), { ...base, n: 5 })).toHaveLength(2);
     expect(rerankMmr([], base)).toEqual([]);
