@@ -148,6 +148,7 @@ describe('admin page in headless Chromium', () => {
       return;
     }
     expect(await page.locator('#schedule-stats .kpi[data-kpi="pending"] .v').textContent()).toBe('2');
+    expect(await page.locator('#schedule-stats .kpi[data-kpi="published today"] .v').textContent()).toBe('0');
     for (const view of ['week', 'day', 'month']) {
       await page.selectOption('#cal-view', view);
       await page.click('#cal-apply');

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createClickHouse } from '@vidplat/analytics';
-import { behaviour, experimentReport, hotCourses, itemDistribution, overview, publishHeatmap, Reader, trends, videoStats } from '@vidplat/analytics/queries/index';
-import { ExperimentQuery, ExperimentReport, Overview } from '@vidplat/contracts';
+import { behaviour, experimentReport, hotCourses, itemDistribution, overview, publishHeatmap, Reader, scheduleStats, trends, videoStats } from '@vidplat/analytics/queries/index';
+import { ExperimentQuery, ExperimentReport, Overview, toClickHouseTime, uuidv7 } from '@vidplat/contracts';
 import { analyticsDemoRows, insertAnalyticsRows, seedAnalytics } from '@vidplat/devstack/demo/analytics';
 import type { EventRawRow } from '@vidplat/contracts';
 import type {} from '@vidplat/devstack/vitest-global-setup';
@@ -147,5 +147,35 @@ describe('analytics queries on ClickHouse', () => {
     await seedAnalytics(ctx);
     const o = await overview(reader, { tenantId: t.tenantId, from, to });
     expect(o.events).toBe(analyticsDemoRows({ tenantId: t.tenantId, seed: 11 }).length);
+  });
+
+  it('schedule statistics count publishes today / this week and gate failures once per occurrence', async () => {
+    const t = `aq-sched-${Date.now()}`;
+    // Wednesday 2026-11-25 12:00 UTC; the ISO week started Monday 2026-11-23.
+    const at = new Date('2026-11-25T12:00:00Z');
+    const ev = (hoursAgo: number, action: string, scheduleId: string, occurrence = 0): EventRawRow => {
+      const time = toClickHouseTime(at.getTime() - hoursAgo * 3_600_000);
+      return {
+        event_id: uuidv7(), tenant_id: t, user_id: 'alarm', item_id: 'promo-1', type: 'schedule', scenario: '', experiment_id: '', variant: '',
+        event_time: time, ingest_time: time, watched_seconds: 0,
+        payload: JSON.stringify({ type: 'schedule', scheduleId, occurrence, action, contentKind: 'banner', contentId: 'promo-1' }),
+        kafka_partition: 0, kafka_offset: '0',
+      };
+    };
+    const [a, b, c, d, e] = [uuidv7(), uuidv7(), uuidv7(), uuidv7(), uuidv7()];
+    await insertAnalyticsRows(env, [
+      ev(1, 'publish', a), ev(0.5, 'publish', a), // outbox redelivery: same occurrence counts once
+      ev(2, 'publish', b, 0), ev(26, 'publish', b, 1), // daily recurrence: yesterday's occurrence is this week, not today
+      ev(20, 'publish', e), // 24 Nov 16:00 UTC: yesterday in UTC, today in Tokyo
+      ev(60, 'publish', c), // Monday: this week
+      ev(80, 'publish', d), // Sunday before: last week
+      ev(3, 'unpublish', c),
+      ev(5, 'gate_failed', d), ev(200, 'gate_failed', d, 1), // older than 7 days: not counted
+    ]);
+    const s = await scheduleStats(reader, t, at);
+    expect(s).toEqual({ timeZone: 'UTC', publishedToday: 2, publishedThisWeek: 5, unpublishedToday: 1, failedThisWeek: 1, source: 'schedule_events' });
+    // In Tokyo (UTC+9) "today" is 2026-11-25 00:00–24:00 JST = 24 Nov 15:00 – 25 Nov 15:00 UTC.
+    expect((await scheduleStats(reader, t, at, 'Asia/Tokyo')).publishedToday).toBe(3);
+    expect((await scheduleStats(reader, `${t}-none`, at)).source).toBe('empty');
   });
 });

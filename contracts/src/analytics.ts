@@ -44,6 +44,20 @@ export const HeatmapQuery = DateRangeQuery.extend({
   timeZone: z.string().min(1).max(64).default('UTC').refine(validTimeZone, 'unknown IANA time zone'),
   suggestions: z.coerce.number().int().min(1).max(24).default(3),
 });
+export const ScheduleStatsQuery = z.object({ timeZone: z.string().min(1).max(64).default('UTC').refine(validTimeZone, 'unknown IANA time zone') });
+/**
+ * Publishing outcomes from the Scheduler's schedule events in events_raw (type 'schedule'), counted
+ * once per (schedule, occurrence). Pending schedules live in the Scheduler, not here.
+ */
+export const ScheduleStats = z.object({
+  timeZone: z.string(),
+  publishedToday: z.number(),
+  publishedThisWeek: z.number(),
+  unpublishedToday: z.number(),
+  failedThisWeek: z.number(),
+  source: z.enum(['schedule_events', 'empty']),
+});
+export type ScheduleStats = z.infer<typeof ScheduleStats>;
 export const HotCoursesQuery = DateRangeQuery.extend({ limit: z.coerce.number().int().min(1).max(100).default(10) });
 
 export const Overview = z.object({

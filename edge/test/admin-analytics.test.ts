@@ -52,6 +52,7 @@ describe('analytics admin API', () => {
     ['/v1/admin/analytics/overview?from=2024-01-01&to=2026-11-01', 'to'],
     ['/v1/admin/analytics/heatmap?from=2026-11-01&to=2026-11-02&timeZone=Nowhere/Land', 'timeZone'],
     ['/v1/admin/analytics/items?from=2026-11-01&to=2026-11-02&limit=100000', 'limit'],
+    ['/v1/admin/analytics/schedules?timeZone=Mars/Base', 'timeZone'],
   ])('rejects %s with 400 invalid_query and field %s', async (path, field) => {
     const res = await get(path);
     expect(res.status).toBe(400);

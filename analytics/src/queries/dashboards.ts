@@ -1,4 +1,4 @@
-import type { Behaviour, HotCourses, ItemDistribution, ItemMetric, Overview, PublishHeatmap, TrendMetric, Trends, VideoStats } from '@vidplat/contracts';
+import type { Behaviour, HotCourses, ScheduleStats, ItemDistribution, ItemMetric, Overview, PublishHeatmap, TrendMetric, Trends, VideoStats } from '@vidplat/contracts';
 import { num, type Reader } from './reader.js';
 
 /**
@@ -235,5 +235,36 @@ export async function hotCourses(r: Reader, s: Scope, limit: number): Promise<Ho
       lastEnrolment: String(x.last_enrolment),
       score: num(x.score),
     })),
+  };
+}
+
+/**
+ * Publishing outcomes for the tenant from the Scheduler's schedule events (type 'schedule' in
+ * events_raw): published today and this week (ISO week, in the tenant's zone), unpublished today,
+ * gate failures over the last 7 days. Retried deliveries count once per (schedule, occurrence).
+ */
+export async function scheduleStats(r: Reader, tenantId: string, now: Date, timeZone = 'UTC'): Promise<ScheduleStats> {
+  const row = await r.one<Record<string, unknown>>(
+    `SELECT count() AS events,
+            uniqExactIf(occ, action = 'publish' AND toDate(event_time, {tz:String}) = toDate({now:DateTime64(3, 'UTC')}, {tz:String})) AS published_today,
+            uniqExactIf(occ, action = 'publish' AND toMonday(toDate(event_time, {tz:String})) = toMonday(toDate({now:DateTime64(3, 'UTC')}, {tz:String}))
+                             AND event_time <= {now:DateTime64(3, 'UTC')}) AS published_week,
+            uniqExactIf(occ, action = 'unpublish' AND toDate(event_time, {tz:String}) = toDate({now:DateTime64(3, 'UTC')}, {tz:String})) AS unpublished_today,
+            uniqExactIf(occ, action = 'gate_failed' AND event_time > {now:DateTime64(3, 'UTC')} - INTERVAL 7 DAY) AS failed_week
+     FROM (
+       SELECT event_time, JSONExtractString(payload, 'action') AS action,
+              concat(JSONExtractString(payload, 'scheduleId'), '#', toString(JSONExtractUInt(payload, 'occurrence'))) AS occ
+       FROM events_raw FINAL
+       WHERE tenant_id = {tenant:String} AND type = 'schedule'
+         AND event_time >= {now:DateTime64(3, 'UTC')} - INTERVAL 8 DAY AND event_time <= {now:DateTime64(3, 'UTC')} + INTERVAL 1 DAY)`,
+    { tenant: tenantId, tz: timeZone, now: now.toISOString().replace('T', ' ').replace('Z', '') },
+  );
+  return {
+    timeZone,
+    publishedToday: num(row.published_today),
+    publishedThisWeek: num(row.published_week),
+    unpublishedToday: num(row.unpublished_today),
+    failedThisWeek: num(row.failed_week),
+    source: num(row.events) > 0 ? 'schedule_events' : 'empty',
   };
 }

@@ -5,13 +5,15 @@ import {
   HeatmapQuery,
   HotCoursesQuery,
   ItemsQuery,
+  ScheduleStatsQuery,
   Slug,
   TrendsQuery,
   VideoQuery,
+  apiErrorFromZod,
 } from '@vidplat/contracts';
 import { AnalyticsUnavailableError } from '@vidplat/analytics/queries/reader';
 import { parseAnalyticsQuery } from '@vidplat/analytics/queries/validate';
-import { behaviour, hotCourses, itemDistribution, overview, publishHeatmap, trends, videoStats } from '@vidplat/analytics/queries/dashboards';
+import { behaviour, hotCourses, itemDistribution, overview, publishHeatmap, scheduleStats, trends, videoStats } from '@vidplat/analytics/queries/dashboards';
 import { experimentReport, listExperiments } from '@vidplat/analytics/queries/experiments';
 import type { z } from 'zod';
 import { edgeConfig, type AppEnv } from '../env.js';
@@ -56,6 +58,16 @@ export const analyticsRoutes = new Hono<AppEnv>()
   .get(`${base}/videos`, (c) => run(c, VideoQuery, (q, s) => videoStats(analyticsReader(edgeConfig(c.env)), s, q.itemId)))
   .get(`${base}/heatmap`, (c) => run(c, HeatmapQuery, (q, s) => publishHeatmap(analyticsReader(edgeConfig(c.env)), s, q.timeZone, q.suggestions)))
   .get(`${base}/courses/hot`, (c) => run(c, HotCoursesQuery, (q, s) => hotCourses(analyticsReader(edgeConfig(c.env)), s, q.limit)))
+  .get(`${base}/schedules`, async (c) => {
+    const q = ScheduleStatsQuery.safeParse(c.req.query());
+    if (!q.success) return sendError(c, 400, apiErrorFromZod(q.error, 'invalid_query'));
+    try {
+      return c.json(await scheduleStats(analyticsReader(edgeConfig(c.env)), c.var.principal.tenantId, new Date(), q.data.timeZone));
+    } catch (e) {
+      if (!(e instanceof AnalyticsUnavailableError)) throw e;
+      return sendError(c, 503, { code: 'upstream_unavailable', message: 'analytics store unavailable, retry later' }, { 'retry-after': '5' });
+    }
+  })
   .get(`${base}/experiments`, (c) => run(c, DateRangeQuery, (_q, s) => listExperiments(analyticsReader(edgeConfig(c.env)), s)))
   .get(`${base}/experiments/:id`, (c) => {
     const id = Slug.safeParse(c.req.param('id'));

@@ -325,11 +325,19 @@ export const ADMIN_JS = String.raw`// vidplat admin page: plain browser JS, no f
       h('form', { class: 'range', onsubmit: function (e) { e.preventDefault(); loadCal(); loadList(''); } }, view, ' ', date, ' ', status, ' ', kind, ' ', h('button', { type: 'submit', id: 'cal-apply' }, 'Show')),
       h('div', { class: 'grid one' }, stats.el, cal.el, list.el));
     var tz = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
-    function loadStats() { api(S + 'stats').then(function (r) {
-      if (r.status !== 200) return fill(stats.body, problem(r, 'Scheduling'));
-      var b = r.body.byStatus || {};
-      fill(stats.body, h('div', { class: 'kpis' }, [['pending', b.pending || 0], ['published', b.published || 0], ['failed', b.failed || 0], ['cancelled', b.cancelled || 0], ['due in 24 h', r.body.dueNext24h]].map(function (c) { return h('div', { class: 'kpi', 'data-kpi': c[0] }, h('span', { class: 'v', text: fmt(c[1]) }), h('span', { class: 'l', text: c[0] })); })));
-    }); }
+    function loadStats() {
+      // Pending and due come from the Scheduler; published today / this week and gate failures
+      // from its schedule events in ClickHouse.
+      Promise.all([api(S + 'stats'), api(A + 'schedules?timeZone=' + encodeURIComponent(tz))]).then(function (rs) {
+        var r = rs[0], a = rs[1];
+        if (r.status !== 200) return fill(stats.body, problem(r, 'Scheduling'));
+        var b = r.body.byStatus || {};
+        var cards = [['pending', b.pending || 0], ['published', b.published || 0], ['failed', b.failed || 0], ['cancelled', b.cancelled || 0], ['due in 24 h', r.body.dueNext24h]];
+        if (a.status === 200) cards.push(['published today', a.body.publishedToday], ['published this week', a.body.publishedThisWeek], ['gate failures (7 d)', a.body.failedThisWeek]);
+        fill(stats.body, [h('div', { class: 'kpis' }, cards.map(function (c) { return h('div', { class: 'kpi', 'data-kpi': c[0] }, h('span', { class: 'v', text: fmt(c[1]) }), h('span', { class: 'l', text: c[0] })); })),
+          a.status === 200 ? null : problem(a, 'Publishing statistics')]);
+      });
+    }
     function loadCal() {
       api(S + 'calendar?view=' + view.value + '&date=' + date.value + '&timeZone=' + encodeURIComponent(tz)).then(function (r) {
         if (r.status !== 200) return fill(cal.body, problem(r, 'Calendar'));
