@@ -149,12 +149,19 @@ describe('admin page in headless Chromium', () => {
     }
     expect(await page.locator('#schedule-stats .kpi[data-kpi="pending"] .v').textContent()).toBe('2');
     expect(await page.locator('#schedule-stats .kpi[data-kpi="published today"] .v').textContent()).toBe('0');
-    for (const view of ['week', 'day', 'month']) {
+    // Browse to the day of the first schedule; each view has its grid and shows the entry in its slot.
+    const day = at(1).slice(0, 10);
+    await page.fill('#cal-date', day);
+    const slots: Record<string, [number, string]> = { week: [7, day], day: [24, `${day}T10`], month: [0, day] };
+    for (const [view, [cells, key]] of Object.entries(slots)) {
       await page.selectOption('#cal-view', view);
       await page.click('#cal-apply');
       await page.waitForSelector(`#calendar[data-ready] [data-view="${view}"]`);
+      const n = await page.locator('#calendar .cell').count();
+      if (cells) expect(n).toBe(cells);
+      else expect([28, 35, 42]).toContain(n);
+      await expect(page.locator(`#calendar .cell[data-key="${key}"]`).textContent()).resolves.toContain('Winter banner');
     }
-    await expect(page.locator('#calendar').textContent()).resolves.toContain('Winter banner');
     expect(await page.locator('#schedules-table tbody tr').count()).toBe(2);
     await page.locator('#schedules-table tbody tr').filter({ hasText: 'Winter banner' }).locator('input[type=checkbox]').check();
     await page.click('#batch-cancel');

@@ -53,8 +53,9 @@ table{border-collapse:collapse;width:100%;margin:6px 0}th,td{text-align:left;pad
 .verdict.keep_running,.verdict.no_difference,.verdict.insufficient_data{background:#f3f4f6;border-color:#9ca3af}
 .tag{padding:1px 6px;border-radius:8px;background:#e5e7eb;font-size:12px}.tag.better,.tag.published{background:#dcfce7}.tag.worse,.tag.failed{background:#fee2e2}.tag.pending{background:#dbeafe}
 .metric{border-top:1px solid #e5e7eb;padding-top:6px;margin-top:6px}
-.calendar{display:grid;grid-template-columns:repeat(auto-fill,minmax(160px,1fr));gap:6px}.calendar .day{border:1px solid #e5e7eb;padding:4px;border-radius:4px}
-.calendar ul{margin:2px 0;padding-left:14px}
+.calendar{display:grid;grid-template-columns:repeat(7,1fr);gap:4px}.calendar.day{grid-template-columns:repeat(6,1fr)}
+.calendar .head{font-weight:600;color:#4b5563;text-align:center}.calendar .cell{border:1px solid #e5e7eb;padding:3px;border-radius:4px;min-height:64px;font-size:12px}
+.calendar .cell.other{background:#f9fafb;color:#9ca3af}.calendar ul{margin:2px 0;padding-left:0;list-style:none}.calendar li{margin:1px 0;display:block}
 `;
 
 export const ADMIN_JS = String.raw`// vidplat admin page: plain browser JS, no framework. Everything it shows comes from the edge API
@@ -341,10 +342,7 @@ export const ADMIN_JS = String.raw`// vidplat admin page: plain browser JS, no f
     function loadCal() {
       api(S + 'calendar?view=' + view.value + '&date=' + date.value + '&timeZone=' + encodeURIComponent(tz)).then(function (r) {
         if (r.status !== 200) return fill(cal.body, problem(r, 'Calendar'));
-        var buckets = r.body.buckets;
-        fill(cal.body, h('div', { class: 'calendar ' + r.body.view, 'data-view': r.body.view },
-          buckets.length ? buckets.map(function (b) { return h('div', { class: 'day' }, h('b', { text: b.key + ' (' + b.count + ')' }), h('ul', null, b.entries.map(function (e) { return h('li', { class: 'tag ' + e.status, text: e.at.slice(11, 16) + ' ' + e.action + ' ' + e.title }); }))); })
-            : h('p', { class: 'muted', text: 'Nothing scheduled in this ' + r.body.view + '.' })));
+        fill(cal.body, calendarGrid(r.body, tz));
       });
     }
     function loadList(message) {
@@ -374,6 +372,46 @@ export const ADMIN_JS = String.raw`// vidplat admin page: plain browser JS, no f
     loadStats();
     loadCal();
     loadList('');
+  }
+
+  /** Local calendar date 'YYYY-MM-DD' of an instant in a zone. */
+  function localDate(iso, tz) {
+    return new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(iso));
+  }
+  function localTime(iso, tz) {
+    return new Intl.DateTimeFormat('en-GB', { timeZone: tz, hour: '2-digit', minute: '2-digit', hour12: false }).format(new Date(iso));
+  }
+  function addDays(day, n) { return new Date(Date.parse(day + 'T00:00:00Z') + n * 86400000).toISOString().slice(0, 10); }
+  /** Month: weeks × 7 days (Monday first); week: 7 days; day: 24 hours. Cells list that slot's entries. */
+  function calendarGrid(c, tz) {
+    var byKey = {};
+    c.buckets.forEach(function (b) { byKey[b.key] = b.entries; });
+    function cell(key, label, extra) {
+      var entries = byKey[key] || [];
+      return h('div', { class: 'cell' + (extra || ''), 'data-key': key }, h('b', { text: label }),
+        h('ul', null, entries.map(function (e) { return h('li', { class: 'tag ' + e.status, title: e.contentKind + ' ' + e.contentId, text: localTime(e.at, tz) + ' ' + e.action + ' ' + e.title }); })));
+    }
+    var first = localDate(c.from, tz);
+    var cells = [];
+    if (c.view === 'day') {
+      for (var hr = 0; hr < 24; hr++) { var hh = String(hr).padStart(2, '0'); cells.push(cell(first + 'T' + hh, hh + ':00')); }
+      return h('div', { class: 'calendar day', 'data-view': 'day' }, cells);
+    }
+    var names = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+    var head = names.map(function (n) { return h('div', { class: 'head', text: n }); });
+    var start = first, days = 7;
+    if (c.view === 'month') {
+      var lead = (new Date(first + 'T00:00:00Z').getUTCDay() + 6) % 7;
+      start = addDays(first, -lead);
+      var last = addDays(localDate(c.to, tz), c.to === c.from ? 0 : -1);
+      var span = Math.round((Date.parse(last + 'T00:00:00Z') - Date.parse(start + 'T00:00:00Z')) / 86400000) + 1;
+      days = Math.ceil(span / 7) * 7;
+    }
+    for (var i = 0; i < days; i++) {
+      var d = addDays(start, i);
+      cells.push(cell(d, d.slice(8, 10) === '01' || i === 0 ? d.slice(5) : d.slice(8), c.view === 'month' && d.slice(0, 7) !== first.slice(0, 7) ? ' other' : ''));
+    }
+    return h('div', { class: 'calendar ' + c.view, 'data-view': c.view }, head, cells);
   }
 
   /** Pages of capabilities other engineers own: use their API when it is deployed. */
