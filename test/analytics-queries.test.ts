@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createClickHouse } from '@vidplat/analytics';
-import { behaviour, experimentReport, hotCourses, itemDistribution, overview, publishHeatmap, Reader, scheduleStats, trends, videoStats } from '@vidplat/analytics/queries/index';
+import { AnalyticsUnavailableError, behaviour, experimentReport, hotCourses, itemDistribution, overview, publishHeatmap, Reader, scheduleStats, trends, videoStats } from '@vidplat/analytics/queries/index';
 import { ExperimentQuery, ExperimentReport, Overview, toClickHouseTime, uuidv7 } from '@vidplat/contracts';
 import { analyticsDemoRows, insertAnalyticsRows, seedAnalytics } from '@vidplat/devstack/demo/analytics';
 import type { EventRawRow } from '@vidplat/contracts';
@@ -177,5 +177,17 @@ describe('analytics queries on ClickHouse', () => {
     // In Tokyo (UTC+9) "today" is 2026-11-25 00:00–24:00 JST = 24 Nov 15:00 – 25 Nov 15:00 UTC.
     expect((await scheduleStats(reader, t, at, 'Asia/Tokyo')).publishedToday).toBe(3);
     expect((await scheduleStats(reader, `${t}-none`, at)).source).toBe('empty');
+  });
+
+  it('reader: a query error surfaces as is, overload and unreachable ClickHouse as unavailable', async () => {
+    await expect(reader.rows('SELECT no_such_column FROM events_raw', {})).rejects.not.toBeInstanceOf(AnalyticsUnavailableError);
+    await expect(reader.rows('SELECT no_such_column FROM events_raw', {})).rejects.toThrow(/no_such_column/);
+    // TIMEOUT_EXCEEDED from the server: load, not a bug.
+    await expect(
+      reader.rows("SELECT count() FROM system.numbers SETTINGS max_execution_time = 0.2, timeout_overflow_mode = 'throw'", {}),
+    ).rejects.toBeInstanceOf(AnalyticsUnavailableError);
+    const closed = createClickHouse({ url: 'http://127.0.0.1:9', database: 'vidplat', requestTimeoutMs: 2000 });
+    await expect(new Reader(closed, { retries: 1 }).rows('SELECT 1', {})).rejects.toBeInstanceOf(AnalyticsUnavailableError);
+    await closed.close();
   });
 });

@@ -24,6 +24,16 @@ export interface ReaderOptions {
   retries?: number;
 }
 
+/** Server error codes that mean "overloaded or slow", reported as unavailable rather than a bug. */
+const TRANSIENT_SERVER_CODES = new Set([
+  '159', // TIMEOUT_EXCEEDED
+  '160', // TOO_SLOW
+  '202', // TOO_MANY_SIMULTANEOUS_QUERIES
+  '241', // MEMORY_LIMIT_EXCEEDED
+  '242', // TABLE_IS_READ_ONLY
+  '394', // QUERY_WAS_CANCELLED
+]);
+
 /** Typed row reader over a client, with a timeout and bounded retries per query. */
 export class Reader {
   constructor(
@@ -40,8 +50,13 @@ export class Reader {
         return (await rs.json()) as T[];
       } catch (e) {
         last = e;
-        // A syntax/type error will not heal on retry; only retry transport failures.
-        if (e instanceof Error && /Code: \d+/.test(e.message) && !/TIMEOUT|NETWORK/i.test(e.message)) break;
+        // A server-side error (ClickHouseError carries the numeric code) is a bug in the query
+        // unless it is about load; it will not heal on retry and must not pass as an outage.
+        const code = (e as { code?: unknown }).code;
+        if (typeof code === 'string' && /^\d+$/.test(code)) {
+          if (!TRANSIENT_SERVER_CODES.has(code)) throw e;
+          break;
+        }
         if (attempt < retries) await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
       }
     }
