@@ -75,17 +75,19 @@ const MediaCommonEnv = z.object({
 
 /** Local HLS origin: serves MEDIA_OUTPUT_DIR/hls behind playback tokens. */
 export const MediaOriginEnv = MediaCommonEnv.extend({
-  /** The edge's MEDIA_ORIGIN_URL (default http://127.0.0.1:8790) points here. */
-  MEDIA_ORIGIN_PORT: port.default(8790),
+  /** A standalone origin; the upload server serves the same routes on MEDIA_PORT. */
+  MEDIA_ORIGIN_PORT: port.default(8791),
   PLAYBACK_SIGNING_KEYS: z.string().min(2).describe('JSON object {kid: secret}'),
 });
 export type MediaOriginEnv = z.infer<typeof MediaOriginEnv>;
 
 /** tus upload server: authenticates tenant keys and creates video records through the edge. */
 export const MediaUploadEnv = KafkaEnv.extend(MediaCommonEnv.shape).extend({
-  MEDIA_PORT: port.default(8789),
+  /** tus uploads, and /hls/* when PLAYBACK_SIGNING_KEYS is set (the edge's MEDIA_ORIGIN_URL default). */
+  MEDIA_PORT: port.default(8790),
   MEDIA_MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(4 * 1024 ** 3),
   EDGE_URL: url,
+  PLAYBACK_SIGNING_KEYS: z.string().min(2).optional().describe('JSON object {kid: secret}; enables the HLS origin routes'),
   EDGE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
 });
 export type MediaUploadEnv = z.infer<typeof MediaUploadEnv>;

@@ -5,7 +5,7 @@
  * Env: BENCH_PRESET (default veryfast), BENCH_SECONDS (default 60), BENCH_KEEP=1 keeps the files.
  * Last line: {"bench":"ladder","single_decode_s":A,"per_rung_s":B,"ratio":A/B,"realtime_factor":R}
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_LADDER } from '@vidplat/contracts';
@@ -23,6 +23,11 @@ const t = async (fn: () => Promise<void>) => {
   await fn();
   return (performance.now() - s) / 1000;
 };
+/** CPU seconds (user+sys) of waited-for children, from /proc: independent of other load. */
+const childCpu = async () => {
+  const f = (await readFile('/proc/self/stat', 'utf8')).split(') ')[1]!.split(' ');
+  return (Number(f[13]) + Number(f[14])) / 100; // cutime + cstime, in clock ticks (USER_HZ 100)
+};
 
 try {
   console.log(`cpus: ${cpus().length} (${cpus()[0]?.model ?? '?'}), preset: ${preset}, load avg before: ${la()}`);
@@ -36,8 +41,10 @@ try {
   const single = join(dir, 'single');
   await mkdir(single, { recursive: true });
   for (const r of plan.rungs) await mkdir(join(single, r.name), { recursive: true });
+  const cpu0 = await childCpu();
   const singleS = await t(() => runFfmpeg(buildLadderArgs(src, plan, { preset, images: false }), { cwd: single, timeoutMs: 3600_000 }));
-  console.log(`single-decode ladder: ${singleS.toFixed(1)} s (load avg ${la()})`);
+  const cpu1 = await childCpu();
+  console.log(`single-decode ladder: ${singleS.toFixed(1)} s wall, ${(cpu1 - cpu0).toFixed(1)} CPU-s (load avg ${la()})`);
 
   const per = join(dir, 'per-rung');
   await mkdir(per, { recursive: true });
@@ -48,7 +55,9 @@ try {
     console.log(`  per-rung ${r.name}: ${s.toFixed(1)} s`);
     perS += s;
   }
-  console.log(`one ffmpeg per rung (sequential): ${perS.toFixed(1)} s (load avg ${la()})`);
+  const cpu2 = await childCpu();
+  console.log(`one ffmpeg per rung (sequential): ${perS.toFixed(1)} s wall, ${(cpu2 - cpu1).toFixed(1)} CPU-s (load avg ${la()})`);
+  console.log(`CPU-time ratio ${((cpu1 - cpu0) / (cpu2 - cpu1)).toFixed(3)}; CPU-bound realtime factor on ${cpus().length} idle cores ≈ ${((seconds * cpus().length) / (cpu1 - cpu0)).toFixed(2)}`);
   const r3 = (x: number) => Math.round(x * 1000) / 1000;
   console.log(JSON.stringify({ bench: 'ladder', single_decode_s: r3(singleS), per_rung_s: r3(perS), ratio: r3(singleS / perS), realtime_factor: r3(seconds / singleS) }));
 } finally {

@@ -1,21 +1,22 @@
 import type { ServiceEntrypoint } from '@vidplat/stream/services';
 
-/** The local HLS origin: needs only PLAYBACK_SIGNING_KEYS and MEDIA_OUTPUT_DIR. */
-const origin: ServiceEntrypoint = { name: 'media-origin', entry: 'media-node/src/origin/main.ts', healthPortVar: 'MEDIA_ORIGIN_PORT', healthPath: '/healthz' };
-
 /**
- * The upload server and the transcode fleet (MEDIA_TRANSCODE_WORKERS worker processes, one
- * consumer group) call the edge's internal video API, so they need EDGE_URL (upload, fleet) and
- * EDGE_INTERNAL_TOKEN (fleet; the edge must hold the same secret) in their environment.
+ * The media-node's long-running processes, as docker-compose.yml runs them:
+ * - `media-node`: tus uploads and, with PLAYBACK_SIGNING_KEYS, the HLS origin (/hls/*) on MEDIA_PORT;
+ * - `transcode-worker`: one consumer-group member (run several: compose replicas, or
+ *   src/transcode/fleet.ts for N worker processes on one host).
+ * Both call the edge's internal video API, so they need EDGE_URL, and the worker needs
+ * EDGE_INTERNAL_TOKEN (the same secret the edge holds).
  */
 export const mediaEdgeServices: ServiceEntrypoint[] = [
-  { name: 'media-upload', entry: 'media-node/src/uploads/main.ts', healthPortVar: 'MEDIA_PORT', healthPath: '/healthz' },
-  { name: 'media-transcode-fleet', entry: 'media-node/src/transcode/fleet.ts', healthPortVar: 'MEDIA_FLEET_PORT', healthPath: '/healthz' },
+  { name: 'media-node', entry: 'media-node/src/uploads/main.ts', healthPortVar: 'MEDIA_PORT', healthPath: '/healthz' },
+  { name: 'transcode-worker', entry: 'media-node/src/transcode/main.ts', healthPortVar: 'MEDIA_WORKER_PORT', healthPath: '/healthz' },
 ];
 
 /**
- * media-node processes the dev stack starts. The dev stack sets EDGE_URL only after its services
- * are up and has no EDGE_INTERNAL_TOKEN yet, so the edge-dependent services are listed separately
- * (mediaEdgeServices) until it passes both; starting them without would fail their config check.
+ * What the dev stack starts. Empty until the stack passes EDGE_URL (today it is set only after the
+ * services are up) and an EDGE_INTERNAL_TOKEN to its services: started without them, both
+ * processes stop at their config check and the stack would never become healthy. The integrator
+ * then sets `mediaServices = mediaEdgeServices`.
  */
-export const mediaServices: ServiceEntrypoint[] = [origin];
+export const mediaServices: ServiceEntrypoint[] = [];

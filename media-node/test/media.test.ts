@@ -19,6 +19,7 @@ import {
   Topics,
   TranscodeJob,
   TranscodeProgress,
+  TRANSCODE_TRANSITIONS,
   uuidv7,
   type Rung,
   type Video,
@@ -27,7 +28,7 @@ import { createKafka, createProducer, ensureTopics, kafkaSettingsFromEnv, type C
 import type {} from '@vidplat/devstack/vitest-global-setup';
 import { HttpVideoRegistry } from '../src/catalogue/video-registry.js';
 import { encodeMetadata, sha256File, TusClient, UploadError } from '../src/cli/tus-client.js';
-import { createHlsOrigin } from '../src/origin/hls-origin.js';
+import { hlsOriginHandler } from '../src/origin/hls-origin.js';
 import { makeTestVideo, probeRendition } from '../src/testing/lavfi.js';
 import { readManifest, videoDir } from '../src/transcode/hls-output.js';
 import { createUploadServer, UPLOAD_PATH } from '../src/uploads/upload-server.js';
@@ -164,13 +165,13 @@ beforeAll(async () => {
   ]);
   await Promise.all([startWorker('worker-a'), startWorker('worker-b')]);
 
-  const up = createUploadServer({ uploadDir: join(dir, 'uploads'), maxBytes: 3 * 1024 * 1024, registry, producer, jobsTopic });
+  // One process serves tus uploads and the HLS origin, as in docker-compose (MEDIA_PORT).
+  const origin = hlsOriginHandler({ outputRoot: out, keys: parseSigningKeys(env.PLAYBACK_SIGNING_KEYS!).keys });
+  const up = createUploadServer({ uploadDir: join(dir, 'uploads'), maxBytes: 3 * 1024 * 1024, registry, producer, jobsTopic, origin });
   await new Promise<void>((r) => up.server.listen(0, '127.0.0.1', r));
-  uploadUrl = `http://127.0.0.1:${(up.server.address() as AddressInfo).port}${UPLOAD_PATH}`;
-  const origin = createHlsOrigin({ outputRoot: out, keys: parseSigningKeys(env.PLAYBACK_SIGNING_KEYS!).keys });
-  await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
-  originUrl = `http://127.0.0.1:${(origin.address() as AddressInfo).port}`;
-  closers.push(() => up.server.close(), () => origin.close());
+  originUrl = `http://127.0.0.1:${(up.server.address() as AddressInfo).port}`;
+  uploadUrl = `${originUrl}${UPLOAD_PATH}`;
+  closers.push(() => up.server.close());
 }, 120_000);
 
 afterAll(async () => {
@@ -258,8 +259,9 @@ describe('upload → transcode → play', () => {
     const finished = await until('done event', () => eventsOf(done.jobId).find((p) => p.state === 'done'), 90_000);
     expect(finished.renditions).toEqual(['360p']); // the default ladder, never above the 360p source
     const states = eventsOf(done.jobId).map((p) => p.state);
-    expect(states[0]).toBe('running');
-    expect(new Set(states)).toEqual(new Set(['running', 'done']));
+    expect(states[0]).toBe('queued');
+    expect(new Set(states)).toEqual(new Set(['queued', 'running', 'done']));
+    for (let i = 1; i < states.length; i++) expect(TRANSCODE_TRANSITIONS[states[i - 1]!]).toContain(states[i]);
     const v = await until('video ready', async () => {
       const x = await readVideo(videoId);
       return x.status === 'ready' && x;

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { basename, dirname, extname, join, resolve, sep } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { cutPlaylistAt, safeMediaPath, segmentsWithin, verifyPlaybackToken, type ErrorBody, type ErrorCode, type SigningKeys } from '@vidplat/contracts';
@@ -32,11 +32,16 @@ export function signPlaylist(text: string, token: string): string {
  * output folder after symlinks are resolved. Playlists are rewritten to carry the token onwards.
  */
 export function createHlsOrigin(o: { outputRoot: string; keys: SigningKeys }): Server {
+  return createServer(hlsOriginHandler(o));
+}
+
+/** The origin as a request handler, so the upload server can serve /hls/* on its port too. */
+export function hlsOriginHandler(o: { outputRoot: string; keys: SigningKeys }): (req: IncomingMessage, res: ServerResponse) => void {
   const root = resolve(o.outputRoot, 'hls');
-  const send = (res: import('node:http').ServerResponse, status: number, code: ErrorCode, message: string) =>
+  const send = (res: ServerResponse, status: number, code: ErrorCode, message: string) =>
     res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify({ error: { code, message } } satisfies ErrorBody));
 
-  return createServer((req, res) => {
+  return (req, res) => {
     void (async () => {
       // Keep the raw path: '..' segments must be seen (and refused), not normalised away by URL.
       const rawPath = (req.url ?? '/').split('?')[0]!;
@@ -91,5 +96,5 @@ export function createHlsOrigin(o: { outputRoot: string; keys: SigningKeys }): S
       if (!res.headersSent) send(res, 500, 'internal', 'internal error');
       else res.destroy();
     });
-  });
+  };
 }
