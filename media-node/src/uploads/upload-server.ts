@@ -1,0 +1,198 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import { extname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { FileStore } from '@tus/file-store';
+import { Server as TusServer } from '@tus/server';
+import type { Upload } from '@tus/utils';
+import {
+  ACCEPTED_VIDEO_TYPES,
+  apiErrorFromZod,
+  DEFAULT_LADDER,
+  Topics,
+  TranscodeJob,
+  TranscodeProgress,
+  UploadMetadata,
+  uuidv7,
+  type ErrorBody,
+  type ErrorCode,
+  type Rung,
+  type UploadCompleted,
+} from '@vidplat/contracts';
+import type { Producer } from '@vidplat/stream/kafka/client';
+import { RegistryError, type VideoRegistry } from '../catalogue/video-registry.js';
+import { log } from '../ops/log.js';
+import { MediaRejected, probeMedia } from '../transcode/probe.js';
+import { jobKey } from '../transcode/worker.js';
+
+export const UPLOAD_PATH = '/v1/uploads';
+
+export interface UploadServerOptions {
+  uploadDir: string;
+  maxBytes: number;
+  registry: VideoRegistry;
+  producer: Producer;
+  ladder?: Rung[];
+  jobsTopic?: string;
+  /** Also serve /hls/* (the local HLS origin) on this port. */
+  origin?: (req: IncomingMessage, res: ServerResponse) => void;
+}
+
+/** Who started an upload; only the same key may continue it (kept beside the upload, never sent). */
+interface UploadOwner {
+  tenantId: string;
+  videoId: string;
+  keyHash: string;
+}
+
+/** An error the tus hooks throw; tus sends `body` with `status_code`. */
+const fail = (status: number, code: ErrorCode, message: string, field?: string) => ({
+  status_code: status,
+  body: JSON.stringify({ error: { code, message, ...(field ? { field } : {}) } } satisfies ErrorBody),
+});
+
+const codeForStatus = (s: number): ErrorCode =>
+  s === 401 ? 'unauthorized' : s === 403 ? 'forbidden' : s === 404 || s === 410 ? 'not_found' : s === 409 ? 'conflict' : s === 413 ? 'payload_too_large' : s === 415 ? 'unsupported_media_type' : s < 500 ? 'invalid_body' : 'internal';
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+const VIDEO_EXTENSIONS = new Set(['.mp4', '.m4v', '.mov', '.mkv', '.webm', '.mpg', '.mpeg', '.ts', '.m2ts', '.avi']);
+
+function bearer(h: string | null | undefined): string {
+  return h?.startsWith('Bearer ') ? h.slice(7).trim() : '';
+}
+
+async function fileSha256(path: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+/**
+ * Resumable uploads (tus 1.0 via @tus/server, files on local disk). The tenant's API key is checked
+ * by the catalogue when the upload is created (the create-video call doubles as the key check);
+ * every later request must present the same key. When the last byte lands: sha256 of the whole
+ * file against the client's, ffprobe validation, then a TranscodeJob on `transcode-jobs`.
+ */
+export function createUploadServer(o: UploadServerOptions): { server: HttpServer; tus: TusServer } {
+  const uploadDir = resolve(o.uploadDir);
+  const ownerFile = (id: string) => join(uploadDir, `${id}.owner.json`);
+  const readOwner = async (id: string): Promise<UploadOwner | null> => JSON.parse(await readFile(ownerFile(id), 'utf8').catch(() => 'null')) as UploadOwner | null;
+  const discard = async (id: string) => {
+    await Promise.all([id, `${id}.json`, `${id}.owner.json`].map((f) => rm(join(uploadDir, f), { force: true })));
+  };
+
+  const tus = new TusServer({
+    path: UPLOAD_PATH,
+    datastore: new FileStore({ directory: uploadDir }),
+    maxSize: o.maxBytes,
+    respectForwardedHeaders: false,
+    async onUploadCreate(req, upload) {
+      const key = bearer(req.headers.get('authorization'));
+      const meta = UploadMetadata.safeParse(upload.metadata ?? {});
+      if (!meta.success) throw fail(400, 'invalid_field', apiErrorFromZod(meta.error).message, `metadata.${meta.error.issues[0]?.path.join('.') ?? ''}`);
+      const m = meta.data;
+      if (!(ACCEPTED_VIDEO_TYPES as readonly string[]).includes(m.filetype) || !VIDEO_EXTENSIONS.has(extname(m.filename).toLowerCase())) {
+        throw fail(415, 'unsupported_media_type', `only video files are accepted (${ACCEPTED_VIDEO_TYPES.join(', ')}); got ${m.filetype} (${m.filename})`, 'metadata.filetype');
+      }
+      const videoId = m.videoId ?? `vid-${upload.id.slice(0, 20)}`;
+      let tenantId: string;
+      try {
+        const v = await o.registry.createVideo(key, { videoId, title: m.title ?? m.filename, courseId: m.courseId ?? null, status: 'uploading' });
+        tenantId = v.tenantId;
+      } catch (e) {
+        if (e instanceof RegistryError) throw fail(e.status, e.code as ErrorCode, e.message);
+        throw e;
+      }
+      await writeFile(ownerFile(upload.id), JSON.stringify({ tenantId, videoId, keyHash: sha256(key) } satisfies UploadOwner));
+      return { metadata: { ...upload.metadata, videoId, tenantId } };
+    },
+    async onUploadFinish(req, upload) {
+      const owner = await readOwner(upload.id);
+      if (!owner) throw fail(404, 'not_found', 'unknown upload');
+      const key = bearer(req.headers.get('authorization'));
+      const file = join(uploadDir, upload.id);
+      const rejectWith = async (status: number, code: ErrorCode, reason: string) => {
+        await o.registry.setStatus(key, owner.videoId, { tenantId: owner.tenantId, status: 'failed', failureReason: reason }).catch(() => undefined);
+        await discard(upload.id);
+        log.warn('upload rejected', { uploadId: upload.id, videoId: owner.videoId, reason });
+        return fail(status, code, reason);
+      };
+      const expected = upload.metadata?.sha256 ?? '';
+      const actual = await fileSha256(file);
+      if (actual !== expected) throw await rejectWith(460, 'invalid_body', `checksum mismatch: the received file's sha256 is ${actual}, the client declared ${expected}`);
+      let probe;
+      try {
+        probe = await probeMedia(file);
+      } catch (e) {
+        if (e instanceof MediaRejected) throw await rejectWith(e.kind === 'corrupt' ? 422 : 415, e.kind === 'corrupt' ? 'invalid_body' : 'unsupported_media_type', e.message);
+        throw e;
+      }
+      // Deterministic job id: a repeated final request re-publishes the same job, which the
+      // workers' idempotent outputs absorb.
+      const jobId = `job-${upload.id.slice(0, 40)}`;
+      const job = TranscodeJob.parse({
+        eventId: uuidv7(),
+        tenantId: owner.tenantId,
+        eventTime: new Date().toISOString(),
+        schemaVersion: 1,
+        jobId,
+        videoId: owner.videoId,
+        sourceUri: pathToFileURL(file).href,
+        ladder: o.ladder ?? DEFAULT_LADDER,
+      });
+      try {
+        await o.registry.setStatus(key, owner.videoId, { tenantId: owner.tenantId, status: 'transcoding', durationSeconds: probe.durationSeconds, jobId });
+      } catch (e) {
+        if (e instanceof RegistryError) throw fail(e.status >= 500 ? 503 : e.status, e.code as ErrorCode, e.message);
+        throw e;
+      }
+      // The job's first state, sent before the job so no worker's `running` can overtake it;
+      // workers take it from there (running → done / failed / cancelled).
+      const queued = TranscodeProgress.parse({ eventId: uuidv7(), tenantId: job.tenantId, eventTime: new Date().toISOString(), schemaVersion: 1, jobId, videoId: job.videoId, state: 'queued', percent: 0, attempt: 1 });
+      await o.producer.send({ topic: Topics.transcodeProgress, messages: [{ key: jobKey(job), value: JSON.stringify(queued) }] });
+      await o.producer.send({ topic: o.jobsTopic ?? Topics.transcodeJobs, messages: [{ key: jobKey(job), value: JSON.stringify(job) }] });
+      log.info('upload complete; transcode queued', { uploadId: upload.id, videoId: owner.videoId, jobId });
+      const body: UploadCompleted = { tenantId: owner.tenantId, videoId: owner.videoId, jobId, durationSeconds: probe.durationSeconds, width: probe.width, height: probe.height };
+      return { status_code: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+    },
+    onResponseError(_req, err) {
+      const status = 'status_code' in err ? err.status_code : 500;
+      const body = 'body' in err ? err.body : '';
+      if (body.startsWith('{')) return { status_code: status, body };
+      const message = (body || (err as Error).message || 'upload failed').trim();
+      if (status >= 500) log.error('upload error', { status, message });
+      return { status_code: status, body: JSON.stringify({ error: { code: codeForStatus(status), message } } satisfies ErrorBody) };
+    },
+  });
+
+  const sendError = (res: ServerResponse, status: number, code: ErrorCode, message: string) => {
+    res.writeHead(status, { 'content-type': 'application/json', 'tus-resumable': '1.0.0' }).end(JSON.stringify({ error: { code, message } } satisfies ErrorBody));
+  };
+
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', 'http://local');
+      if (url.pathname === '/healthz') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+      if (o.origin && url.pathname.startsWith('/hls/')) return o.origin(req, res);
+      if (url.pathname !== UPLOAD_PATH && !url.pathname.startsWith(`${UPLOAD_PATH}/`)) return sendError(res, 404, 'not_found', `no route for ${req.method} ${url.pathname}`);
+      if (req.method === 'OPTIONS') return tus.handle(req, res);
+      const key = bearer(req.headers.authorization);
+      if (!key) return sendError(res, 401, 'unauthorized', 'missing API key (Authorization: Bearer …)');
+      if (url.pathname !== UPLOAD_PATH) {
+        const id = url.pathname.slice(UPLOAD_PATH.length + 1);
+        const owner = await readOwner(id);
+        if (owner && owner.keyHash !== sha256(key)) return sendError(res, 403, 'forbidden', 'this upload was started with another key');
+      }
+      await tus.handle(req, res);
+    })().catch((e: unknown) => {
+      log.error('upload request failed', { reason: (e as Error).message });
+      if (!res.headersSent) sendError(res, 500, 'internal', 'internal error');
+    });
+  });
+  void mkdir(uploadDir, { recursive: true });
+  return { server, tus };
+}
+
+export type { Upload };
