@@ -127,6 +127,15 @@ describe('admin page in headless Chromium', () => {
     await page.waitForSelector('#forest-click_rate circle');
     expect(await page.locator('.metric').count()).toBe(4); // primary, 2 secondary, 1 guardrail
     await expect(page.locator('#allocation').textContent()).resolves.toContain('P(best)');
+    // The calculator reproduces R's power.prop.test(p1 = .50, p2 = .75, power = .90): n = 76.7.
+    await page.fill('#ss-baseline', '1.5');
+    await page.click('#ss-go');
+    await expect.poll(() => page.locator('#sample-size-result').textContent()).toContain('field baseline');
+    await page.fill('#ss-baseline', '0.5');
+    await page.fill('#ss-mde', '0.5');
+    await page.fill('#ss-power', '0.9');
+    await page.click('#ss-go');
+    await expect.poll(() => page.locator('#sample-size-result').textContent()).toContain('77 per variant, 154 in total');
     console.log(`[admin-page] experiments screenshot: ${await shot('experiments')}`);
   });
 

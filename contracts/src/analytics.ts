@@ -206,6 +206,27 @@ export const ExperimentList = z.object({
 });
 export type ExperimentList = z.infer<typeof ExperimentList>;
 
+/** Sample-size calculator: units per variant to detect a relative change `mde` of the baseline. */
+export const SampleSizeQuery = z
+  .object({
+    kind: z.enum(['proportion', 'mean']).default('proportion'),
+    baseline: z.coerce.number().refine(Number.isFinite, 'must be a number'),
+    mde: z.coerce.number().gt(0).lt(10),
+    sd: z.coerce.number().gt(0).optional(),
+    alpha: z.coerce.number().gt(0).lt(0.5).default(0.05),
+    power: z.coerce.number().gt(0.5).lt(1).default(0.8),
+    variants: z.coerce.number().int().min(2).max(10).default(2),
+  })
+  .superRefine((q, ctx) => {
+    if (q.kind === 'proportion' && !(q.baseline > 0 && q.baseline < 1)) ctx.addIssue({ code: 'custom', path: ['baseline'], message: 'a proportion baseline must be in (0, 1)' });
+    if (q.kind === 'proportion' && q.baseline * (1 + q.mde) >= 1) ctx.addIssue({ code: 'custom', path: ['mde'], message: 'baseline × (1 + mde) must stay below 1' });
+    if (q.kind === 'mean' && q.sd === undefined) ctx.addIssue({ code: 'custom', path: ['sd'], message: 'sd is required for a mean' });
+    if (q.kind === 'mean' && q.baseline === 0) ctx.addIssue({ code: 'custom', path: ['baseline'], message: 'a relative effect needs a non-zero baseline' });
+  });
+export type SampleSizeQuery = z.infer<typeof SampleSizeQuery>;
+export const SampleSizeResult = z.object({ perVariant: z.number().int(), total: z.number().int(), query: z.object({}).catchall(z.unknown()) });
+export type SampleSizeResult = z.infer<typeof SampleSizeResult>;
+
 // ---- export ---------------------------------------------------------------------------------
 
 export const ExportDataset = z.enum(['interactions', 'items', 'profiles']);

@@ -53,6 +53,9 @@ describe('analytics admin API', () => {
     ['/v1/admin/analytics/heatmap?from=2026-11-01&to=2026-11-02&timeZone=Nowhere/Land', 'timeZone'],
     ['/v1/admin/analytics/items?from=2026-11-01&to=2026-11-02&limit=100000', 'limit'],
     ['/v1/admin/analytics/schedules?timeZone=Mars/Base', 'timeZone'],
+    ['/v1/admin/analytics/sample-size?baseline=1.5&mde=0.1', 'baseline'],
+    ['/v1/admin/analytics/sample-size?kind=mean&baseline=60&mde=0.1', 'sd'],
+    ['/v1/admin/analytics/sample-size?baseline=0.1&mde=abc', 'mde'],
   ])('rejects %s with 400 invalid_query and field %s', async (path, field) => {
     const res = await get(path);
     expect(res.status).toBe(400);
@@ -79,6 +82,12 @@ describe('analytics admin API', () => {
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBe('5');
     expect((await errorOf(res)).code).toBe('upstream_unavailable');
+  });
+
+  it('sample-size calculator: R power.prop.test(p1 = .50, p2 = .75, power = .90) needs n = 76.7 per group', async () => {
+    const res = await get('/v1/admin/analytics/sample-size?baseline=0.5&mde=0.5&power=0.9&variants=3');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ perVariant: 77, total: 231 });
   });
 
   it('applies the configured maximum range', async () => {

@@ -5,6 +5,7 @@ import {
   HeatmapQuery,
   HotCoursesQuery,
   ItemsQuery,
+  SampleSizeQuery,
   ScheduleStatsQuery,
   Slug,
   TrendsQuery,
@@ -12,6 +13,7 @@ import {
   apiErrorFromZod,
 } from '@vidplat/contracts';
 import { AnalyticsUnavailableError } from '@vidplat/analytics/queries/reader';
+import { sampleSizeTwoMeans, sampleSizeTwoProportions } from '@vidplat/analytics/stats/sample-size';
 import { parseAnalyticsQuery } from '@vidplat/analytics/queries/validate';
 import { behaviour, hotCourses, itemDistribution, overview, publishHeatmap, scheduleStats, trends, videoStats } from '@vidplat/analytics/queries/dashboards';
 import { experimentReport, listExperiments } from '@vidplat/analytics/queries/experiments';
@@ -67,6 +69,17 @@ export const analyticsRoutes = new Hono<AppEnv>()
       if (!(e instanceof AnalyticsUnavailableError)) throw e;
       return sendError(c, 503, { code: 'upstream_unavailable', message: 'analytics store unavailable, retry later' }, { 'retry-after': '5' });
     }
+  })
+  .get(`${base}/sample-size`, (c) => {
+    const q = SampleSizeQuery.safeParse(c.req.query());
+    if (!q.success) return sendError(c, 400, apiErrorFromZod(q.error, 'invalid_query'));
+    const { kind, baseline, mde, sd, alpha, power, variants } = q.data;
+    const n =
+      kind === 'proportion'
+        ? sampleSizeTwoProportions(baseline, baseline * (1 + mde), { alpha, power })
+        : sampleSizeTwoMeans(baseline * mde, sd!, { alpha, power });
+    const perVariant = Math.ceil(n);
+    return c.json({ perVariant, total: perVariant * variants, query: q.data });
   })
   .get(`${base}/experiments`, (c) => run(c, DateRangeQuery, (_q, s) => listExperiments(analyticsReader(edgeConfig(c.env)), s)))
   .get(`${base}/experiments/:id`, (c) => {

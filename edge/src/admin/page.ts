@@ -274,8 +274,24 @@ export const ADMIN_JS = String.raw`// vidplat admin page: plain browser JS, no f
     keep_running: 'Keep running', no_difference: 'No difference', insufficient_data: 'Insufficient data'
   };
   function experiments() {
-    var list = section('Experiments', 'experiment-list'), report = section('Results', 'experiment-report');
-    main.append(h('h2', { text: 'Experiment results' }), rangeForm(render), h('div', { class: 'grid one' }, list.el, report.el));
+    var list = section('Experiments', 'experiment-list'), report = section('Results', 'experiment-report'), calc = section('Sample-size calculator', 'calculator');
+    main.append(h('h2', { text: 'Experiment results' }), rangeForm(render), h('div', { class: 'grid one' }, list.el, report.el, calc.el));
+    var kind = h('select', { id: 'ss-kind' }, h('option', { value: 'proportion', text: 'rate (proportion)' }), h('option', { value: 'mean', text: 'mean' }));
+    var baseline = h('input', { id: 'ss-baseline', type: 'number', step: 'any', value: '0.05', size: 6 });
+    var sd = h('input', { id: 'ss-sd', type: 'number', step: 'any', placeholder: 'sd (means)', size: 8 });
+    var mde = h('input', { id: 'ss-mde', type: 'number', step: 'any', value: '0.1', size: 5 });
+    var power = h('input', { id: 'ss-power', type: 'number', step: 'any', value: '0.8', size: 5 });
+    var variants = h('input', { id: 'ss-variants', type: 'number', value: '2', min: '2', max: '10', size: 3 });
+    var out = h('p', { id: 'sample-size-result', class: 'muted' });
+    fill(calc.body, [h('form', { class: 'range', onsubmit: function (e) {
+      e.preventDefault();
+      var q = 'kind=' + kind.value + '&baseline=' + encodeURIComponent(baseline.value) + '&mde=' + encodeURIComponent(mde.value) + '&power=' + encodeURIComponent(power.value) + '&variants=' + encodeURIComponent(variants.value) + (sd.value ? '&sd=' + encodeURIComponent(sd.value) : '');
+      api(A + 'sample-size?' + q).then(function (r) {
+        out.textContent = '';
+        if (r.status !== 200) return out.appendChild(problem(r, 'Sample size'));
+        out.textContent = fmt(r.body.perVariant) + ' per variant, ' + fmt(r.body.total) + ' in total (two-sided α = ' + r.body.query.alpha + ', power ' + r.body.query.power + ').';
+      });
+    } }, kind, ' baseline ', baseline, ' ', sd, ' relative effect ', mde, ' power ', power, ' variants ', variants, ' ', h('button', { type: 'submit', id: 'ss-go' }, 'Calculate')), out]);
     api(A + 'experiments?' + qs()).then(function (r) {
       if (r.status !== 200) { fill(report.body, ''); return fill(list.body, problem(r, 'Experiments')); }
       var exps = r.body.experiments;
