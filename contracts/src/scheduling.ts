@@ -246,6 +246,8 @@ export const SchedulingStats = z.object({
   actions: z.object({ ok: z.number().int(), error: z.number().int(), avgDurationMs: z.number() }),
   nextAlarmAt: IsoTime.nullable(),
   outboxPending: z.number().int(),
+  /** Completed publish/unpublish actions: completion time minus planned time. */
+  lateness: z.object({ fired: z.number().int(), p50Ms: z.number(), p99Ms: z.number(), maxMs: z.number() }),
 });
 export type SchedulingStats = z.infer<typeof SchedulingStats>;
 
@@ -282,6 +284,8 @@ export const ScheduleEventBody = z.object({
   contentKind: ScheduleContentKind,
   contentId: ItemId,
   percent: z.number().min(0).max(100).optional(),
+  /** Set on a publish whose schedule asked for subscriber notification. */
+  notifySubscribers: z.boolean().optional(),
 });
 export type ScheduleEventBody = z.infer<typeof ScheduleEventBody>;
 

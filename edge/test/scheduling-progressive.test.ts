@@ -1,4 +1,4 @@
-import { runInDurableObject, SELF } from 'cloudflare:test';
+import { env, runInDurableObject, SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import type { ScheduleHistoryRow, ScheduleView } from '@vidplat/contracts';
 import { json } from './helpers.js';
@@ -11,7 +11,7 @@ const steps = [
 ];
 const get = async (key: string, id: string) => (await (await SELF.fetch(`${BASE}/schedules/${id}`, json('GET', key))).json()) as ScheduleView;
 
-describe('scheduling: progressive rollout', () => {
+describe('scheduling: strategies', () => {
   it('widens 10 % → 50 % → 100 % on the alarm when no gates are set', async () => {
     const t = await tenantWithKeys('sch-prog');
     const s = await createOk(t.alice, { contentKind: 'banner', contentId: 'pb', scheduledAt: inHours(1), title: 'P', strategy: { kind: 'progressive', steps } });
@@ -70,5 +70,41 @@ describe('scheduling: progressive rollout', () => {
     });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { field: string } }).error.field).toBe('strategy.gates.maxErrorRate');
+  });
+
+  it('regional: each region goes live at its own local time, in time order, then the occurrence completes', async () => {
+    const t = await tenantWithKeys('sch-region');
+    const s = await createOk(t.alice, {
+      contentKind: 'banner',
+      contentId: 'rg',
+      scheduledAt: '2030-05-01T00:00:00.000Z',
+      title: 'Regional',
+      notifySubscribers: true,
+      strategy: {
+        kind: 'regional',
+        regions: [
+          { region: 'us', localTime: '09:00', timeZone: 'America/New_York' },
+          { region: 'eu', localTime: '09:00', timeZone: 'Europe/Berlin' },
+        ],
+      },
+    });
+    // 09:00 CEST = 07:00Z comes first, 09:00 EDT = 13:00Z later.
+    expect(await scheduler(t.tenantId).nextAlarm()).toBe(Date.parse('2030-05-01T07:00:00.000Z'));
+    await fireAfter(t.tenantId, Date.parse('2030-05-01T07:00:01Z') - Date.now());
+    const state = () => env.CATALOGUE.prepare('SELECT published, variants FROM content_publish_state WHERE tenant_id = ?1 AND content_id = ?2').bind(t.tenantId, 'rg').first<{ published: number; variants: string }>();
+    expect(JSON.parse((await state())!.variants)).toEqual({ regions: ['eu'] });
+    expect(await get(t.alice, s.id)).toMatchObject({ status: 'published', occurrencesDone: 0 });
+    const left = await runInDurableObject(scheduler(t.tenantId), (_i, st) => st.storage.sql.exec<{ p: number }>("SELECT planned_at AS p FROM actions WHERE state = 'due'").toArray());
+    expect(left.map((r) => new Date(r.p).toISOString())).toEqual(['2030-05-01T13:00:00.000Z']);
+    await fireAfter(t.tenantId, 6 * HOUR + 1000);
+    expect(JSON.parse((await state())!.variants)).toEqual({ regions: ['us', 'eu'] });
+    expect(await get(t.alice, s.id)).toMatchObject({ status: 'published', occurrencesDone: 1, nextActionAt: null });
+    const events = await runInDurableObject(scheduler(t.tenantId), (_i, st) =>
+      st.storage.sql.exec<{ body: string }>('SELECT body FROM outbox ORDER BY created_at').toArray().map((r) => JSON.parse(r.body)),
+    );
+    expect(events.map((e) => [e.action, e.notifySubscribers])).toEqual([
+      ['publish', true],
+      ['publish', true],
+    ]);
   });
 });

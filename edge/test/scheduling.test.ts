@@ -150,6 +150,7 @@ describe('scheduling: alarms', () => {
     // Ingest is unreachable in these tests: the event waits in the outbox with its error.
     const stats = (await (await SELF.fetch(`${BASE}/stats`, json('GET', t.senior))).json()) as SchedulingStats;
     expect(stats.outboxPending).toBe(1);
+    expect(stats.lateness.fired).toBe(1);
     const outbox = await runInDurableObject(scheduler(t.tenantId), (_i, st) =>
       st.storage.sql.exec<{ body: string; attempts: number; last_error: string }>('SELECT body, attempts, last_error FROM outbox').toArray(),
     );

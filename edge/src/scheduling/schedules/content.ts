@@ -74,39 +74,84 @@ export interface PublishState {
   occurrenceAt: number;
 }
 
+const UPSERT_STATE = `INSERT INTO content_publish_state (tenant_id, content_kind, content_id, published, percent, variants, schedule_id, occurrence, updated_at)
+  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+  ON CONFLICT (tenant_id, content_kind, content_id) DO UPDATE SET published = excluded.published, percent = excluded.percent,
+    variants = excluded.variants, schedule_id = excluded.schedule_id, occurrence = excluded.occurrence, updated_at = excluded.updated_at`;
+const UPDATE_COURSE = `UPDATE courses SET status = ?3, updated_at = ?4, published_at = CASE WHEN ?3 = 'published' THEN COALESCE(published_at, ?4) ELSE published_at END
+  WHERE tenant_id = ?1 AND course_id = ?2 AND deleted_at IS NULL`;
+
+function statements(db: D1Database, s: PublishState, now: string, withCourses: boolean): D1PreparedStatement[] {
+  const out = [
+    db.prepare(UPSERT_STATE).bind(s.tenantId, s.contentKind, s.contentId, s.published ? 1 : 0, s.percent, s.variants == null ? null : JSON.stringify(s.variants), s.scheduleId, s.occurrence, now),
+  ];
+  if (withCourses && (s.contentKind === 'video' || s.contentKind === 'series')) {
+    out.push(db.prepare(UPDATE_COURSE).bind(s.tenantId, s.contentId, s.published ? 'published' : 'unpublished', now));
+  }
+  return out;
+}
+
 /**
  * Writes the content's publish state where the read path sees it: `content_publish_state`, the
  * catalogue course status, and the recommender's item state (D1 + feature store, through the items
  * module). All are upserts of the same values for the same (schedule, occurrence), so a re-fired
- * action writes the same result again. A hiding change the feature store did not take throws, so
- * the action is retried and an unpublished item never stays recommendable.
+ * action writes the same result again. A hiding change the feature store did not take fails that
+ * state, so the action is retried and an unpublished item never stays recommendable.
+ *
+ * Many states go to D1 in one batch (one round trip, in order); if the batch fails each state is
+ * written on its own so one bad write fails only its own action. Returns an error (or null) per state.
  */
-export async function writePublishState(env: Bindings, s: PublishState, now: string): Promise<void> {
+export async function writePublishStates(env: Bindings, states: PublishState[], now: string): Promise<(string | null)[]> {
+  if (!states.length) return [];
   const db = env.CATALOGUE;
-  await db
-    .prepare(
-      `INSERT INTO content_publish_state (tenant_id, content_kind, content_id, published, percent, variants, schedule_id, occurrence, updated_at)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-       ON CONFLICT (tenant_id, content_kind, content_id) DO UPDATE SET published = excluded.published, percent = excluded.percent,
-         variants = excluded.variants, schedule_id = excluded.schedule_id, occurrence = excluded.occurrence, updated_at = excluded.updated_at`,
-    )
-    .bind(s.tenantId, s.contentKind, s.contentId, s.published ? 1 : 0, s.percent, s.variants == null ? null : JSON.stringify(s.variants), s.scheduleId, s.occurrence, now)
-    .run();
-  await setItemPublishState(env, s.tenantId, s.contentId, {
-    state: s.published ? 'published' : 'unpublished',
-    // Actions run once due, so this is the planned instant (stable across re-fires).
-    ...(s.published ? { publishedAt: new Date(Math.min(s.occurrenceAt, Date.now())).toISOString() } : {}),
-  });
-  if (s.contentKind !== 'video' && s.contentKind !== 'series') return;
+  const errors: (string | null)[] = states.map(() => null);
+  const msg = (e: unknown) => (e instanceof Error ? e.message : String(e));
   try {
-    await db
-      .prepare(
-        `UPDATE courses SET status = ?3, updated_at = ?4, published_at = CASE WHEN ?3 = 'published' THEN COALESCE(published_at, ?4) ELSE published_at END
-         WHERE tenant_id = ?1 AND course_id = ?2 AND deleted_at IS NULL`,
-      )
-      .bind(s.tenantId, s.contentId, s.published ? 'published' : 'unpublished', now)
-      .run();
-  } catch (e) {
-    if (!missingTable(e)) throw e;
+    await db.batch(states.flatMap((s) => statements(db, s, now, true)));
+  } catch (batchError) {
+    for (const [i, s] of states.entries()) {
+      try {
+        try {
+          await db.batch(statements(db, s, now, true));
+        } catch (e) {
+          // A deployment without catalogue courses: the scheduling table alone.
+          if (!missingTable(e)) throw e;
+          await db.batch(statements(db, s, now, false));
+        }
+      } catch (e) {
+        errors[i] = msg(e);
+      }
+    }
+    if (errors.every((e) => e === null)) console.warn('publish-state batch failed, written one by one', msg(batchError));
   }
+  // Recommender items: only content that is an item needs the items module (D1 + feature store).
+  let items = new Set<string>();
+  try {
+    const r = await db
+      .prepare('SELECT item_id FROM items WHERE tenant_id = ?1 AND item_id IN (SELECT value FROM json_each(?2))')
+      .bind(states[0]!.tenantId, JSON.stringify([...new Set(states.map((s) => s.contentId))]))
+      .all<{ item_id: string }>();
+    items = new Set(r.results.map((x) => x.item_id));
+  } catch (e) {
+    if (!missingTable(e)) states.forEach((_, i) => (errors[i] ??= `items: ${msg(e)}`));
+  }
+  for (const [i, s] of states.entries()) {
+    if (errors[i] !== null || !items.has(s.contentId)) continue;
+    try {
+      await setItemPublishState(env, s.tenantId, s.contentId, {
+        state: s.published ? 'published' : 'unpublished',
+        // Actions run once due, so this is the planned instant (stable across re-fires).
+        ...(s.published ? { publishedAt: new Date(Math.min(s.occurrenceAt, Date.now())).toISOString() } : {}),
+      });
+    } catch (e) {
+      errors[i] = msg(e);
+    }
+  }
+  return errors;
+}
+
+/** One state; throws its error. */
+export async function writePublishState(env: Bindings, s: PublishState, now: string): Promise<void> {
+  const [error] = await writePublishStates(env, [s], now);
+  if (error) throw new Error(error);
 }

@@ -25,7 +25,7 @@ import type { z } from 'zod';
 import { edgeConfig, type Bindings } from '../../env.js';
 import { forwardToIngest } from '../../events/ingest-client.js';
 import { backoffMs, fail, iso, isoOrNull, ok, type Actor, type Outcome } from '../shared/result.js';
-import { conditionFailure, contentExists, writePublishState } from './content.js';
+import { conditionFailure, contentExists, writePublishState, writePublishStates, type PublishState } from './content.js';
 import { occurrenceAt, occurrencesBetween, type RecurrenceRule } from './recurrence.js';
 import { checkScheduleRules, parseCreate, parseUpdate, type NewSchedule } from './validate.js';
 import { GateFailure, gateFailure } from './gates.js';
@@ -529,48 +529,67 @@ export class Scheduler extends DurableObject<Bindings> {
         ALARM_BUDGET,
       )
       .toArray();
-    for (const a of due) await this.execute(a, actor);
+    await this.runBatch(due, actor);
     return due.length;
   }
 
-  /** Effect (idempotent, outside SQLite), then the bookkeeping in one transaction. */
-  private async execute(a: ActionRow, actor: string): Promise<void> {
-    const key = `${a.schedule_id}/${a.occurrence}/${a.kind}/${a.step}`;
-    if (this.running.has(key)) return;
-    this.running.add(key);
-    const t0 = Date.now();
+  /**
+   * Runs a batch of due actions: checks (conditions, gates) concurrently, all publish-state writes
+   * in one D1 batch, then every action's bookkeeping in one SQLite transaction, in due order.
+   * Effects are idempotent; the commit skips actions that are no longer due (already committed
+   * by a racing run, or cancelled meanwhile), so a repeat never duplicates history or events.
+   */
+  private async runBatch(actions: ActionRow[], actor: string): Promise<void> {
+    const keyOf = (a: ActionRow) => `${a.schedule_id}/${a.occurrence}/${a.kind}/${a.step}`;
+    const mine = actions.filter((a) => !this.running.has(keyOf(a)));
+    if (!mine.length) return;
+    for (const a of mine) this.running.add(keyOf(a));
     try {
-      const s = this.row(a.schedule_id);
-      if (!s) return;
-      let error: string | null = null;
-      let held = false;
-      let percent: number | undefined;
-      try {
-        percent = await this.effect(s, a);
-      } catch (e) {
-        error = e instanceof Error ? e.message : String(e);
-        held = e instanceof GateFailure;
-      }
-      const duration = Date.now() - t0;
+      const t0 = Date.now();
+      const prepared = await Promise.all(
+        mine.map(async (a) => {
+          const s = this.row(a.schedule_id);
+          const out = { a, s, percent: undefined as number | undefined, state: null as PublishState | null, error: null as string | null, held: false };
+          if (!s) return out;
+          try {
+            const p = await this.prepare(s, a);
+            out.percent = p.percent;
+            out.state = p.state;
+          } catch (e) {
+            out.error = e instanceof Error ? e.message : String(e);
+            out.held = e instanceof GateFailure;
+          }
+          return out;
+        }),
+      );
+      const writes = prepared.filter((p) => p.error === null && p.state !== null);
+      const errors = await writePublishStates(this.env, writes.map((w) => w.state!), new Date().toISOString());
+      writes.forEach((w, i) => (w.error = errors[i] ?? null));
       const now = Date.now();
+      const duration = now - t0;
       this.ctx.storage.transactionSync(() => {
-        const current = this.sql
-          .exec<{ state: string }>('SELECT state FROM actions WHERE schedule_id = ? AND occurrence = ? AND kind = ? AND step = ?', a.schedule_id, a.occurrence, a.kind, a.step)
-          .toArray()[0];
-        // Already committed (or cancelled meanwhile): the effect above was a harmless repeat.
-        if (current?.state !== 'due') return;
-        if (error === null) this.commitSuccess(s, a, actor, duration, now, percent);
-        else if (held) this.commitHeld(s, a, actor, duration, now, error);
-        else this.commitFailure(s, a, actor, duration, now, error);
+        for (const p of prepared) {
+          const { a, s } = p;
+          if (!s) continue;
+          const current = this.sql
+            .exec<{ state: string }>('SELECT state FROM actions WHERE schedule_id = ? AND occurrence = ? AND kind = ? AND step = ?', a.schedule_id, a.occurrence, a.kind, a.step)
+            .toArray()[0];
+          if (current?.state !== 'due') continue;
+          // Re-read: an earlier action of this batch may have changed the schedule.
+          const fresh = this.row(a.schedule_id)!;
+          if (p.error === null) this.commitSuccess(fresh, a, actor, duration, now, p.percent);
+          else if (p.held) this.commitHeld(fresh, a, actor, duration, now, p.error);
+          else this.commitFailure(fresh, a, actor, duration, now, p.error);
+        }
       });
     } finally {
-      this.running.delete(key);
+      for (const a of mine) this.running.delete(keyOf(a));
     }
   }
 
-  /** The action's effect on the world. Returns the rollout percent written, if any. */
-  private async effect(s: ScheduleRow, a: ActionRow): Promise<number | undefined> {
-    if (a.kind === 'remind') return undefined;
+  /** Checks an action may run and what it writes; throws (GateFailure for a gate) when it may not. */
+  private async prepare(s: ScheduleRow, a: ActionRow): Promise<{ percent: number | undefined; state: PublishState | null }> {
+    if (a.kind === 'remind') return { percent: undefined, state: null };
     const db = this.env.CATALOGUE;
     const strategy = JSON.parse(s.strategy) as Strategy;
     if (a.kind === 'publish') {
@@ -580,29 +599,36 @@ export class Scheduler extends DurableObject<Bindings> {
       }
     }
     if (a.kind === 'step' && strategy.kind === 'progressive' && !a.forced) {
-      const since = occurrenceAt(s.scheduled_at, s.recurrence ? JSON.parse(s.recurrence) : null, a.occurrence) ?? s.scheduled_at;
-      const why = await gateFailure(schedulingConfig(this.env), s.tenant_id, s.content_id, since, strategy.gates);
+      const why = await gateFailure(schedulingConfig(this.env), s.tenant_id, s.content_id, occurrenceAtOf(s, a.occurrence), strategy.gates);
       if (why) throw new GateFailure(why);
     }
     const published = a.kind !== 'unpublish';
-    const percent = !published
-      ? 0
-      : strategy.kind === 'progressive'
-        ? strategy.steps[a.kind === 'step' ? a.step : 0]!.percent
-        : 100;
+    const percent = !published ? 0 : strategy.kind === 'progressive' ? strategy.steps[a.kind === 'step' ? a.step : 0]!.percent : 100;
     const variants =
       strategy.kind === 'ab'
         ? strategy.variants
         : strategy.kind === 'regional' && published
-          ? { regions: strategy.regions.filter((_, i) => i <= a.step).map((r) => r.region) }
+          ? { regions: regionsLiveAt(strategy.regions, plannedOf(this.sql, a), occurrenceAtOf(s, a.occurrence)) }
           : null;
-    const plannedAt = occurrenceAt(s.scheduled_at, s.recurrence ? JSON.parse(s.recurrence) : null, a.occurrence) ?? a.due_at;
-    await writePublishState(
-      this.env,
-      { tenantId: s.tenant_id, contentKind: s.content_kind, contentId: s.content_id, published, percent, variants, scheduleId: s.id, occurrence: a.occurrence, occurrenceAt: plannedAt },
-      new Date().toISOString(),
-    );
-    return percent;
+    const state: PublishState = {
+      tenantId: s.tenant_id,
+      contentKind: s.content_kind,
+      contentId: s.content_id,
+      published,
+      percent,
+      variants,
+      scheduleId: s.id,
+      occurrence: a.occurrence,
+      occurrenceAt: occurrenceAtOf(s, a.occurrence),
+    };
+    return { percent, state };
+  }
+
+  /** One action's effect on the world (what a batch does for it). Returns the percent written. */
+  async effect(s: ScheduleRow, a: ActionRow): Promise<number | undefined> {
+    const p = await this.prepare(s, a);
+    if (p.state) await writePublishState(this.env, p.state, new Date().toISOString());
+    return p.percent;
   }
 
   private markDone(a: ActionRow, now: number, error: string | null, state: 'done' | 'failed') {
@@ -625,9 +651,16 @@ export class Scheduler extends DurableObject<Bindings> {
     this.enqueueEvent(s, a, actor, percent);
     const strategy = JSON.parse(s.strategy) as Strategy;
     const occurrenceAtMs = occurrenceAt(s.scheduled_at, s.recurrence ? JSON.parse(s.recurrence) : null, a.occurrence) ?? a.due_at;
-    const isMain = a.kind === s.action && (strategy.kind !== 'regional' || a.step === 0);
-    if (isMain) {
-      this.sql.exec("UPDATE schedules SET status = 'published', occurrences_done = occurrences_done + 1, last_error = NULL, updated_at = ? WHERE id = ?", now, s.id);
+    if (a.kind === s.action) this.sql.exec("UPDATE schedules SET status = 'published', last_error = NULL, updated_at = ? WHERE id = ?", now, s.id);
+    // An occurrence is complete once its last main action ran (one per region for regional).
+    const mainLeft =
+      a.kind === s.action
+        ? this.sql
+            .exec<{ n: number }>("SELECT COUNT(*) AS n FROM actions WHERE schedule_id = ? AND occurrence = ? AND kind = ? AND state = 'due'", s.id, a.occurrence, s.action)
+            .one().n
+        : -1;
+    if (mainLeft === 0) {
+      this.sql.exec('UPDATE schedules SET occurrences_done = occurrences_done + 1, updated_at = ? WHERE id = ?', now, s.id);
       if (s.action === 'publish') {
         if (strategy.kind === 'progressive') {
           strategy.steps.forEach((st, i) => i > 0 && this.insertAction(s, a.occurrence, 'step', i, occurrenceAtMs + st.afterMinutes * 60_000));
@@ -722,6 +755,8 @@ export class Scheduler extends DurableObject<Bindings> {
       contentKind: s.content_kind as ScheduleEventBody['contentKind'],
       contentId: s.content_id,
       ...(percent !== undefined ? { percent } : {}),
+      // The notifier downstream tells the content's subscribers when this is set.
+      ...(action === 'publish' && s.notify === 1 ? { notifySubscribers: true } : {}),
     };
     const event = {
       eventId: uuidv7(now),
@@ -769,7 +804,7 @@ export class Scheduler extends DurableObject<Bindings> {
       .exec<ActionRow>("SELECT * FROM actions WHERE schedule_id = ? AND state = 'due' ORDER BY due_at LIMIT 1", id)
       .toArray()[0];
     if (!next) return fail(409, 'conflict', `schedule ${id} has nothing left to execute`);
-    await this.execute(next, actor.id);
+    await this.runBatch([next], actor.id);
     await this.flushOutbox();
     await this.rearm();
     return ok(this.view(this.row(id)!));
@@ -899,7 +934,17 @@ export class Scheduler extends DurableObject<Bindings> {
       actions: { ok: h.ok ?? 0, error: h.err ?? 0, avgDurationMs: Math.round((h.avg ?? 0) * 10) / 10 },
       nextAlarmAt: isoOrNull(await this.ctx.storage.getAlarm()),
       outboxPending: this.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM outbox').one().n,
+      lateness: this.lateness(),
     });
+  }
+
+  /** Percentiles of (completed − planned) over fired publish/unpublish actions. */
+  private lateness(): SchedulingStats['lateness'] {
+    const where = "FROM actions WHERE state = 'done' AND kind IN ('publish', 'unpublish')";
+    const fired = this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n ${where}`).one().n;
+    const at = (q: number) =>
+      fired === 0 ? 0 : this.sql.exec<{ l: number }>(`SELECT done_at - planned_at AS l ${where} ORDER BY l LIMIT 1 OFFSET ?`, Math.min(fired - 1, Math.floor(q * fired))).one().l;
+    return { fired, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: at(1) };
   }
 
   /** Occurrences in a local month / week / day, bucketed by local date (or hour for a day). */
@@ -982,10 +1027,27 @@ export class Scheduler extends DurableObject<Bindings> {
 }
 
 /** The instant of `localTime` (HH:MM) in `timeZone` on the local date the occurrence falls on there. */
-function regionalTime(occurrenceAt: number, localTime: string, timeZone: string): number {
+/** The first `localTime` (HH:MM) in `timeZone` at or after the occurrence: a region's own morning. */
+export function regionalTime(occurrenceAt: number, localTime: string, timeZone: string): number {
   const w = wallTimeAt(occurrenceAt, timeZone);
   const [hh, mm] = localTime.split(':').map(Number) as [number, number];
-  return zonedToEpoch({ ...w, hour: hh, minute: mm, second: 0, ms: 0 }, timeZone);
+  const same = zonedToEpoch({ ...w, hour: hh, minute: mm, second: 0, ms: 0 }, timeZone);
+  return same >= occurrenceAt ? same : zonedToEpoch({ ...addLocalDays(w, 1), hour: hh, minute: mm, second: 0, ms: 0 }, timeZone);
+}
+
+/** Regions whose publish time (for this occurrence) is not after `at`: the regions live then. */
+function regionsLiveAt(regions: { region: string; localTime: string; timeZone: string }[], at: number, occurrence: number): string[] {
+  return regions.filter((r) => regionalTime(occurrence, r.localTime, r.timeZone) <= at).map((r) => r.region);
+}
+
+function plannedOf(sql: SqlStorage, a: ActionRow): number {
+  return sql
+    .exec<{ p: number }>('SELECT planned_at AS p FROM actions WHERE schedule_id = ? AND occurrence = ? AND kind = ? AND step = ?', a.schedule_id, a.occurrence, a.kind, a.step)
+    .one().p;
+}
+
+function occurrenceAtOf(s: { scheduled_at: number; recurrence: string | null }, n: number): number {
+  return occurrenceAt(s.scheduled_at, s.recurrence ? JSON.parse(s.recurrence) : null, n) ?? s.scheduled_at;
 }
 
 /** Template defaults under the request's own fields; durationMinutes becomes an end time. */
