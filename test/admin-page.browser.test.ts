@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -19,6 +19,7 @@ const ARTIFACTS = resolve('test-artifacts');
 const tenant = `adminpage-${Date.now().toString(36)}`;
 let superKey = '';
 let rows = 0;
+let users = 0;
 let context: BrowserContext;
 let page: Page;
 let userDataDir = '';
@@ -50,6 +51,7 @@ beforeAll(async () => {
   superKey = CreatedApiKey.parse(await res.json()).apiKey;
   const data = analyticsDemoRows({ tenantId: tenant, days: 14, users: 300, seed: 5 });
   rows = data.length;
+  users = new Set(data.map((r) => r.user_id)).size;
   await insertAnalyticsRows(env, data);
 
   mkdirSync(ARTIFACTS, { recursive: true });
@@ -96,6 +98,13 @@ describe('admin page in headless Chromium', () => {
     await page.waitForSelector('#funnel-chart rect');
     await expect(page.locator('#video-summary').textContent()).resolves.toMatch(/\d+ plays · \d+ unique viewers/);
     await page.waitForSelector('#courses-table tbody tr');
+    // Export from the page: a real download of the streamed CSV.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-profiles-csv')]);
+    expect(download.suggestedFilename()).toMatch(new RegExp(`^${tenant}-profiles-.*\\.csv$`));
+    const file = join(ARTIFACTS, 'profiles.csv');
+    await download.saveAs(file);
+    expect(readFileSync(file, 'utf8').trim().split('\n')[0]).toMatch(/^"user_id",/);
+    await expect.poll(() => page.locator('#export-status').textContent()).toContain('exported');
     console.log(`[admin-page] dashboards screenshot: ${await shot('dashboards')}`);
   });
 
@@ -234,6 +243,25 @@ describe('admin page in headless Chromium', () => {
       expect(await page.locator('#remote table, #remote p.muted').count()).toBeGreaterThan(0);
     }
     await shot('transcode');
+  });
+
+  it('the admin API streams exports of interactions, items and profiles as NDJSON or CSV', async () => {
+    const range = `from=${new Date(Date.now() - 13 * 86_400_000).toISOString().slice(0, 10)}&to=${new Date().toISOString().slice(0, 10)}`;
+    const get = (path: string) => fetch(`${urls.edge}${path}`, { headers: { authorization: `Bearer ${superKey}` } });
+    const nd = await get(`/v1/admin/analytics/export/interactions?${range}&format=ndjson`);
+    expect(nd.status).toBe(200);
+    expect(nd.headers.get('content-type')).toBe('application/x-ndjson');
+    expect(nd.headers.get('content-disposition')).toContain(`${tenant}-interactions-`);
+    const lines = (await nd.text()).trim().split('\n');
+    expect(lines).toHaveLength(rows);
+    expect(JSON.parse(lines[0]!)).toHaveProperty('event_id');
+    const csv = await get(`/v1/admin/analytics/export/profiles?${range}&format=csv`);
+    expect(csv.headers.get('content-type')).toContain('text/csv');
+    const profileLines = (await csv.text()).trim().split('\n');
+    expect(profileLines[0]).toMatch(/^"user_id","events",/);
+    expect(profileLines).toHaveLength(1 + users);
+    const items = await get(`/v1/admin/analytics/export/items?${range}&format=csv`);
+    expect(items.status).toBe(200);
   });
 
   it('raised no script errors on any page', () => {

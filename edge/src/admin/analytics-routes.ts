@@ -1,6 +1,8 @@
 import { Hono, type Context } from 'hono';
 import {
   DateRangeQuery,
+  ExportDataset,
+  ExportFormat,
   ExperimentQuery,
   HeatmapQuery,
   HotCoursesQuery,
@@ -17,11 +19,12 @@ import { sampleSizeTwoMeans, sampleSizeTwoProportions } from '@vidplat/analytics
 import { parseAnalyticsQuery } from '@vidplat/analytics/queries/validate';
 import { behaviour, hotCourses, itemDistribution, overview, publishHeatmap, scheduleStats, trends, videoStats } from '@vidplat/analytics/queries/dashboards';
 import { experimentReport, listExperiments } from '@vidplat/analytics/queries/experiments';
+import { EXPORT_FORMAT, exportQuery } from '@vidplat/analytics/queries/export';
 import type { z } from 'zod';
 import { edgeConfig, type AppEnv } from '../env.js';
 import { sendError } from '../http/errors.js';
 import { requireKey } from '../tenancy/auth.js';
-import { analyticsReader } from './clickhouse.js';
+import { analyticsClient, analyticsReader } from './clickhouse.js';
 
 const base = '/v1/admin/analytics';
 
@@ -80,6 +83,40 @@ export const analyticsRoutes = new Hono<AppEnv>()
         : sampleSizeTwoMeans(baseline * mde, sd!, { alpha, power });
     const perVariant = Math.ceil(n);
     return c.json({ perVariant, total: perVariant * variants, query: q.data });
+  })
+  // Streams ClickHouse's own NDJSON / CSV bytes through the Worker: nothing is buffered here.
+  .get(`${base}/export/:dataset`, async (c) => {
+    const dataset = ExportDataset.safeParse(c.req.param('dataset'));
+    if (!dataset.success) return sendError(c, 400, { code: 'invalid_query', message: 'dataset must be interactions, items or profiles', field: 'dataset' });
+    const format = ExportFormat.safeParse(c.req.query('format') ?? 'ndjson');
+    if (!format.success) return sendError(c, 400, { code: 'invalid_query', message: 'format must be ndjson or csv', field: 'format' });
+    const cfg = edgeConfig(c.env);
+    const parsed = parseAnalyticsQuery(DateRangeQuery, c.req.query(), cfg.ANALYTICS_MAX_RANGE_DAYS);
+    if (!parsed.ok) return sendError(c, 400, parsed.error);
+    const { query, query_params } = exportQuery(dataset.data, { tenantId: c.var.principal.tenantId, ...parsed.value });
+    let stream: ReadableStream;
+    try {
+      stream = (
+        await analyticsClient(cfg).exec({
+          query: `${query} FORMAT ${EXPORT_FORMAT[format.data]}`,
+          query_params,
+          clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
+        })
+      ).stream;
+    } catch (e) {
+      const code = (e as { code?: unknown }).code;
+      if (typeof code === 'string' && /^\d+$/.test(code)) throw e; // a query bug, not an outage
+      console.error('analytics export failed', e instanceof Error ? e.message : String(e));
+      return sendError(c, 503, { code: 'upstream_unavailable', message: 'analytics store unavailable, retry later' }, { 'retry-after': '5' });
+    }
+    const name = `${c.var.principal.tenantId}-${dataset.data}-${parsed.value.from}-${parsed.value.to}.${format.data === 'csv' ? 'csv' : 'ndjson'}`;
+    return new Response(stream, {
+      headers: {
+        'content-type': format.data === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson',
+        'content-disposition': `attachment; filename="${name}"`,
+        'cache-control': 'private, no-store',
+      },
+    });
   })
   .get(`${base}/experiments`, (c) => run(c, DateRangeQuery, (_q, s) => listExperiments(analyticsReader(edgeConfig(c.env)), s)))
   .get(`${base}/experiments/:id`, (c) => {

@@ -1,14 +1,20 @@
-import { createClient, type ClickHouseClient as WebClickHouseClient } from '@clickhouse/client-web';
+import { createClient } from '@clickhouse/client-web';
 import { Reader } from '@vidplat/analytics/queries/reader';
 import type { EdgeEnv } from '@vidplat/contracts';
 
-const clients = new Map<string, WebClickHouseClient>();
+type WebClient = ReturnType<typeof createClient>;
+const clients = new Map<string, WebClient>();
 
 /**
  * The Worker's ClickHouse reader: @clickhouse/client-web over fetch, one client per isolate and
  * configuration. Read-only use: every query is a parameterised SELECT from @vidplat/analytics.
  */
 export function analyticsReader(cfg: EdgeEnv): Reader {
+  return new Reader(analyticsClient(cfg), { timeoutMs: cfg.ANALYTICS_QUERY_TIMEOUT_MS, retries: 1 });
+}
+
+/** The raw web client, for streaming exports. */
+export function analyticsClient(cfg: EdgeEnv): WebClient {
   const key = `${cfg.CLICKHOUSE_URL}|${cfg.CLICKHOUSE_DATABASE}|${cfg.CLICKHOUSE_USER}`;
   let client = clients.get(key);
   if (!client) {
@@ -32,5 +38,5 @@ export function analyticsReader(cfg: EdgeEnv): Reader {
     });
     clients.set(key, client);
   }
-  return new Reader(client, { timeoutMs: cfg.ANALYTICS_QUERY_TIMEOUT_MS, retries: 1 });
+  return client;
 }

@@ -227,7 +227,7 @@ export const ADMIN_JS = String.raw`// vidplat admin page: plain browser JS, no f
     var kpis = section('Overview', 'kpis'), trend = section('Daily trends', 'trends'), ctr = section('Click-through rate', 'ctr');
     var items = section('Item distribution (plays)', 'items'), funnel = section('Behaviour', 'behaviour');
     var video = section('Video plays', 'videos'), heat = section('Best time to publish', 'heatmap-section'), courses = section('Hot courses', 'hot-courses');
-    main.append(h('h2', { text: 'Dashboards' }), rangeForm(render), h('div', { class: 'grid' }, [kpis, trend, ctr, items, funnel, video, heat, courses].map(function (x) { return x.el; })));
+    main.append(h('h2', { text: 'Dashboards' }), rangeForm(render), exportBar(), h('div', { class: 'grid' }, [kpis, trend, ctr, items, funnel, video, heat, courses].map(function (x) { return x.el; })));
     api(A + 'overview?' + qs()).then(function (r) {
       if (r.status !== 200) return fill(kpis.body, problem(r, 'Overview'));
       var o = r.body;
@@ -267,6 +267,28 @@ export const ADMIN_JS = String.raw`// vidplat admin page: plain browser JS, no f
       if (r.status !== 200) return fill(courses.body, problem(r, 'Hot courses'));
       fill(courses.body, r.body.courses.length ? table([['Course', function (c) { return c.courseId; }], ['Enrolments', function (c) { return fmt(c.enrolments); }], ['Paid', function (c) { return fmt(c.paid); }], ['Score', function (c) { return fmt(c.score, 2); }]], r.body.courses, 'courses-table') : h('p', { class: 'muted', text: 'No enrolments in this range.' }));
     });
+  }
+
+  /** Export buttons: the API needs the Bearer key, so download through fetch and a blob URL. */
+  function exportBar() {
+    var status = h('span', { id: 'export-status', class: 'muted' });
+    function dl(dataset, format) {
+      return h('button', { type: 'button', id: 'export-' + dataset + '-' + format, onclick: function () {
+        status.textContent = 'exporting ' + dataset + '…';
+        fetch(A + 'export/' + dataset + '?' + qs('format=' + format), { headers: { authorization: 'Bearer ' + key() } }).then(function (r) {
+          if (!r.ok) return r.json().then(function (b) { status.textContent = 'export failed: ' + ((b && b.error && b.error.message) || r.status); });
+          var name = ((r.headers.get('content-disposition') || '').match(/filename="([^"]+)"/) || [])[1] || dataset + '.' + format;
+          return r.blob().then(function (blob) {
+            var a = h('a', { href: URL.createObjectURL(blob), download: name });
+            document.body.appendChild(a);
+            a.click();
+            a.remove();
+            status.textContent = 'exported ' + name;
+          });
+        });
+      } }, dataset + ' ' + format.toUpperCase());
+    }
+    return h('div', { class: 'range', id: 'exports' }, 'Export: ', dl('interactions', 'csv'), dl('interactions', 'ndjson'), dl('items', 'csv'), dl('profiles', 'csv'), status);
   }
 
   var DECISIONS = {
