@@ -186,14 +186,11 @@ export class TranscodeWorker {
   }
 
   private async runJob(job: TranscodeJob, signal: AbortSignal): Promise<void> {
-    let src: string;
     try {
-      src = sourcePath(job.sourceUri);
-      await access(src);
+      await access(sourcePath(job.sourceUri));
     } catch (e) {
       throw new PermanentFailure(`source not available: ${(e as Error).message}`);
     }
-    void src;
     await this.progress(job, 'running', 0);
     await this.setStatus(job, { status: 'transcoding', jobId: job.jobId }).catch(() => undefined);
     let lastSent = 0;
