@@ -84,6 +84,14 @@ export const ScheduleCondition = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('transcode_ready'), videoId: ItemId.optional() }),
   /** The previous episode is published (catalogue course status or a schedule publish of it). */
   z.object({ kind: z.literal('previous_published'), contentId: ItemId }),
+  /** A behaviour metric of some content (e.g. the trailer) over the last `windowHours` reaches `min`. */
+  z.object({
+    kind: z.literal('metric'),
+    metric: z.enum(['play_rate', 'completion_rate']),
+    contentId: ItemId,
+    min: z.number().min(0).max(1),
+    windowHours: z.number().int().min(1).max(24 * 90).default(24),
+  }),
 ]);
 export type ScheduleCondition = z.infer<typeof ScheduleCondition>;
 

@@ -154,4 +154,32 @@ describe('message campaigns', () => {
     const list = (await (await SELF.fetch(BASE, json('GET', t.alice))).json()) as { items: { id: string; status: string }[] };
     expect(list.items).toEqual([expect.objectContaining({ id: c.id, status: 'failed' })]);
   });
+
+  it('resolves a segment (catalogue enrolments) plus listed users into one deduplicated audience', async () => {
+    const t = await tenantWithKeys('cmp-seg');
+    const now = new Date().toISOString();
+    for (const u of ['s1', 's2', 'extra']) {
+      await env.CATALOGUE.prepare(
+        "INSERT INTO enrolments (enrolment_id, tenant_id, user_id, course_id, kind, valid_from, created_at) VALUES (?1, ?2, ?3, 'c9', 'free', ?4, ?4)",
+      )
+        .bind(`${t.tenantId}-${u}`, t.tenantId, `${t.tenantId}-${u}`, now)
+        .run();
+    }
+    const res = await SELF.fetch(
+      BASE,
+      json('POST', t.senior, {
+        name: 'Segment',
+        message: { title: 't', body: 'b' },
+        audience: { segment: 'enrolled:c9', userIds: [`${t.tenantId}-extra`, `${t.tenantId}-x`] },
+        sendAt: new Date(Date.now() + 3_600_000).toISOString(),
+      }),
+    );
+    expect(res.status).toBe(201);
+    const c = (await res.json()) as CampaignView;
+    await makeDue(t.tenantId, c.id);
+    await runDurableObjectAlarm(stubOf(t.tenantId, c.id));
+    expect(await view(t.senior, c.id)).toMatchObject({ status: 'completed', recipients: 4, sentCount: 4 });
+    const sent = (await sinkLog()).filter((e) => e.body.includes(`${t.tenantId}-`)).flatMap((e) => e.accepted ?? []);
+    expect(sent.sort()).toEqual(['extra', 's1', 's2', 'x'].map((u) => `${t.tenantId}-${u}`));
+  });
 });

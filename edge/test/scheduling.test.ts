@@ -217,6 +217,22 @@ describe('scheduling: alarms', () => {
     expect(await publishState(t.tenantId, 'ep2')).toBeNull();
   });
 
+  it('a metric condition that analytics cannot confirm fails the attempt (retried), naming the condition', async () => {
+    const t = await tenantWithKeys('sch-metric');
+    const s = await createOk(t.alice, {
+      contentKind: 'announcement',
+      contentId: 'ep9',
+      scheduledAt: inHours(1),
+      title: 'Episode 9',
+      conditions: [{ kind: 'metric', metric: 'play_rate', contentId: 'trailer-9', min: 0.2 }],
+    });
+    await fireAfter(t.tenantId, HOUR);
+    const v = (await (await SELF.fetch(`${BASE}/schedules/${s.id}`, json('GET', t.alice))).json()) as ScheduleView;
+    expect(v).toMatchObject({ status: 'pending', attempts: 1 });
+    expect(v.lastError).toBe('condition play_rate of trailer-9: analytics unavailable: gates cannot be verified');
+    expect(await publishState(t.tenantId, 'ep9')).toBeNull();
+  });
+
   it('a re-fired action after a crash repeats the effect harmlessly and records it once', async () => {
     const t = await tenantWithKeys('sch-refire');
     const s = await createOk(t.alice, { contentKind: 'banner', contentId: 'bn', scheduledAt: inHours(1), title: 'Banner' });

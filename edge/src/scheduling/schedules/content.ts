@@ -1,6 +1,8 @@
 import type { ScheduleCondition } from '@vidplat/contracts';
 import type { Bindings } from '../../env.js';
 import { setItemPublishState } from '../../items/catalogue.js';
+import { schedulingConfig } from '../shared/config.js';
+import { gateFailure } from './gates.js';
 
 const missingTable = (e: unknown) => e instanceof Error && /no such table/i.test(e.message);
 
@@ -34,7 +36,13 @@ export async function contentExists(db: D1Database, tenantId: string, kind: stri
 }
 
 /** Null when the condition holds, else why not (the attempt then fails and is retried). */
-export async function conditionFailure(db: D1Database, tenantId: string, contentId: string, c: ScheduleCondition): Promise<string | null> {
+export async function conditionFailure(env: Bindings, tenantId: string, contentId: string, c: ScheduleCondition): Promise<string | null> {
+  const db = env.CATALOGUE;
+  if (c.kind === 'metric') {
+    const gates = c.metric === 'play_rate' ? { minPlayRate: c.min } : { minCompletionRate: c.min };
+    const why = await gateFailure(schedulingConfig(env), tenantId, c.contentId, Date.now() - c.windowHours * 3_600_000, gates);
+    return why && `condition ${c.metric} of ${c.contentId}: ${why}`;
+  }
   if (c.kind === 'transcode_ready') {
     const videoId = c.videoId ?? contentId;
     const row = await db

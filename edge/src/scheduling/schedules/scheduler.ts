@@ -590,11 +590,10 @@ export class Scheduler extends DurableObject<Bindings> {
   /** Checks an action may run and what it writes; throws (GateFailure for a gate) when it may not. */
   private async prepare(s: ScheduleRow, a: ActionRow): Promise<{ percent: number | undefined; state: PublishState | null }> {
     if (a.kind === 'remind') return { percent: undefined, state: null };
-    const db = this.env.CATALOGUE;
     const strategy = JSON.parse(s.strategy) as Strategy;
     if (a.kind === 'publish') {
       for (const c of JSON.parse(s.conditions) as ScheduleCondition[]) {
-        const why = await conditionFailure(db, s.tenant_id, s.content_id, c);
+        const why = await conditionFailure(this.env, s.tenant_id, s.content_id, c);
         if (why) throw new Error(why);
       }
     }
