@@ -17,6 +17,7 @@ import {
   parseSigningKeys,
   signPlaybackToken,
   Topics,
+  TranscodeControl,
   TranscodeJob,
   TranscodeProgress,
   TRANSCODE_TRANSITIONS,
@@ -57,6 +58,7 @@ let producer: Producer;
 const consumers: Consumer[] = [];
 const progress: TranscodeProgress[] = [];
 const dead: DeadLetter[] = [];
+const controls: TranscodeControl[] = [];
 const workers = new Map<string, { child: ChildProcess; port: number }>();
 const closers: Array<() => unknown> = [];
 let uploadUrl: string;
@@ -158,6 +160,10 @@ beforeAll(async () => {
     return p.success && p.data.tenantId === tenant ? p.data : undefined;
   });
   await collect(deadLetterTopic(group), dead, (v) => DeadLetter.parse(v));
+  await collect(MediaTopics.transcodeControl, controls, (v) => {
+    const c = TranscodeControl.safeParse(v);
+    return c.success && c.data.tenantId === tenant ? c.data : undefined;
+  });
 
   await Promise.all([
     makeTestVideo(join(dir, 'short.mp4'), { seconds: 3, width: 640, height: 360 }),
@@ -282,6 +288,16 @@ describe('upload → transcode → play', () => {
     expect(seg.status).toBe(200);
     expect(seg.headers.get('content-type')).toBe('video/iso.segment');
     expect((await fetch(`${originUrl}${finished.masterPath}`)).status).toBe(401);
+
+    // Cancel route: only the uploading key; it broadcasts a cancel on transcode-control.
+    const uploadId = url.split('/').at(-1)!;
+    const cancelAs = (key: string, id = uploadId) => fetch(`${uploadUrl}/${id}/cancel`, { method: 'POST', headers: { authorization: `Bearer ${key}` } });
+    expect((await cancelAs('vp_other_key_1234567890')).status).toBe(403);
+    expect((await cancelAs(superKey, 'nope')).status).toBe(404);
+    const c = await cancelAs(superKey);
+    expect(c.status).toBe(202);
+    expect(await c.json()).toMatchObject({ jobId: done.jobId, videoId });
+    await until('cancel broadcast', () => controls.find((x) => x.jobId === done.jobId), 15_000);
   });
 });
 

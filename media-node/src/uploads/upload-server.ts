@@ -12,8 +12,10 @@ import {
   apiErrorFromZod,
   DEFAULT_LADDER,
   Topics,
+  MediaTopics,
   TranscodeJob,
   TranscodeProgress,
+  type TranscodeControl,
   UploadMetadata,
   uuidv7,
   type ErrorBody,
@@ -56,6 +58,8 @@ const fail = (status: number, code: ErrorCode, message: string, field?: string) 
 const codeForStatus = (s: number): ErrorCode =>
   s === 401 ? 'unauthorized' : s === 403 ? 'forbidden' : s === 404 || s === 410 ? 'not_found' : s === 409 ? 'conflict' : s === 413 ? 'payload_too_large' : s === 415 ? 'unsupported_media_type' : s < 500 ? 'invalid_body' : 'internal';
 
+/** One job per upload, named after it: a repeated final request re-publishes the same job. */
+const jobIdFor = (uploadId: string) => `job-${uploadId.slice(0, 40)}`;
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const VIDEO_EXTENSIONS = new Set(['.mp4', '.m4v', '.mov', '.mkv', '.webm', '.mpg', '.mpeg', '.ts', '.m2ts', '.avi']);
 
@@ -131,7 +135,7 @@ export function createUploadServer(o: UploadServerOptions): { server: HttpServer
       }
       // Deterministic job id: a repeated final request re-publishes the same job, which the
       // workers' idempotent outputs absorb.
-      const jobId = `job-${upload.id.slice(0, 40)}`;
+      const jobId = jobIdFor(upload.id);
       const job = TranscodeJob.parse({
         eventId: uuidv7(),
         tenantId: owner.tenantId,
@@ -180,6 +184,17 @@ export function createUploadServer(o: UploadServerOptions): { server: HttpServer
       if (req.method === 'OPTIONS') return tus.handle(req, res);
       const key = bearer(req.headers.authorization);
       if (!key) return sendError(res, 401, 'unauthorized', 'missing API key (Authorization: Bearer …)');
+      const cancel = /^\/v1\/uploads\/([A-Za-z0-9_-]+)\/cancel$/.exec(url.pathname);
+      if (cancel && req.method === 'POST') {
+        // Cancels the transcode of this upload: every worker reads transcode-control.
+        const owner = await readOwner(cancel[1]!);
+        if (!owner) return sendError(res, 404, 'not_found', 'unknown upload');
+        if (owner.keyHash !== sha256(key)) return sendError(res, 403, 'forbidden', 'this upload was started with another key');
+        const jobId = jobIdFor(cancel[1]!);
+        const control: TranscodeControl = { eventId: uuidv7(), tenantId: owner.tenantId, eventTime: new Date().toISOString(), schemaVersion: 1, action: 'cancel', jobId, videoId: owner.videoId };
+        await o.producer.send({ topic: MediaTopics.transcodeControl, messages: [{ key: `${owner.tenantId}:${owner.videoId}`, value: JSON.stringify(control) }] });
+        return void res.writeHead(202, { 'content-type': 'application/json' }).end(JSON.stringify({ jobId, videoId: owner.videoId, state: 'cancel_requested' }));
+      }
       if (url.pathname !== UPLOAD_PATH) {
         const id = url.pathname.slice(UPLOAD_PATH.length + 1);
         const owner = await readOwner(id);
