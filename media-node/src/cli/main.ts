@@ -1,7 +1,7 @@
 /**
  * media-node CLI.
  *   media-node upload FILE [--title T] [--video-id ID] [--course-id ID] [--no-wait]
- * Env: MEDIA_UPLOAD_URL (default http://127.0.0.1:8789/v1/uploads), MEDIA_API_KEY (a tenant
+ * Env: MEDIA_UPLOAD_URL (default http://127.0.0.1:8790/v1/uploads), MEDIA_API_KEY (a tenant
  * super/admin key), KAFKA_BROKERS (to follow transcode progress on `transcode-progress`).
  * Re-running the same command resumes an interrupted upload (the upload URL is remembered in
  * FILE's directory as .FILE.tus).
@@ -48,7 +48,7 @@ async function followTranscode(videoId: string, timeoutMs: number): Promise<{ co
 }
 
 async function upload(file: string, o: { title?: string; videoId?: string; courseId?: string; wait: boolean }): Promise<number> {
-  const endpoint = process.env.MEDIA_UPLOAD_URL ?? 'http://127.0.0.1:8789/v1/uploads';
+  const endpoint = process.env.MEDIA_UPLOAD_URL ?? 'http://127.0.0.1:8790/v1/uploads';
   const apiKey = process.env.MEDIA_API_KEY;
   if (!apiKey) throw new Error('set MEDIA_API_KEY to a tenant super/admin API key');
   const size = (await stat(file)).size;
