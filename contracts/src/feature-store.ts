@@ -10,11 +10,15 @@ export const FeatureKeys = {
   hotListMeta: (tenantId: string, scenario: string) => `fs:${tenantId}:hot:${scenario}:meta`,
   /** Sorted set: member = neighbour item id, score = similarity (higher = closer). */
   itemNeighbours: (tenantId: string, itemId: string) => `fs:${tenantId}:nbr:${itemId}`,
+  /** SnapshotMeta of the latest neighbour build (set after all lists): edge caches lists per version. */
+  itemNeighboursMeta: (tenantId: string) => `fs:${tenantId}:nbrmeta`,
   userProfile: (tenantId: string, userId: string) => `fs:${tenantId}:user:${userId}`,
   /** Sorted set: member = item id the user interacted with, score = last interaction, epoch ms. */
   userRecent: (tenantId: string, userId: string) => `fs:${tenantId}:recent:${userId}`,
   /** Hash: field = item id, value = ItemFeatures JSON. Written by the edge on every item change. */
   itemMeta: (tenantId: string) => `fs:${tenantId}:items`,
+  /** Counter bumped after every change to itemMeta: edge isolates cache features per version. */
+  itemMetaVersion: (tenantId: string) => `fs:${tenantId}:items:v`,
   /** Sorted set: member = item id, score = publishedAt epoch ms; published/scheduled items only. */
   freshItems: (tenantId: string) => `fs:${tenantId}:fresh`,
   staging: (key: string, version: number) => `${key}:staging:${version}`,

@@ -47,6 +47,8 @@ export async function pushItemFeatures(redis: Redis, tenantId: string, items: It
       p.hdel(metaKey, ...del);
       p.zrem(freshKey, ...del);
     }
+    // After the hash changes, in the same pipeline: a reader that sees the new version sees them.
+    p.incr(FeatureKeys.itemMetaVersion(tenantId));
     await p.exec();
   }
 }

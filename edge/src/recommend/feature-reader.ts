@@ -14,6 +14,9 @@ export function recommendStore(cfg: EdgeEnv): Redis {
       url: cfg.UPSTASH_REDIS_REST_URL,
       token: cfg.UPSTASH_REDIS_REST_TOKEN,
       automaticDeserialization: false,
+      // Plain JSON replies: base64-decoding every member of every reply costs more CPU than the
+      // whole ranking stage (ids are ASCII slugs, so nothing needs the binary-safe encoding).
+      responseEncoding: false,
       retry: { retries: 1, backoff: () => 10 },
       enableTelemetry: false,
       signal: () => AbortSignal.timeout(cfg.FEATURE_STORE_TIMEOUT_MS),
@@ -39,14 +42,43 @@ export function parseMeta(raw: unknown): SnapshotMeta | null {
   }
 }
 
+const STATES = new Set(['draft', 'scheduled', 'published', 'unpublished']);
+const ACCESS = new Set(['free', 'paid', 'member']);
+const numOrNull = (v: unknown) => v === null || (typeof v === 'number' && Number.isFinite(v));
+
+/**
+ * ItemFeatures from the feature store. Hand-checked rather than zod-parsed: this runs for every
+ * candidate of every request; the shape is the contract's and anything else is dropped.
+ */
 export function parseItemFeatures(raw: unknown): ItemFeatures | null {
   if (raw === null || raw === undefined) return null;
+  let v: unknown;
   try {
-    const r = ItemFeatures.safeParse(typeof raw === 'string' ? JSON.parse(raw) : raw);
-    return r.success ? r.data : null;
+    v = typeof raw === 'string' ? JSON.parse(raw) : raw;
   } catch {
     return null;
   }
+  const f = v as Partial<ItemFeatures> | null;
+  if (!f || typeof f !== 'object' || !STATES.has(f.s as string) || !ACCESS.has(f.a as string) || !numOrNull(f.p) || !numOrNull(f.u)) return null;
+  if (!Array.isArray(f.c) || !f.c.every((x) => typeof x === 'string')) return null;
+  if (f.au !== undefined && typeof f.au !== 'string') return null;
+  return f as ItemFeatures;
+}
+
+/**
+ * Per-isolate cache of item features, valid for one value of the tenant's itemMetaVersion
+ * counter (read in the request's first round trip). Any item change bumps the counter, so an
+ * unpublished item is never served from a stale cache entry.
+ */
+const MAX_CACHED = 200_000;
+const featureCache = new Map<string, { version: string; items: Map<string, ItemFeatures> }>();
+
+export function cachedFeatures(tenantId: string, version: string | null): Map<string, ItemFeatures> | null {
+  if (version === null) return null;
+  let c = featureCache.get(tenantId);
+  if (!c || c.version !== version) featureCache.set(tenantId, (c = { version, items: new Map() }));
+  if (c.items.size > MAX_CACHED) c.items.clear();
+  return c.items;
 }
 
 /** First round trip: everything that does not depend on another read. */
@@ -56,8 +88,31 @@ export async function readBase(redis: Redis, t: string, scenario: string, user: 
   p.get(FeatureKeys.hotListMeta(t, scenario));
   p.zrange(FeatureKeys.freshItems(t), 0, Math.max(0, sizes.fresh - 1), { rev: true, withScores: true });
   p.zrange(FeatureKeys.userRecent(t, user), 0, Math.max(0, sizes.recent - 1), { rev: true, withScores: true });
-  const [hot, meta, fresh, recent] = (await p.exec()) as unknown[];
-  return { hot: pairs(hot), meta: parseMeta(meta), fresh: pairs(fresh), recent: pairs(recent) };
+  p.get(FeatureKeys.itemMetaVersion(t));
+  p.get(FeatureKeys.itemNeighboursMeta(t));
+  const [hot, meta, fresh, recent, itemsVersion, nbrMeta] = (await p.exec()) as unknown[];
+  return {
+    hot: pairs(hot),
+    meta: parseMeta(meta),
+    fresh: pairs(fresh),
+    recent: pairs(recent),
+    itemsVersion: itemsVersion === null || itemsVersion === undefined ? null : String(itemsVersion),
+    neighboursVersion: parseMeta(nbrMeta)?.version ?? null,
+  };
+}
+
+/**
+ * Per-isolate cache of neighbour lists for one neighbour build (its meta version, read in the
+ * first round trip). Lists written without a build meta are never cached.
+ */
+const neighbourCache = new Map<string, { version: number; lists: Map<string, Scored[]> }>();
+
+export function cachedNeighbours(tenantId: string, version: number | null): Map<string, Scored[]> | null {
+  if (version === null) return null;
+  let c = neighbourCache.get(tenantId);
+  if (!c || c.version !== version) neighbourCache.set(tenantId, (c = { version, lists: new Map() }));
+  if (c.lists.size > MAX_CACHED) c.lists.clear();
+  return c.lists;
 }
 
 /** Second round trip: item-CF neighbours of the given items and features of the given items. */

@@ -17,7 +17,7 @@ import type { Redis } from '@upstash/redis/cloudflare';
 import { featuresRecommendable } from '../items/feature-mirror.js';
 import { currentModel, scoreWithModel } from '../ranking/model-registry.js';
 import { embeddingIndex, itemVector, userVector } from './embedding-index.js';
-import { readBase, readFeatures, readNeighboursAndFeatures } from './feature-reader.js';
+import { cachedFeatures, cachedNeighbours, readBase, readFeatures, readNeighboursAndFeatures } from './feature-reader.js';
 
 export interface RecommendInput {
   tenant: string;
@@ -94,17 +94,41 @@ export async function runPipeline(redis: Redis, kv: KVNamespace, input: Recommen
 
   // 2. Item-CF neighbours of the recent items, plus features of everything known so far.
   const seeds = sizes.item_cf ? recent.slice(0, RECENT_SEEDS) : [];
-  const perSeed = Math.max(10, Math.ceil((sizes.item_cf ?? 0) / Math.max(1, seeds.length)));
-  const firstIds = [...new Set([...base.hot.map((h) => h.itemId), ...base.fresh.map((f) => f.itemId), ...recent.slice(0, 20)])];
-  let features = new Map<string, ItemFeatures>();
+  // A fixed depth per seed, so a cached list serves users with one seed or five alike.
+  const perSeed = Math.max(10, Math.min(100, sizes.item_cf ?? 0));
+  // Item features: isolate cache for the current itemMetaVersion, the feature store for misses.
+  const cache = cachedFeatures(tenant, base.itemsVersion);
+  const features = new Map<string, ItemFeatures>();
+  const misses = (ids: Iterable<string>) => {
+    const out: string[] = [];
+    for (const id of new Set(ids)) {
+      if (features.has(id)) continue;
+      const f = cache?.get(id);
+      if (f) features.set(id, f);
+      else out.push(id);
+    }
+    return out;
+  };
+  const remember = (m: Map<string, ItemFeatures>) => {
+    for (const [k, v] of m) {
+      features.set(k, v);
+      cache?.set(k, v);
+    }
+  };
+  const firstIds = misses([...base.hot.map((h) => h.itemId), ...base.fresh.map((f) => f.itemId), ...recent.slice(0, 20)]);
   let cf: Scored[] = [];
   let cfNote: string | undefined = cold ? 'cold start: no recent items' : undefined;
   let cfFallback = false;
   try {
-    const r = await readNeighboursAndFeatures(redis, tenant, seeds, perSeed, firstIds);
-    features = r.features;
+    const nbrCache = cachedNeighbours(tenant, base.neighboursVersion);
+    const seedsToRead = seeds.filter((sd) => !nbrCache?.has(sd));
+    // Nothing to read when every list and feature is cached: the request stays at one round trip.
+    const r = seedsToRead.length || firstIds.length ? await readNeighboursAndFeatures(redis, tenant, seedsToRead, perSeed, firstIds) : { neighbours: [], features: new Map<string, ItemFeatures>() };
+    remember(r.features);
+    seedsToRead.forEach((sd, i) => nbrCache?.set(sd, r.neighbours[i]!));
+    const lists = seeds.map((sd) => nbrCache?.get(sd) ?? r.neighbours[seedsToRead.indexOf(sd)] ?? []);
     const best = new Map<string, number>();
-    r.neighbours.forEach((list, i) => {
+    lists.forEach((list, i) => {
       const decay = 1 / (1 + i * 0.3); // the latest item's neighbours count most
       for (const x of list) if (!seen.has(x.itemId)) best.set(x.itemId, Math.max(best.get(x.itemId) ?? 0, x.score * decay));
     });
@@ -141,11 +165,11 @@ export async function runPipeline(redis: Redis, kv: KVNamespace, input: Recommen
   traces.push({ stage: 'recall.fresh', ms: lap(), candidates: fresh.length, items: top(fresh), ...(sizes.fresh ? {} : { note: 'channel not configured' }) });
 
   // 4. Features of the candidates not read yet, then the eligibility filter and the merge.
-  const missing = [...new Set([...cf, ...emb].map((x) => x.itemId))].filter((id) => !features.has(id));
+  const missing = misses([...cf, ...emb].map((x) => x.itemId));
   let featNote: string | undefined;
   if (missing.length) {
     try {
-      for (const [k, v] of await readFeatures(redis, tenant, missing)) features.set(k, v);
+      remember(await readFeatures(redis, tenant, missing));
     } catch (e) {
       // Without features we cannot prove them published: those candidates are dropped.
       featNote = `item features read failed, ${missing.length} candidates dropped: ${e instanceof Error ? e.message : String(e)}`;

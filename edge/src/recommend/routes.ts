@@ -21,7 +21,10 @@ const authenticated = requireKey();
  * - Without a key: the tenant/scenario's public hot list from the feature-store snapshot only
  *   (what any visitor of the tenant's site sees as "trending"): no user data, no catalogue data.
  */
-export const recommendRoutes = new Hono<AppEnv>().get('/v1/recommend', async (c) => {
+export const recommendRoutes = new Hono<AppEnv>()
+  // Hono hello-world on the same Worker: the benchmark's baseline for what the runtime costs.
+  .get('/v1/recommend/hello', (c) => c.text('Hello Hono!'))
+  .get('/v1/recommend', async (c) => {
   const q = RecommendQuery.safeParse(c.req.query());
   if (!q.success) return sendError(c, 400, apiErrorFromZod(q.error, 'invalid_query'));
   const { tenant, scenario, user, n, debug } = q.data;

@@ -1,0 +1,247 @@
+/**
+ * `npm run bench:edge`: GET /v1/recommend latency and throughput against a Hono hello-world route
+ * of the same Worker, measured in the same run.
+ *
+ * The Worker is wrangler's production bundle (`wrangler deploy --dry-run`) run by one workerd
+ * through the Miniflare API — no `wrangler dev` proxy in front, so the Worker itself is measured.
+ * The feature store is Redis behind the Upstash REST bridge (its own process). Data: one tenant
+ * with 100k items, a 500-item hot list, item-CF neighbours for 20k items, recent items for 10k
+ * users, 16-d embeddings and a logistic-regression ONNX model from the trainer.
+ * Phases: fixed offered load of 100 req/s (open loop, latency from the scheduled send time, so a
+ * stall is not hidden), then saturation (closed loop, 8 connections) for each route.
+ * Last line: {"bench":"edge-recommend","rps","p50_ms","p99_ms","baseline_rps","ratio"}.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { Miniflare } from 'miniflare';
+import { FeatureKeys } from '@vidplat/contracts';
+import { FeatureSnapshotWriter } from '@vidplat/stream/features/snapshot-writer';
+import { itemCfNeighbours } from '@vidplat/stream/training/item-cf';
+import { rng, type Interaction } from '@vidplat/stream/training/interactions';
+import { publishArtefacts, trainRanking } from '@vidplat/stream/training/trainer';
+import { startRedis } from '../redis.js';
+import { freePort, waitFor } from '../process.js';
+import { REPO_ROOT } from '../stack.js';
+
+const ITEMS = 100_000;
+const USERS = 10_000;
+const IMPORT_CHUNK = Number(process.env.BENCH_IMPORT_CHUNK ?? 5_000);
+const log = (s: string) => console.log(`[bench] ${s}`);
+const runDir = join(REPO_ROOT, '.run', 'bench', String(process.pid));
+rmSync(runDir, { recursive: true, force: true });
+mkdirSync(runDir, { recursive: true });
+
+const cleanups: (() => Promise<void> | void)[] = [];
+async function cleanup() {
+  for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => undefined);
+}
+process.on('SIGINT', () => void cleanup().then(() => process.exit(130)));
+
+try {
+  // 1. The production bundle.
+  const bundle = join(runDir, 'bundle');
+  log('bundling the Worker (wrangler deploy --dry-run)');
+  execFileSync(join(REPO_ROOT, 'node_modules', '.bin', 'wrangler'), ['deploy', '--dry-run', '--outdir', bundle], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_HIDE_BANNER: 'true' },
+    stdio: 'ignore',
+  });
+
+  // 2. Redis and the Upstash bridge in its own process (not this one's event loop).
+  const redisSrv = await startRedis(runDir, await freePort());
+  cleanups.push(() => redisSrv.process.stop());
+  const bridgePort = await freePort();
+  const token = randomBytes(18).toString('base64url');
+  const bridge = spawn(
+    process.execPath,
+    ['--import', 'tsx', '-e', `import('${join(REPO_ROOT, 'tools/devstack/src/upstash-bridge.ts')}').then(m => m.startUpstashBridge(${JSON.stringify(redisSrv.url)}, ${JSON.stringify(token)}, ${bridgePort}))`],
+    { cwd: REPO_ROOT, stdio: 'ignore' },
+  );
+  cleanups.push(() => void bridge.kill('SIGTERM'));
+  const bridgeUrl = `http://127.0.0.1:${bridgePort}`;
+  await waitFor('upstash bridge', async () => (await fetch(bridgeUrl, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: '["PING"]' })).ok, 30_000);
+
+  // 3. The Worker on one workerd.
+  const adminKey = `vp_platform_${randomBytes(24).toString('base64url')}`;
+  const wasm = readdirSync(bundle).filter((f) => f.endsWith('.wasm'));
+  const edgePort = await freePort();
+  const mf = new Miniflare({
+    modules: [
+      { type: 'ESModule', path: join(bundle, 'index.js') },
+      ...wasm.map((f) => ({ type: 'CompiledWasm' as const, path: join(bundle, f) })),
+    ],
+    modulesRoot: bundle,
+    compatibilityDate: '2026-04-01',
+    compatibilityFlags: ['nodejs_compat'],
+    host: '127.0.0.1',
+    port: edgePort,
+    d1Databases: { CATALOGUE: 'bench-catalogue' },
+    kvNamespaces: { MODELS: 'bench-models' },
+    durableObjects: { SCHEDULER: { className: 'Scheduler', useSQLite: true }, BROADCASTER: { className: 'Broadcaster', useSQLite: true }, CAMPAIGN: { className: 'Campaign', useSQLite: true } },
+    bindings: {
+      INGEST_URL: 'http://127.0.0.1:9',
+      INGEST_TOKEN: randomBytes(24).toString('base64url'),
+      UPSTASH_REDIS_REST_URL: bridgeUrl,
+      UPSTASH_REDIS_REST_TOKEN: token,
+      ADMIN_API_KEY: adminKey,
+      PLAYBACK_SIGNING_KEYS: JSON.stringify({ kb: randomBytes(32).toString('base64url') }),
+      FEATURE_STORE_TIMEOUT_MS: '2000',
+    },
+  });
+  cleanups.push(() => mf.dispose());
+  const edge = (await mf.ready).toString().replace(/\/$/, '');
+  const db = await mf.getD1Database('CATALOGUE');
+  for (const f of readdirSync(join(REPO_ROOT, 'edge', 'migrations')).filter((x) => x.endsWith('.sql')).sort()) {
+    const sql = readFileSync(join(REPO_ROOT, 'edge', 'migrations', f), 'utf8').replace(/--[^\n]*/g, '');
+    const statements = sql.split(/;\s*(?:\n|$)/).map((s) => s.trim()).filter(Boolean);
+    await db.batch(statements.map((s) => db.prepare(s)));
+  }
+  log(`Worker on workerd at ${edge} (bundle ${Math.round(readFileSync(join(bundle, 'index.js')).length / 1024)} KiB JS + ${wasm.length} wasm)`);
+
+  // 4. Data through the public APIs and the stream's writers.
+  const tenant = 'bench';
+  const prov = await fetch(`${edge}/v1/platform/tenants`, { method: 'POST', headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ tenantId: tenant, name: 'Bench' }) });
+  const key = ((await prov.json()) as { apiKey: string }).apiKey;
+  const h = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+  await fetch(`${edge}/v1/scenarios`, { method: 'POST', headers: h, body: JSON.stringify({ scenario: 'feed', template: 'vlog', rankingModel: 'ctr' }) });
+  const cats = ['travel', 'cooking', 'fitness', 'gaming', 'tech', 'diy', 'music', 'news'];
+  const t0 = Date.now();
+  const now = Date.now();
+  for (let start = 0; start < ITEMS; start += IMPORT_CHUNK) {
+    const lines: string[] = [];
+    for (let i = start; i < start + IMPORT_CHUNK; i++) {
+      lines.push(JSON.stringify({ itemId: `v${i}`, kind: 'video', title: `${cats[i % 8]} video ${i}`, categories: [cats[i % 8]], tags: [`t${i % 13}`], state: 'published', publishedAt: new Date(now - (i % 720) * 3_600_000).toISOString() }));
+    }
+    const res = await fetch(`${edge}/v1/items/import`, { method: 'POST', headers: { ...h, 'content-type': 'application/x-ndjson' }, body: lines.join('\n') });
+    if (res.status !== 200) throw new Error(`import: ${res.status} ${await res.text()}`);
+    if (start === 0) log(`first import chunk of ${IMPORT_CHUNK} done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  }
+  log(`imported ${ITEMS} items in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+  const rand = rng(3);
+  const interactions: Interaction[] = [];
+  for (let u = 0; u < USERS; u++) {
+    const c = u % 8;
+    for (let k = 0; k < 12; k++) interactions.push({ user: `u${u}`, item: `v${c + 8 * Math.floor(2500 * rand() ** 2)}`, ts: now - 10 * 86_400_000 + k * 3_600_000 * 18 + u, weight: 1 });
+  }
+  const redis = new Redis(redisSrv.url);
+  cleanups.push(() => void redis.disconnect());
+  const writer = new FeatureSnapshotWriter(redis, 'bench');
+  const heat = new Map<string, number>();
+  for (const x of interactions) heat.set(x.item, (heat.get(x.item) ?? 0) + 1);
+  await writer.publishHotList(tenant, 'feed', [...heat].map(([itemId, score]) => ({ itemId, score })).sort((a, b) => b.score - a.score).slice(0, 500));
+  const nbrs = itemCfNeighbours(interactions, 20);
+  await writer.publishItemNeighbours(tenant, nbrs, 1);
+  for (let u = 0; u < USERS; u += 500) {
+    const tx = redis.multi();
+    for (let v = u; v < u + 500; v++) {
+      const mine = interactions.filter((x) => x.user === `u${v}`).slice(-10);
+      tx.del(FeatureKeys.userRecent(tenant, `u${v}`)).zadd(FeatureKeys.userRecent(tenant, `u${v}`), ...mine.flatMap((x) => [x.ts, x.item] as const));
+    }
+    await tx.exec();
+  }
+  const trained = trainRanking({ interactions, impressions: [] });
+  if (!trained) throw new Error('could not train the bench model');
+  await publishArtefacts(edge, key, 'ctr', 'bench-1', trained);
+  log(`snapshots: hot list 500, neighbours for ${nbrs.size} items, recent items for ${USERS} users, ${trained.recommender.embeddings?.items.length ?? 0} embeddings, model AUC ${trained.auc.toFixed(3)}`);
+
+  // 5. Load.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  const { hostname, port } = new URL(edge);
+  const get = (path: string) =>
+    new Promise<number>((resolve, reject) => {
+      const req = http.get({ hostname, port, path, agent, headers: { authorization: `Bearer ${key}` } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+      req.setTimeout(10_000, () => req.destroy(new Error('timeout')));
+    });
+  let u = 0;
+  const recPath = () => `/v1/recommend?tenant=${tenant}&scenario=feed&user=u${(u = (u * 7919 + 13) % USERS)}&n=20`;
+  const helloPath = () => '/v1/recommend/hello';
+  const pct = (xs: number[], p: number) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+  };
+
+  async function fixedRate(path: () => string, rps: number, seconds: number) {
+    const lat: number[] = [];
+    let errors = 0;
+    const start = performance.now();
+    const total = rps * seconds;
+    const pending: Promise<void>[] = [];
+    for (let i = 0; i < total; i++) {
+      const due = start + (i * 1000) / rps;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      pending.push(
+        get(path()).then(
+          (s) => {
+            if (s !== 200) errors++;
+            lat.push(performance.now() - due);
+          },
+          () => void errors++,
+        ),
+      );
+    }
+    await Promise.all(pending);
+    return { p50: pct(lat, 50), p99: pct(lat, 99), errors };
+  }
+
+  async function saturate(path: () => string, seconds: number, conns = 8) {
+    let done = 0;
+    let errors = 0;
+    const end = performance.now() + seconds * 1000;
+    await Promise.all(
+      Array.from({ length: conns }, async () => {
+        while (performance.now() < end) {
+          const s = await get(path()).catch(() => 0);
+          if (s === 200) done++;
+          else errors++;
+        }
+      }),
+    );
+    return { rps: done / seconds, errors };
+  }
+
+  const check = await fetch(`${edge}${recPath()}&debug=1`, { headers: h });
+  const body = (await check.json()) as { items: unknown[]; model?: string; debug?: { stage: string; ms: number; note?: string }[] };
+  log(`sample: ${body.items.length} items, model ${body.model}, stages ${body.debug?.map((d) => `${d.stage} ${d.ms.toFixed(2)}ms`).join(', ')}`);
+  // Warm-up: every isolate cache (scenario, model session, embeddings, item features) filled.
+  log('warm-up');
+  await saturate(recPath, 10);
+  await saturate(helloPath, 1);
+
+  const recFixed = await fixedRate(recPath, 100, 10);
+  log(`recommend @100 req/s: p50 ${recFixed.p50.toFixed(2)} ms, p99 ${recFixed.p99.toFixed(2)} ms, errors ${recFixed.errors}`);
+  const helloFixed = await fixedRate(helloPath, 100, 10);
+  log(`hello-world @100 req/s: p50 ${helloFixed.p50.toFixed(2)} ms, p99 ${helloFixed.p99.toFixed(2)} ms, errors ${helloFixed.errors}`);
+  const recSat = await saturate(recPath, 10);
+  log(`recommend saturation (8 connections): ${recSat.rps.toFixed(0)} req/s, errors ${recSat.errors}`);
+  const helloSat = await saturate(helloPath, 10);
+  log(`hello-world saturation (8 connections): ${helloSat.rps.toFixed(0)} req/s, errors ${helloSat.errors}`);
+  agent.destroy();
+  const r2 = (x: number) => Math.round(x * 100) / 100;
+  console.log(
+    JSON.stringify({
+      bench: 'edge-recommend',
+      rps: r2(recSat.rps),
+      p50_ms: r2(recFixed.p50),
+      p99_ms: r2(recFixed.p99),
+      baseline_rps: r2(helloSat.rps),
+      ratio: r2(recSat.rps / helloSat.rps),
+      baseline_p50_ms: r2(helloFixed.p50),
+      baseline_p99_ms: r2(helloFixed.p99),
+      offered_rps: 100,
+      items: ITEMS,
+      users: USERS,
+    }),
+  );
+} finally {
+  await cleanup();
+}
