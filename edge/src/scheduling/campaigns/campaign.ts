@@ -166,7 +166,13 @@ export class Campaign extends DurableObject<Bindings> {
 
   async get(): Promise<Outcome<CampaignView>> {
     const c = this.row();
-    return c ? ok(this.view(c)) : fail(404, 'not_found', 'no such campaign');
+    if (!c) return fail(404, 'not_found', 'no such campaign');
+    // Safety net: a campaign that should be progressing always has an alarm (e.g. after the
+    // runtime died in the middle of an alarm run); its batches carry their own checkpoints.
+    if ((c.status === 'sending' || c.status === 'scheduled') && (await this.ctx.storage.getAlarm()) === null) {
+      await this.ctx.storage.setAlarm(c.status === 'scheduled' && c.send_at ? c.send_at : Date.now());
+    }
+    return ok(this.view(c));
   }
 
   async batches(): Promise<Outcome<CampaignBatchView[]>> {

@@ -8,7 +8,8 @@
 //        nothing (LINE's behaviour), so a retried batch never reaches a recipient twice.
 //   GET  /msg/<ns>/v2/bot/message/quota             {type:'limited', value}
 //   GET  /msg/<ns>/v2/bot/message/quota/consumption {totalUsage}
-//   POST /_control/<ns>  {failNext?: n, quota?: n}   inject failures / set the quota
+//   POST /_control/<ns>  {failNext?: n, quota?: n, holdMs?: n}
+//        inject failures / set the quota / hold accepted multicast answers (a crash window)
 //   GET  /_log/<ns>                                   every request recorded under ns
 import { createServer } from 'node:http';
 
@@ -17,7 +18,7 @@ export async function startHttpSink(port = 0) {
   const space = (ns) => {
     let s = spaces.get(ns);
     if (!s) {
-      s = { log: [], acceptedKeys: new Set(), delivered: 0, failNext: 0, quota: 1_000_000 };
+      s = { log: [], acceptedKeys: new Set(), delivered: 0, failNext: 0, quota: 1_000_000, holdMs: 0 };
       spaces.set(ns, s);
     }
     return s;
@@ -40,6 +41,7 @@ export async function startHttpSink(port = 0) {
         const c = body ? JSON.parse(body) : {};
         if (typeof c.failNext === 'number') s.failNext = c.failNext;
         if (typeof c.quota === 'number') s.quota = c.quota;
+        if (typeof c.holdMs === 'number') s.holdMs = c.holdMs;
         return send(200, { ok: true });
       }
       const entry = { method: req.method, path: '/' + rest.join('/'), headers: req.headers, body, at: Date.now(), status: 0 };
@@ -66,6 +68,7 @@ export async function startHttpSink(port = 0) {
           s.acceptedKeys.add(key);
           s.delivered += to.length;
           entry.accepted = to;
+          if (s.holdMs > 0) return setTimeout(() => answer(200, {}), s.holdMs);
           return answer(200, {});
         }
       }
