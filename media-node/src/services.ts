@@ -13,10 +13,5 @@ export const mediaEdgeServices: ServiceEntrypoint[] = [
   { name: 'transcode-worker', entry: 'media-node/src/transcode/main.ts', healthPortVar: 'MEDIA_WORKER_PORT', healthPath: '/healthz' },
 ];
 
-/**
- * What the dev stack starts. Empty until the stack passes EDGE_URL (today it is set only after the
- * services are up) and an EDGE_INTERNAL_TOKEN to its services: started without them, both
- * processes stop at their config check and the stack would never become healthy. The integrator
- * then sets `mediaServices = mediaEdgeServices`.
- */
-export const mediaServices: ServiceEntrypoint[] = [];
+/** What the dev stack starts: it passes EDGE_URL and EDGE_INTERNAL_TOKEN up front. */
+export const mediaServices: ServiceEntrypoint[] = mediaEdgeServices;

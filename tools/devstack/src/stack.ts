@@ -84,8 +84,11 @@ export async function startStack(o: StackOptions): Promise<Stack> {
         METRICS_PORT: String(metricsPort),
         // Known before anything starts, so services that call the edge can be configured up front.
         EDGE_URL: `http://127.0.0.1:${edgePort}`,
-        MEDIA_ORIGIN_PORT: String(mediaOriginPort),
+        // The media-node upload server also serves the HLS origin on MEDIA_PORT.
+        MEDIA_PORT: String(mediaOriginPort),
         MEDIA_ORIGIN_URL: `http://127.0.0.1:${mediaOriginPort}`,
+        MEDIA_UPLOAD_DIR: join(runDir, 'uploads'),
+        MEDIA_OUTPUT_DIR: join(runDir, 'media'),
       });
       const svc = await startServices(runDir, env, edgePort, log);
       procs.push(...svc.procs);
