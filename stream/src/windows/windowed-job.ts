@@ -70,7 +70,7 @@ export class WindowedJob<A> {
   private snapshotRunning: Promise<void> | null = null;
   private stopped = false;
   consumer!: Consumer;
-  readonly stats = { read: 0, accepted: 0, late: 0, duplicates: 0, deadLettered: 0, windowsWritten: 0, commits: 0, lastFlushAt: '' };
+  readonly stats = { firstReadAt: 0, committed: {} as Record<number, string>, read: 0, accepted: 0, late: 0, duplicates: 0, deadLettered: 0, windowsWritten: 0, commits: 0, lastFlushAt: '' };
 
   constructor(
     private readonly cfg: WindowedJobConfig<A>,
@@ -189,6 +189,7 @@ export class WindowedJob<A> {
 
   private count(partition: number, n: number, v: Record<string, number>, lag: number): void {
     const job = this.cfg.job;
+    if (this.stats.firstReadAt === 0) this.stats.firstReadAt = Date.now();
     this.stats.read += n;
     this.stats.accepted += v.accepted!;
     this.stats.late += v.late!;
@@ -259,7 +260,10 @@ export class WindowedJob<A> {
     }
     if (offsets.length === 0) return;
     await this.consumer.commitOffsets(offsets);
-    for (const o of offsets) this.committed.set(o.partition, `${o.offset}|${o.metadata}`);
+    for (const o of offsets) {
+      this.committed.set(o.partition, `${o.offset}|${o.metadata}`);
+      this.stats.committed[o.partition] = o.offset;
+    }
     this.stats.commits++;
   }
 

@@ -35,6 +35,12 @@ export async function runWindowJob<A>(def: WindowJobDefinition<A>, environment: 
   const producer = createProducer(kafka);
   await producer.connect();
   const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 3, connectTimeout: 5000, commandTimeout: 5000, lazyConnect: false });
+  let redisDown = 0;
+  redis.on('error', (e: Error) => {
+    // ioredis reconnects by itself; log at most every 10 s instead of once per attempt.
+    if (Date.now() - redisDown > 10_000) log.warn('redis unavailable', { job: def.job, error: e.message });
+    redisDown = Date.now();
+  });
   const metrics = new JobMetrics(def.job);
   const ctx: JobContext = { env, ch, producer, redis, group };
   const job = new WindowedJob<A>(

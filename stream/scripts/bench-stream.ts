@@ -1,0 +1,145 @@
+/**
+ * npm run bench:stream — end-to-end throughput of the three window jobs against the raw drain rate
+ * of a bare consumer, both over the same topic in the same run, on the real local stack.
+ *
+ * 1. starts Kafka (mock cluster), ClickHouse and Redis in .run/bench-stream;
+ * 2. produces BENCH_EVENTS synthetic events (default 200,000; + one watermark-flush event per partition);
+ * 3. raw drain: a bare consumer reads them all (first → last message);
+ * 4. end to end: item-heat, user-profiles and realtime-metrics run as their own processes; done
+ *    when every job's committed offsets reach the end of every partition — offsets are committed
+ *    only after the window rows are in ClickHouse, so that is "committed in ClickHouse".
+ * Last line: {"bench":"stream","events":N,"events_per_s":X,"raw_drain_per_s":Y,"ratio":X/Y}
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { behaviourEventKey, uuidv7, type BehaviourEvent } from '@vidplat/contracts';
+import { syntheticEvents } from '@vidplat/devstack/demo/synthetic-events';
+import { REPO_ROOT, startStack } from '@vidplat/devstack/stack';
+import { freePort } from '@vidplat/devstack/process';
+import { createKafka, createProducer, ensureTopics, kafkaSettingsFromEnv } from '../src/kafka/client.js';
+
+const N = Number(process.env.BENCH_EVENTS ?? 200_000);
+const say = (s: string) => process.stderr.write(`[bench:stream] ${s}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// A fresh run dir: the broker's address is read from its log, which must not hold an old one.
+const runDir = join(REPO_ROOT, '.run', 'bench-stream');
+rmSync(runDir, { recursive: true, force: true });
+const stack = await startStack({ runDir, services: false, log: say });
+const children: ChildProcess[] = [];
+process.on('exit', () => children.forEach((c) => c.exitCode === null && c.kill('SIGKILL')));
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => void stack.stop().finally(() => process.exit(130)));
+try {
+  const env = stack.env;
+  const settings = kafkaSettingsFromEnv(env);
+  const kafka = createKafka(settings);
+  const run = Date.now().toString(36);
+  const topic = `bench-${run}`;
+  await ensureTopics(kafka, settings, [topic]);
+
+  // Event time advances as on a platform taking BENCH_EVENT_RATE events per second (default
+  // 20,000): windows hold many events each, as they would at the target throughput.
+  const rate = Number(process.env.BENCH_EVENT_RATE ?? 20_000);
+  const start = Date.UTC(2026, 10, 24, 8);
+  const raw = syntheticEvents({ tenants: ['bench-vlog', 'bench-news', 'bench-shop', 'bench-music'], users: 20_000, items: 5_000, count: N, seed: 4242, startMs: start });
+  const values = raw.map((e, i) => ({
+    key: behaviourEventKey(e.tenantId, e.userId),
+    value: JSON.stringify({ ...e, eventTime: new Date(start + Math.floor((i * 1000) / rate)).toISOString() }),
+  }));
+  const last = raw[raw.length - 1]!;
+  const flush = Array.from({ length: settings.partitions }, (_, p) => ({
+    key: 'bench-flush:u',
+    partition: p,
+    value: JSON.stringify({ ...last, tenantId: 'bench-flush', eventId: uuidv7(), eventTime: new Date(start + 86_400_000 + Math.floor((N * 1000) / rate)).toISOString() } satisfies BehaviourEvent),
+  }));
+  const producer = createProducer(kafka, { deliveryTimeoutMs: 60_000 });
+  await producer.connect();
+  const p0 = performance.now();
+  const sends: Promise<unknown>[] = [];
+  for (let i = 0; i < values.length; i += 10_000) sends.push(producer.send({ topic, messages: values.slice(i, i + 10_000) }));
+  await Promise.all(sends);
+  await producer.send({ topic, messages: flush });
+  const produceS = (performance.now() - p0) / 1000;
+  await producer.disconnect();
+  const total = N + flush.length;
+  say(`produced ${total} events in ${produceS.toFixed(2)} s (${Math.round(total / produceS)}/s)`);
+
+  // Raw drain: a bare consumer, no parsing, no sinks.
+  const bare = kafka.consumer({ 'js.consumer.max.batch.size': 2000, kafkaJS: { groupId: `bench-raw-${run}`, fromBeginning: true, autoCommit: false } } as Parameters<typeof kafka.consumer>[0]);
+  await bare.connect();
+  await bare.subscribe({ topics: [topic] });
+  let seen = 0;
+  let first = 0;
+  let lastAt = 0;
+  const ends = new Map<number, string>();
+  void bare.run({
+    eachBatch: async ({ batch }) => {
+      if (!first) first = performance.now();
+      seen += batch.messages.length;
+      ends.set(batch.partition, (BigInt(batch.messages[batch.messages.length - 1]!.offset) + 1n).toString());
+      lastAt = performance.now();
+    },
+  });
+  const drainDeadline = Date.now() + 300_000;
+  while (seen < total && Date.now() < drainDeadline) await sleep(20);
+  await bare.disconnect();
+  if (seen < total) throw new Error(`raw drain read ${seen}/${total}`);
+  const rawPerS = total / ((lastAt - first) / 1000);
+  say(`raw drain ${Math.round(rawPerS)}/s`);
+
+  // End to end: the three jobs, each its own process and consumer group.
+  const jobs = [
+    ['item-heat', 'stream/src/jobs/item-heat/main.ts', 'ITEM_HEAT_PORT'],
+    ['user-profiles', 'stream/src/jobs/user-profiles/main.ts', 'USER_PROFILES_PORT'],
+    ['realtime-metrics', 'stream/src/jobs/realtime-metrics/main.ts', 'REALTIME_METRICS_PORT'],
+  ] as const;
+  const ports: number[] = [];
+  for (const [name, entry, portVar] of jobs) {
+    const port = await freePort();
+    ports.push(port);
+    const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, entry)], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...env, INGEST_TOKEN: env.INGEST_TOKEN!, STREAM_INPUT_TOPIC: topic, STREAM_GROUP_PREFIX: `bench-${run}-`, [portVar]: String(port), LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    children.push(child);
+    say(`started ${name} (pid ${child.pid})`);
+  }
+  type Health = { firstReadAt: number; read: number; windowsWritten: number; job: string; committed: Record<string, string> };
+  const health = async (port: number): Promise<Health | null> => {
+    try {
+      return (await (await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(2000) })).json()) as Health;
+    } catch {
+      return null; // still starting
+    }
+  };
+  const done = new Map<string, number>();
+  const deadline = Date.now() + Number(process.env.BENCH_TIMEOUT_MS ?? 300_000);
+  while (done.size < jobs.length && Date.now() < deadline) {
+    for (const [i, [name]] of jobs.entries()) {
+      if (done.has(name)) continue;
+      const h = await health(ports[i]!);
+      // Each partition ends with its flush event, whose own (far-future) windows stay open by design:
+      // the committed checkpoint reaching that last offset means every real event's windows are written.
+      if (h && [...ends].every(([p, end]) => BigInt(h.committed[p] ?? '-1') >= BigInt(end) - 1n)) {
+        done.set(name, Date.now());
+        say(`${name} committed everything`);
+      }
+    }
+    await sleep(100);
+  }
+  if (done.size < jobs.length) throw new Error(`jobs did not finish: ${jobs.map(([n]) => n).filter((n) => !done.has(n)).join(', ')}`);
+  const stats = (await Promise.all(ports.map(health))).filter((h): h is Health => h !== null);
+  for (const s of stats) say(`${s.job}: read ${s.read}, windows written ${s.windowsWritten}`);
+  const t0 = Math.min(...stats.map((s) => s.firstReadAt));
+  const t1 = Math.max(...done.values());
+  const e2ePerS = total / ((t1 - t0) / 1000);
+  say(`end to end ${Math.round(e2ePerS)}/s over ${((t1 - t0) / 1000).toFixed(2)} s`);
+  console.log(JSON.stringify({ bench: 'stream', events: total, events_per_s: Math.round(e2ePerS), raw_drain_per_s: Math.round(rawPerS), ratio: Number((e2ePerS / rawPerS).toFixed(3)) }));
+} finally {
+  for (const c of children) c.kill('SIGTERM');
+  await sleep(500);
+  await stack.stop();
+}
+process.exit(0);

@@ -1,0 +1,34 @@
+import { EventBatchResponse } from '@vidplat/contracts';
+import type { DemoSeeder } from './context.js';
+import { syntheticEvents } from './synthetic-events.js';
+
+/**
+ * Live demo traffic for the stream jobs: per demo tenant, 1,500 behaviour events over the last
+ * 90 minutes (items v0..v299, scenario "feed", as the recommend seeder's catalogue) posted to the
+ * edge's public POST /v1/events. The running item-heat, user-profiles and realtime-metrics jobs
+ * turn them into window rows in ClickHouse, hot lists and profile vectors in Redis within seconds
+ * (windows whose end the watermark has passed fire at once).
+ */
+export const seedStream: DemoSeeder = async (ctx) => {
+  const now = Date.now();
+  const span = 90 * 60_000;
+  for (const [i, t] of ctx.tenants.entries()) {
+    const raw = syntheticEvents({ tenants: [t.tenantId], users: 200, items: 300, count: 1500, seed: 500 + i, startMs: now - span, scenario: 'feed' });
+    const first = Date.parse(raw[0]!.eventTime);
+    const lastT = Date.parse(raw[raw.length - 1]!.eventTime);
+    // Squeeze the generator's ~1 event/s into the 90 minutes before now.
+    const events = raw.map((e) => ({ ...e, eventTime: new Date(now - span + ((Date.parse(e.eventTime) - first) / Math.max(1, lastT - first)) * (span - 10_000)).toISOString() }));
+    let accepted = 0;
+    for (let b = 0; b < events.length; b += 500) {
+      const res = await fetch(`${ctx.edgeUrl}/v1/events`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${t.superKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ events: events.slice(b, b + 500) }),
+        signal: AbortSignal.timeout(15_000),
+      });
+      if (res.status !== 202) throw new Error(`stream demo: POST /v1/events for ${t.tenantId}: ${res.status} ${await res.text()}`);
+      accepted += EventBatchResponse.parse(await res.json()).accepted;
+    }
+    ctx.log(`stream: ${t.tenantId} ${accepted} live events → item heat (hot list "feed"), user profiles, 1-min metrics`);
+  }
+};
