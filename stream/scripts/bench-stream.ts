@@ -131,7 +131,14 @@ try {
   }
   if (done.size < jobs.length) throw new Error(`jobs did not finish: ${jobs.map(([n]) => n).filter((n) => !done.has(n)).join(', ')}`);
   const stats = (await Promise.all(ports.map(health))).filter((h): h is Health => h !== null);
-  for (const s of stats) say(`${s.job}: read ${s.read}, windows written ${s.windowsWritten}`);
+  for (const [i, s] of stats.entries()) {
+    const text = await (await fetch(`http://127.0.0.1:${ports[i]}/metrics`)).text();
+    const phases = text
+      .split('\n')
+      .filter((l) => l.startsWith('stream_flush_phase_seconds_total{'))
+      .map((l) => `${/phase="([^"]+)"/.exec(l)?.[1]} ${Number(l.split(' ').pop()).toFixed(1)}s`);
+    say(`${s.job}: read ${s.read}, windows written ${s.windowsWritten}; time in ${phases.join(', ')}`);
+  }
   const t0 = Math.min(...stats.map((s) => s.firstReadAt));
   const t1 = Math.max(...done.values());
   const e2ePerS = total / ((t1 - t0) / 1000);

@@ -16,6 +16,7 @@ export class JobMetrics {
   readonly windowsEmitted: Counter<'job' | 'final'>;
   readonly closeLatency: Histogram<'job'>;
   readonly flushes: Counter<'job' | 'result'>;
+  readonly flushPhase: Counter<'job' | 'phase'>;
 
   constructor(readonly job: string) {
     this.registry.setDefaultLabels({ service: `stream-${job}` });
@@ -34,6 +35,7 @@ export class JobMetrics {
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: r,
     });
+    this.flushPhase = new Counter({ name: 'stream_flush_phase_seconds_total', help: 'Time spent per flush phase (sink write, late rows, dlq, commit, snapshots)', labelNames: ['job', 'phase'], registers: r });
     this.flushes = new Counter({ name: 'stream_flushes_total', help: 'Sink flushes + offset commits', labelNames: ['job', 'result'], registers: r });
   }
 }

@@ -6,7 +6,8 @@ export interface WindowAggregator<E, A> {
   /** Entity keys the event contributes to (tenant + entity, e.g. `t|scenario|item`); [] = ignore. */
   keys(e: E): readonly string[];
   create(key: string, e: E): A;
-  add(acc: A, e: E, windowStart: number, windowEnd: number): void;
+  /** t = the event time in epoch ms (already parsed). */
+  add(acc: A, e: E, windowStart: number, windowEnd: number, t: number): void;
 }
 
 export interface WindowState<A> {
@@ -131,7 +132,7 @@ export class PartitionWindows<E, A> {
           this.windows.set(wkey, w);
           if (end < this.nextDue) this.nextDue = end;
         }
-        this.agg.add(w.acc, e, start, end);
+        this.agg.add(w.acc, e, start, end, t);
         w.count++;
         if (w.fired) {
           w.dirty = true;

@@ -132,6 +132,7 @@ export class WindowedJob<A> {
     if (batch.messages.length === 0 || this.stopped) return;
     try {
       const now = Date.now();
+      const t0 = performance.now();
       const part = await this.partitionState(batch.partition);
       const verdicts = { accepted: 0, late: 0, duplicate: 0, ignored: 0, replayed: 0 };
       for (const m of batch.messages) {
@@ -180,6 +181,7 @@ export class WindowedJob<A> {
       const lag = Number(batch.offsetLag());
       this.engine.markCaughtUp(batch.partition, lag <= 0);
       this.count(batch.partition, batch.messages.length, verdicts, lag);
+      this.metrics.flushPhase.inc({ job: this.cfg.job, phase: 'fold' }, (performance.now() - t0) / 1000);
       for (const w of this.engine.collect()) this.pendingFired.push({ w, at: now });
       if (Date.now() - this.lastFlush >= this.cfg.flushIntervalMs || this.pendingFired.length >= 50_000) await this.flush();
     } catch (e) {
@@ -222,10 +224,10 @@ export class WindowedJob<A> {
     this.pendingDead = [];
     try {
       const windows = fired.map((f) => f.w);
-      await this.cfg.output.write(windows);
-      await insertRows(this.ch, 'late_events', late);
-      if (dead.length) await this.dlq.send({ topic: this.dlqTopic, messages: dead });
-      await this.commit();
+      await this.timed('write', () => this.cfg.output.write(windows));
+      await this.timed('late', () => insertRows(this.ch, 'late_events', late));
+      if (dead.length) await this.timed('dlq', () => this.dlq.send({ topic: this.dlqTopic, messages: dead }));
+      await this.timed('commit', () => this.commit());
       this.metrics.flushes.inc({ job: this.cfg.job, result: 'ok' });
     } catch (e) {
       this.metrics.flushes.inc({ job: this.cfg.job, result: 'error' });
@@ -246,6 +248,15 @@ export class WindowedJob<A> {
     }
     if (late.length) log.info('late events recorded', { job: this.cfg.job, count: late.length });
     if (fired.length && this.cfg.output.afterCommit) this.queueSnapshots(fired.map((f) => f.w));
+  }
+
+  private async timed<T>(phase: string, fn: () => Promise<T>): Promise<T> {
+    const t0 = performance.now();
+    try {
+      return await fn();
+    } finally {
+      this.metrics.flushPhase.inc({ job: this.cfg.job, phase }, (performance.now() - t0) / 1000);
+    }
   }
 
   private async commit(): Promise<void> {
@@ -280,7 +291,7 @@ export class WindowedJob<A> {
         const batch = this.snapshotQueue;
         this.snapshotQueue = null;
         try {
-          await this.cfg.output.afterCommit!(batch);
+          await this.timed('snapshots', () => this.cfg.output.afterCommit!(batch));
         } catch (e) {
           log.warn('feature snapshot failed', { job: this.cfg.job, error: (e as Error).message });
         }

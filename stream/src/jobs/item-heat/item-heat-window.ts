@@ -16,6 +16,8 @@ export interface ItemHeatAcc {
   counts: ActionCounts;
   /** Σ round(weight × 2^(−(windowEnd − eventTime)/halfLife) × 10⁶): integer, so sums are exact. */
   heatMicro: number;
+  /** Scenario heat parameters, resolved once when the window opens. */
+  params: HeatParams;
 }
 
 /** One event's heat contribution in micro-units. */
@@ -29,10 +31,10 @@ export function heatMicro(type: BehaviourEvent['type'], eventTime: number, windo
 export function itemHeatAggregator(params: (tenantId: string, scenario: string) => HeatParams): WindowAggregator<BehaviourEvent, ItemHeatAcc> {
   return {
     keys: (e) => [`${e.tenantId}|${e.scenario ?? ''}|${e.itemId}`],
-    create: (_k, e) => ({ tenantId: e.tenantId, scenario: e.scenario ?? '', itemId: e.itemId, counts: emptyCounts(), heatMicro: 0 }),
-    add: (a, e, _start, end) => {
+    create: (_k, e) => ({ tenantId: e.tenantId, scenario: e.scenario ?? '', itemId: e.itemId, counts: emptyCounts(), heatMicro: 0, params: params(e.tenantId, e.scenario ?? '') }),
+    add: (a, e, _start, end, t) => {
       countAction(a.counts, e.type);
-      a.heatMicro += heatMicro(e.type, Date.parse(e.eventTime), end, params(a.tenantId, a.scenario));
+      a.heatMicro += heatMicro(e.type, t, end, a.params);
     },
   };
 }

@@ -33,8 +33,7 @@ export interface UserProfileAcc {
 export const userProfileAggregator: WindowAggregator<BehaviourEvent, UserProfileAcc> = {
   keys: (e) => [`${e.tenantId}|${e.userId}`],
   create: (_k, e) => ({ tenantId: e.tenantId, userId: e.userId, counts: emptyCounts(), watchMs: 0, items: new Map(), itemsLast: new Map(), hours: new Set() }),
-  add: (a, e) => {
-    const t = Date.parse(e.eventTime);
+  add: (a, e, _start, _end, t) => {
     countAction(a.counts, e.type);
     const watched = watchedSeconds(e);
     a.watchMs += Math.round(watched * 1000);
