@@ -33,6 +33,8 @@ export default defineProject({
           TEST_SINK_URL: sinkUrl,
           MESSAGING_API_URL: `${sinkUrl}/msg/edge`,
           MESSAGING_API_TOKEN: 'edge-test-messaging-token',
+          // Tests move the clock themselves; a real retry must not fire on its own meanwhile.
+          CAMPAIGN_RETRY_BASE_MS: '60000',
           BROADCAST_WEBHOOK_SECRETS: JSON.stringify({ main: 'edge-test-webhook-secret-0123456789' }),
         },
       },

@@ -6,7 +6,7 @@ const base = { eventId: uuidv7(), tenantId: 't1', eventTime: '2026-11-25T08:00:0
 describe('behaviour events', () => {
   it('covers every action the product records', () => {
     expect(BEHAVIOUR_EVENT_TYPES.sort()).toEqual(
-      ['click', 'comment', 'enrol', 'impression', 'like', 'play_complete', 'play_progress', 'play_start', 'purchase', 'share'].sort(),
+      ['click', 'comment', 'enrol', 'impression', 'like', 'play_complete', 'play_progress', 'play_start', 'purchase', 'schedule', 'share'].sort(),
     );
   });
 

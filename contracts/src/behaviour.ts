@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Envelope } from './envelope.js';
 import { ItemId, Slug, UserId } from './ids.js';
+import { ScheduleEventBody } from './scheduling.js';
 
 /** Where an event happened in the product: which scenario served it and which experiment arm. */
 const Context = z.object({
@@ -49,6 +50,14 @@ export const EnrolEvent = base.extend({
   kind: z.enum(['free', 'paid', 'trial']),
 });
 
+/**
+ * A content schedule changed what is visible (scheduling): published, unpublished, a rollout step,
+ * a paused rollout. itemId is the content; userId is the scheduler's system user (the acting
+ * person is in `actor`), so user profiles are not skewed. Processors give it no weight.
+ */
+export const SCHEDULER_USER_ID = 'system.scheduler';
+export const ScheduleEvent = base.extend({ type: z.literal('schedule') }).extend(ScheduleEventBody.shape);
+
 export const BehaviourEvent = z.discriminatedUnion('type', [
   ImpressionEvent,
   ClickEvent,
@@ -60,6 +69,7 @@ export const BehaviourEvent = z.discriminatedUnion('type', [
   CommentEvent,
   PurchaseEvent,
   EnrolEvent,
+  ScheduleEvent,
 ]);
 export type BehaviourEvent = z.infer<typeof BehaviourEvent>;
 export type BehaviourEventType = BehaviourEvent['type'];

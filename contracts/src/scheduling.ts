@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Envelope, IsoTime } from './envelope.js';
+import { IsoTime } from './envelope.js';
 import { ItemId, Slug, TenantId, UserId, UuidV7 } from './ids.js';
 
 export const ScheduleContentKind = z.enum(['video', 'banner', 'announcement', 'recommendation_slot', 'series']);
@@ -294,16 +294,11 @@ export const ScheduleEventBody = z.object({
   percent: z.number().min(0).max(100).optional(),
   /** Set on a publish whose schedule asked for subscriber notification. */
   notifySubscribers: z.boolean().optional(),
+  /** Who caused it: a user or key id, or "alarm" for a fired action. */
+  actor: z.string().min(1).max(128),
 });
 export type ScheduleEventBody = z.infer<typeof ScheduleEventBody>;
 
-/**
- * The schedule event as it travels the event path: envelope + actor (userId) + content (itemId).
- * Shaped like a behaviour event so ingest can take it once `BehaviourEvent` lists it; until then
- * ingest rejects it and the Scheduler's outbox keeps it (nothing is dropped).
- */
-export const ScheduleEvent = Envelope.extend({ type: z.literal('schedule'), userId: UserId, itemId: ItemId }).extend(ScheduleEventBody.shape);
-export type ScheduleEvent = z.infer<typeof ScheduleEvent>;
 
 // ---------------------------------------------------------------------------------------------
 // Stats broadcaster (Broadcaster Durable Object, one per tenant).
@@ -372,6 +367,8 @@ export const SchedulingEnv = z.object({
   MESSAGING_API_URL: z.string().url().optional(),
   MESSAGING_API_TOKEN: z.string().optional(),
   MESSAGING_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  /** First retry delay of a failed campaign batch (doubling, capped at a minute). */
+  CAMPAIGN_RETRY_BASE_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
   BROADCAST_WEBHOOK_SECRETS: z
     .string()
     .default('{}')

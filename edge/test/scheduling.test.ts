@@ -1,6 +1,6 @@
 import { env, runDurableObjectAlarm, runInDurableObject, SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { ScheduleEvent, type CalendarResponse, type ScheduleHistoryRow, type ScheduleView, type SchedulingStats } from '@vidplat/contracts';
+import { BehaviourEvent, type CalendarResponse, type ScheduleHistoryRow, type ScheduleView, type SchedulingStats } from '@vidplat/contracts';
 import { json } from './helpers.js';
 import {
   BASE,
@@ -156,8 +156,9 @@ describe('scheduling: alarms', () => {
     );
     expect(outbox[0]!.attempts).toBe(1);
     expect(outbox[0]!.last_error).toBeTruthy();
-    expect(JSON.parse(outbox[0]!.body)).toMatchObject({ type: 'schedule', action: 'publish', itemId: 'course-1', scheduleId: s.id, tenantId: t.tenantId });
-    expect(ScheduleEvent.safeParse(JSON.parse(outbox[0]!.body)).success).toBe(true);
+    expect(JSON.parse(outbox[0]!.body)).toMatchObject({ type: 'schedule', action: 'publish', itemId: 'course-1', scheduleId: s.id, tenantId: t.tenantId, actor: 'alarm', userId: 'system.scheduler' });
+    // What ingest validates: the schedule event is a member of the behaviour event union.
+    expect(BehaviourEvent.safeParse(JSON.parse(outbox[0]!.body)).success).toBe(true);
 
     await fireAfter(t.tenantId, 5 * HOUR);
     expect(await course()).toMatchObject({ status: 'unpublished' });

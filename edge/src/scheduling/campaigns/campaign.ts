@@ -58,8 +58,6 @@ CREATE TABLE IF NOT EXISTS batches (
   attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT, sent_at INTEGER, next_attempt_at INTEGER NOT NULL DEFAULT 0);
 `;
 
-const RETRY_BASE_MS = 2_000;
-
 /**
  * One per campaign (named `<tenant>:<campaignId>`). At the send time the audience is resolved to
  * recipient ids and cut into batches of at most 500; each batch is sent to the messaging API with
@@ -71,6 +69,7 @@ const RETRY_BASE_MS = 2_000;
  */
 export class Campaign extends DurableObject<Bindings> {
   private sql: SqlStorage;
+  private busy = false;
 
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
@@ -232,6 +231,18 @@ export class Campaign extends DurableObject<Bindings> {
   }
 
   override async alarm(): Promise<void> {
+    // One send at a time per object: a second trigger (e.g. a test driving the alarm while the
+    // runtime fires it) leaves it to the run in progress, which re-arms when it finishes.
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      await this.tick();
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async tick(): Promise<void> {
     const c = this.row();
     if (!c) return;
     const now = Date.now();
@@ -352,7 +363,7 @@ export class Campaign extends DurableObject<Bindings> {
       return;
     } else {
       // Stays 'sending': the retry reuses the key in case this attempt did reach the API.
-      this.sql.exec('UPDATE batches SET last_error = ?, next_attempt_at = ? WHERE batch_no = ?', r.error, now + backoffMs(RETRY_BASE_MS, attempts, 60_000), b.batch_no);
+      this.sql.exec('UPDATE batches SET last_error = ?, next_attempt_at = ? WHERE batch_no = ?', r.error, now + backoffMs(schedulingConfig(this.env).CAMPAIGN_RETRY_BASE_MS, attempts, 60_000), b.batch_no);
     }
     await this.syncIndex();
     const cur = this.row()!;

@@ -8,6 +8,7 @@ import {
   ResumeScheduleRequest,
   ScheduleListQuery,
   ScheduleSettings,
+  SCHEDULER_USER_ID,
   SCHEMA_VERSION,
   apiErrorFromZod,
   uuidv7,
@@ -756,6 +757,7 @@ export class Scheduler extends DurableObject<Bindings> {
       ...(percent !== undefined ? { percent } : {}),
       // The notifier downstream tells the content's subscribers when this is set.
       ...(action === 'publish' && s.notify === 1 ? { notifySubscribers: true } : {}),
+      actor,
     };
     const event = {
       eventId: uuidv7(now),
@@ -763,7 +765,7 @@ export class Scheduler extends DurableObject<Bindings> {
       eventTime: iso(now),
       schemaVersion: SCHEMA_VERSION,
       type: 'schedule',
-      userId: actor === 'alarm' ? s.created_by : actor,
+      userId: SCHEDULER_USER_ID,
       itemId: s.content_id,
       ...body,
     };
