@@ -164,3 +164,46 @@ describe('demo seeder', () => {
     expect(r.debug!.find((d) => d.stage === 'recall.embedding')!.candidates).toBeGreaterThan(0);
   });
 });
+
+describe('A/B exposure through the event path', () => {
+  it('a request served by an experiment arm lands in ClickHouse as impressions tagged with experiment and variant', async () => {
+    const { createClickHouse } = await import('@vidplat/analytics');
+    const ch = createClickHouse({ url: env.CLICKHOUSE_URL!, database: env.CLICKHOUSE_DATABASE! });
+    try {
+      const exp = await fetch(`${urls.edge}/v1/experiments`, {
+        method: 'POST',
+        headers: hdr(),
+        body: JSON.stringify({ experimentId: 'exp-e2e', scenario: 'feed', variants: [{ name: 'a', weight: 1 }, { name: 'b', weight: 1, overrides: { rerank: { diversityLambda: 0.2 } } }] }),
+      });
+      expect(exp.status).toBe(201);
+      // Experiments are cached per isolate for 10 s: wait until a response carries the arm.
+      let r = await rec('scenario=feed&user=exp-user&n=3');
+      for (let i = 0; i < 40 && !r.experiment; i++) {
+        await new Promise((res) => setTimeout(res, 500));
+        r = await rec('scenario=feed&user=exp-user&n=3');
+      }
+      expect(r.experiment?.id).toBe('exp-e2e');
+      const variant = r.experiment!.variant;
+      // Deterministic: the same user gets the same arm every time.
+      for (let i = 0; i < 3; i++) expect((await rec('scenario=feed&user=exp-user&n=3')).experiment?.variant).toBe(variant);
+
+      const count = async () => {
+        const q = await ch.query({
+          query: `SELECT count() AS n, any(variant) AS v FROM events_raw FINAL WHERE tenant_id = {t:String} AND type = 'impression' AND experiment_id = 'exp-e2e' AND user_id = 'exp-user'`,
+          query_params: { t: tenant },
+          format: 'JSONEachRow',
+        });
+        return (await q.json<{ n: string; v: string }>())[0]!;
+      };
+      let row = await count();
+      for (let i = 0; i < 120 && Number(row.n) < 12; i++) {
+        await new Promise((res) => setTimeout(res, 500));
+        row = await count();
+      }
+      expect(Number(row.n)).toBe(12); // 4 requests × 3 items served
+      expect(row.v).toBe(variant);
+    } finally {
+      await ch.close();
+    }
+  });
+});
