@@ -1,8 +1,9 @@
-import { SELF } from 'cloudflare:test';
+import { env, SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { ErrorBody, mergeRecall, rerankMmr, ScenarioConfig, topKDot, heuristicScores, writeFeatures, RANKING_FEATURE_COUNT, type ItemFeatures } from '@vidplat/contracts';
 import { eligible } from '../src/recommend/pipeline.js';
-import { pairs } from '../src/recommend/feature-reader.js';
+import { pairs, parseItemFeatures } from '../src/recommend/feature-reader.js';
+import { embeddingIndex, embeddingKeys, itemVector, userVector } from '../src/recommend/embedding-index.js';
 import { json, provisionTenant } from './helpers.js';
 
 const NOW = Date.parse('2026-11-25T12:00:00Z');
@@ -43,6 +44,41 @@ describe('recall: weighted merge with dedupe', () => {
 
   it('sorted-set replies keep numeric-looking ids as strings', () => {
     expect(pairs(['42', '3.5', '1e5', '2'])).toEqual([{ itemId: '42', score: 3.5 }, { itemId: '1e5', score: 2 }]);
+  });
+});
+
+describe('embedding recall from KV-versioned vectors', () => {
+  async function put(t: string, version: string, ids: string[], vecs: number[][], count = ids.length) {
+    await env.MODELS.put(embeddingKeys.ids(t, version), JSON.stringify(ids));
+    await env.MODELS.put(embeddingKeys.vectors(t, version), Float32Array.from(vecs.flat()).buffer);
+    await env.MODELS.put(embeddingKeys.pointer(t), JSON.stringify({ version, dim: vecs[0]!.length, count, trainedAt: new Date().toISOString() }));
+  }
+
+  it('loads the tenant index, builds the taste vector from recent items and finds their neighbours', async () => {
+    await put('emb-ok', 'v1', ['rock1', 'rock2', 'rock3', 'jazz1', 'jazz2'], [[1, 0], [0.9, 0.1], [0.8, 0.2], [0, 1], [0.1, 0.9]]);
+    const { index } = await embeddingIndex(env.MODELS, 'emb-ok', 5_000);
+    expect(index?.ids).toHaveLength(5);
+    const q = userVector(index!, ['rock1', 'unknown-item'])!;
+    const near = topKDot(index!.matrix, index!.dim, index!.ids, q, 2, new Set(['rock1']));
+    expect(near.map((x) => x.itemId)).toEqual(['rock2', 'rock3']);
+    expect([...itemVector(index!, 'jazz1')!]).toEqual([0, 1]);
+    expect(userVector(index!, ['nothing-known'])).toBeNull();
+  });
+
+  it('an incomplete version is refused and said so; a tenant without embeddings has none', async () => {
+    await put('emb-bad', 'v1', ['a', 'b'], [[1, 0], [0, 1]], 3);
+    const r = await embeddingIndex(env.MODELS, 'emb-bad', 5_000);
+    expect(r.index).toBeNull();
+    expect(r.note).toMatch(/incomplete/);
+    expect((await embeddingIndex(env.MODELS, 'emb-none', 5_000)).index).toBeNull();
+  });
+
+  it('item features from the store are checked field by field', () => {
+    expect(parseItemFeatures(JSON.stringify(feat()))).toEqual(feat());
+    expect(parseItemFeatures('{"s":"live","p":null,"u":null,"c":[],"a":"free"}')).toBeNull();
+    expect(parseItemFeatures('{"s":"published","p":"soon","u":null,"c":[],"a":"free"}')).toBeNull();
+    expect(parseItemFeatures('not json')).toBeNull();
+    expect(parseItemFeatures(null)).toBeNull();
   });
 });
 
