@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { createClickHouse } from '@vidplat/analytics';
 import { itemHeatTotals, lateEventIds, type ItemHeatTotals } from '@vidplat/analytics/stream/window-queries';
@@ -30,6 +30,10 @@ const settings = kafkaSettingsFromEnv(env);
 const kafka = createKafka(settings);
 const producer = createProducer(kafka);
 const jobs: JobProcess[] = [];
+
+beforeAll(async () => {
+  await producer.connect();
+});
 
 afterAll(async () => {
   for (const j of jobs) if (j.child.exitCode === null) j.child.kill('SIGKILL');
@@ -66,18 +70,18 @@ function reference(events: BehaviourEvent[]): ItemHeatTotals[] {
   return [...m.values()].sort((a, b) => a.windowStart.localeCompare(b.windowStart) || a.scenario.localeCompare(b.scenario) || a.itemId.localeCompare(b.itemId));
 }
 
-async function send(messages: { key: string; value: string; partition?: number }[]): Promise<void> {
-  for (let i = 0; i < messages.length; i += 250) await producer.send({ topic, messages: messages.slice(i, i + 250) });
+async function send(messages: { key: string; value: string; partition?: number }[], t = topic): Promise<void> {
+  for (let i = 0; i < messages.length; i += 250) await producer.send({ topic: t, messages: messages.slice(i, i + 250) });
 }
 
 const asMessage = (e: BehaviourEvent) => ({ key: behaviourEventKey(e.tenantId, e.userId), value: JSON.stringify(e) });
 
-async function startItemHeat(): Promise<JobProcess> {
+async function startItemHeat(t = topic, prefix = groupPrefix): Promise<JobProcess & { port: number }> {
   const port = await freePort();
   const job = startJob('stream/src/jobs/item-heat/main.ts', {
     ...env,
-    STREAM_INPUT_TOPIC: topic,
-    STREAM_GROUP_PREFIX: groupPrefix,
+    STREAM_INPUT_TOPIC: t,
+    STREAM_GROUP_PREFIX: prefix,
     STREAM_SESSION_TIMEOUT_MS: '6000',
     STREAM_FLUSH_INTERVAL_MS: '200',
     WINDOW_IDLE_TIMEOUT_MS: '2000',
@@ -88,7 +92,7 @@ async function startItemHeat(): Promise<JobProcess> {
   });
   jobs.push(job);
   await waitHealthy(port, job);
-  return job;
+  return { ...job, port };
 }
 
 const rowCount = async () => {
@@ -98,7 +102,6 @@ const rowCount = async () => {
 
 describe('item heat: SIGKILL mid-stream, restart, identical ClickHouse results', () => {
   it('equals the reference exactly, with duplicates counted once, bad messages dead-lettered and late events recorded', async () => {
-    await producer.connect();
     await ensureTopics(kafka, settings, [topic]);
     const events = syntheticEvents({ tenants: [tenant], users: 60, items: 40, count: 4000, seed: 2026, startMs: START });
     // Duplicates right behind their original (the client retried), on the same key.
@@ -195,5 +198,49 @@ describe('item heat: SIGKILL mid-stream, restart, identical ClickHouse results',
     expect(hotIds).toEqual(top.map((r) => r.itemId));
     const meta = SnapshotMeta.parse(JSON.parse((await redis.get(FeatureKeys.hotListMeta(tenant, 'feed')))!));
     expect(meta).toMatchObject({ source: ITEM_HEAT_JOB, size: top.length });
+  });
+});
+
+describe('item heat: rebalance hand-over and graceful shutdown', () => {
+  it('a second member joining mid-stream splits the partitions without changing the results; SIGTERM flushes and exits 0', async () => {
+    const tenant2 = `rebal-${run}`;
+    const topic2 = `behaviour-events.rebal-${run}`;
+    const prefix2 = `rebal-${run}-`;
+    await ensureTopics(kafka, settings, [topic2]);
+    const events = syntheticEvents({ tenants: [tenant2], users: 60, items: 30, count: 3000, seed: 99, startMs: START });
+    const stream = events.map(asMessage);
+    const a = await startItemHeat(topic2, prefix2);
+    const half = Math.floor(stream.length / 2);
+    await send(stream.slice(0, half), topic2);
+    await eventually(
+      async () => Number((await ch.query({ query: 'SELECT count() AS n FROM item_heat_windows WHERE tenant_id = {t:String}', query_params: { t: tenant2 }, format: 'JSONEachRow' }).then((r) => r.json<{ n: string }>()))[0]!.n),
+      (n) => n > 0,
+      60_000,
+      200,
+    );
+    const b = await startItemHeat(topic2, prefix2);
+    // Both members own partitions after the rebalance.
+    const owned = async (j: { port: number }) => ((await (await fetch(`http://127.0.0.1:${j.port}/healthz`)).json()) as { partitions: number[] }).partitions;
+    await send(stream.slice(half), topic2);
+    const split = await eventually(async () => [await owned(a), await owned(b)], ([x, y]) => x!.length > 0 && y!.length > 0, 60_000);
+    expect(split[0]!.length + split[1]!.length).toBeLessThanOrEqual(settings.partitions);
+    const last = Date.parse(events[events.length - 1]!.eventTime);
+    await send(
+      Array.from({ length: settings.partitions }, (_, p) => ({
+        ...asMessage({ ...events[0]!, tenantId: `${tenant2}-flush`, eventId: uuidv7(last + 86_400_000), eventTime: new Date(last + 86_400_000).toISOString() }),
+        partition: p,
+      })),
+      topic2,
+    );
+    const expected = reference(events);
+    const actual = await eventually(() => itemHeatTotals(ch, tenant2), (rows) => JSON.stringify(rows) === JSON.stringify(expected), 90_000);
+    expect(actual).toEqual(expected);
+
+    // Graceful shutdown: SIGTERM flushes, commits and leaves; the process exits 0.
+    a.child.kill('SIGTERM');
+    b.child.kill('SIGTERM');
+    expect(await a.exited).toBe(0);
+    expect(await b.exited).toBe(0);
+    expect(a.output()).toContain('window job shutting down');
   });
 });
