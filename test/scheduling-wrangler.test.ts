@@ -77,6 +77,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await edge?.kill();
   await sink?.close();
+  rmSync(RUN, { recursive: true, force: true });
 });
 
 describe('scheduling under wrangler dev', () => {

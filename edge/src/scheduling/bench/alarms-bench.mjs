@@ -77,6 +77,7 @@ async function main() {
     console.log(JSON.stringify({ bench: 'alarms', schedules: created, lateness_p50_ms: stats.lateness.p50Ms, lateness_p99_ms: stats.lateness.p99Ms, fired: stats.lateness.fired }));
   } finally {
     await edge.kill();
+    if (!process.env.BENCH_KEEP) rmSync(RUN, { recursive: true, force: true });
   }
 }
 
