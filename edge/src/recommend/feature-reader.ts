@@ -81,24 +81,71 @@ export function cachedFeatures(tenantId: string, version: string | null): Map<st
   return c.items;
 }
 
-/** First round trip: everything that does not depend on another read. */
+/**
+ * Hot and fresh lists cached per isolate with the version they were read at (hot: snapshot meta
+ * version; fresh: itemMetaVersion, bumped by every item write). Versions are read before the
+ * lists, so a cached list is never older than its version tag.
+ */
+interface CachedLists {
+  hotVersion: number | null;
+  hot: Scored[];
+  hotSize: number;
+  freshVersion: string | null;
+  fresh: Scored[];
+  freshSize: number;
+}
+const listCache = new Map<string, CachedLists>();
+
+const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+
+/**
+ * First round trip: versions, the user's recent items, and the hot/fresh lists unless this
+ * isolate holds them at the current version (then a second trip only when a version moved).
+ */
 export async function readBase(redis: Redis, t: string, scenario: string, user: string, sizes: { hot: number; fresh: number; recent: number }) {
+  const ck = `${t}/${scenario}`;
+  const c = listCache.get(ck);
+  const hotCached = !!c && c.hotVersion !== null && c.hotSize >= sizes.hot;
+  const freshCached = !!c && c.freshVersion !== null && c.freshSize >= sizes.fresh;
+  const hotRange = () => [FeatureKeys.hotList(t, scenario), 0, Math.max(0, sizes.hot - 1), { rev: true, withScores: true }] as const;
+  const freshRange = () => [FeatureKeys.freshItems(t), 0, Math.max(0, sizes.fresh - 1), { rev: true, withScores: true }] as const;
   const p = redis.pipeline();
-  p.zrange(FeatureKeys.hotList(t, scenario), 0, Math.max(0, sizes.hot - 1), { rev: true, withScores: true });
   p.get(FeatureKeys.hotListMeta(t, scenario));
-  p.zrange(FeatureKeys.freshItems(t), 0, Math.max(0, sizes.fresh - 1), { rev: true, withScores: true });
-  p.zrange(FeatureKeys.userRecent(t, user), 0, Math.max(0, sizes.recent - 1), { rev: true, withScores: true });
   p.get(FeatureKeys.itemMetaVersion(t));
   p.get(FeatureKeys.itemNeighboursMeta(t));
-  const [hot, meta, fresh, recent, itemsVersion, nbrMeta] = (await p.exec()) as unknown[];
-  return {
-    hot: pairs(hot),
-    meta: parseMeta(meta),
-    fresh: pairs(fresh),
-    recent: pairs(recent),
-    itemsVersion: itemsVersion === null || itemsVersion === undefined ? null : String(itemsVersion),
-    neighboursVersion: parseMeta(nbrMeta)?.version ?? null,
-  };
+  p.zrange(FeatureKeys.userRecent(t, user), 0, Math.max(0, sizes.recent - 1), { rev: true, withScores: true });
+  if (!hotCached) p.zrange(...hotRange());
+  if (!freshCached) p.zrange(...freshRange());
+  const res = (await p.exec()) as unknown[];
+  const [metaRaw, itemsVersionRaw, nbrMetaRaw, recentRaw] = res;
+  let i = 4;
+  const meta = parseMeta(metaRaw);
+  const itemsVersion = str(itemsVersionRaw);
+  let hot = hotCached ? null : pairs(res[i++]);
+  let fresh = freshCached ? null : pairs(res[i++]);
+  const hotStale = hotCached && c!.hotVersion !== (meta?.version ?? null);
+  const freshStale = freshCached && c!.freshVersion !== itemsVersion;
+  if (hotStale || freshStale) {
+    const q = redis.pipeline();
+    if (hotStale) q.zrange(...hotRange());
+    if (freshStale) q.zrange(...freshRange());
+    const r2 = (await q.exec()) as unknown[];
+    if (hotStale) hot = pairs(r2[0]);
+    if (freshStale) fresh = pairs(r2[hotStale ? 1 : 0]);
+  }
+  hot ??= c!.hot.slice(0, sizes.hot);
+  fresh ??= c!.fresh.slice(0, sizes.fresh);
+  if (!hotCached || hotStale || !freshCached || freshStale) {
+    listCache.set(ck, {
+      hotVersion: hotCached && !hotStale ? c!.hotVersion : (meta?.version ?? null),
+      hot: hotCached && !hotStale ? c!.hot : hot,
+      hotSize: hotCached && !hotStale ? c!.hotSize : sizes.hot,
+      freshVersion: freshCached && !freshStale ? c!.freshVersion : itemsVersion,
+      fresh: freshCached && !freshStale ? c!.fresh : fresh,
+      freshSize: freshCached && !freshStale ? c!.freshSize : sizes.fresh,
+    });
+  }
+  return { hot, meta, fresh, recent: pairs(recentRaw), itemsVersion, neighboursVersion: parseMeta(nbrMetaRaw)?.version ?? null };
 }
 
 /**

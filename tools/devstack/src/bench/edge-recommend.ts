@@ -172,6 +172,11 @@ try {
   async function fixedRate(path: () => string, rps: number, seconds: number) {
     const lat: number[] = [];
     let errors = 0;
+    const kinds = new Map<string, number>();
+    const bad = (k: string) => {
+      errors++;
+      kinds.set(k, (kinds.get(k) ?? 0) + 1);
+    };
     const start = performance.now();
     const total = rps * seconds;
     const pending: Promise<void>[] = [];
@@ -182,15 +187,15 @@ try {
       pending.push(
         get(path()).then(
           (s) => {
-            if (s !== 200) errors++;
+            if (s !== 200) bad(`HTTP ${s}`);
             lat.push(performance.now() - due);
           },
-          () => void errors++,
+          (e: Error) => bad(e.message),
         ),
       );
     }
     await Promise.all(pending);
-    return { p50: pct(lat, 50), p99: pct(lat, 99), errors };
+    return { p50: pct(lat, 50), p99: pct(lat, 99), errors: errors ? `${errors} (${[...kinds].map(([k, n]) => `${k}: ${n}`).join(', ')})` : '0' };
   }
 
   async function saturate(path: () => string, seconds: number, conns = 8) {
