@@ -1,7 +1,9 @@
 import { createHmac } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { eventRawRow, SCHEMA_VERSION, uuidv7, type BehaviourEvent } from '@vidplat/contracts';
+import { insertAnalyticsRows } from '@vidplat/devstack/demo/analytics';
 // @ts-expect-error plain JS helper shared with the edge tests (Node side)
 import { startHttpSink } from '../edge/src/scheduling/testing/http-sink.mjs';
 // @ts-expect-error plain JS helper shared with the alarm benchmark
@@ -26,6 +28,7 @@ interface SinkEntry {
 const PLATFORM_KEY = 'vp_platform_sched-wd-key-0123456789';
 const SECRET = 'wrangler-test-webhook-secret-0123';
 const RUN = join(REPO_ROOT, '.run', 'test', `scheduling-wd-${process.pid}`);
+const stack = inject('stack').env;
 let sink: Sink;
 let prepared: { persist: string; envFile: string };
 let edge: Edge;
@@ -70,6 +73,9 @@ beforeAll(async () => {
     MESSAGING_API_URL: `${sink.url}/msg/wd`,
     MESSAGING_API_TOKEN: 'wd-messaging-token',
     BROADCAST_WEBHOOK_SECRETS: JSON.stringify({ main: SECRET }),
+    // The dev stack's ClickHouse (started by the integration global setup): broadcaster stats.
+    CLICKHOUSE_URL: stack.CLICKHOUSE_URL!,
+    CLICKHOUSE_DATABASE: stack.CLICKHOUSE_DATABASE!,
   });
   edge = await startEdge(prepared);
 });
@@ -147,5 +153,38 @@ describe('scheduling under wrangler dev', () => {
     const byId = Object.fromEntries(status.tasks.map((t: { taskId: string }) => [t.taskId, t]));
     expect(byId.good).toMatchObject({ lastStatus: 200, consecutiveFailures: 0 });
     expect(byId.bad).toMatchObject({ lastStatus: 500, consecutiveFailures: 1 });
+  });
+
+  it('broadcaster: the numbers posted are the ClickHouse counts, Douyin folded into the yt totals', async () => {
+    const key = await tenant('wd-stats');
+    const ev = (type: 'play_start' | 'like', itemId: string): BehaviourEvent =>
+      ({ eventId: uuidv7(), tenantId: 'wd-stats', eventTime: new Date().toISOString(), schemaVersion: SCHEMA_VERSION, userId: `u-${Math.random()}`, itemId, type }) as BehaviourEvent;
+    const events = [ev('play_start', 'dy-1'), ev('play_start', 'dy-1'), ev('play_start', 'dy-1'), ev('like', 'dy-1'), ev('like', 'dy-1'), ev('play_start', 'yt-1'), ev('play_start', 'bl-1')];
+    await insertAnalyticsRows(stack as Record<string, string>, events.map((e, i) => eventRawRow(e, 0, String(i), new Date())));
+    const r = await call(key, 'POST', '/v1/admin/broadcaster/tasks', {
+      taskId: 'stats',
+      targetUrl: `${sink.url}/hook/wd-stats/ok/stats`,
+      secretRef: 'main',
+      siteName: 'Stats',
+      active: false,
+      items: [
+        { itemId: 'dy-1', platform: 'douyin' },
+        { itemId: 'yt-1', platform: 'youtube' },
+        { itemId: 'bl-1', platform: 'bilibili' },
+      ],
+      platformMapping: { douyin: 'yt', youtube: 'yt' },
+    });
+    expect(r.status).toBe(201);
+    const trig = await call(key, 'POST', '/v1/admin/broadcaster/trigger?taskId=stats');
+    expect(trig.body).toEqual([expect.objectContaining({ ok: true, status: 200 })]);
+    const post = (await sinkLog('wd-stats')).find((e) => e.path === '/ok/stats')!;
+    const payload = JSON.parse(post.body);
+    expect(payload.stale).toBe(false);
+    expect(payload.totals).toEqual({ yt_views: 4, yt_likes: 2, bilibili_views: 1, bilibili_likes: 0 });
+    expect(payload.stats).toEqual([
+      { platform: 'bilibili', views: 1, likes: 0 },
+      { platform: 'douyin', views: 3, likes: 2 },
+      { platform: 'youtube', views: 1, likes: 0 },
+    ]);
   });
 });
