@@ -218,6 +218,25 @@ describe('scheduling: alarms', () => {
     expect(await publishState(t.tenantId, 'ep2')).toBeNull();
   });
 
+  it('sends a reminder N minutes before, then publishes, each recorded and evented', async () => {
+    const t = await tenantWithKeys('sch-remind');
+    const s = await createOk(t.alice, { contentKind: 'announcement', contentId: 'rem', scheduledAt: inHours(2), title: 'R', remindMinutesBefore: 30 });
+    expect(await scheduler(t.tenantId).nextAlarm()).toBe(Date.parse(s.scheduledAt) - 30 * 60_000);
+    await fireAfter(t.tenantId, 90 * 60_000);
+    expect(await publishState(t.tenantId, 'rem')).toBeNull();
+    await fireAfter(t.tenantId, 30 * 60_000);
+    expect(await publishState(t.tenantId, 'rem')).toMatchObject({ published: 1 });
+    const h = (await history(t.alice, s.id)).filter((r) => r.action !== 'create').reverse();
+    expect(h.map((r) => [r.action, r.result])).toEqual([
+      ['remind', 'ok'],
+      ['publish', 'ok'],
+    ]);
+    const events = await runInDurableObject(scheduler(t.tenantId), (_i, st) =>
+      st.storage.sql.exec<{ body: string }>('SELECT body FROM outbox ORDER BY created_at').toArray().map((r) => JSON.parse(r.body).action),
+    );
+    expect(events).toEqual(['remind', 'publish']);
+  });
+
   it('a metric condition that analytics cannot confirm fails the attempt (retried), naming the condition', async () => {
     const t = await tenantWithKeys('sch-metric');
     const s = await createOk(t.alice, {
