@@ -281,14 +281,17 @@ export class WindowedJob<A> {
   /** Snapshot builds run one at a time off the processing path; bursts coalesce. */
   private queueSnapshots(fired: FiredWindow<A>[]): void {
     if (this.snapshotQueue) {
-      this.snapshotQueue.push(...fired);
+      for (const f of fired) this.snapshotQueue.push(f); // no spread: batches can exceed the argument limit
       return;
     }
     this.snapshotQueue = [...fired];
     if (this.snapshotRunning) return;
     const loop = async () => {
       while (this.snapshotQueue) {
+        // Coalesce bursts: at most one snapshot build per second; the edge reads versioned swaps anyway.
+        await new Promise((r) => setTimeout(r, 1000));
         const batch = this.snapshotQueue;
+        if (!batch) break;
         this.snapshotQueue = null;
         try {
           await this.timed('snapshots', () => this.cfg.output.afterCommit!(batch));

@@ -60,12 +60,14 @@ export class ItemHeatOutput implements WindowOutput<ItemHeatAcc> {
     const now = Date.now();
     await insertRows(this.ch, 'item_heat_windows', fired.map((w) => itemHeatRow(w, now)));
     if (this.producer && fired.length) {
+      const sends: Promise<unknown>[] = [];
       for (let i = 0; i < fired.length; i += 5000) {
-        await this.producer.send({
+        sends.push(this.producer.send({
           topic: Topics.itemStatsUpdates,
           messages: fired.slice(i, i + 5000).map((w) => ({ key: `${w.acc.tenantId}:${w.acc.itemId}`, value: JSON.stringify(itemStatsUpdate(w)) })),
-        });
+        }));
       }
+      await Promise.all(sends); // chunks go out concurrently; librdkafka keeps per-partition order
     }
   }
 

@@ -58,11 +58,14 @@ export class MetricsOutput implements WindowOutput<MetricsAcc> {
     const now = Date.now();
     await insertRows(this.ch, 'metrics_windows', fired.map((w) => metricsRow(w, now)));
     if (!this.producer) return;
+    // Chunks go out concurrently; librdkafka batches and orders them per partition.
+    const sends: Promise<unknown>[] = [];
     for (let i = 0; i < fired.length; i += 5000) {
-      await this.producer.send({
+      sends.push(this.producer.send({
         topic: Topics.recommendationMetrics,
         messages: fired.slice(i, i + 5000).map((w) => ({ key: `${w.acc.tenantId}:${w.acc.scenario}`, value: JSON.stringify(recommendationMetric(w)) })),
-      });
+      }));
     }
+    await Promise.all(sends);
   }
 }

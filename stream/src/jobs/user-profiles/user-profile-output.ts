@@ -108,12 +108,15 @@ export class UserProfileOutput implements WindowOutput<UserProfileAcc> {
     const now = Date.now();
     await insertRows(this.ch, 'user_profile_windows', fired.map((w) => userProfileRow(w, meta.get(w.acc.tenantId), now)));
     if (!this.producer) return;
+    // Chunks go out concurrently; librdkafka batches and orders them per partition.
+    const sends: Promise<unknown>[] = [];
     for (let i = 0; i < fired.length; i += 5000) {
-      await this.producer.send({
+      sends.push(this.producer.send({
         topic: Topics.userProfileUpdates,
         messages: fired.slice(i, i + 5000).map((w) => ({ key: `${w.acc.tenantId}:${w.acc.userId}`, value: JSON.stringify(update(w, meta.get(w.acc.tenantId))) })),
-      });
+      }));
     }
+    await Promise.all(sends);
   }
 
   async afterCommit(fired: FiredWindow<UserProfileAcc>[]): Promise<void> {
