@@ -96,6 +96,16 @@ describe('recommend with features, end to end', () => {
     expect(r.items.find((i) => i.itemId === '44')!.channels).toContain('item_cf');
   });
 
+  it('a new hot-list snapshot is served on the next request (isolate caches follow the version)', async () => {
+    const writer = new FeatureSnapshotWriter(redis, 'recommend-test');
+    const first = await rec('scenario=feed&user=new-user&n=5&debug=1');
+    expect(first.debug![0]!.items![0]!.itemId).toBe('0');
+    const v = await writer.publishHotList(tenant, 'feed', [{ itemId: '5', score: 9999 }, ...Array.from({ length: 80 }, (_, i) => ({ itemId: String(i), score: 1000 - i })).filter((x) => x.itemId !== '5')]);
+    const next = await rec('scenario=feed&user=new-user&n=5&debug=1');
+    expect(next.snapshotVersion).toBe(v);
+    expect(next.debug![0]!.items![0]!.itemId, JSON.stringify(next.debug![0]!.items!.slice(0, 3))).toBe('5');
+  });
+
   it('unpublishing through the items API hides the item on the next request', async () => {
     const before = await rec('scenario=feed&user=u-cf&n=10');
     const top = before.items[0]!.itemId;
