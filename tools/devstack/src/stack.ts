@@ -70,6 +70,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       INGEST_TOKEN: ingestToken,
       ADMIN_API_KEY: `vp_platform_${secret()}`,
       EDGE_INTERNAL_TOKEN: secret(),
+      // Signing secrets of the stats broadcaster's webhooks, by the name a task refers to.
+      BROADCAST_WEBHOOK_SECRETS: JSON.stringify({ demo: secret() }),
       PLAYBACK_SIGNING_KEYS: JSON.stringify({ [`k${Date.now().toString(36)}`]: secret() }),
     };
     await migrate({ url: ch.url, database: env.CLICKHOUSE_DATABASE! });
@@ -112,7 +114,7 @@ export const OFFLINE_WRANGLER_ENV = {
 /** Writes the edge's local secrets/vars file (git-ignored run dir), the .dev.vars equivalent. */
 export function writeEdgeEnvFile(runDir: string, env: Record<string, string>): string {
   const file = join(runDir, 'edge.env');
-  const keys = ['INGEST_URL', 'INGEST_TOKEN', 'UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN', 'ADMIN_API_KEY', 'PLAYBACK_SIGNING_KEYS', 'CLICKHOUSE_URL', 'CLICKHOUSE_DATABASE', 'EDGE_INTERNAL_TOKEN', 'MEDIA_ORIGIN_URL'];
+  const keys = ['INGEST_URL', 'INGEST_TOKEN', 'UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN', 'ADMIN_API_KEY', 'PLAYBACK_SIGNING_KEYS', 'CLICKHOUSE_URL', 'CLICKHOUSE_DATABASE', 'EDGE_INTERNAL_TOKEN', 'MEDIA_ORIGIN_URL', 'BROADCAST_WEBHOOK_SECRETS'];
   writeFileSync(file, keys.map((k) => `${k}=${env[k] ?? ''}`).join('\n') + '\n', { mode: 0o600 });
   return file;
 }
