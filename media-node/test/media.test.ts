@@ -389,6 +389,9 @@ describe('transcode fleet', () => {
 
     const dg = await until('ghost dead-lettered after retries', () => dead.find((d) => d.value.includes(ghost.jobId)), 90_000);
     expect(dg.reason).toMatch(/gave up after 2 attempts: no such video in this tenant/);
+    // The dead letter and the progress events travel on different topics: wait for the job's
+    // final progress event before reading its history (same key, so earlier events came first).
+    await until('ghost failed event', () => eventsOf(ghost.jobId).find((p) => p.state === 'failed'), 15_000);
     const ge = eventsOf(ghost.jobId);
     expect(ge.find((p) => p.state === 'queued' && p.attempt === 1)?.error).toMatch(/retrying in/);
     expect(ge.some((p) => p.attempt === 2 && p.state === 'running')).toBe(true);
