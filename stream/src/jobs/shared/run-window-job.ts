@@ -27,6 +27,18 @@ export interface WindowJobDefinition<A> {
 export async function runWindowJob<A>(def: WindowJobDefinition<A>, environment: Record<string, string | undefined> = process.env): Promise<void> {
   const env = parseEnv(WindowJobEnv, environment);
   const group = `${env.STREAM_GROUP_PREFIX}${def.job}`;
+  // Bind the ops port before the slow start-up (schema, topics, group join): the port was handed
+  // out free, and holding it early keeps another process from taking it meanwhile. 503 until ready.
+  const metrics = new JobMetrics(def.job);
+  let job: WindowedJob<A> | undefined;
+  const port = env[def.portVar];
+  const ops = serveOps(port, metrics, () =>
+    job ? { ok: true, job: def.job, group, partitions: job.engine.partitions().map((p) => p.partition), ...job.stats } : { ok: false, job: def.job, starting: true },
+  );
+  ops.on('error', (e) => {
+    log.error('ops port unavailable', { job: def.job, port, error: e.message });
+    process.exit(1);
+  });
   await migrate({ url: env.CLICKHOUSE_URL, database: env.CLICKHOUSE_DATABASE, username: env.CLICKHOUSE_USER, password: env.CLICKHOUSE_PASSWORD });
   const settings = kafkaSettingsFromEnv(environment);
   const kafka = createKafka(settings);
@@ -41,9 +53,8 @@ export async function runWindowJob<A>(def: WindowJobDefinition<A>, environment: 
     if (Date.now() - redisDown > 10_000) log.warn('redis unavailable', { job: def.job, error: e.message });
     redisDown = Date.now();
   });
-  const metrics = new JobMetrics(def.job);
   const ctx: JobContext = { env, ch, producer, redis, group };
-  const job = new WindowedJob<A>(
+  job = new WindowedJob<A>(
     {
       ...def.build(ctx),
       job: def.job,
@@ -59,18 +70,16 @@ export async function runWindowJob<A>(def: WindowJobDefinition<A>, environment: 
     metrics,
   );
   await job.start();
-  const port = env[def.portVar];
-  const ops = serveOps(port, metrics, () => ({ ok: true, job: def.job, group, partitions: job.engine.partitions().map((p) => p.partition), ...job.stats }));
   log.info('window job running', { job: def.job, group, topic: env.STREAM_INPUT_TOPIC, port });
 
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info('window job shutting down', { job: def.job, signal, ...job.stats });
+    log.info('window job shutting down', { job: def.job, signal, ...job?.stats });
     const force = setTimeout(() => process.exit(1), 20_000);
     force.unref();
-    await job.stop();
+    await job?.stop();
     ops.close();
     await producer.flush({ timeout: 5000 }).catch(() => undefined);
     await producer.disconnect().catch(() => undefined);
