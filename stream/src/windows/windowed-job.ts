@@ -122,7 +122,7 @@ export class WindowedJob<A> {
   private async partitionState(partition: number): Promise<PartitionWindows<BehaviourEvent, A>> {
     const open = this.engine.get(partition);
     if (open) return open;
-    const [c] = await this.consumer.committed([{ topic: this.cfg.topic, partition }]);
+    const [c] = await this.consumer.committed([{ topic: this.cfg.topic, partition }], 10_000);
     const cp = decodeCheckpoint(c?.metadata);
     log.info('partition opened', { job: this.cfg.job, partition, offset: c?.offset, replayUntil: cp?.n.toString() });
     return this.engine.open(partition, cp, Date.now());
