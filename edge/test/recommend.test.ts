@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ErrorBody, mergeRecall, rerankMmr, ScenarioConfig, topKDot, heuristicScores, writeFeatures, RANKING_FEATURE_COUNT, type ItemFeatures } from '@vidplat/contracts';
 import { eligible } from '../src/recommend/pipeline.js';
 import { pairs, parseItemFeatures } from '../src/recommend/feature-reader.js';
-import { embeddingIndex, embeddingKeys, itemVector, userVector } from '../src/recommend/embedding-index.js';
+import { buildIvf, embeddingIndex, embeddingKeys, itemVector, searchIvf, userVector } from '../src/recommend/embedding-index.js';
 import { json, provisionTenant } from './helpers.js';
 
 const NOW = Date.parse('2026-11-25T12:00:00Z');
@@ -63,6 +63,27 @@ describe('embedding recall from KV-versioned vectors', () => {
     expect(near.map((x) => x.itemId)).toEqual(['rock2', 'rock3']);
     expect([...itemVector(index!, 'jazz1')!]).toEqual([0, 1]);
     expect(userVector(index!, ['nothing-known'])).toBeNull();
+  });
+
+  it('the IVF index over a large catalogue finds nearly what the exact scan finds', () => {
+    // 6000 items in 30 clusters of 16-d vectors; queries near cluster centres.
+    let seed = 9;
+    const rnd = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296) - 0.5;
+    const dim = 16;
+    const centres = Array.from({ length: 30 }, () => Array.from({ length: dim }, () => rnd() * 4));
+    const n = 6000;
+    const matrix = new Float32Array(n * dim);
+    for (let r = 0; r < n; r++) for (let j = 0; j < dim; j++) matrix[r * dim + j] = centres[r % 30]![j]! + rnd() * 0.5;
+    const ids = Array.from({ length: n }, (_, i) => `i${i}`);
+    const ivf = buildIvf(matrix, dim, n);
+    expect(ivf.lists.reduce((s, l) => s + l.length, 0)).toBe(n);
+    let overlap = 0;
+    for (let t = 0; t < 10; t++) {
+      const q = Float32Array.from(centres[t * 3]!, (x) => x + rnd() * 0.2);
+      const exact = new Set(topKDot(matrix, dim, ids, q, 50, new Set()).map((x) => x.itemId));
+      overlap += searchIvf({ matrix, dim, ids, ivf }, q, 50, new Set()).filter((x) => exact.has(x.itemId)).length / 50;
+    }
+    expect(overlap / 10).toBeGreaterThan(0.9);
   });
 
   it('an incomplete version is refused and said so; a tenant without embeddings has none', async () => {

@@ -1,4 +1,4 @@
-import { EmbeddingPointer } from '@vidplat/contracts';
+import { EmbeddingPointer, topKDot, type Scored } from '@vidplat/contracts';
 
 /** Item embeddings of a tenant, trained offline, held in the isolate for nearest-neighbour search. */
 export interface EmbeddingIndex {
@@ -7,6 +7,85 @@ export interface EmbeddingIndex {
   ids: string[];
   matrix: Float32Array;
   rowOf: Map<string, number>;
+  /** Inverted-file index for large catalogues (null: brute force). */
+  ivf: Ivf | null;
+}
+
+/**
+ * A small inverted-file ANN index: k-means cells over the item vectors; a query scans only the
+ * cells whose centroids score highest for it. Built once per isolate when a version loads.
+ */
+export interface Ivf {
+  k: number;
+  centroids: Float32Array;
+  /** Rows of each cell. */
+  lists: Int32Array[];
+}
+
+/** Catalogues smaller than this are scanned whole (fast enough, and exact). */
+export const IVF_MIN_ITEMS = 5_000;
+
+export function buildIvf(matrix: Float32Array, dim: number, n: number, k = Math.max(8, Math.round(Math.sqrt(n) / 2)), iterations = 6): Ivf {
+  const centroids = new Float32Array(k * dim);
+  // Deterministic start: evenly spaced rows.
+  for (let c = 0; c < k; c++) centroids.set(matrix.subarray(Math.floor((c * n) / k) * dim, (Math.floor((c * n) / k) + 1) * dim), c * dim);
+  const assign = new Int32Array(n);
+  for (let it = 0; it < iterations; it++) {
+    for (let r = 0; r < n; r++) {
+      let best = 0;
+      let bestD = Infinity;
+      for (let c = 0; c < k; c++) {
+        let d = 0;
+        for (let j = 0; j < dim; j++) {
+          const x = matrix[r * dim + j]! - centroids[c * dim + j]!;
+          d += x * x;
+        }
+        if (d < bestD) {
+          bestD = d;
+          best = c;
+        }
+      }
+      assign[r] = best;
+    }
+    const sums = new Float64Array(k * dim);
+    const counts = new Int32Array(k);
+    for (let r = 0; r < n; r++) {
+      const c = assign[r]!;
+      counts[c]!++;
+      for (let j = 0; j < dim; j++) sums[c * dim + j]! += matrix[r * dim + j]!;
+    }
+    for (let c = 0; c < k; c++) if (counts[c]) for (let j = 0; j < dim; j++) centroids[c * dim + j] = sums[c * dim + j]! / counts[c]!;
+  }
+  const buckets: number[][] = Array.from({ length: k }, () => []);
+  for (let r = 0; r < n; r++) buckets[assign[r]!]!.push(r);
+  return { k, centroids, lists: buckets.map((b) => Int32Array.from(b)) };
+}
+
+/** Top-k by dot product over the `nprobe` best cells (approximate; exact when nprobe = k). */
+export function searchIvf(ix: Pick<EmbeddingIndex, 'matrix' | 'dim' | 'ids'> & { ivf: Ivf }, query: Float32Array, k: number, exclude: ReadonlySet<string>, nprobe = 8): Scored[] {
+  const { ivf, dim } = ix;
+  const cs: { c: number; s: number }[] = [];
+  for (let c = 0; c < ivf.k; c++) {
+    let s = 0;
+    for (let j = 0; j < dim; j++) s += ivf.centroids[c * dim + j]! * query[j]!;
+    cs.push({ c, s });
+  }
+  cs.sort((a, b) => b.s - a.s);
+  const rows: number[] = [];
+  for (const { c } of cs.slice(0, Math.min(nprobe, ivf.k))) for (const r of ivf.lists[c]!) rows.push(r);
+  // Gather the probed rows and reuse the exact scan on them.
+  const sub = new Float32Array(rows.length * dim);
+  const subIds: string[] = new Array(rows.length);
+  rows.forEach((r, i) => {
+    sub.set(ix.matrix.subarray(r * dim, (r + 1) * dim), i * dim);
+    subIds[i] = ix.ids[r]!;
+  });
+  return topKDot(sub, dim, subIds, query, k, exclude);
+}
+
+/** Nearest items to the query: IVF for large catalogues, brute force otherwise. */
+export function nearestItems(ix: EmbeddingIndex, query: Float32Array, k: number, exclude: ReadonlySet<string>): Scored[] {
+  return ix.ivf ? searchIvf({ ...ix, ivf: ix.ivf }, query, k, exclude) : topKDot(ix.matrix, ix.dim, ix.ids, query, k, exclude);
 }
 
 export const embeddingKeys = {
@@ -28,7 +107,7 @@ async function load(kv: KVNamespace, tenantId: string): Promise<EmbeddingIndex |
   ]);
   if (!ids || !buf || ids.length !== count || buf.byteLength !== count * dim * 4) throw new Error(`embedding version ${version} incomplete`);
   const matrix = new Float32Array(buf);
-  return { version, dim, ids, matrix, rowOf: new Map(ids.map((id, i) => [id, i])) };
+  return { version, dim, ids, matrix, rowOf: new Map(ids.map((id, i) => [id, i])), ivf: count >= IVF_MIN_ITEMS ? buildIvf(matrix, dim, count) : null };
 }
 
 /**

@@ -5,7 +5,6 @@ import {
   writeFeatures,
   RANKING_FEATURE_COUNT,
   recency,
-  topKDot,
   type ChannelResult,
   type ItemFeatures,
   type RecallChannelName,
@@ -16,7 +15,7 @@ import {
 import type { Redis } from '@upstash/redis/cloudflare';
 import { featuresRecommendable } from '../items/feature-mirror.js';
 import { currentModel, scoreWithModel } from '../ranking/model-registry.js';
-import { embeddingIndex, itemVector, userVector } from './embedding-index.js';
+import { embeddingIndex, itemVector, nearestItems, userVector } from './embedding-index.js';
 import { cachedFeatures, cachedNeighbours, readBase, readFeatures, readNeighboursAndFeatures } from './feature-reader.js';
 
 export interface RecommendInput {
@@ -150,7 +149,7 @@ export async function runPipeline(redis: Redis, kv: KVNamespace, input: Recommen
       const q = ix && !cold ? userVector(ix, recent) : null;
       if (!ix) embNote = r.note ?? 'no embeddings trained for this tenant';
       else if (!q) embNote = cold ? 'cold start: no recent items' : 'recent items have no embeddings';
-      else emb = topKDot(ix.matrix, ix.dim, ix.ids, q, sizes.embedding, seen);
+      else emb = nearestItems(ix, q, sizes.embedding, seen);
     } catch (e) {
       embNote = `embedding recall failed: ${e instanceof Error ? e.message : String(e)}`;
     }
