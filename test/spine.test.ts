@@ -94,26 +94,48 @@ describe('spine: events in, rows out, recommendations from the snapshot', () => 
   });
 
   it('recommend answers from the hot-list snapshot written by the stream tier', async () => {
-    const writer = new FeatureSnapshotWriter(redis, 'spine-test');
     const tenant = `spine-rec-${Date.now()}`;
-    const items = Array.from({ length: 50 }, (_, i) => ({ itemId: `item-${i}`, score: 100 - i }));
-    const version = await writer.publishHotList(tenant, 'feed', items);
-    const res = await fetch(`${urls.edge}/v1/recommend?tenant=${tenant}&scenario=feed&user=u1&n=5&debug=1`);
-    expect(res.status).toBe(200);
-    const body = RecommendResponse.parse(await res.json());
-    expect(body.items.map((i) => i.itemId)).toEqual(['item-0', 'item-1', 'item-2', 'item-3', 'item-4']);
-    expect(body.snapshotVersion).toBe(version);
-    expect(body.debug?.[0]?.stage).toBe('recall.hot');
+    const key = await provision(tenant);
+    const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+    // A scenario that recalls from the hot list only, and the items it may serve.
+    const scn = await fetch(`${urls.edge}/v1/scenarios`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ scenario: 'feed', template: 'vlog', recall: [{ name: 'hot', weight: 1, size: 100 }] }),
+    });
+    expect(scn.status).toBe(201);
+    const ids = [...Array.from({ length: 50 }, (_, i) => `item-${i}`), 'new-top'];
+    const lines = ids.map((itemId) => JSON.stringify({ itemId, kind: 'video', title: itemId, state: 'published', publishedAt: new Date(Date.now() - 86_400_000).toISOString() }));
+    const imp = await fetch(`${urls.edge}/v1/items/import`, { method: 'POST', headers: { ...headers, 'content-type': 'application/x-ndjson' }, body: lines.join('\n') });
+    expect(imp.status).toBeLessThan(300);
 
+    const writer = new FeatureSnapshotWriter(redis, 'spine-test');
+    const hot = ids.slice(0, 50).map((itemId, i) => ({ itemId, score: 100 - i }));
+    const version = await writer.publishHotList(tenant, 'feed', hot);
+    const rec = async (qs: string) => {
+      const res = await fetch(`${urls.edge}/v1/recommend?tenant=${tenant}&scenario=feed&${qs}`, { headers });
+      expect(res.status, await res.clone().text()).toBe(200);
+      return RecommendResponse.parse(await res.json());
+    };
+    const body = await rec('user=u1&n=5&debug=1');
+    expect(body.items).toHaveLength(5);
+    for (const it of body.items) {
+      expect(hot.map((h) => h.itemId)).toContain(it.itemId);
+      expect(it.channels).toEqual(['hot']);
+    }
+    expect(body.snapshotVersion).toBe(version);
+    expect(body.debug?.find((d) => d.stage === 'recall.hot')?.candidates).toBeGreaterThan(0);
+
+    // The next snapshot replaces the list atomically; the next request serves it.
     const v2 = await writer.publishHotList(tenant, 'feed', [{ itemId: 'new-top', score: 1 }]);
-    const again = RecommendResponse.parse(await (await fetch(`${urls.edge}/v1/recommend?tenant=${tenant}&scenario=feed&user=u1`)).json());
+    const again = await rec('user=u1');
     expect(again.items.map((i) => i.itemId)).toEqual(['new-top']);
     expect(again.snapshotVersion).toBe(v2);
-  });
 
-  it('recommend rejects a bad query with code and field', async () => {
-    const res = await fetch(`${urls.edge}/v1/recommend?tenant=t1&scenario=feed&user=u1&n=0`);
-    expect(res.status).toBe(400);
-    expect(ErrorBody.parse(await res.json()).error).toMatchObject({ code: 'invalid_query', field: 'n' });
+    // Without a key there is no answer at all; with it, a bad parameter is named.
+    expect((await fetch(`${urls.edge}/v1/recommend?tenant=${tenant}&scenario=feed&user=u1`)).status).toBe(401);
+    const bad = await fetch(`${urls.edge}/v1/recommend?tenant=${tenant}&scenario=feed&user=u1&n=0`, { headers });
+    expect(bad.status).toBe(400);
+    expect(ErrorBody.parse(await bad.json()).error).toMatchObject({ code: 'invalid_query', field: 'n' });
   });
 });

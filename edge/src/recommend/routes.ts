@@ -2,55 +2,32 @@ import { Hono } from 'hono';
 import { apiErrorFromZod, RecommendQuery, SCHEMA_VERSION, uuidv7, type BehaviourEvent, type RecommendResponse } from '@vidplat/contracts';
 import { edgeConfig, type AppEnv } from '../env.js';
 import { errorBody, sendError } from '../http/errors.js';
-import { featureStore } from '../feature-store/redis.js';
 import { forwardToIngest } from '../events/ingest-client.js';
 import { requireKey } from '../tenancy/auth.js';
 import { cachedScenario } from '../scenarios/store.js';
 import { cachedRunningExperiment } from '../experiments/store.js';
 import { applyOverrides, assignVariant } from '../experiments/assignment.js';
-import { readHotList } from './hot-list.js';
 import { FeatureStoreDown, runPipeline } from './pipeline.js';
 import { recommendStore } from './feature-reader.js';
 
-const authenticated = requireKey();
-
 /**
- * GET /v1/recommend.
- * - With a tenant API key: the scenario's full pipeline (recall → merge → rank → re-rank), A/B
- *   variant applied, for the key's own tenant only (another tenant's name is a 404).
- * - Without a key: the tenant/scenario's public hot list from the feature-store snapshot only
- *   (what any visitor of the tenant's site sees as "trending"): no user data, no catalogue data.
+ * GET /v1/recommend (tenant API key): the scenario's full pipeline (recall → merge → rank →
+ * re-rank) with the A/B variant applied, for the key's own tenant only — another tenant's name is
+ * a 404, so a key never learns whether another tenant exists, let alone reads its data.
  */
 export const recommendRoutes = new Hono<AppEnv>()
   // Hono hello-world on the same Worker: the benchmark's baseline for what the runtime costs.
   .get('/v1/recommend/hello', (c) => c.text('Hello Hono!'))
-  .get('/v1/recommend', async (c) => {
-  const q = RecommendQuery.safeParse(c.req.query());
-  if (!q.success) return sendError(c, 400, apiErrorFromZod(q.error, 'invalid_query'));
-  const { tenant, scenario, user, n, debug } = q.data;
-
-  if (!c.req.header('authorization')) {
-    const t0 = performance.now();
-    const hot = await readHotList(featureStore(edgeConfig(c.env)), tenant, scenario, n);
-    const body: RecommendResponse = {
-      requestId: crypto.randomUUID(),
-      tenant,
-      scenario,
-      user,
-      items: hot.items.map((i) => ({ itemId: i.itemId, score: i.score, channels: ['hot'] })),
-      snapshotVersion: hot.version,
-      ...(debug ? { debug: [{ stage: 'recall.hot', ms: performance.now() - t0, candidates: hot.items.length, note: 'anonymous: public hot list only' }] } : {}),
-    };
-    return c.json(body);
-  }
-
-  const denied = await authenticated(c, async () => {
+  .get('/v1/recommend', requireKey(), async (c) => {
+    const q = RecommendQuery.safeParse(c.req.query());
+    if (!q.success) return sendError(c, 400, apiErrorFromZod(q.error, 'invalid_query'));
+    const { tenant, scenario, user, n, debug } = q.data;
     const p = c.var.principal;
     // Not "forbidden": whether another tenant exists is none of this key's business.
-    if (p.tenantId !== tenant) return void (c.res = c.json(errorBody('not_found', `unknown tenant ${tenant}`, 'tenant'), 404));
-    if (p.userId && p.userId !== user) return void (c.res = c.json(errorBody('forbidden', 'a personal key recommends for its own user only', 'user'), 403));
+    if (p.tenantId !== tenant) return c.json(errorBody('not_found', `unknown tenant ${tenant}`, 'tenant'), 404);
+    if (p.userId && p.userId !== user) return c.json(errorBody('forbidden', 'a personal key recommends for its own user only', 'user'), 403);
     const base = await cachedScenario(c.env.CATALOGUE, tenant, scenario);
-    if (!base) return void (c.res = c.json(errorBody('not_found', `unknown scenario ${scenario}`, 'scenario'), 404));
+    if (!base) return c.json(errorBody('not_found', `unknown scenario ${scenario}`, 'scenario'), 404);
 
     const exp = await cachedRunningExperiment(c.env.CATALOGUE, tenant, scenario);
     const variant = exp ? assignVariant(exp, user) : null;
@@ -93,11 +70,9 @@ export const recommendRoutes = new Hono<AppEnv>()
           await send; // no execution context (some test harnesses): deliver inline
         }
       }
-      c.res = c.json(body);
+      return c.json(body);
     } catch (e) {
       if (!(e instanceof FeatureStoreDown)) throw e;
-      c.res = sendError(c, 503, { code: 'upstream_unavailable', message: 'feature store unavailable' }, { 'retry-after': '1' });
+      return sendError(c, 503, { code: 'upstream_unavailable', message: 'feature store unavailable' }, { 'retry-after': '1' });
     }
   });
-  return denied ?? c.res;
-});

@@ -24,7 +24,7 @@ const DEMO_TENANTS: Omit<DemoTenant, 'superKey'>[] = [
 ];
 
 /** Seeders run in this order when present (catalogue first: others reference its videos). */
-const SEED_ORDER = ['catalogue', 'recommend', 'scheduling', 'media', 'analytics'];
+const SEED_ORDER = ['catalogue', 'recommend', 'stream', 'scheduling', 'media', 'analytics'];
 
 async function provision(edgeUrl: string, adminKey: string): Promise<DemoTenant[]> {
   const out: DemoTenant[] = [];
@@ -122,7 +122,8 @@ async function up(): Promise<void> {
   console.log(`\n${line}\n vidplat is running locally (Ctrl-C to stop)\n${line}`);
   console.log(` edge API        ${edgeUrl}   (try ${edgeUrl}/healthz)`);
   console.log(` admin page      ${edgeUrl}/admin`);
-  console.log(` recommend       ${edgeUrl}/v1/recommend?tenant=demo-vlog&scenario=feed&user=u1&debug=1`);
+  const vlog = tenants.find((t) => t.tenantId === 'demo-vlog');
+  console.log(` recommend       curl -H 'authorization: Bearer ${vlog?.superKey}' '${edgeUrl}/v1/recommend?tenant=demo-vlog&scenario=feed&user=u1&debug=1'`);
   console.log(` OpenAPI         ${edgeUrl}/v1/openapi.json`);
   for (const [k, v] of Object.entries(stack.urls)) if (k !== 'edge') console.log(` ${k.padEnd(15)} ${v}`);
   console.log(` Kafka brokers   ${stack.env.KAFKA_BROKERS}`);

@@ -27,6 +27,8 @@ export interface Stack {
   versions: Record<string, string>;
   urls: Record<string, string>;
   stop(): Promise<void>;
+  /** Synchronous last resort (process exit): SIGKILL every process group the stack started. */
+  kill(): void;
 }
 
 /**
@@ -97,7 +99,16 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       Object.assign(urls, { edge: svc.edgeUrl, ingest: env.INGEST_URL! });
       env.EDGE_URL = svc.edgeUrl;
     }
-    return { env, versions, urls, stop };
+    const kill = () => {
+      for (const proc of procs) {
+        try {
+          process.kill(-proc.pid, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
+      }
+    };
+    return { env, versions, urls, stop, kill };
   } catch (e) {
     await stop();
     throw e;

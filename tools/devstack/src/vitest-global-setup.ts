@@ -26,6 +26,10 @@ export async function setup(project: TestProject): Promise<void> {
     );
   }
   console.log(`[stack] ${Object.values(stack.versions).join(' · ')}`);
+  // A run killed from outside (timeout, Ctrl-C) skips teardown: leave no stack processes behind.
+  const started = stack;
+  process.once('exit', () => started.kill());
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => (started.kill(), process.exit(130)));
   project.provide('stack', { env: stack.env, urls: stack.urls, versions: stack.versions });
 }
 
