@@ -32,6 +32,7 @@ export const StreamEnv = KafkaEnv.extend(ClickHouseEnv.shape).extend({
   INGEST_PORT: port.default(8788),
   INGEST_TOKEN: secret,
   METRICS_PORT: port.default(9464),
+  TRANSCODE_PROGRESS_PORT: port.default(9468),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 export type StreamEnv = z.infer<typeof StreamEnv>;

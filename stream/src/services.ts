@@ -15,6 +15,7 @@ export interface ServiceEntrypoint {
 export const streamServices: ServiceEntrypoint[] = [
   { name: 'stream-ingest', entry: 'stream/src/ingest/main.ts', healthPortVar: 'INGEST_PORT', healthPath: '/healthz' },
   { name: 'stream-raw-events', entry: 'stream/src/raw-events/main.ts', healthPortVar: 'METRICS_PORT', healthPath: '/' },
+  { name: 'stream-transcode-progress', entry: 'stream/src/transcode-progress/main.ts', healthPortVar: 'TRANSCODE_PROGRESS_PORT', healthPath: '/' },
   { name: 'stream-item-heat', entry: 'stream/src/jobs/item-heat/main.ts', healthPortVar: 'ITEM_HEAT_PORT', healthPath: '/healthz' },
   { name: 'stream-realtime-metrics', entry: 'stream/src/jobs/realtime-metrics/main.ts', healthPortVar: 'REALTIME_METRICS_PORT', healthPath: '/healthz' },
   { name: 'stream-user-profiles', entry: 'stream/src/jobs/user-profiles/main.ts', healthPortVar: 'USER_PROFILES_PORT', healthPath: '/healthz' },

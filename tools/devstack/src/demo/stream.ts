@@ -9,8 +9,14 @@ import { syntheticEvents } from './synthetic-events.js';
  * turn them into window rows in ClickHouse, hot lists and profile vectors in Redis within seconds
  * (windows whose end the watermark has passed fire at once).
  */
-export const seedStream: DemoSeeder = async (ctx) => {
-  const now = Date.now();
+export const seedStream: DemoSeeder = (ctx) => postDemoTraffic(ctx, Date.now());
+
+/**
+ * The traffic of seedStream ending at `now`. On a fresh stream (npm start) that is the present; a
+ * stream that already carries live traffic has moved its watermark past a 90-minute backfill, which
+ * is then late by design, so a test on such a stream places its traffic after everything else.
+ */
+export async function postDemoTraffic(ctx: Parameters<DemoSeeder>[0], now: number): Promise<void> {
   const span = 90 * 60_000;
   for (const [i, t] of ctx.tenants.entries()) {
     const raw = syntheticEvents({ tenants: [t.tenantId], users: 200, items: 300, count: 1500, seed: 500 + i, startMs: now - span, scenario: 'feed' });
@@ -31,4 +37,4 @@ export const seedStream: DemoSeeder = async (ctx) => {
     }
     ctx.log(`stream: ${t.tenantId} ${accepted} live events → item heat (hot list "feed"), user profiles, 1-min metrics`);
   }
-};
+}

@@ -1,45 +1,54 @@
-import { BehaviourEvent, deadLetterTopic, eventRawRow, Topics, type EventRawRow } from '@vidplat/contracts';
+import { deadLetterTopic } from '@vidplat/contracts';
+import type { z } from 'zod';
 import type { Consumer, EachBatchPayload, Producer } from '../kafka/client.js';
-import type { RawEventSink } from './raw-event-sink.js';
+import type { TableSink } from './table-sink.js';
 import { log } from '../ops/log.js';
 
-export const RAW_EVENTS_GROUP = 'raw-events';
+export interface TopicTableSpec<S extends z.ZodType, Row extends object> {
+  topic: string;
+  group: string;
+  /** The contract every message must satisfy. */
+  schema: S;
+  toRow(value: z.infer<S>, partition: number, offset: string, now: Date): Row;
+}
 
-export interface RawEventsStats {
+export interface TopicTableStats {
   written: number;
   deadLettered: number;
 }
 
 /**
- * Consumes behaviour-events into `events_raw`. A batch is written, then its offsets are committed:
- * a crash in between replays the batch, and the dedup token plus ReplacingMergeTree absorb it.
- * Messages that fail the contract go to the dead-letter topic with the reason, never dropped.
+ * Copies a contract topic into a ClickHouse table, effectively once: a batch is written, then its
+ * offsets are committed, so a crash in between replays the batch and the dedup token (plus the
+ * table's ReplacingMergeTree key) absorbs it. Messages that fail the contract go to the group's
+ * dead-letter topic with the reason, never dropped and never blocking the partition.
  */
-export class RawEventsJob {
-  readonly stats: RawEventsStats = { written: 0, deadLettered: 0 };
+export class TopicTableJob<S extends z.ZodType, Row extends object> {
+  readonly stats: TopicTableStats = { written: 0, deadLettered: 0 };
 
   constructor(
+    private readonly spec: TopicTableSpec<S, Row>,
     private readonly consumer: Consumer,
     private readonly dlq: Producer,
-    private readonly sink: RawEventSink,
+    private readonly sink: TableSink<Row>,
   ) {}
 
   async start(): Promise<void> {
-    await this.consumer.subscribe({ topics: [Topics.behaviourEvents] });
+    await this.consumer.subscribe({ topics: [this.spec.topic] });
     await this.consumer.run({ eachBatchAutoResolve: false, eachBatch: (p) => this.handle(p) });
   }
 
   private async handle({ batch, resolveOffset }: EachBatchPayload): Promise<void> {
     if (batch.messages.length === 0) return;
-    const rows: EventRawRow[] = [];
+    const rows: Row[] = [];
     const dead: { key: Buffer | null; value: string; headers: Record<string, string> }[] = [];
     const now = new Date();
     for (const m of batch.messages) {
       const text = m.value?.toString('utf8') ?? '';
       let reason: string | undefined;
       try {
-        const parsed = BehaviourEvent.safeParse(JSON.parse(text));
-        if (parsed.success) rows.push(eventRawRow(parsed.data, batch.partition, m.offset, now));
+        const parsed = this.spec.schema.safeParse(JSON.parse(text));
+        if (parsed.success) rows.push(this.spec.toRow(parsed.data, batch.partition, m.offset, now));
         else reason = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
       } catch (e) {
         reason = `not JSON: ${(e as Error).message}`;
@@ -56,8 +65,8 @@ export class RawEventsJob {
     const last = batch.messages[batch.messages.length - 1]!.offset;
     await this.sink.write(rows, `${batch.topic}:${batch.partition}:${first}-${last}`);
     if (dead.length) {
-      await this.dlq.send({ topic: deadLetterTopic(RAW_EVENTS_GROUP), messages: dead });
-      log.warn('dead-lettered messages', { count: dead.length, partition: batch.partition });
+      await this.dlq.send({ topic: deadLetterTopic(this.spec.group), messages: dead });
+      log.warn('dead-lettered messages', { group: this.spec.group, count: dead.length, partition: batch.partition });
     }
     resolveOffset(last);
     await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
