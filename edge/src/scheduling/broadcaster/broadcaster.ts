@@ -11,6 +11,7 @@ import { backoffMs, fail, iso, isoOrNull, ok, type Actor, type Outcome } from '.
 import { schedulingConfig } from '../shared/config.js';
 import { bucketStats, readItemStats, type ItemStats } from './stats.js';
 import { signPayload } from './signature.js';
+import { armAlarmAt } from '../alarm.js';
 
 type TaskRow = {
   task_id: string;
@@ -93,12 +94,7 @@ export class Broadcaster extends DurableObject<Bindings> {
 
   private async rearm(): Promise<void> {
     const next = this.sql.exec<{ t: number | null }>('SELECT MIN(next_run_at) AS t FROM tasks WHERE active = 1').one().t;
-    const current = await this.ctx.storage.getAlarm();
-    if (next === null) {
-      if (current !== null) await this.ctx.storage.deleteAlarm();
-    } else if (current !== next) {
-      await this.ctx.storage.setAlarm(next);
-    }
+    await armAlarmAt(this.ctx.storage, next);
   }
 
   async nextAlarm(): Promise<number | null> {

@@ -32,6 +32,7 @@ import { checkScheduleRules, parseCreate, parseUpdate, type NewSchedule } from '
 import { GateFailure, gateFailure } from './gates.js';
 import { schedulingConfig } from '../shared/config.js';
 import { addLocalDays, addLocalMonths, isValidTimeZone, localDateKey, wallTimeAt, zonedToEpoch } from './zoned-time.js';
+import { armAlarmAt } from '../alarm.js';
 
 type Strategy = NewSchedule['strategy'];
 type ActionKind = 'publish' | 'unpublish' | 'remind' | 'step';
@@ -227,12 +228,7 @@ export class Scheduler extends DurableObject<Bindings> {
         "SELECT MIN(t) AS t FROM (SELECT MIN(due_at) AS t FROM actions WHERE state = 'due' UNION ALL SELECT MIN(next_attempt_at) AS t FROM outbox)",
       )
       .one().t;
-    const current = await this.ctx.storage.getAlarm();
-    if (next === null) {
-      if (current !== null) await this.ctx.storage.deleteAlarm();
-    } else if (current !== next) {
-      await this.ctx.storage.setAlarm(next);
-    }
+    await armAlarmAt(this.ctx.storage, next);
   }
 
   async nextAlarm(): Promise<number | null> {
