@@ -8,6 +8,7 @@ APT_PACKAGES=(
   kcat                 # hosts librdkafka's mock Kafka cluster (local/CI broker)
   redis-server         # edge feature store (Upstash in production)
   ffmpeg               # media-node transcoding and test media
+  swift swift-proxy swift-account swift-container swift-object memcached  # local S3-compatible server (Swift s3api) for media storage
   chromium             # admin page browser tests (driven by playwright-core)
   build-essential      # cc for the ClickHouse launcher, node-gyp for the Kafka client
   pkg-config

@@ -65,9 +65,37 @@ export const SimilarityEnv = ClickHouseEnv.extend({
 });
 export type SimilarityEnv = z.infer<typeof SimilarityEnv>;
 
-const MediaCommonEnv = z.object({
+/** Unset and empty are the same (compose passes `${VAR:-}` through as ''). */
+const optional = <T extends z.ZodType>(s: T) => z.preprocess((v) => (v === '' ? undefined : v), s.optional());
+const bucketName = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)');
+
+/**
+ * S3-compatible object storage for uploads and HLS output: R2 in production
+ * (https://<account>.r2.cloudflarestorage.com, region auto), OpenStack Swift's S3 API in the dev stack.
+ * Endpoint and credentials are required only when a store is `s3` (checked at start-up).
+ */
+export const MediaS3Env = z.object({
+  MEDIA_S3_ENDPOINT: optional(url),
+  MEDIA_S3_REGION: z.string().min(1).default('auto'),
+  MEDIA_S3_ACCESS_KEY_ID: optional(z.string().min(1)),
+  MEDIA_S3_SECRET_ACCESS_KEY: optional(z.string().min(1)),
+  MEDIA_S3_UPLOAD_BUCKET: bucketName.default('vidplat-uploads'),
+  MEDIA_S3_OUTPUT_BUCKET: bucketName.default('vidplat-media'),
+  /** Path-style URLs (endpoint/bucket/key); R2 and most non-AWS servers want them. */
+  MEDIA_S3_FORCE_PATH_STYLE: z.stringbool().default(true),
+  /** Per-request socket timeout and total attempts (SDK standard retry mode, exponential backoff). */
+  MEDIA_S3_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  MEDIA_S3_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(4),
+});
+export type MediaS3Env = z.infer<typeof MediaS3Env>;
+
+const MediaCommonEnv = MediaS3Env.extend({
   MEDIA_UPLOAD_DIR: z.string().min(1).default('.run/uploads'),
   MEDIA_OUTPUT_DIR: z.string().min(1).default('.run/media'),
+  /** Where tus uploads live: local folder (MEDIA_UPLOAD_DIR) or MEDIA_S3_UPLOAD_BUCKET. */
+  MEDIA_UPLOAD_STORE: z.enum(['file', 's3']).default('file'),
+  /** Where finished HLS folders are published and the origin reads: MEDIA_OUTPUT_DIR or MEDIA_S3_OUTPUT_BUCKET. */
+  MEDIA_OUTPUT_STORE: z.enum(['file', 's3']).default('file'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   /** Jobs topic and consumer group; tests and benchmarks use their own to stay isolated. */
   MEDIA_JOBS_TOPIC: z.string().regex(/^[A-Za-z0-9._-]+$/).default('transcode-jobs'),
@@ -90,6 +118,10 @@ export const MediaUploadEnv = KafkaEnv.extend(MediaCommonEnv.shape).extend({
   EDGE_URL: url,
   PLAYBACK_SIGNING_KEYS: z.string().min(2).optional().describe('JSON object {kid: secret}; enables the HLS origin routes'),
   EDGE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+  /** Unfinished uploads older than this are removed (tus expiration; 0 = never). */
+  MEDIA_UPLOAD_EXPIRY_S: z.coerce.number().int().min(0).max(30 * 86_400).default(86_400),
+  /** How often the upload server looks for expired uploads. */
+  MEDIA_UPLOAD_CLEANUP_INTERVAL_S: z.coerce.number().int().min(1).max(86_400).default(3600),
 });
 export type MediaUploadEnv = z.infer<typeof MediaUploadEnv>;
 

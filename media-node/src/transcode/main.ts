@@ -6,10 +6,13 @@ import { createKafka, createProducer, ensureTopics, kafkaSettingsFromEnv } from 
 import { HttpVideoRegistry } from '../catalogue/video-registry.js';
 import { startHealthServer } from '../ops/health.js';
 import { log } from '../ops/log.js';
+import { outputStoreFromEnv, s3FromEnv } from '../storage/from-env.js';
 import { sweepStaging } from './hls-output.js';
 import { TranscodeWorker } from './worker.js';
 
 const env = parseEnv(MediaWorkerEnv, process.env);
+// S3 settings are needed when either store is s3 (s3:// sources come from the upload store).
+const s3 = s3FromEnv(env);
 const settings = kafkaSettingsFromEnv(process.env);
 const kafka = createKafka(settings);
 await ensureTopics(kafka, settings, [env.MEDIA_JOBS_TOPIC, Topics.transcodeProgress, MediaTopics.transcodeControl, deadLetterTopic(env.MEDIA_CONSUMER_GROUP)]);
@@ -31,10 +34,12 @@ const worker = new TranscodeWorker(kafka, producer, new HttpVideoRegistry(env.ED
   catalogueCredential: env.EDGE_INTERNAL_TOKEN,
   consumerGroup: env.MEDIA_CONSUMER_GROUP,
   jobsTopic: env.MEDIA_JOBS_TOPIC,
+  output: outputStoreFromEnv(env, s3),
+  s3: s3?.client,
 });
 await worker.start();
 const health = await startHealthServer(env.MEDIA_WORKER_PORT, () => worker.status, () => worker.status.state !== 'stopping');
-log.info('transcode worker ready', { workerId, preset: env.MEDIA_X264_PRESET, port: env.MEDIA_WORKER_PORT });
+log.info('transcode worker ready', { workerId, preset: env.MEDIA_X264_PRESET, port: env.MEDIA_WORKER_PORT, outputStore: env.MEDIA_OUTPUT_STORE });
 
 const shutdown = async () => {
   log.info('transcode worker stopping', { workerId });

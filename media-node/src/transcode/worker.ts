@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { access } from 'node:fs/promises';
+import { access, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { S3Client } from '@aws-sdk/client-s3';
 import {
   DeadLetter,
   deadLetterTopic,
@@ -16,7 +18,9 @@ import type { Consumer, Kafka, KafkaMessage, Producer } from '@vidplat/stream/ka
 import type { VideoRegistry } from '../catalogue/video-registry.js';
 import { log } from '../ops/log.js';
 import { FfmpegError } from './ffmpeg.js';
-import { sourcePath, transcodeToHls } from './hls-output.js';
+import { videoKeyPrefix, type OutputStore } from '../storage/output-store.js';
+import { localSource, SourceMissing, type LocalSource } from '../storage/source.js';
+import { sourcePath, transcodeToHls, videoDir, type OutputManifest } from './hls-output.js';
 import { MediaRejected } from './probe.js';
 
 export interface WorkerSettings {
@@ -32,6 +36,10 @@ export interface WorkerSettings {
   catalogueCredential: string;
   consumerGroup?: string;
   jobsTopic?: string;
+  /** Where finished folders are published (default: they stay in outputRoot, the local store). */
+  output?: OutputStore;
+  /** Reads s3:// sources (uploads in the S3 store). */
+  s3?: S3Client;
 }
 
 /** A failure that retrying cannot fix: it goes straight to the dead-letter topic. */
@@ -186,6 +194,25 @@ export class TranscodeWorker {
   }
 
   private async runJob(job: TranscodeJob, signal: AbortSignal): Promise<void> {
+    const prefix = videoKeyPrefix(job.tenantId, job.videoId);
+    // A remote store outlives this host's folders: a video published there is only re-announced.
+    const published = this.s.output?.kind === 's3' ? await this.s.output.readManifest(prefix) : null;
+    if (published) return this.announce(job, published, true);
+    let source: LocalSource;
+    try {
+      source = await localSource(job.sourceUri, join(this.s.outputRoot, '.sources'), this.s.s3);
+    } catch (e) {
+      if (e instanceof SourceMissing) throw new PermanentFailure(e.message);
+      throw e;
+    }
+    try {
+      await this.encodeAndPublish({ ...job, sourceUri: source.uri }, prefix, signal);
+    } finally {
+      await source.release();
+    }
+  }
+
+  private async encodeAndPublish(job: TranscodeJob, prefix: string, signal: AbortSignal): Promise<void> {
     try {
       await access(sourcePath(job.sourceUri));
     } catch (e) {
@@ -207,13 +234,28 @@ export class TranscodeWorker {
         void this.progress(job, 'running', Math.round(p.percent * 10) / 10, { fps: p.fps, speed: p.speed }).catch(() => undefined);
       },
     });
-    const m = r.manifest;
-    // The catalogue must learn the result; if it cannot, the attempt fails and is retried (the
-    // output folder already exists, so the retry only re-announces).
+    // Publish the finished folder to the output store (a no-op for the local folder itself):
+    // deterministic keys, master and manifest last. Once in a remote store the local copy goes.
+    if (this.s.output) {
+      const dir = videoDir(this.s.outputRoot, job.tenantId, job.videoId);
+      const p = await this.s.output.publish(dir, prefix);
+      if (this.s.output.kind === 's3') {
+        await rm(dir, { recursive: true, force: true });
+        log.info('output published', { jobId: job.jobId, prefix, written: p.written, alreadyPublished: p.alreadyPublished });
+      }
+    }
+    await this.announce(job, r.manifest, r.alreadyDone);
+  }
+
+  /**
+   * The catalogue must learn the result; if it cannot, the attempt fails and is retried (the
+   * output already exists, so the retry only re-announces, with the same done event id).
+   */
+  private async announce(job: TranscodeJob, m: OutputManifest, alreadyDone: boolean): Promise<void> {
     await this.setStatus(job, { status: 'ready', renditions: m.renditions, durationSeconds: m.durationSeconds, failureReason: null, jobId: job.jobId }, true);
     await this.progress(job, 'done', 100, { renditions: m.renditions, masterPath: m.masterPath, durationSeconds: m.durationSeconds }, m.doneEventId);
     this.status.completed++;
-    log.info(r.alreadyDone ? 'job already complete; re-announced' : 'transcode done', { jobId: job.jobId, videoId: job.videoId, renditions: m.renditions });
+    log.info(alreadyDone ? 'job already complete; re-announced' : 'transcode done', { jobId: job.jobId, videoId: job.videoId, renditions: m.renditions });
   }
 
   private async finishCancelled(job: TranscodeJob): Promise<void> {

@@ -1,10 +1,7 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
-import { extname, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { FileStore } from '@tus/file-store';
+import { extname, resolve } from 'node:path';
 import { Server as TusServer } from '@tus/server';
 import type { Upload } from '@tus/utils';
 import {
@@ -26,13 +23,21 @@ import {
 import type { Producer } from '@vidplat/stream/kafka/client';
 import { RegistryError, type VideoRegistry } from '../catalogue/video-registry.js';
 import { log } from '../ops/log.js';
+import { FileUploadStorage, type UploadOwner, type UploadStorage } from '../storage/upload-storage.js';
 import { MediaRejected, probeMedia } from '../transcode/probe.js';
 import { jobKey } from '../transcode/worker.js';
 
 export const UPLOAD_PATH = '/v1/uploads';
 
 export interface UploadServerOptions {
+  /** Local upload folder (the file store's, and scratch space for the S3 store). */
   uploadDir: string;
+  /** Where uploads live; a FileUploadStorage in uploadDir unless given (e.g. S3UploadStorage). */
+  storage?: UploadStorage;
+  /** Unfinished uploads older than this are removed (tus expiration); 0 = never (the default here). */
+  expiryMs?: number;
+  /** How often expired uploads are looked for while the server listens (default 1 h). */
+  cleanupIntervalMs?: number;
   maxBytes: number;
   registry: VideoRegistry;
   producer: Producer;
@@ -40,13 +45,6 @@ export interface UploadServerOptions {
   jobsTopic?: string;
   /** Also serve /hls/* (the local HLS origin) on this port. */
   origin?: (req: IncomingMessage, res: ServerResponse) => void;
-}
-
-/** Who started an upload; only the same key may continue it (kept beside the upload, never sent). */
-interface UploadOwner {
-  tenantId: string;
-  videoId: string;
-  keyHash: string;
 }
 
 /** An error the tus hooks throw; tus sends `body` with `status_code`. */
@@ -67,29 +65,30 @@ function bearer(h: string | null | undefined): string {
   return h?.startsWith('Bearer ') ? h.slice(7).trim() : '';
 }
 
-async function fileSha256(path: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
-  return h.digest('hex');
-}
-
 /**
  * Resumable uploads (tus 1.0 via @tus/server, files on local disk). The tenant's API key is checked
  * by the catalogue when the upload is created (the create-video call doubles as the key check);
  * every later request must present the same key. When the last byte lands: sha256 of the whole
  * file against the client's, ffprobe validation, then a TranscodeJob on `transcode-jobs`.
  */
-export function createUploadServer(o: UploadServerOptions): { server: HttpServer; tus: TusServer } {
+export interface UploadServer {
+  server: HttpServer;
+  tus: TusServer;
+  storage: UploadStorage;
+  /** One cleanup pass: expired unfinished uploads (tus store) and orphaned owner sidecars. */
+  cleanUp(): Promise<{ expired: number; orphans: number }>;
+}
+
+export function createUploadServer(o: UploadServerOptions): UploadServer {
   const uploadDir = resolve(o.uploadDir);
-  const ownerFile = (id: string) => join(uploadDir, `${id}.owner.json`);
-  const readOwner = async (id: string): Promise<UploadOwner | null> => JSON.parse(await readFile(ownerFile(id), 'utf8').catch(() => 'null')) as UploadOwner | null;
-  const discard = async (id: string) => {
-    await Promise.all([id, `${id}.json`, `${id}.owner.json`].map((f) => rm(join(uploadDir, f), { force: true })));
-  };
+  const expiryMs = o.expiryMs ?? 0;
+  const storage = o.storage ?? new FileUploadStorage(uploadDir, expiryMs);
+  const readOwner = (id: string) => storage.readOwner(id);
+  const discard = (id: string) => storage.discard(id);
 
   const tus = new TusServer({
     path: UPLOAD_PATH,
-    datastore: new FileStore({ directory: uploadDir }),
+    datastore: storage.datastore,
     maxSize: o.maxBytes,
     respectForwardedHeaders: false,
     async onUploadCreate(req, upload) {
@@ -109,14 +108,13 @@ export function createUploadServer(o: UploadServerOptions): { server: HttpServer
         if (e instanceof RegistryError) throw fail(e.status, e.code as ErrorCode, e.message);
         throw e;
       }
-      await writeFile(ownerFile(upload.id), JSON.stringify({ tenantId, videoId, keyHash: sha256(key) } satisfies UploadOwner));
+      await storage.writeOwner(upload.id, { tenantId, videoId, keyHash: sha256(key) } satisfies UploadOwner);
       return { metadata: { ...upload.metadata, videoId, tenantId } };
     },
     async onUploadFinish(req, upload) {
       const owner = await readOwner(upload.id);
       if (!owner) throw fail(404, 'not_found', 'unknown upload');
       const key = bearer(req.headers.get('authorization'));
-      const file = join(uploadDir, upload.id);
       const rejectWith = async (status: number, code: ErrorCode, reason: string) => {
         await o.registry.setStatus(key, owner.videoId, { tenantId: owner.tenantId, status: 'failed', failureReason: reason }).catch(() => undefined);
         await discard(upload.id);
@@ -124,15 +122,19 @@ export function createUploadServer(o: UploadServerOptions): { server: HttpServer
         return fail(status, code, reason);
       };
       const expected = upload.metadata?.sha256 ?? '';
-      const actual = await fileSha256(file);
-      if (actual !== expected) throw await rejectWith(460, 'invalid_body', `checksum mismatch: the received file's sha256 is ${actual}, the client declared ${expected}`);
-      let probe;
-      try {
-        probe = await probeMedia(file);
-      } catch (e) {
-        if (e instanceof MediaRejected) throw await rejectWith(e.kind === 'corrupt' ? 422 : 415, e.kind === 'corrupt' ? 'invalid_body' : 'unsupported_media_type', e.message);
-        throw e;
-      }
+      // Hash and probe a local copy (the file itself for the file store, a scratch download from S3).
+      type Rejection = { status: number; code: ErrorCode; reason: string };
+      const checked = await storage.withLocalCopy(upload.id, async (file, actual): Promise<{ probe: Awaited<ReturnType<typeof probeMedia>> } | Rejection> => {
+        if (actual !== expected) return { status: 460, code: 'invalid_body', reason: `checksum mismatch: the received file's sha256 is ${actual}, the client declared ${expected}` };
+        try {
+          return { probe: await probeMedia(file) };
+        } catch (e) {
+          if (e instanceof MediaRejected) return { status: e.kind === 'corrupt' ? 422 : 415, code: e.kind === 'corrupt' ? 'invalid_body' : 'unsupported_media_type', reason: e.message };
+          throw e;
+        }
+      });
+      if (!('probe' in checked)) throw await rejectWith(checked.status, checked.code, checked.reason);
+      const probe = checked.probe;
       // Deterministic job id: a repeated final request re-publishes the same job, which the
       // workers' idempotent outputs absorb.
       const jobId = jobIdFor(upload.id);
@@ -143,7 +145,7 @@ export function createUploadServer(o: UploadServerOptions): { server: HttpServer
         schemaVersion: 1,
         jobId,
         videoId: owner.videoId,
-        sourceUri: pathToFileURL(file).href,
+        sourceUri: storage.sourceUri(upload.id),
         ladder: o.ladder ?? DEFAULT_LADDER,
       });
       try {
@@ -207,7 +209,31 @@ export function createUploadServer(o: UploadServerOptions): { server: HttpServer
     });
   });
   void mkdir(uploadDir, { recursive: true });
-  return { server, tus };
+
+  const cleanUp = async () => {
+    // The tus stores delete unfinished uploads past their expiry (FileStore: offset < size;
+    // S3Store: multipart uploads still open); finished uploads are kept for the workers.
+    const expired = expiryMs > 0 ? await tus.cleanUpExpiredUploads() : 0;
+    const orphans = await storage.sweepOrphans(Math.min(expiryMs || 60_000, 60_000));
+    if (expired || orphans) log.info('expired uploads removed', { expired, orphans, store: storage.kind });
+    return { expired, orphans };
+  };
+  if (expiryMs > 0) {
+    let timer: NodeJS.Timeout | undefined;
+    let running = false;
+    server.on('listening', () => {
+      timer = setInterval(() => {
+        if (running) return; // a slow pass (large bucket) is not stacked
+        running = true;
+        cleanUp()
+          .catch((e: unknown) => log.warn('upload cleanup failed', { reason: (e as Error).message }))
+          .finally(() => (running = false));
+      }, o.cleanupIntervalMs ?? 3_600_000);
+      timer.unref();
+    });
+    server.on('close', () => clearInterval(timer));
+  }
+  return { server, tus, storage, cleanUp };
 }
 
 export type { Upload };

@@ -7,6 +7,7 @@ import { startClickHouse } from './clickhouse.js';
 import { startKafka } from './kafka.js';
 import { freePort, httpOk, startProcess, waitFor, type ManagedProcess } from './process.js';
 import { startRedis } from './redis.js';
+import { startS3 } from './s3.js';
 import { startUpstashBridge, type UpstashBridge } from './upstash-bridge.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -49,13 +50,17 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   try {
     const p = o.ports ?? {};
     const [chPort, redisPort, bridgePort] = await Promise.all([freePort(p.clickhouse ?? 0), freePort(p.redis ?? 0), freePort(p.bridge ?? 0)]);
-    log('starting Kafka mock cluster, ClickHouse and Redis');
-    const [kafka, ch, redis] = await Promise.all([
+    log('starting Kafka mock cluster, ClickHouse, Redis and the S3 server');
+    const s3Buckets = { MEDIA_S3_UPLOAD_BUCKET: 'vidplat-uploads', MEDIA_S3_OUTPUT_BUCKET: 'vidplat-media' };
+    const [kafka, ch, redis, s3] = await Promise.all([
       startKafka(runDir),
       startClickHouse(runDir, join(runDir, 'clickhouse'), chPort),
       startRedis(runDir, redisPort),
+      // The media-node's stores stay local folders by default; MEDIA_UPLOAD_STORE=s3 /
+      // MEDIA_OUTPUT_STORE=s3 switch them to this bucket server (the integration tests do).
+      startS3(runDir, Object.values(s3Buckets)),
     ]);
-    procs.push(kafka.process, ch.process, redis.process);
+    procs.push(kafka.process, ch.process, redis.process, ...s3.processes);
     const bridgeToken = randomBytes(18).toString('base64url');
     bridge = await startUpstashBridge(redis.url, bridgeToken, bridgePort);
     const ingestToken = randomBytes(24).toString('base64url');
@@ -75,10 +80,12 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       // Signing secrets of the stats broadcaster's webhooks, by the name a task refers to.
       BROADCAST_WEBHOOK_SECRETS: JSON.stringify({ demo: secret() }),
       PLAYBACK_SIGNING_KEYS: JSON.stringify({ [`k${Date.now().toString(36)}`]: secret() }),
+      ...s3.env,
+      ...s3Buckets,
     };
     await migrate({ url: ch.url, database: env.CLICKHOUSE_DATABASE! });
-    const versions = { kafka: kafka.version, clickhouse: ch.version, redis: redis.version };
-    const urls: Record<string, string> = { clickhouse: ch.url, featureStore: bridge.url };
+    const versions = { kafka: kafka.version, clickhouse: ch.version, redis: redis.version, s3: s3.version };
+    const urls: Record<string, string> = { clickhouse: ch.url, featureStore: bridge.url, s3: s3.url };
     if (o.services) {
       const [ingestPort, edgePort, metricsPort] = await Promise.all([freePort(p.ingest ?? 0), freePort(p.edge ?? 0), freePort(p.metrics ?? 0)]);
       const mediaOriginPort = await freePort(p.mediaOrigin ?? 0);
