@@ -1,12 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createServer as netServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { CreateBucketCommand, HeadObjectCommand, ListMultipartUploadsCommand, type S3Client } from '@aws-sdk/client-s3';
+import { dirname, join, resolve } from 'node:path';
+import { CreateBucketCommand, HeadObjectCommand, ListMultipartUploadsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import HLS from 'hls-parser';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
@@ -236,6 +236,38 @@ describe('S3 storage: upload → transcode → publish → play', () => {
     expect((await seg.arrayBuffer()).byteLength).toBe(100);
     expect((await fetch(`${up.base}/hls/${tenant}/${videoId}/360p/seg_00099.m4s?token=${token}`)).status).toBe(404);
   }, 180_000);
+});
+
+describe('S3 output publishing', () => {
+  it('completes a publish that was cut short, skipping objects already there, and then never writes again', async () => {
+    const local = join(dir, 'cut-short');
+    const files: Record<string, string> = {
+      '360p/init.mp4': 'init',
+      '360p/seg_00000.m4s': 'segment zero',
+      '360p/seg_00001.m4s': 'segment one',
+      '360p/index.m3u8': '#EXTM3U\n#EXT-X-MAP:URI="init.mp4"\nseg_00000.m4s\nseg_00001.m4s\n',
+      'master.m3u8': '#EXTM3U\n360p/index.m3u8\n',
+      'manifest.json': JSON.stringify({ jobId: 'job-cut', doneEventId: uuidv7() }),
+    };
+    for (const [f, body] of Object.entries(files)) {
+      await mkdir(dirname(join(local, f)), { recursive: true });
+      await writeFile(join(local, f), body);
+    }
+    const store = new S3OutputStore(s3, outputBucket);
+    const prefix = videoKeyPrefix(tenant, `cut-${run}`);
+    // What a worker killed mid-publish left: some media, one of them truncated, no playlists.
+    await s3.send(new PutObjectCommand({ Bucket: outputBucket, Key: `${prefix}360p/init.mp4`, Body: 'init' }));
+    await s3.send(new PutObjectCommand({ Bucket: outputBucket, Key: `${prefix}360p/seg_00000.m4s`, Body: 'segm' }));
+    expect(await store.readManifest(prefix)).toBeNull();
+    expect(await store.publish(local, prefix)).toEqual({ written: 5, alreadyPublished: false });
+    expect(await store.list(prefix)).toEqual(Object.keys(files).map((f) => `${prefix}${f}`).sort());
+    expect(await store.getText(`${prefix}360p/seg_00000.m4s`)).toBe('segment zero');
+    expect((await store.readManifest(prefix))?.jobId).toBe('job-cut');
+    expect(await store.publish(local, prefix)).toEqual({ written: 0, alreadyPublished: true });
+    const seg = await s3.send(new HeadObjectCommand({ Bucket: outputBucket, Key: `${prefix}360p/seg_00001.m4s` }));
+    expect(seg.ContentType).toBe('video/iso.segment');
+    expect(seg.CacheControl).toMatch(/immutable/);
+  });
 });
 
 describe.each(['file', 's3'] as const)('abandoned uploads (%s store)', (kind) => {

@@ -207,6 +207,11 @@ export class S3UploadStorage implements UploadStorage {
       for (const o of r.Contents ?? []) if (o.Key) keys.set(o.Key, o.LastModified?.getTime() ?? 0);
       token = r.IsTruncated ? r.NextContinuationToken : undefined;
     } while (token);
+    // Scratch copies left by a process that died mid-check (they are normally removed at once).
+    for (const f of await readdir(this.scratchDir).catch(() => [] as string[])) {
+      const st = await stat(join(this.scratchDir, f)).catch(() => null);
+      if (st && Date.now() - st.mtimeMs > 6 * 3_600_000) await rm(join(this.scratchDir, f), { force: true });
+    }
     const cutoff = Date.now() - olderThanMs;
     const orphans = [...keys].filter(([k, t]) => k.endsWith(ownerSuffix) && t <= cutoff && !keys.has(`${k.slice(0, -ownerSuffix.length)}.info`)).map(([k]) => k);
     for (let i = 0; i < orphans.length; i += 1000) {
