@@ -19,7 +19,7 @@ export class LocalOutputStore implements OutputStore {
 
   async publish(localDir: string, prefix: string): Promise<PublishResult> {
     const target = this.path(prefix);
-    if (resolve(localDir) === target) return { written: 0, alreadyPublished: true };
+    if (resolve(localDir) === resolve(target)) return { written: 0, alreadyPublished: true };
     if (await this.readManifest(prefix)) return { written: 0, alreadyPublished: true };
     let written = 0;
     for (const batch of publishBatches(await listFiles(localDir))) {
