@@ -132,8 +132,8 @@ export const MediaWorkerEnv = KafkaEnv.extend(MediaCommonEnv.shape).extend({
   EDGE_URL: url,
   EDGE_INTERNAL_TOKEN: secret,
   EDGE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
-  /** x264 preset; veryfast keeps a 1080p ladder at or above realtime on 2 cores (see bench). */
-  MEDIA_X264_PRESET: z.enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium']).default('veryfast'),
+  /** x264 preset of the rungs below 1080p (1080p+ use the ladder's FAST_TOP_RUNG); see media-node's bench. */
+  MEDIA_X264_PRESET: z.enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium']).default('superfast'),
   MEDIA_SEGMENT_SECONDS: z.coerce.number().int().min(1).max(10).default(4),
   MEDIA_RETRY_BASE_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
   MEDIA_JOB_TIMEOUT_S: z.coerce.number().int().min(10).max(86_400).default(6 * 3600),

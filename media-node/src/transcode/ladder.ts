@@ -51,22 +51,52 @@ export function planLadder(probe: MediaProbe, ladder: Rung[], segmentSeconds: nu
 }
 
 export interface EncodeOptions {
+  /** x264 preset of every rung below FAST_TOP_RUNG.fromHeight (MEDIA_X264_PRESET). */
   preset: string;
+  /** Encode rungs of FAST_TOP_RUNG.fromHeight and up with FAST_TOP_RUNG's settings (default true). */
+  fastTopRung?: boolean;
   /** Poster, thumbnails and storyboard stills from the same decode (default true). */
   images?: boolean;
 }
 
-function videoEncodeArgs(plan: LadderPlan, o: EncodeOptions): string[] {
+/**
+ * Resampling for every downscale (ffmpeg's default, bicubic). Measured against a lanczos reference on
+ * the bench source: bilinear is 9 dB softer at 720p (44.6 vs 53.6 dB) and cascading it compounds the
+ * blur (1080→720→360 bilinear: 40.4 dB vs 51.2 bicubic), for a saving of ~2 ms of the ~30 ms of CPU a
+ * ladder frame costs; fast_bilinear aliases badly (30 dB). Not worth it.
+ */
+export const SCALE_FLAGS = 'bicubic';
+
+/**
+ * x264 settings for the large rungs (1080p and up), which take most of the encoding CPU. Measured on
+ * a noisy 18 Mb/s 1080p30 source at 5 Mb/s (media-node/README.md): x264 ultrafast with CABAC,
+ * deblocking and adaptive quantisation put back costs ~6 ms/frame against ~12 (superfast) and ~25
+ * (veryfast), for PSNR 41.3 dB vs 41.75 / 42.3 (SSIM 0.982 vs 0.983 / 0.984). B-frames were left
+ * out: they cost as much as superfast's whole analysis on noisy input. Lower rungs are cheap and
+ * starved of bits, so they keep the configured preset.
+ */
+export const FAST_TOP_RUNG = { fromHeight: 1080, preset: 'ultrafast', x264Params: 'cabac=1:deblock=0,0:aq-mode=1' } as const;
+
+/** The x264 preset (and extra x264 params) one rung is encoded with. */
+export function rungEncoder(rung: Rung, o: EncodeOptions): { preset: string; x264Params?: string } {
+  const fast = o.fastTopRung !== false && rung.height >= FAST_TOP_RUNG.fromHeight && o.preset !== 'ultrafast';
+  return fast ? { preset: FAST_TOP_RUNG.preset, x264Params: FAST_TOP_RUNG.x264Params } : { preset: o.preset };
+}
+
+function gopArgs(plan: LadderPlan): string[] {
   return [
-    '-c:v', 'libx264', '-preset', o.preset, '-profile:v', 'high', '-pix_fmt', 'yuv420p',
+    '-c:v', 'libx264', '-profile:v', 'high', '-pix_fmt', 'yuv420p',
     // Aligned keyframes: fixed GOP, no scene-cut keyframes, and a forced IDR on every segment boundary.
     '-g', String(plan.gop), '-keyint_min', String(plan.gop), '-sc_threshold', '0',
     '-force_key_frames', `expr:gte(t,n_forced*${plan.segmentSeconds})`,
   ];
 }
 
-function rateArgs(i: number, r: Rung): string[] {
+/** Per-output-stream x264 settings: index i of the video streams of this ffmpeg command. */
+function rungArgs(i: number, r: Rung, o: EncodeOptions): string[] {
+  const enc = rungEncoder(r, o);
   return [
+    `-preset:v:${i}`, enc.preset, ...(enc.x264Params ? [`-x264-params:v:${i}`, enc.x264Params] : []),
     `-b:v:${i}`, `${r.videoKbps}k`, `-maxrate:v:${i}`, `${Math.round(r.videoKbps * 1.07)}k`, `-bufsize:v:${i}`, `${Math.round(r.videoKbps * 1.5)}k`,
   ];
 }
@@ -76,33 +106,69 @@ const hlsArgs = (plan: LadderPlan) => [
   '-hls_flags', 'independent_segments', '-hls_fmp4_init_filename', 'init.mp4',
 ];
 
+const scaleTo = (w: number, h: number) => `scale=${w}:${h}:flags=${SCALE_FLAGS}`;
+
+/** Index of the smallest rung at least this large (else the largest): the cheapest frames to scale images from. */
+function smallestRungAtLeast(plan: LadderPlan, minWidth: number, minHeight: number): number {
+  const i = plan.rungs.findIndex((r) => r.width >= minWidth && r.height >= minHeight);
+  return i >= 0 ? i : plan.rungs.length - 1;
+}
+
 /**
- * One ffmpeg invocation for the whole job: decode once, `split` the frames to a scaler per rung plus
- * the poster, thumbnail and storyboard branches, encode every rung with identical GOP settings, and
- * mux HLS fMP4 with a master playlist. Paths are relative to the output directory (cwd).
+ * The filter graph of the single-decode ladder: the decoded frames go to the top rung, and every
+ * lower rung is scaled from the rung above it (a cascade: 1080→720→360 scales 0.9 Mpx per frame
+ * instead of 2 Mpx × rungs from the source). Poster, thumbnails and storyboard stills tap the
+ * smallest rung that is large enough, so they cost almost nothing. A scale to the source's own size
+ * is a pass-through in ffmpeg's scale filter. Outputs: [o<i>] per rung, [poster] [thumbs] [stills].
+ */
+export function ladderGraph(plan: LadderPlan, images: boolean): string {
+  const n = plan.rungs.length;
+  const sb = plan.storyboard;
+  const taps: string[][] = plan.rungs.map((_, i) => [`o${i}`, ...(i > 0 ? [`c${i}`] : [])]);
+  const chains: string[] = [];
+  if (images) {
+    const posterH = Math.min(720, plan.rungs[n - 1]!.height);
+    const p = smallestRungAtLeast(plan, 0, posterH);
+    const t = smallestRungAtLeast(plan, 320, 0);
+    const s = smallestRungAtLeast(plan, sb.tileWidth, sb.tileHeight);
+    taps[p]!.push('ip');
+    taps[t]!.push('it');
+    taps[s]!.push('is');
+    const posterScale = plan.rungs[p]!.height === posterH ? '' : `,scale=-2:${posterH}:flags=${SCALE_FLAGS}`;
+    chains.push(
+      // Only the first frame at or after the poster time passes (not every later frame).
+      `[ip]select='gte(t\\,${plan.posterAtSeconds.toFixed(3)})*isnan(prev_selected_t)'${posterScale}[poster]`,
+      `[it]fps=${(plan.thumbnails / plan.durationSeconds).toFixed(6)},scale=320:-2:flags=${SCALE_FLAGS}[thumbs]`,
+      // Storyboard stills only; they are tiled afterwards (ffmpeg's tile filter emits at EOF,
+      // and an output that stays empty that long stalls ffmpeg's progress reports).
+      `[is]fps=1/${sb.intervalSeconds},scale=${sb.tileWidth}:${sb.tileHeight}:flags=${SCALE_FLAGS}[stills]`,
+    );
+  }
+  const rungs: string[] = [];
+  for (let i = n - 1; i >= 0; i--) {
+    const r = plan.rungs[i]!;
+    const from = i === n - 1 ? '0:v' : `c${i + 1}`;
+    const outs = taps[i]!;
+    const split = outs.length > 1 ? `,split=${outs.length}` : '';
+    rungs.push(`[${from}]${scaleTo(r.width, r.height)},setsar=1${split}${outs.map((l) => `[${l}]`).join('')}`);
+  }
+  return [...rungs, ...chains].join(';');
+}
+
+/**
+ * One ffmpeg invocation for the whole job: decode once, scale down the rung cascade (ladderGraph),
+ * encode every rung with identical GOP settings, and mux HLS fMP4 with a master playlist; poster,
+ * thumbnails and storyboard stills come out of the same pass. Paths are relative to the output
+ * directory (cwd). Threads: ffmpeg's defaults (frame-threaded decode, x264 frame threads per
+ * encoder) kept both cores busy; explicit counts measured no better (README).
  */
 export function buildLadderArgs(input: string, plan: LadderPlan, o: EncodeOptions): string[] {
-  const n = plan.rungs.length;
   const images = o.images !== false;
-  const sb = plan.storyboard;
-  const graph = [
-    `[0:v]split=${n + (images ? 3 : 0)}${plan.rungs.map((_, i) => `[v${i}]`).join('')}${images ? '[vp][vt][vs]' : ''}`,
-    ...plan.rungs.map((r, i) => `[v${i}]scale=${r.width}:${r.height}:flags=bicubic,setsar=1[o${i}]`),
-    ...(images
-      ? [
-          `[vp]select='gte(t\\,${plan.posterAtSeconds.toFixed(3)})',scale=-2:${Math.min(720, plan.rungs.at(-1)!.height)}[poster]`,
-          `[vt]fps=${(plan.thumbnails / plan.durationSeconds).toFixed(6)},scale=320:-2[thumbs]`,
-          // Storyboard stills only; they are tiled afterwards (ffmpeg's tile filter emits at EOF,
-          // and an output that stays empty that long stalls ffmpeg's progress reports).
-          `[vs]fps=1/${sb.intervalSeconds},scale=${sb.tileWidth}:${sb.tileHeight}[stills]`,
-        ]
-      : []),
-  ].join(';');
-  const args = ['-i', input, '-filter_complex', graph];
+  const args = ['-i', input, '-filter_complex', ladderGraph(plan, images)];
   plan.rungs.forEach((_, i) => args.push('-map', `[o${i}]`));
   if (plan.hasAudio) plan.rungs.forEach(() => args.push('-map', '0:a:0'));
-  args.push(...videoEncodeArgs(plan, o));
-  plan.rungs.forEach((r, i) => args.push(...rateArgs(i, r)));
+  args.push(...gopArgs(plan));
+  plan.rungs.forEach((r, i) => args.push(...rungArgs(i, r, o)));
   if (plan.hasAudio) {
     args.push('-c:a', 'aac', '-ac', '2', '-ar', '48000');
     plan.rungs.forEach((r, i) => args.push(`-b:a:${i}`, `${r.audioKbps}k`));
@@ -123,11 +189,14 @@ export function buildSpriteArgs(plan: LadderPlan): string[] {
   return ['-framerate', '1', '-i', 'storyboard/still_%04d.jpg', '-vf', `tile=${sb.columns}x${sb.rows}`, '-frames:v', '1', '-q:v', '5', 'storyboard.jpg'];
 }
 
-/** The baseline the benchmark compares against: one ffmpeg (and one decode) per rung. */
+/**
+ * The baseline the benchmark compares against: one ffmpeg (and one decode) per rung, scaled straight
+ * from the source with the same resampler, and the same x264/AAC/HLS settings as the ladder.
+ */
 export function buildSingleRungArgs(input: string, plan: LadderPlan, rung: PlannedRung, o: EncodeOptions): string[] {
-  const args = ['-i', input, '-vf', `scale=${rung.width}:${rung.height}:flags=bicubic,setsar=1`, '-map', '0:v:0'];
+  const args = ['-i', input, '-vf', `${scaleTo(rung.width, rung.height)},setsar=1`, '-map', '0:v:0'];
   if (plan.hasAudio) args.push('-map', '0:a:0', '-c:a', 'aac', '-ac', '2', '-ar', '48000', '-b:a', `${rung.audioKbps}k`);
-  args.push(...videoEncodeArgs(plan, o), ...rateArgs(0, rung));
+  args.push(...gopArgs(plan), ...rungArgs(0, rung, o));
   args.push(...hlsArgs(plan), '-hls_segment_filename', `${rung.name}/seg_%05d.m4s`, `${rung.name}/index.m3u8`);
   return args;
 }
