@@ -43,6 +43,8 @@ export const WindowJobEnv = StreamEnv.extend({
   ITEM_HEAT_PORT: port.default(9471),
   USER_PROFILES_PORT: port.default(9472),
   REALTIME_METRICS_PORT: port.default(9473),
+  /** Health + /metrics port of the combined process running all three jobs on one consumer group. */
+  WINDOW_JOBS_PORT: port.default(9474),
   /** Input topic and consumer-group prefix; tests and benchmarks use their own to stay isolated. */
   STREAM_INPUT_TOPIC: z.string().min(1).default('behaviour-events'),
   STREAM_GROUP_PREFIX: z.string().regex(/^[A-Za-z0-9._-]*$/).default(''),

@@ -16,7 +16,7 @@ export const streamServices: ServiceEntrypoint[] = [
   { name: 'stream-ingest', entry: 'stream/src/ingest/main.ts', healthPortVar: 'INGEST_PORT', healthPath: '/healthz' },
   { name: 'stream-raw-events', entry: 'stream/src/raw-events/main.ts', healthPortVar: 'METRICS_PORT', healthPath: '/' },
   { name: 'stream-transcode-progress', entry: 'stream/src/transcode-progress/main.ts', healthPortVar: 'TRANSCODE_PROGRESS_PORT', healthPath: '/' },
-  { name: 'stream-item-heat', entry: 'stream/src/jobs/item-heat/main.ts', healthPortVar: 'ITEM_HEAT_PORT', healthPath: '/healthz' },
-  { name: 'stream-realtime-metrics', entry: 'stream/src/jobs/realtime-metrics/main.ts', healthPortVar: 'REALTIME_METRICS_PORT', healthPath: '/healthz' },
-  { name: 'stream-user-profiles', entry: 'stream/src/jobs/user-profiles/main.ts', healthPortVar: 'USER_PROFILES_PORT', healthPath: '/healthz' },
+  // Item heat, user profiles and real-time metrics on one consumer group: each event is read and
+  // parsed once (the per-job entry points under src/jobs/<job>/main.ts still run one job alone).
+  { name: 'stream-window-jobs', entry: 'stream/src/jobs/window-jobs/main.ts', healthPortVar: 'WINDOW_JOBS_PORT', healthPath: '/healthz' },
 ];

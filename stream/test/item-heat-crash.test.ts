@@ -10,6 +10,7 @@ import { countAction, emptyCounts } from '../src/jobs/shared/action-counts.js';
 import { DEFAULT_HEAT } from '../src/jobs/shared/scenario-weights.js';
 import { heatMicro, ITEM_HEAT_JOB, itemHeatSpec } from '../src/jobs/item-heat/item-heat-window.js';
 import { windowStarts } from '../src/windows/window-spec.js';
+import { WINDOW_JOBS } from '../src/jobs/definitions.js';
 import { eventually, freePort, sleep, startJob, waitHealthy, type JobProcess } from './helpers.js';
 
 /**
@@ -76,9 +77,13 @@ async function send(messages: { key: string; value: string; partition?: number }
 
 const asMessage = (e: BehaviourEvent) => ({ key: behaviourEventKey(e.tenantId, e.userId), value: JSON.stringify(e) });
 
-async function startItemHeat(t = topic, prefix = groupPrefix): Promise<JobProcess & { port: number }> {
+/** The combined process (all three jobs on one group, as deployed) or item heat on its own. */
+const COMBINED = 'stream/src/jobs/window-jobs/main.ts';
+const ITEM_HEAT_ONLY = 'stream/src/jobs/item-heat/main.ts';
+
+async function startItemHeat(t = topic, prefix = groupPrefix, entry = COMBINED): Promise<JobProcess & { port: number }> {
   const port = await freePort();
-  const job = startJob('stream/src/jobs/item-heat/main.ts', {
+  const job = startJob(entry, {
     ...env,
     STREAM_INPUT_TOPIC: t,
     STREAM_GROUP_PREFIX: prefix,
@@ -88,6 +93,7 @@ async function startItemHeat(t = topic, prefix = groupPrefix): Promise<JobProces
     WINDOW_OUT_OF_ORDERNESS_MS: String(OOO_MS),
     WINDOW_ALLOWED_LATENESS_MS: String(LATENESS_MS),
     ITEM_HEAT_PORT: String(port),
+    WINDOW_JOBS_PORT: String(port),
     HOT_LIST_SIZE: '10',
   });
   jobs.push(job);
@@ -100,7 +106,7 @@ const rowCount = async () => {
   return Number((await r.json<{ n: string }>())[0]!.n);
 };
 
-describe('item heat: SIGKILL mid-stream, restart, identical ClickHouse results', () => {
+describe('item heat (in the combined window-jobs process): SIGKILL mid-stream, restart, identical ClickHouse results', () => {
   it('equals the reference exactly, with duplicates counted once, bad messages dead-lettered and late events recorded', async () => {
     await ensureTopics(kafka, settings, [topic]);
     const events = syntheticEvents({ tenants: [tenant], users: 60, items: 40, count: 4000, seed: 2026, startMs: START });
@@ -175,7 +181,7 @@ describe('item heat: SIGKILL mid-stream, restart, identical ClickHouse results',
     const dlq = kafka.consumer({ kafkaJS: { groupId: `${groupPrefix}dlq-reader`, fromBeginning: true } });
     const dead: { value: string; reason: string }[] = [];
     await dlq.connect();
-    await dlq.subscribe({ topics: [deadLetterTopic(`${groupPrefix}${ITEM_HEAT_JOB}`)] });
+    await dlq.subscribe({ topics: [deadLetterTopic(`${groupPrefix}${WINDOW_JOBS}`)] });
     void dlq.run({ eachMessage: async ({ message }) => void dead.push({ value: message.value!.toString(), reason: String(message.headers?.reason ?? '') }) });
     await eventually(async () => dead.length, (n) => n >= poison.length, 30_000);
     await sleep(1500);
@@ -209,7 +215,7 @@ describe('item heat: rebalance hand-over and graceful shutdown', () => {
     await ensureTopics(kafka, settings, [topic2]);
     const events = syntheticEvents({ tenants: [tenant2], users: 60, items: 30, count: 3000, seed: 99, startMs: START });
     const stream = events.map(asMessage);
-    const a = await startItemHeat(topic2, prefix2);
+    const a = await startItemHeat(topic2, prefix2, ITEM_HEAT_ONLY);
     const half = Math.floor(stream.length / 2);
     await send(stream.slice(0, half), topic2);
     await eventually(
@@ -218,7 +224,7 @@ describe('item heat: rebalance hand-over and graceful shutdown', () => {
       60_000,
       200,
     );
-    const b = await startItemHeat(topic2, prefix2);
+    const b = await startItemHeat(topic2, prefix2, ITEM_HEAT_ONLY);
     // Both members own partitions after the rebalance.
     const owned = async (j: { port: number }) => ((await (await fetch(`http://127.0.0.1:${j.port}/healthz`)).json()) as { partitions: number[] }).partitions;
     await send(stream.slice(half), topic2);

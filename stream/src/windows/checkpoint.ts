@@ -31,3 +31,45 @@ export function decodeCheckpoint(s: string | null | undefined): PartitionCheckpo
     return undefined;
   }
 }
+
+/** One job's checkpoint in a consumer group that feeds several window jobs: `offset` is where that job resumes. */
+export interface LaneCheckpoint {
+  offset: bigint;
+  meta: PartitionCheckpoint;
+}
+
+const LaneWire = z.object({ o: z.string().regex(/^\d+$/), wm: z.number().nullable(), n: z.string().regex(/^\d+$/), ft: z.number().nullable() });
+const MultiWire = z.object({ v: z.literal(2), j: z.record(z.string(), LaneWire) });
+
+/**
+ * Commit metadata of a group feeding several jobs (one consumer, one parse per event): each job's
+ * own resume offset and checkpoint. The Kafka offset committed with it is the smallest of them.
+ */
+export function encodeLaneCheckpoints(lanes: Map<string, LaneCheckpoint>): string {
+  const j: Record<string, z.infer<typeof LaneWire>> = {};
+  for (const [job, c] of lanes) j[job] = { o: c.offset.toString(), wm: finite(c.meta.wm), n: c.meta.n.toString(), ft: finite(c.meta.ft) };
+  return JSON.stringify({ v: 2, j });
+}
+
+/**
+ * Per-job checkpoints from commit metadata. A single-job checkpoint (v1) applies to every job,
+ * resuming at the committed offset. Empty or foreign metadata: no checkpoints (start fresh).
+ */
+export function decodeLaneCheckpoints(s: string | null | undefined, committedOffset: bigint | null, jobs: string[]): Map<string, LaneCheckpoint> {
+  const out = new Map<string, LaneCheckpoint>();
+  if (!s) return out;
+  const v1 = decodeCheckpoint(s);
+  if (v1) {
+    if (committedOffset !== null) for (const job of jobs) out.set(job, { offset: committedOffset, meta: v1 });
+    return out;
+  }
+  try {
+    const w = MultiWire.parse(JSON.parse(s));
+    for (const [job, c] of Object.entries(w.j)) {
+      out.set(job, { offset: BigInt(c.o), meta: { wm: c.wm ?? Number.NEGATIVE_INFINITY, n: BigInt(c.n), ft: c.ft ?? Number.NEGATIVE_INFINITY } });
+    }
+  } catch {
+    /* foreign metadata: start fresh */
+  }
+  return out;
+}

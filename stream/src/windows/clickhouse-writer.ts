@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from '@vidplat/analytics';
+import { toClickHouseTime } from '@vidplat/contracts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -17,4 +18,20 @@ export async function insertRows(ch: ClickHouseClient, table: string, rows: obje
       await sleep(Math.min(5000, 100 * 2 ** attempt));
     }
   }
+}
+
+const times = new Map<number, string>();
+
+/**
+ * toClickHouseTime for window bounds and emit times: the same few instants recur on every row of
+ * a flush (hundreds of thousands of rows), so their text is cached (bounded).
+ */
+export function chTime(ms: number): string {
+  let s = times.get(ms);
+  if (s === undefined) {
+    if (times.size >= 10_000) times.clear();
+    s = toClickHouseTime(ms);
+    times.set(ms, s);
+  }
+  return s;
 }

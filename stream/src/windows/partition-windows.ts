@@ -1,4 +1,4 @@
-import { windowStarts, type WindowSpec } from './window-spec.js';
+import type { WindowSpec } from './window-spec.js';
 import type { PartitionCheckpoint } from './checkpoint.js';
 
 /** How a job folds events into window accumulators. */
@@ -12,16 +12,28 @@ export interface WindowAggregator<E, A> {
 
 export interface WindowState<A> {
   key: string;
-  start: number;
-  end: number;
   acc: A;
   /** Events folded in; doubles as the row version (a more complete window has more events). */
   count: number;
-  /** Offset of the first event; the partition's commit point never passes an open window's events. */
+  fired: boolean;
+  dirty: boolean;
+}
+
+/**
+ * All windows of one partition that share [start, end): they fire and purge together, so the
+ * engine checks one bucket instead of every window, and the bucket's first event is the earliest
+ * offset any of its windows needs.
+ */
+interface WindowBucket<A> {
+  start: number;
+  end: number;
+  windows: Map<string, WindowState<A>>;
+  /** Offset of the bucket's first event; the partition's commit point never passes an open window's events. */
   minOffset: bigint;
   /** Partition max event time just before minOffset, so a replay restores the same watermark. */
   wmBaseBefore: number;
   fired: boolean;
+  /** Some window changed (or was created) after the bucket fired: re-fire it. */
   dirty: boolean;
 }
 
@@ -54,19 +66,28 @@ export class PartitionWindows<E, A> {
   private replayUntil = -1n;
   private finalizedWm = Number.NEGATIVE_INFINITY;
   private live = true;
-  private readonly windows = new Map<string, WindowState<A>>();
+  private readonly buckets = new Map<number, WindowBucket<A>>();
+  private windowCount = 0;
   private readonly seen = new Map<string, number>();
+  /** Smallest event time in `seen` (a lower bound), so purging scans it only when something expires. */
+  private seenMin = Number.POSITIVE_INFINITY;
   private nextDue = Number.POSITIVE_INFINITY;
   private hasDirty = false;
   /** Wall-clock ms of the last message; the engine uses it to detect idle partitions. */
   lastActivity = 0;
 
+  /**
+   * @param resumeAt where this state's checkpoint resumes; the caller feeds no offset below it
+   *   (a group feeding several jobs may re-read from an earlier offset another job still needs).
+   */
   constructor(
     readonly partition: number,
     private readonly spec: WindowSpec,
     private readonly agg: WindowAggregator<E, A>,
-    checkpoint?: PartitionCheckpoint,
+    private readonly restored?: PartitionCheckpoint,
+    readonly resumeAt: bigint = -1n,
   ) {
+    const checkpoint = restored;
     if (checkpoint) {
       this.wmBase = checkpoint.wm;
       this.replayUntil = checkpoint.n;
@@ -85,7 +106,7 @@ export class PartitionWindows<E, A> {
   }
 
   get openWindows(): number {
-    return this.windows.size;
+    return this.windowCount;
   }
 
   /** Records a message that is not an event (dead-lettered), so the commit point moves past it. */
@@ -113,35 +134,44 @@ export class PartitionWindows<E, A> {
     const keys = this.agg.keys(e);
     if (keys.length === 0) return 'ignored';
     const wm = wmBefore - this.spec.outOfOrdernessMs;
-    const lateness = this.spec.allowedLatenessMs;
+    const { sizeMs, hopMs, allowedLatenessMs: lateness } = this.spec;
     let accepted = false;
     let suppressed = false;
-    for (const start of windowStarts(t, this.spec)) {
-      const end = start + this.spec.sizeMs;
+    // Every window containing t, latest first (see windowStarts), without allocating the list.
+    for (let start = Math.floor(t / hopMs) * hopMs; start > t - sizeMs; start -= hopMs) {
+      const end = start + sizeMs;
       if (replay && end + lateness <= this.finalizedWm) {
         suppressed = true;
         continue;
       }
       if (end + lateness <= wm) continue; // purged already: late for this window
       accepted = true;
-      for (const key of keys) {
-        const wkey = `${start}|${key}`;
-        let w = this.windows.get(wkey);
+      let b = this.buckets.get(start);
+      if (!b) {
+        b = { start, end, windows: new Map(), minOffset: offset, wmBaseBefore: wmBefore, fired: false, dirty: false };
+        this.buckets.set(start, b);
+        if (end < this.nextDue) this.nextDue = end;
+      }
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i]!;
+        let w = b.windows.get(key);
         if (!w) {
-          w = { key, start, end, acc: this.agg.create(key, e), count: 0, minOffset: offset, wmBaseBefore: wmBefore, fired: false, dirty: false };
-          this.windows.set(wkey, w);
-          if (end < this.nextDue) this.nextDue = end;
+          w = { key, acc: this.agg.create(key, e), count: 0, fired: false, dirty: false };
+          b.windows.set(key, w);
+          this.windowCount++;
         }
         this.agg.add(w.acc, e, start, end, t);
         w.count++;
-        if (w.fired) {
+        if (b.fired) {
           w.dirty = true;
+          b.dirty = true;
           this.hasDirty = true;
         }
       }
     }
     if (accepted) {
       this.seen.set(id, t);
+      if (t < this.seenMin) this.seenMin = t;
       return 'accepted';
     }
     return suppressed ? 'replayed' : 'late';
@@ -160,30 +190,43 @@ export class PartitionWindows<E, A> {
     const lateness = this.spec.allowedLatenessMs;
     const out: FiredWindow<A>[] = [];
     let nextDue = Number.POSITIVE_INFINITY;
-    for (const [wkey, w] of this.windows) {
-      if (wm >= w.end + lateness) {
-        if (!w.fired || w.dirty) out.push(this.fired(w, true));
-        this.windows.delete(wkey);
+    for (const [start, b] of this.buckets) {
+      if (wm >= b.end + lateness) {
+        if (!b.fired || b.dirty) for (const w of b.windows.values()) if (!w.fired || w.dirty) out.push(this.fired(b, w, true));
+        this.windowCount -= b.windows.size;
+        this.buckets.delete(start);
         continue;
       }
-      if (wm >= w.end && (!w.fired || w.dirty)) {
-        out.push(this.fired(w, false));
-        w.fired = true;
-        w.dirty = false;
+      if (wm >= b.end && (!b.fired || b.dirty)) {
+        for (const w of b.windows.values()) {
+          if (w.fired && !w.dirty) continue;
+          out.push(this.fired(b, w, false));
+          w.fired = true;
+          w.dirty = false;
+        }
+        b.fired = true;
+        b.dirty = false;
       }
-      const due = w.fired ? w.end + lateness : w.end;
+      const due = b.fired ? b.end + lateness : b.end;
       if (due < nextDue) nextDue = due;
     }
     this.nextDue = nextDue;
     this.hasDirty = false;
     // Event ids are remembered while any window that could hold them is open.
     const horizon = wm - lateness - this.spec.sizeMs;
-    for (const [id, t] of this.seen) if (t < horizon) this.seen.delete(id);
+    if (this.seenMin < horizon) {
+      let min = Number.POSITIVE_INFINITY;
+      for (const [id, t] of this.seen) {
+        if (t < horizon) this.seen.delete(id);
+        else if (t < min) min = t;
+      }
+      this.seenMin = min;
+    }
     return out;
   }
 
-  private fired(w: WindowState<A>, final: boolean): FiredWindow<A> {
-    return { partition: this.partition, key: w.key, start: w.start, end: w.end, acc: w.acc, count: w.count, final };
+  private fired(b: WindowBucket<A>, w: WindowState<A>, final: boolean): FiredWindow<A> {
+    return { partition: this.partition, key: w.key, start: b.start, end: b.end, acc: w.acc, count: w.count, final };
   }
 
   /**
@@ -192,13 +235,14 @@ export class PartitionWindows<E, A> {
    * collect() and after everything it returned is written.
    */
   checkpoint(): { offset: bigint; meta: PartitionCheckpoint } | null {
-    if (this.nextOffset === null) return null;
+    // Nothing read since the restart: the restored checkpoint still holds.
+    if (this.nextOffset === null) return this.restored && this.resumeAt >= 0n ? { offset: this.resumeAt, meta: this.restored } : null;
     let offset = this.nextOffset;
     let wm = this.wmBase;
-    for (const w of this.windows.values()) {
-      if (w.minOffset < offset) {
-        offset = w.minOffset;
-        wm = w.wmBaseBefore;
+    for (const b of this.buckets.values()) {
+      if (b.minOffset < offset) {
+        offset = b.minOffset;
+        wm = b.wmBaseBefore;
       }
     }
     const n = this.nextOffset > this.replayUntil ? this.nextOffset : this.replayUntil;

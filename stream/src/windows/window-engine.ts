@@ -28,8 +28,8 @@ export class WindowEngine<E, A> {
   }
 
   /** Starts (or restarts) a partition from its checkpoint. */
-  open(partition: number, checkpoint: PartitionCheckpoint | undefined, nowMs: number): PartitionWindows<E, A> {
-    const p = new PartitionWindows(partition, this.spec, this.agg, checkpoint);
+  open(partition: number, checkpoint: PartitionCheckpoint | undefined, nowMs: number, resumeAt?: bigint): PartitionWindows<E, A> {
+    const p = new PartitionWindows(partition, this.spec, this.agg, checkpoint, resumeAt);
     p.lastActivity = nowMs;
     this.parts.set(partition, p);
     this.caughtUp.delete(partition);

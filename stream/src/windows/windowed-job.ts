@@ -1,11 +1,12 @@
 import type { ClickHouseClient } from '@vidplat/analytics';
-import { BehaviourEvent, deadLetterTopic, toClickHouseTime, type LateEventRow } from '@vidplat/contracts';
+import { deadLetterTopic, toClickHouseTime, type BehaviourEvent, type LateEventRow } from '@vidplat/contracts';
 import type { Consumer, EachBatchPayload, Kafka, Producer } from '../kafka/client.js';
 import { log } from '../ops/log.js';
 import type { JobMetrics } from '../ops/job-metrics.js';
-import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
+import { decodeLaneCheckpoints, encodeLaneCheckpoints, type LaneCheckpoint } from './checkpoint.js';
 import { insertRows } from './clickhouse-writer.js';
-import type { FiredWindow, PartitionWindows, WindowAggregator } from './partition-windows.js';
+import { decodeBehaviourEvent } from './event-decoder.js';
+import type { FiredWindow, PartitionWindows, Verdict, WindowAggregator } from './partition-windows.js';
 import { WindowEngine } from './window-engine.js';
 import type { WindowSpec } from './window-spec.js';
 
@@ -16,16 +17,24 @@ export interface WindowOutput<A> {
   afterCommit?(fired: FiredWindow<A>[]): Promise<void>;
 }
 
-export interface WindowedJobConfig<A> {
+/** One window job (item heat, user profiles, real-time metrics) fed by a WindowedJob's consumer. */
+export interface WindowLaneConfig<A> {
   job: string;
-  group: string;
-  topic: string;
   spec: WindowSpec;
   aggregator: WindowAggregator<BehaviourEvent, A>;
   output: WindowOutput<A>;
+}
+
+export interface WindowedJobConfig {
+  /** Process name in logs and health (the job name, or `window-jobs` for the combined process). */
+  name: string;
+  group: string;
+  topic: string;
+  lanes: WindowLaneConfig<any>[]; // eslint-disable-line @typescript-eslint/no-explicit-any -- each lane has its own accumulator type
   flushIntervalMs: number;
   idleTimeoutMs: number;
   sessionTimeoutMs: number;
+  /** Messages per batch handed over by the client; -1 = everything fetched for the partition. */
   maxBatchSize?: number;
 }
 
@@ -36,6 +45,13 @@ interface DeadLetter {
 }
 
 const REVOKE = -174; // librdkafka ERR__REVOKE_PARTITIONS
+
+/**
+ * Consumer settings shared by the window jobs and the benchmark's bare consumer (same client, same
+ * fetch path): batches are everything fetched for a partition (-1) — capped batches cost the
+ * client's message cache about twice the CPU per message.
+ */
+export const WINDOW_CONSUMER_BATCH = -1;
 
 /** Group consumer for window jobs: manual commits with checkpoint metadata, rebalance hand-over. */
 export function createWindowConsumer(kafka: Kafka, group: string, sessionTimeoutMs: number, maxBatchSize: number, onRebalance: (revoke: boolean, partitions: number[]) => Promise<void>): Consumer {
@@ -48,46 +64,77 @@ export function createWindowConsumer(kafka: Kafka, group: string, sessionTimeout
   } as Parameters<Kafka['consumer']>[0]);
 }
 
+/** A job's state inside the consumer: its window engine and what it has fired but not yet written. */
+class Lane<A> {
+  readonly engine: WindowEngine<BehaviourEvent, A>;
+  pendingFired: { w: FiredWindow<A>; at: number }[] = [];
+  pendingLate: LateEventRow[] = [];
+  snapshotQueue: FiredWindow<A>[] | null = null;
+  snapshotRunning: Promise<void> | null = null;
+  readonly stats = { accepted: 0, late: 0, duplicates: 0, windowsWritten: 0 };
+
+  constructor(
+    readonly cfg: WindowLaneConfig<A>,
+    idleTimeoutMs: number,
+  ) {
+    this.engine = new WindowEngine(cfg.spec, cfg.aggregator, { idleTimeoutMs });
+  }
+
+  get job(): string {
+    return this.cfg.job;
+  }
+}
+
 /**
- * Runs one window job on a consumer group. Effectively once:
- * 1. events fold into per-partition window state (WindowEngine);
- * 2. every flushIntervalMs, fired windows, late events and dead letters are written (idempotently);
- * 3. only then each partition commits its checkpoint: the first offset an open window still needs,
- *    with the watermark metadata a successor needs to rebuild the same state.
+ * Runs window jobs on one consumer group. Each event is read and parsed once and folded into every
+ * job's state (a "lane"); the combined process runs all three jobs this way. Effectively once:
+ * 1. events fold into per-partition window state (WindowEngine), per job;
+ * 2. every flushIntervalMs, every job's fired windows, late events and dead letters are written
+ *    (idempotently);
+ * 3. only then each partition commits: the Kafka offset is the first offset any job's open window
+ *    still needs, and the metadata holds every job's own resume offset and watermark checkpoint,
+ *    so a successor rebuilds exactly the same state per job (a job skips the offsets below its own).
  * A crash between 2 and 3 replays from the previous checkpoint and rewrites identical rows.
  * A sink that stays down past its retries ends the process (crash-only): the restart replays.
  */
-export class WindowedJob<A> {
-  readonly engine: WindowEngine<BehaviourEvent, A>;
-  private pendingFired: { w: FiredWindow<A>; at: number }[] = [];
-  private pendingLate: LateEventRow[] = [];
+export class WindowedJob {
+  private readonly lanes: Lane<unknown>[];
   private pendingDead: DeadLetter[] = [];
   private readonly committed = new Map<number, string>();
   private chain: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private lastFlush = Date.now();
-  private snapshotQueue: FiredWindow<A>[] | null = null;
-  private snapshotRunning: Promise<void> | null = null;
   private stopped = false;
   consumer!: Consumer;
-  readonly stats = { firstReadAt: 0, committed: {} as Record<number, string>, read: 0, accepted: 0, late: 0, duplicates: 0, deadLettered: 0, windowsWritten: 0, commits: 0, lastFlushAt: '' };
+  readonly stats = { assignedAt: 0, firstReadAt: 0, committed: {} as Record<number, string>, read: 0, accepted: 0, late: 0, duplicates: 0, deadLettered: 0, windowsWritten: 0, commits: 0, lastFlushAt: '' };
 
   constructor(
-    private readonly cfg: WindowedJobConfig<A>,
+    private readonly cfg: WindowedJobConfig,
     private readonly kafka: Kafka,
     private readonly dlq: Producer,
     private readonly ch: ClickHouseClient,
     private readonly metrics: JobMetrics,
   ) {
-    this.engine = new WindowEngine(cfg.spec, cfg.aggregator, { idleTimeoutMs: cfg.idleTimeoutMs });
+    if (cfg.lanes.length === 0) throw new Error('a windowed job needs at least one window job');
+    this.lanes = cfg.lanes.map((l) => new Lane(l, cfg.idleTimeoutMs));
   }
 
   get dlqTopic(): string {
     return deadLetterTopic(this.cfg.group);
   }
 
+  /** Partitions this member owns (every lane holds the same ones). */
+  partitions(): number[] {
+    return this.lanes[0]!.engine.partitions().map((p) => p.partition);
+  }
+
+  /** Per-job counters for /healthz. */
+  laneStats(): Record<string, Lane<unknown>['stats']> {
+    return Object.fromEntries(this.lanes.map((l) => [l.job, l.stats]));
+  }
+
   async start(): Promise<void> {
-    this.consumer = createWindowConsumer(this.kafka, this.cfg.group, this.cfg.sessionTimeoutMs, this.cfg.maxBatchSize ?? 2000, (revoke, parts) =>
+    this.consumer = createWindowConsumer(this.kafka, this.cfg.group, this.cfg.sessionTimeoutMs, this.cfg.maxBatchSize ?? WINDOW_CONSUMER_BATCH, (revoke, parts) =>
       this.serial(() => this.rebalance(revoke, parts)),
     );
     await this.consumer.connect();
@@ -102,9 +149,9 @@ export class WindowedJob<A> {
     if (this.stopped) return;
     this.stopped = true;
     clearInterval(this.timer);
-    await this.serial(() => this.flush()).catch((e) => log.error('final flush failed', { job: this.cfg.job, error: (e as Error).message }));
+    await this.serial(() => this.flush()).catch((e) => log.error('final flush failed', { job: this.cfg.name, error: (e as Error).message }));
     await this.consumer.disconnect().catch(() => undefined);
-    await this.snapshotRunning?.catch(() => undefined);
+    await Promise.all(this.lanes.map((l) => l.snapshotRunning?.catch(() => undefined)));
   }
 
   /** Everything touching engine state runs one at a time (batches, timer, rebalances). */
@@ -115,17 +162,28 @@ export class WindowedJob<A> {
   }
 
   private fatal(e: unknown): never {
-    log.error('window job failed; exiting so a restart replays from the committed checkpoint', { job: this.cfg.job, error: (e as Error).message });
+    log.error('window job failed; exiting so a restart replays from the committed checkpoint', { job: this.cfg.name, error: (e as Error).message });
     process.exit(1);
   }
 
-  private async partitionState(partition: number): Promise<PartitionWindows<BehaviourEvent, A>> {
-    const open = this.engine.get(partition);
-    if (open) return open;
+  /** Every lane's state of the partition, opened from the committed checkpoint on first use. */
+  private async partitionStates(partition: number): Promise<PartitionWindows<BehaviourEvent, unknown>[]> {
+    const open = this.lanes.map((l) => l.engine.get(partition));
+    if (open.every((p) => p !== undefined)) return open as PartitionWindows<BehaviourEvent, unknown>[];
     const [c] = await this.consumer.committed([{ topic: this.cfg.topic, partition }], 10_000);
-    const cp = decodeCheckpoint(c?.metadata);
-    log.info('partition opened', { job: this.cfg.job, partition, offset: c?.offset, replayUntil: cp?.n.toString() });
-    return this.engine.open(partition, cp, Date.now());
+    const committedOffset = c?.offset !== undefined && /^\d+$/.test(c.offset) ? BigInt(c.offset) : null;
+    const cps = decodeLaneCheckpoints(c?.metadata, committedOffset, this.lanes.map((l) => l.job));
+    const now = Date.now();
+    log.info('partition opened', {
+      job: this.cfg.name,
+      partition,
+      offset: c?.offset,
+      replayUntil: cps.size ? [...cps.values()].reduce((m, x) => (x.meta.n > m ? x.meta.n : m), 0n).toString() : undefined,
+    });
+    return this.lanes.map((l) => {
+      const cp: LaneCheckpoint | undefined = cps.get(l.job);
+      return l.engine.open(partition, cp?.meta, now, cp?.offset);
+    });
   }
 
   private async handle({ batch, resolveOffset }: EachBatchPayload): Promise<void> {
@@ -133,69 +191,75 @@ export class WindowedJob<A> {
     try {
       const now = Date.now();
       const t0 = performance.now();
-      const part = await this.partitionState(batch.partition);
-      const verdicts = { accepted: 0, late: 0, duplicate: 0, ignored: 0, replayed: 0 };
-      for (const m of batch.messages) {
-        const offset = BigInt(m.offset);
-        const text = m.value?.toString('utf8') ?? '';
-        let reason: string | undefined;
-        let e: BehaviourEvent | undefined;
-        try {
-          const r = BehaviourEvent.safeParse(JSON.parse(text));
-          if (r.success) e = r.data;
-          else reason = r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-        } catch (err) {
-          reason = `not JSON: ${(err as Error).message}`;
-        }
-        if (!e) {
-          if (!part.isReplay(offset)) {
+      const parts = await this.partitionStates(batch.partition);
+      const lanes = this.lanes;
+      const verdicts = lanes.map(() => ({ accepted: 0, late: 0, duplicate: 0, ignored: 0, replayed: 0 }) as Record<Verdict, number>);
+      const messages = batch.messages;
+      for (let m = 0; m < messages.length; m++) {
+        const msg = messages[m]!;
+        const offset = BigInt(msg.offset);
+        const text = msg.value?.toString('utf8') ?? '';
+        const d = decodeBehaviourEvent(text);
+        if (d.event === undefined) {
+          if (parts.every((p) => !p.isReplay(offset))) {
             this.pendingDead.push({
-              key: m.key ?? null,
+              key: msg.key ?? null,
               value: text,
-              headers: { reason: reason!.slice(0, 1000), sourceTopic: batch.topic, sourcePartition: String(batch.partition), sourceOffset: m.offset },
+              headers: { reason: d.reason.slice(0, 1000), sourceTopic: batch.topic, sourcePartition: String(batch.partition), sourceOffset: msg.offset },
             });
           }
-          part.skip(offset);
+          for (const p of parts) if (offset >= p.resumeAt) p.skip(offset);
           continue;
         }
-        const t = Date.parse(e.eventTime);
-        const verdict = part.process(offset, e.eventId, t, e);
-        part.lastActivity = now;
-        verdicts[verdict]++;
-        if (verdict === 'late' && !part.isReplay(offset)) {
-          this.pendingLate.push({
-            job: this.cfg.job,
-            tenant_id: e.tenantId,
-            event_id: e.eventId,
-            event_time: toClickHouseTime(t),
-            watermark: toClickHouseTime(Math.max(0, part.watermark())),
-            source_partition: batch.partition,
-            source_offset: m.offset,
-            payload: text,
-            recorded_at: toClickHouseTime(now),
-          });
+        const e = d.event;
+        for (let i = 0; i < parts.length; i++) {
+          const part = parts[i]!;
+          if (offset < part.resumeAt) continue; // this job's checkpoint is past it
+          const verdict = part.process(offset, e.eventId, d.t, e);
+          verdicts[i]![verdict]++;
+          if (verdict === 'late' && !part.isReplay(offset)) {
+            lanes[i]!.pendingLate.push({
+              job: lanes[i]!.job,
+              tenant_id: e.tenantId,
+              event_id: e.eventId,
+              event_time: toClickHouseTime(d.t),
+              watermark: toClickHouseTime(Math.max(0, part.watermark())),
+              source_partition: batch.partition,
+              source_offset: msg.offset,
+              payload: text,
+              recorded_at: toClickHouseTime(now),
+            });
+          }
         }
       }
-      const last = batch.messages[batch.messages.length - 1]!.offset;
+      for (const p of parts) p.lastActivity = now;
+      const last = messages[messages.length - 1]!.offset;
       resolveOffset(last);
       const lag = Number(batch.offsetLag());
-      this.engine.markCaughtUp(batch.partition, lag <= 0);
-      this.count(batch.partition, batch.messages.length, verdicts, lag);
-      this.metrics.flushPhase.inc({ job: this.cfg.job, phase: 'fold' }, (performance.now() - t0) / 1000);
-      for (const w of this.engine.collect()) this.pendingFired.push({ w, at: now });
-      if (Date.now() - this.lastFlush >= this.cfg.flushIntervalMs || this.pendingFired.length >= 50_000) await this.flush();
+      let pending = 0;
+      for (const [i, lane] of lanes.entries()) {
+        lane.engine.markCaughtUp(batch.partition, lag <= 0);
+        this.count(lane, batch.partition, verdicts[i]!, lag);
+        for (const w of lane.engine.collect()) lane.pendingFired.push({ w, at: now });
+        pending += lane.pendingFired.length;
+      }
+      this.stats.read += messages.length;
+      if (this.stats.firstReadAt === 0) this.stats.firstReadAt = now;
+      this.metrics.flushPhase.inc({ job: this.cfg.name, phase: 'fold' }, (performance.now() - t0) / 1000);
+      if (Date.now() - this.lastFlush >= this.cfg.flushIntervalMs || pending >= 100_000) await this.flush();
     } catch (e) {
       this.fatal(e);
     }
   }
 
-  private count(partition: number, n: number, v: Record<string, number>, lag: number): void {
-    const job = this.cfg.job;
-    if (this.stats.firstReadAt === 0) this.stats.firstReadAt = Date.now();
-    this.stats.read += n;
-    this.stats.accepted += v.accepted!;
-    this.stats.late += v.late!;
-    this.stats.duplicates += v.duplicate!;
+  private count(lane: Lane<unknown>, partition: number, v: Record<Verdict, number>, lag: number): void {
+    const job = lane.job;
+    lane.stats.accepted += v.accepted;
+    lane.stats.late += v.late;
+    lane.stats.duplicates += v.duplicate;
+    this.stats.accepted += v.accepted;
+    this.stats.late += v.late;
+    this.stats.duplicates += v.duplicate;
     for (const [verdict, k] of Object.entries(v)) if (k) this.metrics.events.inc({ job, verdict }, k);
     if (lag >= 0) this.metrics.lag.set({ job, partition: String(partition) }, lag);
   }
@@ -203,71 +267,94 @@ export class WindowedJob<A> {
   private async onTick(): Promise<void> {
     if (this.stopped) return;
     const now = Date.now();
-    const moved = this.engine.advanceIdle(now);
-    if (moved.length) log.debug('idle partitions advanced', { job: this.cfg.job, partitions: moved });
-    for (const w of this.engine.collect()) this.pendingFired.push({ w, at: now });
-    for (const p of this.engine.partitions()) {
-      const labels = { job: this.cfg.job, partition: String(p.partition) };
-      if (Number.isFinite(p.watermark())) this.metrics.watermark.set(labels, p.watermark());
-      this.metrics.openWindows.set(labels, p.openWindows);
+    for (const lane of this.lanes) {
+      const moved = lane.engine.advanceIdle(now);
+      if (moved.length) log.debug('idle partitions advanced', { job: lane.job, partitions: moved });
+      for (const w of lane.engine.collect()) lane.pendingFired.push({ w, at: now });
+      for (const p of lane.engine.partitions()) {
+        const labels = { job: lane.job, partition: String(p.partition) };
+        if (Number.isFinite(p.watermark())) this.metrics.watermark.set(labels, p.watermark());
+        this.metrics.openWindows.set(labels, p.openWindows);
+      }
     }
     if (now - this.lastFlush >= this.cfg.flushIntervalMs) await this.flush();
   }
 
-  /** Writes everything pending, then commits each partition's checkpoint. */
-  private async flush(): Promise<void> {
-    const fired = this.pendingFired;
-    const late = this.pendingLate;
-    const dead = this.pendingDead;
-    this.pendingFired = [];
-    this.pendingLate = [];
+  private clearPending(): void {
+    for (const lane of this.lanes) {
+      lane.pendingFired = [];
+      lane.pendingLate = [];
+    }
     this.pendingDead = [];
+  }
+
+  /** Writes everything pending (all jobs concurrently), then commits each partition's checkpoint. */
+  private async flush(): Promise<void> {
+    const fired = this.lanes.map((l) => l.pendingFired);
+    const late = this.lanes.flatMap((l) => l.pendingLate);
+    const dead = this.pendingDead;
+    this.clearPending();
     try {
-      const windows = fired.map((f) => f.w);
-      await this.timed('write', () => this.cfg.output.write(windows));
-      await this.timed('late', () => insertRows(this.ch, 'late_events', late));
-      if (dead.length) await this.timed('dlq', () => this.dlq.send({ topic: this.dlqTopic, messages: dead }));
-      await this.timed('commit', () => this.commit());
-      this.metrics.flushes.inc({ job: this.cfg.job, result: 'ok' });
+      await Promise.all([
+        ...this.lanes.map((lane, i) => this.timed(lane.job, 'write', () => lane.cfg.output.write(fired[i]!.map((f) => f.w)))),
+        this.timed(this.cfg.name, 'late', () => insertRows(this.ch, 'late_events', late)),
+        dead.length ? this.timed(this.cfg.name, 'dlq', () => this.dlq.send({ topic: this.dlqTopic, messages: dead })) : undefined,
+      ]);
+      await this.timed(this.cfg.name, 'commit', () => this.commit());
+      this.metrics.flushes.inc({ job: this.cfg.name, result: 'ok' });
     } catch (e) {
-      this.metrics.flushes.inc({ job: this.cfg.job, result: 'error' });
+      this.metrics.flushes.inc({ job: this.cfg.name, result: 'error' });
       throw e;
     }
     const now = Date.now();
     this.lastFlush = now;
     this.stats.lastFlushAt = new Date(now).toISOString();
-    this.stats.windowsWritten += fired.length;
     this.stats.deadLettered += dead.length;
     if (dead.length) {
-      this.metrics.deadLettered.inc({ job: this.cfg.job }, dead.length);
-      log.warn('dead-lettered messages', { job: this.cfg.job, count: dead.length, topic: this.dlqTopic });
+      this.metrics.deadLettered.inc({ job: this.cfg.name }, dead.length);
+      log.warn('dead-lettered messages', { job: this.cfg.name, count: dead.length, topic: this.dlqTopic });
     }
-    for (const f of fired) {
-      this.metrics.closeLatency.observe({ job: this.cfg.job }, (now - f.at) / 1000);
-      this.metrics.windowsEmitted.inc({ job: this.cfg.job, final: String(f.w.final) });
+    for (const [i, lane] of this.lanes.entries()) {
+      const f = fired[i]!;
+      lane.stats.windowsWritten += f.length;
+      this.stats.windowsWritten += f.length;
+      let final = 0;
+      for (const x of f) {
+        this.metrics.closeLatency.observe({ job: lane.job }, (now - x.at) / 1000);
+        if (x.w.final) final++;
+      }
+      if (final) this.metrics.windowsEmitted.inc({ job: lane.job, final: 'true' }, final);
+      if (f.length - final) this.metrics.windowsEmitted.inc({ job: lane.job, final: 'false' }, f.length - final);
+      if (f.length && lane.cfg.output.afterCommit) this.queueSnapshots(lane, f.map((x) => x.w));
     }
-    if (late.length) log.info('late events recorded', { job: this.cfg.job, count: late.length });
-    if (fired.length && this.cfg.output.afterCommit) this.queueSnapshots(fired.map((f) => f.w));
+    if (late.length) log.info('late events recorded', { job: this.cfg.name, count: late.length });
   }
 
-  private async timed<T>(phase: string, fn: () => Promise<T>): Promise<T> {
+  private async timed<T>(job: string, phase: string, fn: () => Promise<T>): Promise<T> {
     const t0 = performance.now();
     try {
       return await fn();
     } finally {
-      this.metrics.flushPhase.inc({ job: this.cfg.job, phase }, (performance.now() - t0) / 1000);
+      this.metrics.flushPhase.inc({ job, phase }, (performance.now() - t0) / 1000);
     }
   }
 
   private async commit(): Promise<void> {
     const offsets: { topic: string; partition: number; offset: string; metadata: string }[] = [];
-    for (const p of this.engine.partitions()) {
-      const cp = p.checkpoint();
-      if (!cp) continue;
-      const metadata = encodeCheckpoint(cp.meta);
-      const sig = `${cp.offset}|${metadata}`;
-      if (this.committed.get(p.partition) === sig) continue;
-      offsets.push({ topic: this.cfg.topic, partition: p.partition, offset: cp.offset.toString(), metadata });
+    for (const partition of this.partitions()) {
+      const cps = new Map<string, LaneCheckpoint>();
+      let offset: bigint | null = null;
+      for (const lane of this.lanes) {
+        const cp = lane.engine.get(partition)?.checkpoint();
+        if (!cp) break;
+        cps.set(lane.job, cp);
+        if (offset === null || cp.offset < offset) offset = cp.offset;
+      }
+      if (offset === null || cps.size !== this.lanes.length) continue; // nothing read yet
+      const metadata = encodeLaneCheckpoints(cps);
+      const sig = `${offset}|${metadata}`;
+      if (this.committed.get(partition) === sig) continue;
+      offsets.push({ topic: this.cfg.topic, partition, offset: offset.toString(), metadata });
     }
     if (offsets.length === 0) return;
     await this.consumer.commitOffsets(offsets);
@@ -278,30 +365,30 @@ export class WindowedJob<A> {
     this.stats.commits++;
   }
 
-  /** Snapshot builds run one at a time off the processing path; bursts coalesce. */
-  private queueSnapshots(fired: FiredWindow<A>[]): void {
-    if (this.snapshotQueue) {
-      for (const f of fired) this.snapshotQueue.push(f); // no spread: batches can exceed the argument limit
+  /** Snapshot builds run one at a time per job, off the processing path; bursts coalesce. */
+  private queueSnapshots(lane: Lane<unknown>, fired: FiredWindow<unknown>[]): void {
+    if (lane.snapshotQueue) {
+      for (const f of fired) lane.snapshotQueue.push(f); // no spread: batches can exceed the argument limit
       return;
     }
-    this.snapshotQueue = [...fired];
-    if (this.snapshotRunning) return;
+    lane.snapshotQueue = [...fired];
+    if (lane.snapshotRunning) return;
     const loop = async () => {
-      while (this.snapshotQueue) {
+      while (lane.snapshotQueue) {
         // Coalesce bursts: at most one snapshot build per second; the edge reads versioned swaps anyway.
         await new Promise((r) => setTimeout(r, 1000));
-        const batch = this.snapshotQueue;
+        const batch = lane.snapshotQueue;
         if (!batch) break;
-        this.snapshotQueue = null;
+        lane.snapshotQueue = null;
         try {
-          await this.timed('snapshots', () => this.cfg.output.afterCommit!(batch));
+          await this.timed(lane.job, 'snapshots', () => lane.cfg.output.afterCommit!(batch));
         } catch (e) {
-          log.warn('feature snapshot failed', { job: this.cfg.job, error: (e as Error).message });
+          log.warn('feature snapshot failed', { job: lane.job, error: (e as Error).message });
         }
       }
-      this.snapshotRunning = null;
+      lane.snapshotRunning = null;
     };
-    this.snapshotRunning = loop();
+    lane.snapshotRunning = loop();
   }
 
   /**
@@ -309,19 +396,18 @@ export class WindowedJob<A> {
    * rebuilds it from the checkpoint. Assigned partitions start from their checkpoint.
    */
   private async rebalance(revoke: boolean, partitions: number[]): Promise<void> {
-    log.info(revoke ? 'partitions revoked' : 'partitions assigned', { job: this.cfg.job, partitions });
+    log.info(revoke ? 'partitions revoked' : 'partitions assigned', { job: this.cfg.name, partitions });
+    if (!revoke && this.stats.assignedAt === 0) this.stats.assignedAt = Date.now(); // benchmarks measure from here
     if (revoke) {
       try {
         await this.flush();
       } catch (e) {
-        log.warn('flush on revoke failed; the next owner replays from the last checkpoint', { job: this.cfg.job, error: (e as Error).message });
-        this.pendingFired = [];
-        this.pendingLate = [];
-        this.pendingDead = [];
+        log.warn('flush on revoke failed; the next owner replays from the last checkpoint', { job: this.cfg.name, error: (e as Error).message });
+        this.clearPending();
       }
     }
     for (const p of partitions) {
-      this.engine.drop(p);
+      for (const lane of this.lanes) lane.engine.drop(p);
       this.committed.delete(p);
     }
   }

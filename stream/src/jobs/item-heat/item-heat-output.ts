@@ -2,7 +2,8 @@ import type { ClickHouseClient } from '@vidplat/analytics';
 import { toClickHouseTime, Topics, type ItemHeatWindowRow, type ItemStatsUpdate } from '@vidplat/contracts';
 import type { Producer } from '../../kafka/client.js';
 import type { FeatureSnapshotWriter } from '../../features/snapshot-writer.js';
-import { insertRows } from '../../windows/clickhouse-writer.js';
+import { chTime, insertRows } from '../../windows/clickhouse-writer.js';
+import { sendUpdateBatches } from '../../sinks/update-batches.js';
 import type { FiredWindow } from '../../windows/partition-windows.js';
 import type { WindowOutput } from '../../windows/windowed-job.js';
 import { hotListQuery } from '@vidplat/analytics/stream/window-queries';
@@ -14,14 +15,14 @@ export function itemHeatRow(w: FiredWindow<ItemHeatAcc>, emittedAt: number): Ite
     tenant_id: a.tenantId,
     scenario: a.scenario,
     item_id: a.itemId,
-    window_start: toClickHouseTime(w.start),
-    window_end: toClickHouseTime(w.end),
+    window_start: chTime(w.start),
+    window_end: chTime(w.end),
     source_partition: w.partition,
     events: w.count,
     ...a.counts,
     heat_micro: a.heatMicro,
     version: w.count,
-    emitted_at: toClickHouseTime(emittedAt),
+    emitted_at: chTime(emittedAt),
   };
 }
 
@@ -58,17 +59,11 @@ export class ItemHeatOutput implements WindowOutput<ItemHeatAcc> {
 
   async write(fired: FiredWindow<ItemHeatAcc>[]): Promise<void> {
     const now = Date.now();
-    await insertRows(this.ch, 'item_heat_windows', fired.map((w) => itemHeatRow(w, now)));
-    if (this.producer && fired.length) {
-      const sends: Promise<unknown>[] = [];
-      for (let i = 0; i < fired.length; i += 5000) {
-        sends.push(this.producer.send({
-          topic: Topics.itemStatsUpdates,
-          messages: fired.slice(i, i + 5000).map((w) => ({ key: `${w.acc.tenantId}:${w.acc.itemId}`, value: JSON.stringify(itemStatsUpdate(w)) })),
-        }));
-      }
-      await Promise.all(sends); // chunks go out concurrently; librdkafka keeps per-partition order
-    }
+    // Both must land before the offsets are committed; they go out at the same time.
+    await Promise.all([
+      insertRows(this.ch, 'item_heat_windows', fired.map((w) => itemHeatRow(w, now))),
+      this.producer && sendUpdateBatches(this.producer, Topics.itemStatsUpdates, fired, (w) => w.acc.tenantId, itemStatsUpdate),
+    ]);
   }
 
   async afterCommit(fired: FiredWindow<ItemHeatAcc>[]): Promise<void> {

@@ -1,7 +1,8 @@
 import type { ClickHouseClient } from '@vidplat/analytics';
 import { metricRatios, toClickHouseTime, Topics, type MetricsWindowRow, type RecommendationMetric } from '@vidplat/contracts';
 import type { Producer } from '../../kafka/client.js';
-import { insertRows } from '../../windows/clickhouse-writer.js';
+import { chTime, insertRows } from '../../windows/clickhouse-writer.js';
+import { sendUpdateBatches } from '../../sinks/update-batches.js';
 import type { FiredWindow } from '../../windows/partition-windows.js';
 import type { WindowOutput } from '../../windows/windowed-job.js';
 import type { MetricsAcc } from './metrics-window.js';
@@ -14,8 +15,8 @@ export function metricsRow(w: FiredWindow<MetricsAcc>, emittedAt: number): Metri
     item_id: itemId,
     experiment_id: experimentId,
     variant,
-    window_start: toClickHouseTime(w.start),
-    window_end: toClickHouseTime(w.end),
+    window_start: chTime(w.start),
+    window_end: chTime(w.end),
     source_partition: w.partition,
     events: w.count,
     impressions,
@@ -25,7 +26,7 @@ export function metricsRow(w: FiredWindow<MetricsAcc>, emittedAt: number): Metri
     interactions,
     watch_ms: watchMs,
     version: w.count,
-    emitted_at: toClickHouseTime(emittedAt),
+    emitted_at: chTime(emittedAt),
   };
 }
 
@@ -56,16 +57,10 @@ export class MetricsOutput implements WindowOutput<MetricsAcc> {
 
   async write(fired: FiredWindow<MetricsAcc>[]): Promise<void> {
     const now = Date.now();
-    await insertRows(this.ch, 'metrics_windows', fired.map((w) => metricsRow(w, now)));
-    if (!this.producer) return;
-    // Chunks go out concurrently; librdkafka batches and orders them per partition.
-    const sends: Promise<unknown>[] = [];
-    for (let i = 0; i < fired.length; i += 5000) {
-      sends.push(this.producer.send({
-        topic: Topics.recommendationMetrics,
-        messages: fired.slice(i, i + 5000).map((w) => ({ key: `${w.acc.tenantId}:${w.acc.scenario}`, value: JSON.stringify(recommendationMetric(w)) })),
-      }));
-    }
-    await Promise.all(sends);
+    // Both must land before the offsets are committed; they go out at the same time.
+    await Promise.all([
+      insertRows(this.ch, 'metrics_windows', fired.map((w) => metricsRow(w, now))),
+      this.producer && sendUpdateBatches(this.producer, Topics.recommendationMetrics, fired, (w) => w.acc.tenantId, recommendationMetric),
+    ]);
   }
 }

@@ -4,7 +4,7 @@ import { deadLetterTopic, parseEnv, Topics, WindowJobEnv } from '@vidplat/contra
 import { createKafka, createProducer, ensureTopics, kafkaSettingsFromEnv, type Producer } from '../../kafka/client.js';
 import { JobMetrics, serveOps } from '../../ops/job-metrics.js';
 import { log } from '../../ops/log.js';
-import type { WindowedJobConfig } from '../../windows/windowed-job.js';
+import type { WindowLaneConfig } from '../../windows/windowed-job.js';
 import { WindowedJob } from '../../windows/windowed-job.js';
 
 export interface JobContext {
@@ -15,25 +15,43 @@ export interface JobContext {
   group: string;
 }
 
+type PortVar = 'ITEM_HEAT_PORT' | 'USER_PROFILES_PORT' | 'REALTIME_METRICS_PORT' | 'WINDOW_JOBS_PORT';
+
 export interface WindowJobDefinition<A> {
   job: string;
-  /** Env variable holding the /healthz + /metrics port. */
-  portVar: 'ITEM_HEAT_PORT' | 'USER_PROFILES_PORT' | 'REALTIME_METRICS_PORT';
+  /** Env variable holding the /healthz + /metrics port when the job runs on its own. */
+  portVar: PortVar;
   outputTopic: string;
-  build(ctx: JobContext): Omit<WindowedJobConfig<A>, 'job' | 'group' | 'topic' | 'flushIntervalMs' | 'idleTimeoutMs' | 'sessionTimeoutMs'>;
+  build(ctx: JobContext): Omit<WindowLaneConfig<A>, 'job'>;
 }
 
-/** Process entry point shared by the window jobs: config, schema, topics, consumer, ops, shutdown. */
-export async function runWindowJob<A>(def: WindowJobDefinition<A>, environment: Record<string, string | undefined> = process.env): Promise<void> {
+/** One job in its own process and consumer group (`<prefix><job>`). */
+export function runWindowJob<A>(def: WindowJobDefinition<A>, environment: Record<string, string | undefined> = process.env): Promise<void> {
+  return runWindowJobs(def.job, def.portVar, [def], environment);
+}
+
+/**
+ * Process entry point of the window jobs: config, schema, topics, consumer, ops, shutdown. With
+ * several definitions they share one consumer group (`<prefix><name>`): every event is read and
+ * parsed once and folded into each job (see WindowedJob).
+ */
+export async function runWindowJobs(
+  name: string,
+  portVar: PortVar,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each job has its own accumulator type
+  defs: WindowJobDefinition<any>[],
+  environment: Record<string, string | undefined> = process.env,
+): Promise<void> {
   const env = parseEnv(WindowJobEnv, environment);
-  const group = `${env.STREAM_GROUP_PREFIX}${def.job}`;
+  const group = `${env.STREAM_GROUP_PREFIX}${name}`;
+  const def = { job: name, portVar };
   // Bind the ops port before the slow start-up (schema, topics, group join): the port was handed
   // out free, and holding it early keeps another process from taking it meanwhile. 503 until ready.
   const metrics = new JobMetrics(def.job);
-  let job: WindowedJob<A> | undefined;
+  let job: WindowedJob | undefined;
   const port = env[def.portVar];
   const ops = serveOps(port, metrics, () =>
-    job ? { ok: true, job: def.job, group, partitions: job.engine.partitions().map((p) => p.partition), ...job.stats } : { ok: false, job: def.job, starting: true },
+    job ? { ok: true, job: def.job, group, jobs: defs.map((d) => d.job), partitions: job.partitions(), ...job.stats, lanes: job.laneStats() } : { ok: false, job: def.job, starting: true },
   );
   ops.on('error', (e) => {
     log.error('ops port unavailable', { job: def.job, port, error: e.message });
@@ -42,7 +60,7 @@ export async function runWindowJob<A>(def: WindowJobDefinition<A>, environment: 
   await migrate({ url: env.CLICKHOUSE_URL, database: env.CLICKHOUSE_DATABASE, username: env.CLICKHOUSE_USER, password: env.CLICKHOUSE_PASSWORD });
   const settings = kafkaSettingsFromEnv(environment);
   const kafka = createKafka(settings);
-  await ensureTopics(kafka, settings, [...new Set([env.STREAM_INPUT_TOPIC, def.outputTopic, deadLetterTopic(group), ...Object.values(Topics)])]);
+  await ensureTopics(kafka, settings, [...new Set([env.STREAM_INPUT_TOPIC, ...defs.map((d) => d.outputTopic), deadLetterTopic(group), ...Object.values(Topics)])]);
   const ch = clickHouseFromEnv(environment);
   const producer = createProducer(kafka);
   await producer.connect();
@@ -54,10 +72,10 @@ export async function runWindowJob<A>(def: WindowJobDefinition<A>, environment: 
     redisDown = Date.now();
   });
   const ctx: JobContext = { env, ch, producer, redis, group };
-  job = new WindowedJob<A>(
+  job = new WindowedJob(
     {
-      ...def.build(ctx),
-      job: def.job,
+      name,
+      lanes: defs.map((d) => ({ ...d.build(ctx), job: d.job })),
       group,
       topic: env.STREAM_INPUT_TOPIC,
       flushIntervalMs: env.STREAM_FLUSH_INTERVAL_MS,

@@ -4,7 +4,8 @@ import { userProfileWindows } from '@vidplat/analytics/stream/window-queries';
 import { FeatureKeys, ItemFeatures, toClickHouseTime, Topics, type UserProfileUpdate, type UserProfileWindowRow } from '@vidplat/contracts';
 import type { Producer } from '../../kafka/client.js';
 import type { FeatureSnapshotWriter } from '../../features/snapshot-writer.js';
-import { insertRows } from '../../windows/clickhouse-writer.js';
+import { chTime, insertRows } from '../../windows/clickhouse-writer.js';
+import { sendUpdateBatches } from '../../sinks/update-batches.js';
 import type { FiredWindow } from '../../windows/partition-windows.js';
 import type { WindowOutput } from '../../windows/windowed-job.js';
 import { profileVector } from './profile-vector.js';
@@ -53,8 +54,8 @@ export function userProfileRow(w: FiredWindow<UserProfileAcc>, meta: Meta | unde
   return {
     tenant_id: a.tenantId,
     user_id: a.userId,
-    window_start: toClickHouseTime(w.start),
-    window_end: toClickHouseTime(w.end),
+    window_start: chTime(w.start),
+    window_end: chTime(w.end),
     source_partition: w.partition,
     events: w.count,
     ...a.counts,
@@ -64,7 +65,7 @@ export function userProfileRow(w: FiredWindow<UserProfileAcc>, meta: Meta | unde
     items_last: Object.fromEntries(a.itemsLast),
     active_hours: [...a.hours].sort((x, y) => x - y),
     version: w.count,
-    emitted_at: toClickHouseTime(emittedAt),
+    emitted_at: chTime(emittedAt),
   };
 }
 
@@ -106,17 +107,11 @@ export class UserProfileOutput implements WindowOutput<UserProfileAcc> {
     if (fired.length === 0) return;
     const meta = await itemMeta(this.redis, fired);
     const now = Date.now();
-    await insertRows(this.ch, 'user_profile_windows', fired.map((w) => userProfileRow(w, meta.get(w.acc.tenantId), now)));
-    if (!this.producer) return;
-    // Chunks go out concurrently; librdkafka batches and orders them per partition.
-    const sends: Promise<unknown>[] = [];
-    for (let i = 0; i < fired.length; i += 5000) {
-      sends.push(this.producer.send({
-        topic: Topics.userProfileUpdates,
-        messages: fired.slice(i, i + 5000).map((w) => ({ key: `${w.acc.tenantId}:${w.acc.userId}`, value: JSON.stringify(update(w, meta.get(w.acc.tenantId))) })),
-      }));
-    }
-    await Promise.all(sends);
+    // Both must land before the offsets are committed; they go out at the same time.
+    await Promise.all([
+      insertRows(this.ch, 'user_profile_windows', fired.map((w) => userProfileRow(w, meta.get(w.acc.tenantId), now))),
+      this.producer && sendUpdateBatches(this.producer, Topics.userProfileUpdates, fired, (w) => w.acc.tenantId, (w) => update(w, meta.get(w.acc.tenantId))),
+    ]);
   }
 
   async afterCommit(fired: FiredWindow<UserProfileAcc>[]): Promise<void> {
