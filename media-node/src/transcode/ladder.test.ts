@@ -22,7 +22,7 @@ describe('ladder plan and ffmpeg arguments', () => {
     expect(graph).toContain('[c2]scale=1280:720:flags=bicubic,setsar=1,split=3[o1][c1][ip]');
     expect(graph).toContain('[c1]scale=640:360:flags=bicubic,setsar=1,split=3[o0][it][is]');
     // Poster from the 720p frames, one frame only; thumbnails and stills from the 360p frames.
-    expect(graph).toMatch(/\[ip\]select='gte\(t\\,5\.000\)\*isnan\(prev_selected_t\)'\[poster\]/);
+    expect(graph).toMatch(/\[ip\]select='gte\(t\\,5\.000\)\*isnan\(prev_selected_t\)',scale=-2:720:flags=bicubic\[poster\]/);
     expect(ladderGraph(plan, false)).not.toMatch(/poster|thumbs|stills/);
   });
 

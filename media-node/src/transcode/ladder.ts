@@ -134,10 +134,12 @@ export function ladderGraph(plan: LadderPlan, images: boolean): string {
     taps[p]!.push('ip');
     taps[t]!.push('it');
     taps[s]!.push('is');
-    const posterScale = plan.rungs[p]!.height === posterH ? '' : `,scale=-2:${posterH}:flags=${SCALE_FLAGS}`;
     chains.push(
-      // Only the first frame at or after the poster time passes (not every later frame).
-      `[ip]select='gte(t\\,${plan.posterAtSeconds.toFixed(3)})*isnan(prev_selected_t)'${posterScale}[poster]`,
+      // Only the first frame at or after the poster time passes (not every later frame). The scale
+      // stays even when the size already matches: it is where the JPEG encoder's full-range format
+      // is converted; without it that format is negotiated up through `split` into the rung chain
+      // and every frame of the rung is converted (measured: +2.5 ms per frame).
+      `[ip]select='gte(t\\,${plan.posterAtSeconds.toFixed(3)})*isnan(prev_selected_t)',scale=-2:${posterH}:flags=${SCALE_FLAGS}[poster]`,
       `[it]fps=${(plan.thumbnails / plan.durationSeconds).toFixed(6)},scale=320:-2:flags=${SCALE_FLAGS}[thumbs]`,
       // Storyboard stills only; they are tiled afterwards (ffmpeg's tile filter emits at EOF,
       // and an output that stays empty that long stalls ffmpeg's progress reports).
