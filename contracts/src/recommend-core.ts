@@ -30,23 +30,39 @@ export interface Candidate {
  * item found by several channels rises. Duplicates within and across channels collapse.
  */
 export function mergeRecall(results: ChannelResult[], weights: Partial<Record<RecallChannelName, number>>): Candidate[] {
+  return mergeRecallUnsorted(results, weights).sort(byRecall);
+}
+
+/** Best recall first; ties by id, so the order is deterministic. */
+export const byRecall = (a: Candidate, b: Candidate): number => b.recall - a.recall || (a.itemId < b.itemId ? -1 : 1);
+
+/** mergeRecall without the final sort, for callers that re-order the candidates anyway. */
+export function mergeRecallUnsorted(results: ChannelResult[], weights: Partial<Record<RecallChannelName, number>>): Candidate[] {
   const byId = new Map<string, Candidate>();
+  const out: Candidate[] = [];
   for (const r of results) {
     const w = weights[r.channel] ?? 0;
-    if (!r.items.length || w <= 0) continue;
-    const max = r.items.reduce((m, i) => Math.max(m, i.score), 0);
-    r.items.forEach((it, rank) => {
-      const norm = max > 0 && it.score >= 0 ? it.score / max : 1 - rank / r.items.length;
+    const items = r.items;
+    const len = items.length;
+    if (!len || w <= 0) continue;
+    let max = 0;
+    for (let i = 0; i < len; i++) max = Math.max(max, items[i]!.score);
+    for (let rank = 0; rank < len; rank++) {
+      const it = items[rank]!;
+      const norm = max > 0 && it.score >= 0 ? it.score / max : 1 - rank / len;
       let c = byId.get(it.itemId);
-      if (!c) byId.set(it.itemId, (c = { itemId: it.itemId, recall: 0, channels: {} }));
+      if (!c) {
+        byId.set(it.itemId, (c = { itemId: it.itemId, recall: 0, channels: {} }));
+        out.push(c);
+      }
       const prev = c.channels[r.channel];
       if (prev === undefined || norm > prev) {
         c.recall += w * (norm - (prev ?? 0));
         c.channels[r.channel] = norm;
       }
-    });
+    }
   }
-  return [...byId.values()].sort((a, b) => b.recall - a.recall || (a.itemId < b.itemId ? -1 : 1));
+  return out;
 }
 
 /** Inputs of the ranking model, in this order (the ONNX model's input is [N, RANKING_FEATURES.length]). */
@@ -66,12 +82,16 @@ export const recency = (publishedAt: number | null, nowMs: number, halfLifeHours
   publishedAt === null ? 0 : Math.pow(2, -Math.max(0, nowMs - publishedAt) / (halfLifeHours * 3_600_000));
 
 /** Share of the user's recent categories (by count) that the item belongs to. */
-export function categoryAffinity(userCategories: ReadonlyMap<string, number>, itemCategories: readonly string[]): number {
-  let total = 0;
-  for (const n of userCategories.values()) total += n;
+export function categoryAffinity(userCategories: ReadonlyMap<string, number>, itemCategories: readonly string[], userTotal?: number): number {
+  let total = userTotal ?? 0;
+  if (userTotal === undefined) for (const n of userCategories.values()) total += n;
   if (!total) return 0;
   let hit = 0;
-  for (const c of new Set(itemCategories)) hit += userCategories.get(c) ?? 0;
+  // Each distinct category once (a Set per candidate per request costs more than this loop).
+  for (let i = 0; i < itemCategories.length; i++) {
+    const c = itemCategories[i]!;
+    if (itemCategories.indexOf(c) === i) hit += userCategories.get(c) ?? 0;
+  }
   return hit / total;
 }
 
@@ -85,6 +105,8 @@ export function writeFeatures(
   totalWeight: number,
   nowMs: number,
   halfLifeHours: number,
+  /** Sum of userCategories' counts, when the caller has it (saves a pass per candidate). */
+  userCategoryTotal?: number,
 ): void {
   const o = row * RANKING_FEATURE_COUNT;
   out[o] = c.channels.hot ?? 0;
@@ -92,8 +114,9 @@ export function writeFeatures(
   out[o + 2] = c.channels.embedding ?? 0;
   out[o + 3] = c.channels.fresh ?? 0;
   out[o + 4] = item ? recency(item.publishedAt, nowMs, halfLifeHours) : 0;
-  out[o + 5] = item ? categoryAffinity(userCategories, item.categories) : 0;
-  out[o + 6] = Object.keys(c.channels).length / 4;
+  out[o + 5] = item ? categoryAffinity(userCategories, item.categories, userCategoryTotal) : 0;
+  const ch = c.channels;
+  out[o + 6] = ((ch.hot !== undefined ? 1 : 0) + (ch.item_cf !== undefined ? 1 : 0) + (ch.embedding !== undefined ? 1 : 0) + (ch.fresh !== undefined ? 1 : 0)) / 4;
   out[o + 7] = totalWeight > 0 ? c.recall / totalWeight : 0;
 }
 
@@ -126,24 +149,54 @@ export interface RerankOptions {
   freshnessHalfLifeHours: number;
   maxPerCategory?: number | undefined;
   nowMs: number;
+  /**
+   * Embedding of an item when the items carry none: looked up only for the 4n items of the MMR
+   * pool, not for every ranked candidate.
+   */
+  embeddingOf?: ((itemId: string) => Float32Array | undefined) | undefined;
 }
 
-function similarity(a: RerankItem, b: RerankItem): number {
-  if (a.embedding && b.embedding && a.embedding.length === b.embedding.length) {
+interface PoolItem {
+  it: RerankItem;
+  s: number;
+  emb: Float32Array | undefined;
+  /** Squared norm of emb. */
+  norm2: number;
+  /** Index in the pool. */
+  row: number;
+}
+
+function similarity(a: PoolItem, b: PoolItem): number {
+  if (a.emb && b.emb && a.emb.length === b.emb.length) {
     let dot = 0;
-    let na = 0;
-    let nb = 0;
-    for (let i = 0; i < a.embedding.length; i++) {
-      dot += a.embedding[i]! * b.embedding[i]!;
-      na += a.embedding[i]! ** 2;
-      nb += b.embedding[i]! ** 2;
-    }
-    return na && nb ? Math.max(0, dot / Math.sqrt(na * nb)) : 0;
+    for (let i = 0; i < a.emb.length; i++) dot += a.emb[i]! * b.emb[i]!;
+    return a.norm2 && b.norm2 ? Math.max(0, dot / Math.sqrt(a.norm2 * b.norm2)) : 0;
   }
-  if (!a.categories.length || !b.categories.length) return 0;
+  const ac = a.it.categories;
+  const bc = b.it.categories;
+  if (!ac.length || !bc.length) return 0;
   let inter = 0;
-  for (const c of a.categories) if (b.categories.includes(c)) inter++;
-  return inter / (a.categories.length + b.categories.length - inter);
+  for (const c of ac) if (bc.includes(c)) inter++;
+  return inter / (ac.length + bc.length - inter);
+}
+
+/** Is candidate a ahead of b: higher boosted score, then smaller id. */
+function ahead(score: Float64Array, items: readonly RerankItem[], a: number, b: number): boolean {
+  return score[a]! > score[b]! || (score[a] === score[b] && items[a]!.itemId < items[b]!.itemId);
+}
+
+/** Restores the max-heap property below `at` (heap of candidate indexes in order[0..size)). */
+function siftDown(order: number[], size: number, at: number, score: Float64Array, items: readonly RerankItem[]): void {
+  for (;;) {
+    const l = 2 * at + 1;
+    if (l >= size) return;
+    const m = l + 1 < size && ahead(score, items, order[l + 1]!, order[l]!) ? l + 1 : l;
+    if (!ahead(score, items, order[m]!, order[at]!)) return;
+    const t = order[at]!;
+    order[at] = order[m]!;
+    order[m] = t;
+    at = m;
+  }
 }
 
 /**
@@ -152,39 +205,78 @@ function similarity(a: RerankItem, b: RerankItem): number {
  * items per primary category. The pool is the top 4n by boosted score, which keeps it O(n²).
  */
 export function rerankMmr(items: RerankItem[], o: RerankOptions): Scored[] {
-  const sorted = items
-    .map((it) => ({ it, s: it.score * (1 + o.freshnessBoost * recency(it.publishedAt, o.nowMs, o.freshnessHalfLifeHours)) }))
-    .sort((a, b) => b.s - a.s || (a.it.itemId < b.it.itemId ? -1 : 1));
+  const n = items.length;
+  const boostedScore = new Float64Array(n);
+  const order = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const it = items[i]!;
+    boostedScore[i] = it.score * (1 + o.freshnessBoost * recency(it.publishedAt, o.nowMs, o.freshnessHalfLifeHours));
+    order[i] = i;
+  }
+  // Best first by boosted score (ties: smaller id). Only the pool's 4n items are needed, so a
+  // binary heap hands them out in that order without sorting every candidate.
+  let heapSize = n;
+  for (let i = (n >> 1) - 1; i >= 0; i--) siftDown(order, heapSize, i, boostedScore, items);
   // With a per-category cap, the pool keeps at most 2× the cap per category, so a few dominant
   // categories cannot crowd out the alternatives the cap needs.
-  const boosted: typeof sorted = [];
+  const boosted: PoolItem[] = [];
   const inPool = new Map<string, number>();
-  for (const x of sorted) {
+  while (heapSize > 0) {
     if (boosted.length >= o.n * 4) break;
-    const cat = x.it.categories[0];
+    const i = order[0]!;
+    order[0] = order[--heapSize]!;
+    siftDown(order, heapSize, 0, boostedScore, items);
+    const it = items[i]!;
+    const cat = it.categories[0];
     if (o.maxPerCategory && cat !== undefined) {
       const k = inPool.get(cat) ?? 0;
       if (k >= o.maxPerCategory * 2) continue;
       inPool.set(cat, k + 1);
     }
-    boosted.push(x);
+    const emb = it.embedding ?? o.embeddingOf?.(it.itemId);
+    let norm2 = 0;
+    if (emb) for (let d = 0; d < emb.length; d++) norm2 += emb[d]! ** 2;
+    boosted.push({ it, s: boostedScore[i]!, emb, norm2, row: 0 });
   }
   if (!boosted.length) return [];
+  const m = boosted.length;
+  // Pool vectors copied side by side (rows of the pool's common dimension), read in the n × 4n loop.
+  const poolDim = boosted.find((b) => b.emb)?.emb?.length ?? 0;
+  const poolVec = new Float64Array(m * poolDim);
+  for (let i = 0; i < m; i++) {
+    const e = boosted[i]!.emb;
+    boosted[i]!.row = i;
+    if (e && e.length === poolDim) for (let d = 0; d < poolDim; d++) poolVec[i * poolDim + d] = e[d]!;
+  }
   const max = boosted[0]!.s;
-  const min = boosted[boosted.length - 1]!.s;
-  const rel = (s: number) => (max > min ? (s - min) / (max - min) : 1);
-  const taken: { it: RerankItem; s: number }[] = [];
-  const perCat = new Map<string, number>();
-  const maxSim = new Float64Array(boosted.length);
-  const used = new Uint8Array(boosted.length);
+  const min = boosted[m - 1]!.s;
+  // Per pool item: relevance in [0, 1] and its primary category as a small integer, so the
+  // n × 4n selection loop does no map lookups.
+  const rel = new Float64Array(m);
+  const catOf = new Int32Array(m);
+  const catIds = new Map<string, number>();
+  for (let i = 0; i < m; i++) {
+    const b = boosted[i]!;
+    rel[i] = max > min ? (b.s - min) / (max - min) : 1;
+    const cat = b.it.categories[0];
+    if (cat === undefined) catOf[i] = -1;
+    else {
+      let c = catIds.get(cat);
+      if (c === undefined) catIds.set(cat, (c = catIds.size));
+      catOf[i] = c;
+    }
+  }
+  const cap = o.maxPerCategory ?? 0;
+  const perCat = new Int32Array(catIds.size);
+  const taken: PoolItem[] = [];
+  const maxSim = new Float64Array(m);
+  const used = new Uint8Array(m);
   while (taken.length < o.n) {
     let best = -1;
     let bestVal = -Infinity;
-    for (let i = 0; i < boosted.length; i++) {
-      if (used[i]) continue;
-      const cat = boosted[i]!.it.categories[0];
-      if (o.maxPerCategory && cat !== undefined && (perCat.get(cat) ?? 0) >= o.maxPerCategory) continue;
-      const v = o.lambda * rel(boosted[i]!.s) - (1 - o.lambda) * maxSim[i]!;
+    for (let i = 0; i < m; i++) {
+      if (used[i] || (cap > 0 && catOf[i]! >= 0 && perCat[catOf[i]!]! >= cap)) continue;
+      const v = o.lambda * rel[i]! - (1 - o.lambda) * maxSim[i]!;
       if (v > bestVal) {
         bestVal = v;
         best = i;
@@ -194,33 +286,72 @@ export function rerankMmr(items: RerankItem[], o: RerankOptions): Scored[] {
     used[best] = 1;
     const pick = boosted[best]!;
     taken.push(pick);
-    const cat = pick.it.categories[0];
-    if (cat !== undefined) perCat.set(cat, (perCat.get(cat) ?? 0) + 1);
-    if (o.lambda < 1) for (let i = 0; i < boosted.length; i++) if (!used[i]) maxSim[i] = Math.max(maxSim[i]!, similarity(boosted[i]!.it, pick.it));
+    if (catOf[best]! >= 0) perCat[catOf[best]!]!++;
+    // Items whose category is full can never be picked again: their similarity no longer matters.
+    if (o.lambda < 1) {
+      const pe = pick.emb;
+      const dim = pe ? pe.length : 0;
+      for (let i = 0; i < m; i++) {
+        if (used[i] || (cap > 0 && catOf[i]! >= 0 && perCat[catOf[i]!]! >= cap)) continue;
+        const bi = boosted[i]!;
+        let sim: number;
+        if (pe && bi.emb && dim === poolDim && bi.emb.length === dim) {
+          // Cosine from the pool's copied vectors and precomputed norms (same arithmetic as similarity()).
+          let dot = 0;
+          const a = bi.row * dim;
+          const b = pick.row * dim;
+          for (let d = 0; d < dim; d++) dot += poolVec[a + d]! * poolVec[b + d]!;
+          sim = bi.norm2 && pick.norm2 ? Math.max(0, dot / Math.sqrt(bi.norm2 * pick.norm2)) : 0;
+        } else sim = similarity(bi, pick);
+        if (sim > maxSim[i]!) maxSim[i] = sim;
+      }
+    }
   }
   return taken.map((t) => ({ itemId: t.it.itemId, score: t.s }));
 }
 
-/** Brute-force top-k by dot product over a row-major matrix (ids.length × dim), skipping `exclude`. */
-export function topKDot(matrix: Float32Array, dim: number, ids: readonly string[], query: Float32Array, k: number, exclude: ReadonlySet<string>): Scored[] {
-  const n = ids.length;
-  const heapS: number[] = [];
-  const heapI: number[] = [];
-  // A sorted small array beats a heap for k ≤ a few hundred.
-  for (let r = 0; r < n; r++) {
-    let s = 0;
-    const o = r * dim;
-    for (let d = 0; d < dim; d++) s += matrix[o + d]! * query[d]!;
-    if (heapS.length === k && s <= heapS[k - 1]!) continue;
-    if (exclude.has(ids[r]!)) continue;
-    let pos = heapS.length;
-    while (pos > 0 && heapS[pos - 1]! < s) pos--;
-    heapS.splice(pos, 0, s);
-    heapI.splice(pos, 0, r);
-    if (heapS.length > k) {
-      heapS.pop();
-      heapI.pop();
+/**
+ * Top-k by dot product over a row-major matrix (ids.length × dim), skipping `exclude`: every row,
+ * or only the rows of `rowLists` (an ANN index's probed cells), visited in order. Runs on every
+ * recommend request, so it scans in place and keeps the top k in typed arrays (no per-row
+ * allocation); equal scores keep the row visited first.
+ */
+export function topKDot(
+  matrix: Float32Array,
+  dim: number,
+  ids: readonly string[],
+  query: Float32Array,
+  k: number,
+  exclude: ReadonlySet<string>,
+  rowLists?: readonly Int32Array[],
+): Scored[] {
+  if (k <= 0) return [];
+  const topS = new Float64Array(k);
+  const topR = new Int32Array(k);
+  let size = 0;
+  const lists = rowLists ?? [null];
+  for (let l = 0; l < lists.length; l++) {
+    const rows = lists[l];
+    const count = rows ? rows.length : ids.length;
+    for (let i = 0; i < count; i++) {
+      const r = rows ? rows[i]! : i;
+      let s = 0;
+      const o = r * dim;
+      for (let d = 0; d < dim; d++) s += matrix[o + d]! * query[d]!;
+      if (size === k && s <= topS[k - 1]!) continue;
+      if (exclude.size && exclude.has(ids[r]!)) continue;
+      // A sorted small array beats a heap for k ≤ a few hundred.
+      let pos = size < k ? size++ : k - 1;
+      while (pos > 0 && topS[pos - 1]! < s) {
+        topS[pos] = topS[pos - 1]!;
+        topR[pos] = topR[pos - 1]!;
+        pos--;
+      }
+      topS[pos] = s;
+      topR[pos] = r;
     }
   }
-  return heapI.map((r, j) => ({ itemId: ids[r]!, score: heapS[j]! }));
+  const out: Scored[] = new Array(size);
+  for (let j = 0; j < size; j++) out[j] = { itemId: ids[topR[j]!]!, score: topS[j]! };
+  return out;
 }

@@ -20,6 +20,10 @@ export interface Ivf {
   centroids: Float32Array;
   /** Rows of each cell. */
   lists: Int32Array[];
+  /** The same rows cell after cell (cell c is rows[start[c]..start[c+1])), and their vectors in that order: a probe reads memory sequentially. */
+  rows: Int32Array;
+  start: Int32Array;
+  vectors: Float32Array;
 }
 
 /** Catalogues smaller than this are scanned whole (fast enough, and exact). */
@@ -58,29 +62,72 @@ export function buildIvf(matrix: Float32Array, dim: number, n: number, k = Math.
   }
   const buckets: number[][] = Array.from({ length: k }, () => []);
   for (let r = 0; r < n; r++) buckets[assign[r]!]!.push(r);
-  return { k, centroids, lists: buckets.map((b) => Int32Array.from(b)) };
+  const lists = buckets.map((b) => Int32Array.from(b));
+  const rows = new Int32Array(n);
+  const start = new Int32Array(k + 1);
+  const vectors = new Float32Array(n * dim);
+  let w = 0;
+  for (let c = 0; c < k; c++) {
+    start[c] = w;
+    for (const r of lists[c]!) {
+      vectors.set(matrix.subarray(r * dim, (r + 1) * dim), w * dim);
+      rows[w++] = r;
+    }
+  }
+  start[k] = w;
+  return { k, centroids, lists, rows, start, vectors };
 }
 
 /** Top-k by dot product over the `nprobe` best cells (approximate; exact when nprobe = k). */
 export function searchIvf(ix: Pick<EmbeddingIndex, 'matrix' | 'dim' | 'ids'> & { ivf: Ivf }, query: Float32Array, k: number, exclude: ReadonlySet<string>, nprobe = 8): Scored[] {
   const { ivf, dim } = ix;
-  const cs: { c: number; s: number }[] = [];
+  const probe = Math.min(nprobe, ivf.k);
+  // The `probe` best centroids, kept sorted (ties: lower cell first, as a stable sort would).
+  const bestS = new Float64Array(probe).fill(-Infinity);
+  const bestC = new Int32Array(probe).fill(-1);
   for (let c = 0; c < ivf.k; c++) {
     let s = 0;
     for (let j = 0; j < dim; j++) s += ivf.centroids[c * dim + j]! * query[j]!;
-    cs.push({ c, s });
+    if (bestC[probe - 1]! >= 0 && s <= bestS[probe - 1]!) continue;
+    let pos = probe - 1;
+    while (pos > 0 && (bestC[pos - 1]! < 0 || bestS[pos - 1]! < s)) {
+      bestS[pos] = bestS[pos - 1]!;
+      bestC[pos] = bestC[pos - 1]!;
+      pos--;
+    }
+    bestS[pos] = s;
+    bestC[pos] = c;
   }
-  cs.sort((a, b) => b.s - a.s);
-  const rows: number[] = [];
-  for (const { c } of cs.slice(0, Math.min(nprobe, ivf.k))) for (const r of ivf.lists[c]!) rows.push(r);
-  // Gather the probed rows and reuse the exact scan on them.
-  const sub = new Float32Array(rows.length * dim);
-  const subIds: string[] = new Array(rows.length);
-  rows.forEach((r, i) => {
-    sub.set(ix.matrix.subarray(r * dim, (r + 1) * dim), i * dim);
-    subIds[i] = ix.ids[r]!;
-  });
-  return topKDot(sub, dim, subIds, query, k, exclude);
+  // The exact scan over the probed cells (same arithmetic and visiting order as topKDot over
+  // their row lists), reading each cell's vectors contiguously.
+  if (k <= 0) return [];
+  const topS = new Float64Array(k);
+  const topR = new Int32Array(k);
+  let size = 0;
+  const { rows, start, vectors } = ivf;
+  for (let b = 0; b < probe; b++) {
+    const c = bestC[b]!;
+    if (c < 0) continue;
+    for (let p = start[c]!, end = start[c + 1]!; p < end; p++) {
+      let s = 0;
+      const o = p * dim;
+      for (let d = 0; d < dim; d++) s += vectors[o + d]! * query[d]!;
+      if (size === k && s <= topS[k - 1]!) continue;
+      const r = rows[p]!;
+      if (exclude.size && exclude.has(ix.ids[r]!)) continue;
+      let pos = size < k ? size++ : k - 1;
+      while (pos > 0 && topS[pos - 1]! < s) {
+        topS[pos] = topS[pos - 1]!;
+        topR[pos] = topR[pos - 1]!;
+        pos--;
+      }
+      topS[pos] = s;
+      topR[pos] = r;
+    }
+  }
+  const out: Scored[] = new Array(size);
+  for (let j = 0; j < size; j++) out[j] = { itemId: ix.ids[topR[j]!]!, score: topS[j]! };
+  return out;
 }
 
 /** Nearest items to the query: IVF for large catalogues, brute force otherwise. */
@@ -97,10 +144,13 @@ export const embeddingKeys = {
 const CHECK_MS = 60_000;
 const slots = new Map<string, { index: EmbeddingIndex | null; checkedAt: number; loading: Promise<void> | null; error: string | null }>();
 
-async function load(kv: KVNamespace, tenantId: string): Promise<EmbeddingIndex | null> {
+async function load(kv: KVNamespace, tenantId: string, current: EmbeddingIndex | null): Promise<EmbeddingIndex | null> {
   const ptr = EmbeddingPointer.safeParse(await kv.get(embeddingKeys.pointer(tenantId), 'json'));
   if (!ptr.success) return null;
   const { version, dim, count } = ptr.data;
+  // Same version: keep the index. Rebuilding it (ids, vectors, k-means) stalls the isolate for
+  // 100+ ms, which every request queued behind it would pay.
+  if (current?.version === version) return current;
   const [ids, buf] = await Promise.all([
     kv.get<string[]>(embeddingKeys.ids(tenantId, version), 'json'),
     kv.get(embeddingKeys.vectors(tenantId, version), 'arrayBuffer'),
@@ -120,7 +170,7 @@ export async function embeddingIndex(kv: KVNamespace, tenantId: string, waitMs: 
   if (!slot.loading && now - slot.checkedAt >= CHECK_MS) {
     slot.checkedAt = now;
     const s = slot;
-    s.loading = load(kv, tenantId)
+    s.loading = load(kv, tenantId, s.index)
       .then((ix) => {
         if (ix || !s.index) s.index = ix;
         s.error = null;
@@ -132,6 +182,11 @@ export async function embeddingIndex(kv: KVNamespace, tenantId: string, waitMs: 
   }
   if (slot.loading && !slot.index) await Promise.race([slot.loading, new Promise((r) => setTimeout(r, waitMs))]);
   return { index: slot.index, ...(slot.error ? { note: slot.error } : {}) };
+}
+
+/** Resolves when every embedding check in flight has finished (tests and warm-up). */
+export async function embeddingChecksSettled(): Promise<void> {
+  await Promise.all([...slots.values()].map((s) => s.loading));
 }
 
 /** The user's taste vector: mean of the embeddings of their recent items, newer ones weighing more. */

@@ -76,8 +76,8 @@ const featureCache = new Map<string, { version: string; items: Map<string, ItemF
 export function cachedFeatures(tenantId: string, version: string | null): Map<string, ItemFeatures> | null {
   if (version === null) return null;
   let c = featureCache.get(tenantId);
-  if (!c || c.version !== version) featureCache.set(tenantId, (c = { version, items: new Map() }));
-  if (c.items.size > MAX_CACHED) c.items.clear();
+  // A new map rather than clear(): requests in flight keep reading the one they started with.
+  if (!c || c.version !== version || c.items.size > MAX_CACHED) featureCache.set(tenantId, (c = { version, items: new Map() }));
   return c.items;
 }
 
@@ -107,15 +107,15 @@ export async function readBase(redis: Redis, t: string, scenario: string, user: 
   const c = listCache.get(ck);
   const hotCached = !!c && c.hotVersion !== null && c.hotSize >= sizes.hot;
   const freshCached = !!c && c.freshVersion !== null && c.freshSize >= sizes.fresh;
-  const hotRange = () => [FeatureKeys.hotList(t, scenario), 0, Math.max(0, sizes.hot - 1), { rev: true, withScores: true }] as const;
-  const freshRange = () => [FeatureKeys.freshItems(t), 0, Math.max(0, sizes.fresh - 1), { rev: true, withScores: true }] as const;
+  const hotRange = [FeatureKeys.hotList(t, scenario), 0, Math.max(0, sizes.hot - 1), { rev: true, withScores: true }] as const;
+  const freshRange = [FeatureKeys.freshItems(t), 0, Math.max(0, sizes.fresh - 1), { rev: true, withScores: true }] as const;
   const p = redis.pipeline();
   p.get(FeatureKeys.hotListMeta(t, scenario));
   p.get(FeatureKeys.itemMetaVersion(t));
   p.get(FeatureKeys.itemNeighboursMeta(t));
   p.zrange(FeatureKeys.userRecent(t, user), 0, Math.max(0, sizes.recent - 1), { rev: true, withScores: true });
-  if (!hotCached) p.zrange(...hotRange());
-  if (!freshCached) p.zrange(...freshRange());
+  if (!hotCached) p.zrange(...hotRange);
+  if (!freshCached) p.zrange(...freshRange);
   const res = (await p.exec()) as unknown[];
   const [metaRaw, itemsVersionRaw, nbrMetaRaw, recentRaw] = res;
   let i = 4;
@@ -127,8 +127,8 @@ export async function readBase(redis: Redis, t: string, scenario: string, user: 
   const freshStale = freshCached && c!.freshVersion !== itemsVersion;
   if (hotStale || freshStale) {
     const q = redis.pipeline();
-    if (hotStale) q.zrange(...hotRange());
-    if (freshStale) q.zrange(...freshRange());
+    if (hotStale) q.zrange(...hotRange);
+    if (freshStale) q.zrange(...freshRange);
     const r2 = (await q.exec()) as unknown[];
     if (hotStale) hot = pairs(r2[0]);
     if (freshStale) fresh = pairs(r2[hotStale ? 1 : 0]);
@@ -150,16 +150,50 @@ export async function readBase(redis: Redis, t: string, scenario: string, user: 
 
 /**
  * Per-isolate cache of neighbour lists for one neighbour build (its meta version, read in the
- * first round trip). Lists written without a build meta are never cached.
+ * first round trip). Lists written without a build meta are never cached. Stored compactly (ids
+ * interned, scores in a Float64Array): a warm isolate holds tens of thousands of lists.
  */
-const neighbourCache = new Map<string, { version: number; lists: Map<string, Scored[]> }>();
+export interface NeighbourList {
+  ids: string[];
+  scores: Float64Array;
+}
+const MAX_NEIGHBOUR_LISTS = 50_000;
 
-export function cachedNeighbours(tenantId: string, version: number | null): Map<string, Scored[]> | null {
+export class NeighbourCache {
+  private lists = new Map<string, NeighbourList>();
+  private names = new Map<string, string>();
+  constructor(readonly version: number) {}
+  get(seed: string): NeighbourList | undefined {
+    return this.lists.get(seed);
+  }
+  has(seed: string): boolean {
+    return this.lists.has(seed);
+  }
+  set(seed: string, list: Scored[]): NeighbourList {
+    if (this.lists.size >= MAX_NEIGHBOUR_LISTS) {
+      this.lists.clear();
+      this.names.clear();
+    }
+    const ids = new Array<string>(list.length);
+    const scores = new Float64Array(list.length);
+    list.forEach((x, i) => {
+      let id = this.names.get(x.itemId);
+      if (id === undefined) this.names.set(x.itemId, (id = x.itemId));
+      ids[i] = id;
+      scores[i] = x.score;
+    });
+    const l = { ids, scores };
+    this.lists.set(seed, l);
+    return l;
+  }
+}
+const neighbourCache = new Map<string, NeighbourCache>();
+
+export function cachedNeighbours(tenantId: string, version: number | null): NeighbourCache | null {
   if (version === null) return null;
   let c = neighbourCache.get(tenantId);
-  if (!c || c.version !== version) neighbourCache.set(tenantId, (c = { version, lists: new Map() }));
-  if (c.lists.size > MAX_CACHED) c.lists.clear();
-  return c.lists;
+  if (!c || c.version !== version) neighbourCache.set(tenantId, (c = new NeighbourCache(version)));
+  return c;
 }
 
 /** Second round trip: item-CF neighbours of the given items and features of the given items. */

@@ -1,10 +1,12 @@
 import {
-  mergeRecall,
+  byRecall,
+  mergeRecallUnsorted,
   heuristicScores,
   rerankMmr,
   writeFeatures,
   RANKING_FEATURE_COUNT,
   recency,
+  type Candidate,
   type ChannelResult,
   type ItemFeatures,
   type RecallChannelName,
@@ -16,7 +18,7 @@ import type { Redis } from '@upstash/redis/cloudflare';
 import { featuresRecommendable } from '../items/feature-mirror.js';
 import { currentModel, scoreWithModel } from '../ranking/model-registry.js';
 import { embeddingIndex, itemVector, nearestItems, userVector } from './embedding-index.js';
-import { cachedFeatures, cachedNeighbours, readBase, readFeatures, readNeighboursAndFeatures } from './feature-reader.js';
+import { cachedFeatures, cachedNeighbours, readBase, readFeatures, readNeighboursAndFeatures, type NeighbourList } from './feature-reader.js';
 
 export interface RecommendInput {
   tenant: string;
@@ -25,6 +27,8 @@ export interface RecommendInput {
   n: number;
   cfg: ScenarioConfig;
   nowMs: number;
+  /** Debug output wanted: per-stage item lists (stage timings, counts and notes are always kept). */
+  debug?: boolean;
 }
 
 export interface RecommendOutput {
@@ -40,6 +44,44 @@ export class FeatureStoreDown extends Error {
 }
 
 const RECENT_SEEDS = 5;
+/**
+ * Candidates ranked per request: the best by recall score, 10 per requested item (at least 100,
+ * at most 500). Every later stage costs per candidate; items past 10·n by recall rarely reach
+ * the top n, and the cut is reported in the rank stage's note.
+ */
+export const rankLimit = (n: number): number => Math.min(500, Math.max(100, 10 * n));
+
+/**
+ * The `limit` best candidates in byRecall order's sense (the same set as sorting and slicing),
+ * in no particular order: a numeric sort of the scores finds the cut-off.
+ */
+export function bestByRecall(cands: Candidate[], limit: number): Candidate[] {
+  if (cands.length <= limit) return cands;
+  const scores = new Float64Array(cands.length);
+  for (let i = 0; i < cands.length; i++) scores[i] = cands[i]!.recall;
+  scores.sort();
+  const cut = scores[cands.length - limit]!;
+  const out: Candidate[] = [];
+  const ties: Candidate[] = [];
+  for (const c of cands) {
+    if (c.recall > cut) out.push(c);
+    else if (c.recall === cut) ties.push(c);
+  }
+  // Ties at the cut-off: smaller ids first, as byRecall orders them.
+  ties.sort((a, b) => (a.itemId < b.itemId ? -1 : 1));
+  for (const c of ties) {
+    if (out.length >= limit) break;
+    out.push(c);
+  }
+  return out;
+}
+
+function onlyEligible(xs: Scored[], features: { get(id: string): ItemFeatures | undefined }, cfg: ScenarioConfig, seen: ReadonlySet<string>, nowMs: number): Scored[] {
+  const out: Scored[] = [];
+  for (const x of xs) if (eligible(x.itemId, features.get(x.itemId), cfg, seen, nowMs)) out.push(x);
+  return out;
+}
+const compactList = (xs: Scored[]): NeighbourList => ({ ids: xs.map((x) => x.itemId), scores: Float64Array.from(xs, (x) => x.score) });
 const MODEL_WAIT_MS = 1_500;
 const EMBEDDING_WAIT_MS = 1_500;
 
@@ -58,6 +100,54 @@ export function eligible(
   return true;
 }
 
+/** Stage timings for the traces. */
+class StageClock {
+  private t = performance.now();
+  lap(): number {
+    const now = performance.now();
+    const ms = now - this.t;
+    this.t = now;
+    return Math.round(ms * 1000) / 1000;
+  }
+}
+
+function topItems(xs: Scored[]): Scored[] {
+  return xs.slice(0, 50).map((x) => ({ itemId: x.itemId, score: Math.round(x.score * 1e6) / 1e6 }));
+}
+function noItems(): Scored[] {
+  return [];
+}
+
+/**
+ * Item features for one request: the isolate cache (for the current itemMetaVersion), then what
+ * this request fetched itself (no cache, or a cache replaced while this request waited).
+ * A class rather than closures: the bundle names every closure on every call.
+ */
+class RequestFeatures {
+  private fetched = new Map<string, ItemFeatures>();
+  constructor(private readonly cache: Map<string, ItemFeatures> | null) {}
+  get(id: string): ItemFeatures | undefined {
+    return this.cache?.get(id) ?? this.fetched.get(id);
+  }
+  /** Ids among `ids` with no features known yet, each once. */
+  misses(ids: Iterable<string>): string[] {
+    const out: string[] = [];
+    const asked = new Set<string>();
+    for (const id of ids) {
+      if (this.cache?.has(id) || this.fetched.has(id) || asked.has(id)) continue;
+      asked.add(id);
+      out.push(id);
+    }
+    return out;
+  }
+  remember(m: Map<string, ItemFeatures>): void {
+    for (const [k, v] of m) {
+      this.fetched.set(k, v);
+      this.cache?.set(k, v);
+    }
+  }
+}
+
 /**
  * GET /v1/recommend's pipeline: recall channels → eligibility filter → weighted merge → rank
  * (ONNX model, else heuristic) → re-rank (freshness, MMR, per-category cap). Reads only the
@@ -66,17 +156,14 @@ export function eligible(
  */
 export async function runPipeline(redis: Redis, kv: KVNamespace, input: RecommendInput): Promise<RecommendOutput> {
   const { tenant, scenario, user, n, cfg, nowMs } = input;
+  const debug = input.debug ?? true;
   const traces: StageTrace[] = [];
   const sizes = Object.fromEntries(cfg.recall.map((c) => [c.name, c.size])) as Partial<Record<RecallChannelName, number>>;
   const weights = Object.fromEntries(cfg.recall.map((c) => [c.name, c.weight])) as Partial<Record<RecallChannelName, number>>;
-  let t = performance.now();
-  const lap = () => {
-    const now = performance.now();
-    const ms = now - t;
-    t = now;
-    return Math.round(ms * 1000) / 1000;
-  };
-  const top = (xs: Scored[]) => xs.slice(0, 50).map((x) => ({ itemId: x.itemId, score: Math.round(x.score * 1e6) / 1e6 }));
+  const clock = new StageClock();
+  const lap = clock.lap.bind(clock);
+  // Per-stage item lists only for debug=1: building them costs more than some stages.
+  const top = debug ? topItems : noItems;
 
   // 1. One round trip: hot list, fresh items, the user's recent items.
   let base: Awaited<ReturnType<typeof readBase>>;
@@ -97,23 +184,11 @@ export async function runPipeline(redis: Redis, kv: KVNamespace, input: Recommen
   const perSeed = Math.max(10, Math.min(100, sizes.item_cf ?? 0));
   // Item features: isolate cache for the current itemMetaVersion, the feature store for misses.
   const cache = cachedFeatures(tenant, base.itemsVersion);
-  const features = new Map<string, ItemFeatures>();
-  const misses = (ids: Iterable<string>) => {
-    const out: string[] = [];
-    for (const id of new Set(ids)) {
-      if (features.has(id)) continue;
-      const f = cache?.get(id);
-      if (f) features.set(id, f);
-      else out.push(id);
-    }
-    return out;
-  };
-  const remember = (m: Map<string, ItemFeatures>) => {
-    for (const [k, v] of m) {
-      features.set(k, v);
-      cache?.set(k, v);
-    }
-  };
+  // Lookups go to the isolate cache, then to what this request fetched itself (no cache, or a
+  // cache replaced while this request waited).
+  const features = new RequestFeatures(cache);
+  const misses = features.misses.bind(features);
+  const remember = features.remember.bind(features);
   const firstIds = misses([...base.hot.map((h) => h.itemId), ...base.fresh.map((f) => f.itemId), ...recent.slice(0, 20)]);
   let cf: Scored[] = [];
   let cfNote: string | undefined = cold ? 'cold start: no recent items' : undefined;
@@ -124,12 +199,15 @@ export async function runPipeline(redis: Redis, kv: KVNamespace, input: Recommen
     // Nothing to read when every list and feature is cached: the request stays at one round trip.
     const r = seedsToRead.length || firstIds.length ? await readNeighboursAndFeatures(redis, tenant, seedsToRead, perSeed, firstIds) : { neighbours: [], features: new Map<string, ItemFeatures>() };
     remember(r.features);
-    seedsToRead.forEach((sd, i) => nbrCache?.set(sd, r.neighbours[i]!));
-    const lists = seeds.map((sd) => nbrCache?.get(sd) ?? r.neighbours[seedsToRead.indexOf(sd)] ?? []);
+    const fetched = new Map(seedsToRead.map((sd, i) => [sd, nbrCache ? nbrCache.set(sd, r.neighbours[i]!) : compactList(r.neighbours[i]!)]));
+    const lists = seeds.map((sd) => fetched.get(sd) ?? nbrCache?.get(sd) ?? compactList([]));
     const best = new Map<string, number>();
     lists.forEach((list, i) => {
       const decay = 1 / (1 + i * 0.3); // the latest item's neighbours count most
-      for (const x of list) if (!seen.has(x.itemId)) best.set(x.itemId, Math.max(best.get(x.itemId) ?? 0, x.score * decay));
+      for (let j = 0; j < list.ids.length; j++) {
+        const id = list.ids[j]!;
+        if (!seen.has(id)) best.set(id, Math.max(best.get(id) ?? 0, list.scores[j]! * decay));
+      }
     });
     cf = [...best].map(([itemId, score]) => ({ itemId, score })).sort((a, b) => b.score - a.score).slice(0, sizes.item_cf ?? 0);
   } catch (e) {
@@ -175,28 +253,41 @@ export async function runPipeline(redis: Redis, kv: KVNamespace, input: Recommen
     }
   }
   const channels: ChannelResult[] = [
-    { channel: 'hot', items: base.hot },
-    { channel: 'item_cf', items: cf },
-    { channel: 'embedding', items: emb },
-    { channel: 'fresh', items: fresh },
-  ].map((c) => ({ channel: c.channel as RecallChannelName, items: c.items.filter((x) => eligible(x.itemId, features.get(x.itemId), cfg, seen, nowMs)) }));
-  let merged = mergeRecall(channels, weights);
-  const totalRecalled = new Set([...base.hot, ...cf, ...emb, ...fresh].map((x) => x.itemId)).size;
-  let mergeNote = `${totalRecalled} recalled, ${merged.length} eligible (published, unseen, allowed)`;
+    { channel: 'hot', items: onlyEligible(base.hot, features, cfg, seen, nowMs) },
+    { channel: 'item_cf', items: onlyEligible(cf, features, cfg, seen, nowMs) },
+    { channel: 'embedding', items: onlyEligible(emb, features, cfg, seen, nowMs) },
+    { channel: 'fresh', items: onlyEligible(fresh, features, cfg, seen, nowMs) },
+  ];
+  let merged = mergeRecallUnsorted(channels, weights);
+  // Ranking and re-ranking do not depend on this order (scores are per row; re-rank sorts by its
+  // own score): sort only when candidates must be cut, or for the debug listing.
+  const limit = rankLimit(n);
+  if (debug) merged.sort(byRecall);
+  const totalRecalled = debug ? String(new Set([...base.hot, ...cf, ...emb, ...fresh].map((x) => x.itemId)).size) : '';
+  let mergeNote = `${totalRecalled ? `${totalRecalled} recalled, ` : ''}${merged.length} eligible (published, unseen, allowed)`;
   if (featNote) mergeNote += `; ${featNote}`;
   if (cold) mergeNote += '; cold start: hot + fresh';
   traces.push({ stage: 'merge', ms: lap(), candidates: merged.length, items: top(merged.map((m) => ({ itemId: m.itemId, score: m.recall }))), note: mergeNote });
 
   // 5. Rank: the scenario's ONNX model, else the heuristic.
-  merged = merged.slice(0, 500);
+  const eligibleCount = merged.length;
+  if (merged.length > limit) merged = debug ? merged.slice(0, limit) : bestByRecall(merged, limit);
+  const mergedFeatures = merged.map((c) => features.get(c.itemId));
   const userCats = new Map<string, number>();
   for (const id of recent.slice(0, 20)) for (const c of features.get(id)?.c ?? []) userCats.set(c, (userCats.get(c) ?? 0) + 1);
   const totalWeight = cfg.recall.reduce((s, c) => s + c.weight, 0);
   const fm = new Float32Array(merged.length * RANKING_FEATURE_COUNT);
-  merged.forEach((c, i) => {
-    const f = features.get(c.itemId);
-    writeFeatures(fm, i, c, f ? { publishedAt: f.p, categories: f.c } : undefined, userCats, totalWeight, nowMs, cfg.rerank.freshnessHalfLifeHours);
-  });
+  let userCatTotal = 0;
+  for (const k of userCats.values()) userCatTotal += k;
+  const ctx = { publishedAt: null as number | null, categories: [] as readonly string[] }; // reused: no object per candidate
+  for (let i = 0; i < merged.length; i++) {
+    const f = mergedFeatures[i];
+    if (f) {
+      ctx.publishedAt = f.p;
+      ctx.categories = f.c;
+    }
+    writeFeatures(fm, i, merged[i]!, f ? ctx : undefined, userCats, totalWeight, nowMs, cfg.rerank.freshnessHalfLifeHours, userCatTotal);
+  }
   let scores: Float32Array | null = null;
   let model: string | null = null;
   let rankNote: string;
@@ -216,22 +307,22 @@ export async function runPipeline(redis: Redis, kv: KVNamespace, input: Recommen
   }
   const usedModel = scores !== null;
   scores ??= heuristicScores(fm, merged.length);
-  const ranked = merged.map((c, i) => ({ itemId: c.itemId, score: scores![i]! }));
+  const ranked = merged.map((c, i) => {
+    const f = mergedFeatures[i];
+    return { itemId: c.itemId, score: scores![i]!, categories: f?.c ?? [], publishedAt: f?.p ?? null };
+  });
   traces.push({
     stage: 'rank',
     ms: lap(),
     candidates: ranked.length,
-    items: top([...ranked].sort((a, b) => b.score - a.score)),
-    note: rankNote,
+    items: debug ? top([...ranked].sort((a, b) => b.score - a.score)) : [],
+    note: eligibleCount > merged.length ? `${rankNote}; best ${merged.length} of ${eligibleCount} by recall` : rankNote,
     ...(cfg.rankingModel && !usedModel && merged.length ? { fallback: true } : {}),
   });
 
   // 6. Re-rank: freshness boost, MMR diversity, per-category cap.
   const finalItems = rerankMmr(
-    ranked.map((r) => {
-      const f = features.get(r.itemId);
-      return { itemId: r.itemId, score: r.score, categories: f?.c ?? [], publishedAt: f?.p ?? null, embedding: ix ? itemVector(ix, r.itemId) : undefined };
-    }),
+    ranked,
     {
       n,
       lambda: cfg.rerank.diversityLambda,
@@ -239,13 +330,16 @@ export async function runPipeline(redis: Redis, kv: KVNamespace, input: Recommen
       freshnessHalfLifeHours: cfg.rerank.freshnessHalfLifeHours,
       maxPerCategory: cfg.rerank.maxPerCategory,
       nowMs,
+      // Embeddings only for the MMR pool, not for every ranked candidate.
+      embeddingOf: ix ? (id) => itemVector(ix!, id) : undefined,
     },
   );
   traces.push({ stage: 'rerank', ms: lap(), candidates: finalItems.length, items: top(finalItems), note: `mmr λ=${cfg.rerank.diversityLambda}, freshness boost ${cfg.rerank.freshnessBoost}` });
 
-  const byId = new Map(merged.map((m) => [m.itemId, m]));
+  const chosen = new Map<string, string[]>(finalItems.map((x) => [x.itemId, []]));
+  for (const m of merged) if (chosen.has(m.itemId)) chosen.set(m.itemId, Object.keys(m.channels));
   return {
-    items: finalItems.map((x) => ({ itemId: x.itemId, score: Math.round(x.score * 1e6) / 1e6, channels: Object.keys(byId.get(x.itemId)?.channels ?? {}) })),
+    items: finalItems.map((x) => ({ itemId: x.itemId, score: Math.round(x.score * 1e6) / 1e6, channels: chosen.get(x.itemId)! })),
     snapshotVersion: base.meta?.version ?? null,
     model,
     traces,

@@ -35,7 +35,7 @@ export const recommendRoutes = new Hono<AppEnv>()
     const cfgEnv = edgeConfig(c.env);
     const requestId = uuidv7();
     try {
-      const out = await runPipeline(recommendStore(cfgEnv), c.env.MODELS, { tenant, scenario, user, n, cfg, nowMs: Date.now() });
+      const out = await runPipeline(recommendStore(cfgEnv), c.env.MODELS, { tenant, scenario, user, n, cfg, nowMs: Date.now(), debug: !!debug });
       const body: RecommendResponse = {
         requestId,
         tenant,

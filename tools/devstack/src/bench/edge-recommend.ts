@@ -30,6 +30,8 @@ import { REPO_ROOT } from '../stack.js';
 const ITEMS = 100_000;
 const USERS = 10_000;
 const IMPORT_CHUNK = Number(process.env.BENCH_IMPORT_CHUNK ?? 5_000);
+/** BENCH_PROFILE=1: also take a workerd CPU profile of recommend at saturation (top functions printed). */
+const PROFILE = process.env.BENCH_PROFILE === '1';
 const log = (s: string) => console.log(`[bench] ${s}`);
 const runDir = join(REPO_ROOT, '.run', 'bench', String(process.pid));
 rmSync(runDir, { recursive: true, force: true });
@@ -40,6 +42,83 @@ async function cleanup() {
   for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => undefined);
 }
 process.on('SIGINT', () => void cleanup().then(() => process.exit(130)));
+
+/** Process ids of `name` among the descendants of `root` (workerd runs under Miniflare's child). */
+function childPids(root: number, name: string): number[] {
+  const out: number[] = [];
+  const walk = (pid: number) => {
+    let kids: string[] = [];
+    try {
+      kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+    } catch {
+      return;
+    }
+    for (const k of kids.map(Number)) {
+      if (readFileSync(`/proc/${k}/comm`, 'utf8').trim().startsWith(name)) out.push(k);
+      walk(k);
+    }
+  };
+  walk(root);
+  return out;
+}
+
+/** User + system CPU time (ms) of each group of processes, from /proc (clock ticks of 10 ms). */
+function cpuMs(groups: Record<string, number[]>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, pids] of Object.entries(groups)) {
+    out[k] = 0;
+    for (const pid of pids) {
+      try {
+        const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+        out[k] += (Number(f[11]) + Number(f[12])) * 10;
+      } catch {
+        /* process gone */
+      }
+    }
+  }
+  return out;
+}
+
+/** A V8 CPU profile of the Worker through workerd's inspector while `load` runs; prints the top self times. */
+async function cpuProfile(mf: Miniflare, load: () => Promise<unknown>) {
+  const { WebSocket } = await import('undici');
+  const inspector = await mf.getInspectorURL();
+  const targets = (await (await fetch(new URL('/json/list', inspector.toString().replace('ws:', 'http:')))).json()) as { webSocketDebuggerUrl: string; title: string }[];
+  const ws = new WebSocket(targets[0]!.webSocketDebuggerUrl);
+  await new Promise((r, j) => {
+    ws.addEventListener('open', r, { once: true });
+    ws.addEventListener('error', j, { once: true });
+  });
+  let id = 0;
+  const waiting = new Map<number, (v: unknown) => void>();
+  ws.addEventListener('message', (m) => {
+    const msg = JSON.parse(String(m.data)) as { id?: number; result?: unknown };
+    if (msg.id !== undefined) waiting.get(msg.id)?.(msg.result);
+  });
+  const call = (method: string, params: object = {}) =>
+    new Promise<unknown>((r) => {
+      waiting.set(++id, r);
+      ws.send(JSON.stringify({ id, method, params }));
+    });
+  await call('Profiler.enable');
+  await call('Profiler.setSamplingInterval', { interval: 100 });
+  await call('Profiler.start');
+  await load();
+  const { profile } = (await call('Profiler.stop')) as { profile: { nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[]; samples: number[] } };
+  ws.close();
+  const file = join(runDir, 'recommend.cpuprofile');
+  (await import('node:fs')).writeFileSync(file, JSON.stringify(profile));
+  const self = new Map<string, number>();
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  for (const s of profile.samples) {
+    const n = byId.get(s)!;
+    const k = `${n.callFrame.functionName || '(anon)'} ${n.callFrame.url.split('/').pop()}:${n.callFrame.lineNumber}`;
+    self.set(k, (self.get(k) ?? 0) + 1);
+  }
+  const total = profile.samples.length;
+  log(`CPU profile (${file}), top self time of ${total} samples:`);
+  for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 30)) log(`  ${((100 * v) / total).toFixed(1)}% ${k}`);
+}
 
 try {
   // 1. The production bundle.
@@ -79,6 +158,7 @@ try {
     compatibilityFlags: ['nodejs_compat'],
     host: '127.0.0.1',
     port: edgePort,
+    ...(PROFILE ? { inspectorPort: await freePort() } : {}),
     d1Databases: { CATALOGUE: 'bench-catalogue' },
     kvNamespaces: { MODELS: 'bench-models' },
     durableObjects: { SCHEDULER: { className: 'Scheduler', useSQLite: true }, BROADCASTER: { className: 'Broadcaster', useSQLite: true }, CAMPAIGN: { className: 'Campaign', useSQLite: true } },
@@ -162,7 +242,9 @@ try {
       req.setTimeout(10_000, () => req.destroy(new Error('timeout')));
     });
   let u = 0;
-  const recPath = () => `/v1/recommend?tenant=${tenant}&scenario=feed&user=u${(u = (u * 7919 + 13) % USERS)}&n=20`;
+  // Steps of 7919 (coprime with USERS) visit every user once per USERS requests. (The earlier
+  // u·7919+13 mod 10000 cycled through only 250 users, flattering every per-user cache.)
+  const recPath = () => `/v1/recommend?tenant=${tenant}&scenario=feed&user=u${(u = (u + 7919) % USERS)}&n=20`;
   const helloPath = () => '/v1/recommend/hello';
   const pct = (xs: number[], p: number) => {
     const s = [...xs].sort((a, b) => a - b);
@@ -198,13 +280,13 @@ try {
     return { p50: pct(lat, 50), p99: pct(lat, 99), errors: errors ? `${errors} (${[...kinds].map(([k, n]) => `${k}: ${n}`).join(', ')})` : '0' };
   }
 
-  async function saturate(path: () => string, seconds: number, conns = 8) {
+  async function saturate(path: () => string, seconds: number, conns = 8, maxRequests = Infinity) {
     let done = 0;
     let errors = 0;
     const end = performance.now() + seconds * 1000;
     await Promise.all(
       Array.from({ length: conns }, async () => {
-        while (performance.now() < end) {
+        while (performance.now() < end && done + errors < maxRequests) {
           const s = await get(path()).catch(() => 0);
           if (s === 200) done++;
           else errors++;
@@ -217,18 +299,29 @@ try {
   const check = await fetch(`${edge}${recPath()}&debug=1`, { headers: h });
   const body = (await check.json()) as { items: unknown[]; model?: string; debug?: { stage: string; ms: number; note?: string }[] };
   log(`sample: ${body.items.length} items, model ${body.model}, stages ${body.debug?.map((d) => `${d.stage} ${d.ms.toFixed(2)}ms`).join(', ')}`);
-  // Warm-up: every isolate cache (scenario, model session, embeddings, item features) filled.
+  // Warm-up: every isolate cache (scenario, model session, embeddings, item features, neighbour
+  // lists) filled — one request per user (the caches are per item, not per user), at most 60 s.
   log('warm-up');
-  await saturate(recPath, 10);
+  const w0 = performance.now();
+  const warm = await saturate(recPath, 60, 8, USERS);
+  log(`warm-up: ${(warm.rps * 60).toFixed(0)} requests in ${((performance.now() - w0) / 1000).toFixed(1)} s, errors ${warm.errors}`);
   await saturate(helloPath, 1);
 
   const recFixed = await fixedRate(recPath, 100, 10);
   log(`recommend @100 req/s: p50 ${recFixed.p50.toFixed(2)} ms, p99 ${recFixed.p99.toFixed(2)} ms, errors ${recFixed.errors}`);
   const helloFixed = await fixedRate(helloPath, 100, 10);
   log(`hello-world @100 req/s: p50 ${helloFixed.p50.toFixed(2)} ms, p99 ${helloFixed.p99.toFixed(2)} ms, errors ${helloFixed.errors}`);
+  const pids = { workerd: childPids(process.pid, 'workerd'), bridge: [bridge.pid!], redis: [redisSrv.process.pid], loadgen: [process.pid] };
+  const cpu0 = cpuMs(pids);
   const recSat = await saturate(recPath, 10);
+  const cpu1 = cpuMs(pids);
+  log(`recommend saturation CPU per request: ${Object.keys(pids).map((k) => `${k} ${((cpu1[k]! - cpu0[k]!) / (recSat.rps * 10)).toFixed(3)} ms`).join(', ')}`);
   log(`recommend saturation (8 connections): ${recSat.rps.toFixed(0)} req/s, errors ${recSat.errors}`);
+  const hcpu0 = cpuMs(pids);
   const helloSat = await saturate(helloPath, 10);
+  const hcpu1 = cpuMs(pids);
+  log(`hello-world saturation CPU per request: ${Object.keys(pids).map((k) => `${k} ${((hcpu1[k]! - hcpu0[k]!) / (helloSat.rps * 10)).toFixed(3)} ms`).join(', ')}`);
+  if (PROFILE) await cpuProfile(mf, () => saturate(recPath, 5));
   log(`hello-world saturation (8 connections): ${helloSat.rps.toFixed(0)} req/s, errors ${helloSat.errors}`);
   agent.destroy();
   const r2 = (x: number) => Math.round(x * 100) / 100;

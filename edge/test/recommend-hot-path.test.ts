@@ -1,0 +1,96 @@
+import { env } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { byRecall, mergeRecall, mergeRecallUnsorted, rerankMmr, topKDot, type Candidate } from '@vidplat/contracts';
+import { bestByRecall, rankLimit } from '../src/recommend/pipeline.js';
+import { buildIvf, embeddingChecksSettled, embeddingIndex, embeddingKeys, searchIvf } from '../src/recommend/embedding-index.js';
+
+/** Deterministic pseudo-random numbers in [0, 1). */
+function rnd(seed: number) {
+  return () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296);
+}
+
+describe('recommend hot path: the fast paths give what the plain algorithms give', () => {
+  it('bestByRecall keeps the same candidates as sorting and slicing, ties at the cut by id', () => {
+    const r = rnd(5);
+    // Scores on a coarse grid, so many candidates tie (also at the cut-off).
+    const cands: Candidate[] = Array.from({ length: 450 }, (_, i) => ({ itemId: `i${(i * 7919) % 1000}`, recall: Math.floor(r() * 40) / 10, channels: {} }));
+    for (const limit of [1, 100, 200, 449, 450, 500]) {
+      const expected = [...cands].sort(byRecall).slice(0, limit).map((c) => c.itemId).sort();
+      expect(bestByRecall(cands, limit).map((c) => c.itemId).sort()).toEqual(expected);
+    }
+  });
+
+  it('rank limit: 10 per requested item, at least 100, at most 500', () => {
+    expect([1, 10, 20, 50, 200].map(rankLimit)).toEqual([100, 100, 200, 500, 500]);
+  });
+
+  it('the unsorted merge holds the same candidates as the sorted one', () => {
+    const results = [
+      { channel: 'hot' as const, items: [{ itemId: 'a', score: 3 }, { itemId: 'b', score: 1 }] },
+      { channel: 'item_cf' as const, items: [{ itemId: 'b', score: 0.5 }, { itemId: 'c', score: 0.2 }] },
+    ];
+    const w = { hot: 1, item_cf: 2 };
+    expect([...mergeRecallUnsorted(results, w)].sort(byRecall)).toEqual(mergeRecall(results, w));
+  });
+
+  it('top-k over row lists equals top-k over those rows copied out; IVF probing every cell is exact', () => {
+    const r = rnd(11);
+    const dim = 16;
+    const n = 6000;
+    const matrix = Float32Array.from({ length: n * dim }, () => r() - 0.5);
+    const ids = Array.from({ length: n }, (_, i) => `v${i}`);
+    const q = Float32Array.from({ length: dim }, () => r() - 0.5);
+    const exclude = new Set(['v1', 'v2', 'v3']);
+    const rows = [Int32Array.from([5, 9, 100, 3, 2]), Int32Array.from([4000, 17])];
+    const flat = rows.flatMap((x) => [...x]);
+    const sub = new Float32Array(flat.length * dim);
+    flat.forEach((row, i) => sub.set(matrix.subarray(row * dim, (row + 1) * dim), i * dim));
+    expect(topKDot(matrix, dim, ids, q, 4, exclude, rows)).toEqual(topKDot(sub, dim, flat.map((x) => ids[x]!), q, 4, exclude));
+
+    const ivf = buildIvf(matrix, dim, n);
+    expect([...ivf.rows].sort((a, b) => a - b)).toEqual(ids.map((_, i) => i));
+    expect(searchIvf({ matrix, dim, ids, ivf }, q, 50, exclude, ivf.k).map((x) => x.itemId).sort()).toEqual(
+      topKDot(matrix, dim, ids, q, 50, exclude).map((x) => x.itemId).sort(),
+    );
+  });
+
+  it('re-rank with embeddings looked up for the pool only equals re-rank with embeddings on every item', () => {
+    const r = rnd(3);
+    const now = Date.parse('2026-11-25T12:00:00Z');
+    const cats = ['a', 'b', 'c', 'd', 'e'];
+    const vec = new Map<string, Float32Array>();
+    const items = Array.from({ length: 300 }, (_, i) => {
+      const itemId = `i${i}`;
+      vec.set(itemId, Float32Array.from({ length: 8 }, () => r() - 0.3));
+      return { itemId, score: r(), categories: [cats[i % 5]!], publishedAt: now - Math.floor(r() * 200) * 3_600_000 };
+    });
+    const o = { n: 20, lambda: 0.6, freshnessBoost: 0.3, freshnessHalfLifeHours: 48, maxPerCategory: 5, nowMs: now };
+    const carried = rerankMmr(items.map((x) => ({ ...x, embedding: vec.get(x.itemId) })), o);
+    expect(rerankMmr(items, { ...o, embeddingOf: (id) => vec.get(id) })).toEqual(carried);
+    expect(carried).toHaveLength(20);
+  });
+});
+
+describe('embedding index refresh', () => {
+  async function put(t: string, version: string, ids: string[], vecs: number[][]) {
+    await env.MODELS.put(embeddingKeys.ids(t, version), JSON.stringify(ids));
+    await env.MODELS.put(embeddingKeys.vectors(t, version), Float32Array.from(vecs.flat()).buffer);
+    await env.MODELS.put(embeddingKeys.pointer(t), JSON.stringify({ version, dim: vecs[0]!.length, count: ids.length, trainedAt: new Date().toISOString() }));
+  }
+
+  it('a periodic check keeps the loaded index when the version has not moved, and swaps it when it has', async () => {
+    const t0 = 1_000_000;
+    await put('emb-refresh', 'v1', ['a', 'b'], [[1, 0], [0, 1]]);
+    const first = (await embeddingIndex(env.MODELS, 'emb-refresh', 5_000, t0)).index;
+    expect(first?.version).toBe('v1');
+    await embeddingIndex(env.MODELS, 'emb-refresh', 5_000, t0 + 61_000); // due: re-reads the pointer
+    await embeddingChecksSettled();
+    expect((await embeddingIndex(env.MODELS, 'emb-refresh', 5_000, t0 + 61_001)).index).toBe(first); // same object: not rebuilt
+    await put('emb-refresh', 'v2', ['a', 'b', 'c'], [[1, 0], [0, 1], [1, 1]]);
+    await embeddingIndex(env.MODELS, 'emb-refresh', 5_000, t0 + 122_000);
+    await embeddingChecksSettled();
+    const swapped = (await embeddingIndex(env.MODELS, 'emb-refresh', 5_000, t0 + 122_001)).index;
+    expect(swapped?.version).toBe('v2');
+    expect(swapped?.ids).toEqual(['a', 'b', 'c']);
+  });
+});
