@@ -1,30 +1,66 @@
-import { Redis } from '@upstash/redis/cloudflare';
 import { FeatureKeys, ItemFeatures, SnapshotMeta, type EdgeEnv, type Scored } from '@vidplat/contracts';
 
-const clients = new Map<string, Redis>();
+/** One Redis command as the Upstash REST API takes it. */
+export type StoreCommand = (string | number)[];
+
+/** What the recommend path needs from the feature store: one pipelined round trip at a time. */
+export interface FeatureStore {
+  /** Results in command order; throws when the store is unreachable or any command failed. */
+  pipeline(commands: StoreCommand[]): Promise<unknown[]>;
+}
 
 /**
- * The recommend path's feature-store client. Automatic JSON deserialisation is off: item ids such
- * as "42" or "1e5" must stay strings, and values are parsed against their contracts here.
+ * The Upstash REST `/pipeline` endpoint called with fetch. The @upstash/redis client builds a
+ * Pipeline object with a named closure for each of its ~200 commands on every call, which cost
+ * more CPU than ranking; this path only ever needs GET, ZRANGE and HMGET. Replies are plain JSON
+ * (no base64 encoding requested): ids stay strings, values are checked against their contracts
+ * by the callers. A timeout per attempt; a network failure is retried once after 10 ms.
  */
-export function recommendStore(cfg: EdgeEnv): Redis {
+export class UpstashPipeline implements FeatureStore {
+  private readonly endpoint: string;
+  private readonly headers: Record<string, string>;
+  constructor(url: string, token: string, private readonly timeoutMs: number) {
+    this.endpoint = `${url.replace(/\/$/, '')}/pipeline`;
+    this.headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  }
+
+  async pipeline(commands: StoreCommand[]): Promise<unknown[]> {
+    if (!commands.length) return [];
+    const body = JSON.stringify(commands);
+    let res: Response | null = null;
+    for (let attempt = 0; !res; attempt++) {
+      try {
+        res = await fetch(this.endpoint, { method: 'POST', headers: this.headers, body, signal: AbortSignal.timeout(this.timeoutMs) });
+      } catch (e) {
+        // A timeout already waited the whole budget: no second attempt.
+        if (attempt >= 1 || (e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError'))) throw e;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    }
+    if (!res.ok) throw new Error(`feature store answered HTTP ${res.status}: ${(await res.text()).slice(0, 200)}`);
+    const replies = (await res.json()) as { result?: unknown; error?: string }[];
+    if (!Array.isArray(replies) || replies.length !== commands.length) throw new Error('feature store: malformed pipeline reply');
+    return replies.map((r, i) => {
+      if (r?.error !== undefined) throw new Error(`feature store: ${r.error} (${String(commands[i]![0])})`);
+      return r.result ?? null;
+    });
+  }
+}
+
+const clients = new Map<string, FeatureStore>();
+
+/** The recommend path's feature-store client, one per isolate per URL. */
+export function recommendStore(cfg: EdgeEnv): FeatureStore {
   let r = clients.get(cfg.UPSTASH_REDIS_REST_URL);
   if (!r) {
-    r = new Redis({
-      url: cfg.UPSTASH_REDIS_REST_URL,
-      token: cfg.UPSTASH_REDIS_REST_TOKEN,
-      automaticDeserialization: false,
-      // Plain JSON replies: base64-decoding every member of every reply costs more CPU than the
-      // whole ranking stage (ids are ASCII slugs, so nothing needs the binary-safe encoding).
-      responseEncoding: false,
-      retry: { retries: 1, backoff: () => 10 },
-      enableTelemetry: false,
-      signal: () => AbortSignal.timeout(cfg.FEATURE_STORE_TIMEOUT_MS),
-    });
+    r = new UpstashPipeline(cfg.UPSTASH_REDIS_REST_URL, cfg.UPSTASH_REDIS_REST_TOKEN, cfg.FEATURE_STORE_TIMEOUT_MS);
     clients.set(cfg.UPSTASH_REDIS_REST_URL, r);
   }
   return r;
 }
+
+/** ZRANGE key start stop REV WITHSCORES: best first, flat [member, score, …]. */
+const zrevrange = (key: string, count: number): StoreCommand => ['zrange', key, 0, Math.max(0, count - 1), 'rev', 'withscores'];
 
 export function pairs(flat: unknown): Scored[] {
   const a = (flat ?? []) as unknown[];
@@ -102,21 +138,22 @@ const str = (v: unknown): string | null => (v === null || v === undefined ? null
  * First round trip: versions, the user's recent items, and the hot/fresh lists unless this
  * isolate holds them at the current version (then a second trip only when a version moved).
  */
-export async function readBase(redis: Redis, t: string, scenario: string, user: string, sizes: { hot: number; fresh: number; recent: number }) {
+export async function readBase(store: FeatureStore, t: string, scenario: string, user: string, sizes: { hot: number; fresh: number; recent: number }) {
   const ck = `${t}/${scenario}`;
   const c = listCache.get(ck);
   const hotCached = !!c && c.hotVersion !== null && c.hotSize >= sizes.hot;
   const freshCached = !!c && c.freshVersion !== null && c.freshSize >= sizes.fresh;
-  const hotRange = [FeatureKeys.hotList(t, scenario), 0, Math.max(0, sizes.hot - 1), { rev: true, withScores: true }] as const;
-  const freshRange = [FeatureKeys.freshItems(t), 0, Math.max(0, sizes.fresh - 1), { rev: true, withScores: true }] as const;
-  const p = redis.pipeline();
-  p.get(FeatureKeys.hotListMeta(t, scenario));
-  p.get(FeatureKeys.itemMetaVersion(t));
-  p.get(FeatureKeys.itemNeighboursMeta(t));
-  p.zrange(FeatureKeys.userRecent(t, user), 0, Math.max(0, sizes.recent - 1), { rev: true, withScores: true });
-  if (!hotCached) p.zrange(...hotRange);
-  if (!freshCached) p.zrange(...freshRange);
-  const res = (await p.exec()) as unknown[];
+  const hotRange = zrevrange(FeatureKeys.hotList(t, scenario), sizes.hot);
+  const freshRange = zrevrange(FeatureKeys.freshItems(t), sizes.fresh);
+  const p: StoreCommand[] = [
+    ['get', FeatureKeys.hotListMeta(t, scenario)],
+    ['get', FeatureKeys.itemMetaVersion(t)],
+    ['get', FeatureKeys.itemNeighboursMeta(t)],
+    zrevrange(FeatureKeys.userRecent(t, user), sizes.recent),
+  ];
+  if (!hotCached) p.push(hotRange);
+  if (!freshCached) p.push(freshRange);
+  const res = await store.pipeline(p);
   const [metaRaw, itemsVersionRaw, nbrMetaRaw, recentRaw] = res;
   let i = 4;
   const meta = parseMeta(metaRaw);
@@ -126,10 +163,10 @@ export async function readBase(redis: Redis, t: string, scenario: string, user: 
   const hotStale = hotCached && c!.hotVersion !== (meta?.version ?? null);
   const freshStale = freshCached && c!.freshVersion !== itemsVersion;
   if (hotStale || freshStale) {
-    const q = redis.pipeline();
-    if (hotStale) q.zrange(...hotRange);
-    if (freshStale) q.zrange(...freshRange);
-    const r2 = (await q.exec()) as unknown[];
+    const q: StoreCommand[] = [];
+    if (hotStale) q.push(hotRange);
+    if (freshStale) q.push(freshRange);
+    const r2 = await store.pipeline(q);
     if (hotStale) hot = pairs(r2[0]);
     if (freshStale) fresh = pairs(r2[hotStale ? 1 : 0]);
   }
@@ -197,24 +234,24 @@ export function cachedNeighbours(tenantId: string, version: number | null): Neig
 }
 
 /** Second round trip: item-CF neighbours of the given items and features of the given items. */
-export async function readNeighboursAndFeatures(redis: Redis, t: string, seeds: string[], perSeed: number, ids: string[]) {
-  const p = redis.pipeline();
-  for (const s of seeds) p.zrange(FeatureKeys.itemNeighbours(t, s), 0, perSeed - 1, { rev: true, withScores: true });
-  if (ids.length) p.hmget(FeatureKeys.itemMeta(t), ...ids);
-  const res = seeds.length || ids.length ? ((await p.exec()) as unknown[]) : [];
+export async function readNeighboursAndFeatures(store: FeatureStore, t: string, seeds: string[], perSeed: number, ids: string[]) {
+  const p: StoreCommand[] = seeds.map((s) => zrevrange(FeatureKeys.itemNeighbours(t, s), perSeed));
+  if (ids.length) p.push(['hmget', FeatureKeys.itemMeta(t), ...ids]);
+  const res = await store.pipeline(p);
   const neighbours = seeds.map((_, i) => pairs(res[i]));
   const features = ids.length ? featureMap(ids, res[seeds.length]) : new Map<string, ItemFeatures>();
   return { neighbours, features };
 }
 
-export async function readFeatures(redis: Redis, t: string, ids: string[]): Promise<Map<string, ItemFeatures>> {
+export async function readFeatures(store: FeatureStore, t: string, ids: string[]): Promise<Map<string, ItemFeatures>> {
   if (!ids.length) return new Map();
-  return featureMap(ids, await redis.hmget(FeatureKeys.itemMeta(t), ...ids));
+  return featureMap(ids, (await store.pipeline([['hmget', FeatureKeys.itemMeta(t), ...ids]]))[0]);
 }
 
 function featureMap(ids: string[], raw: unknown): Map<string, ItemFeatures> {
   const m = new Map<string, ItemFeatures>();
-  // @upstash/redis answers HMGET with an object keyed by field (or null when none exist).
+  // The REST API answers HMGET with an array in field order (@upstash/redis turns it into an
+  // object keyed by field, or null when none exist): both are read.
   const values = Array.isArray(raw) ? raw : ids.map((id) => (raw as Record<string, unknown> | null)?.[id]);
   ids.forEach((id, i) => {
     const f = parseItemFeatures(values[i]);

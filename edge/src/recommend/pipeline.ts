@@ -14,11 +14,10 @@ import {
   type Scored,
   type StageTrace,
 } from '@vidplat/contracts';
-import type { Redis } from '@upstash/redis/cloudflare';
 import { featuresRecommendable } from '../items/feature-mirror.js';
 import { currentModel, scoreWithModel } from '../ranking/model-registry.js';
 import { embeddingIndex, itemVector, nearestItems, userVector } from './embedding-index.js';
-import { cachedFeatures, cachedNeighbours, readBase, readFeatures, readNeighboursAndFeatures, type NeighbourList } from './feature-reader.js';
+import { cachedFeatures, cachedNeighbours, readBase, readFeatures, readNeighboursAndFeatures, type FeatureStore, type NeighbourList } from './feature-reader.js';
 
 export interface RecommendInput {
   tenant: string;
@@ -154,7 +153,7 @@ class RequestFeatures {
  * feature store and isolate caches (KV-backed models and embeddings). Every stage after the first
  * read degrades instead of failing, and says so in its trace.
  */
-export async function runPipeline(redis: Redis, kv: KVNamespace, input: RecommendInput): Promise<RecommendOutput> {
+export async function runPipeline(redis: FeatureStore, kv: KVNamespace, input: RecommendInput): Promise<RecommendOutput> {
   const { tenant, scenario, user, n, cfg, nowMs } = input;
   const debug = input.debug ?? true;
   const traces: StageTrace[] = [];
