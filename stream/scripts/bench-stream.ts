@@ -58,9 +58,12 @@ try {
   const producer = createProducer(kafka, { deliveryTimeoutMs: 60_000 });
   await producer.connect();
   const p0 = performance.now();
-  const sends: Promise<unknown>[] = [];
-  for (let i = 0; i < values.length; i += 10_000) sends.push(producer.send({ topic, messages: values.slice(i, i + 10_000) }));
-  await Promise.all(sends);
+  // At most 50k messages in flight: the client's queue holds 100k, and a slow broker fills it.
+  for (let i = 0; i < values.length; i += 50_000) {
+    const sends: Promise<unknown>[] = [];
+    for (let j = i; j < Math.min(i + 50_000, values.length); j += 10_000) sends.push(producer.send({ topic, messages: values.slice(j, Math.min(j + 10_000, i + 50_000)) }));
+    await Promise.all(sends);
+  }
   await producer.send({ topic, messages: flush });
   const produceS = (performance.now() - p0) / 1000;
   await producer.disconnect();

@@ -44,6 +44,21 @@ interface DeadLetter {
   headers: Record<string, string>;
 }
 
+interface CommitOffset {
+  topic: string;
+  partition: number;
+  offset: string;
+  metadata: string;
+}
+
+/** What one flush writes, and the checkpoints that are safe to commit once it is written. */
+interface FlushSnapshot {
+  fired: { w: FiredWindow<unknown>; at: number }[][];
+  late: LateEventRow[];
+  dead: DeadLetter[];
+  offsets: CommitOffset[];
+}
+
 const REVOKE = -174; // librdkafka ERR__REVOKE_PARTITIONS
 
 /**
@@ -104,6 +119,8 @@ export class WindowedJob {
   private chain: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private lastFlush = Date.now();
+  /** The flush being written in the background (at most one; commits stay in order). */
+  private inflight: Promise<void> | null = null;
   private stopped = false;
   consumer!: Consumer;
   readonly stats = { assignedAt: 0, firstReadAt: 0, committed: {} as Record<number, string>, read: 0, accepted: 0, late: 0, duplicates: 0, deadLettered: 0, windowsWritten: 0, commits: 0, lastFlushAt: '' };
@@ -246,7 +263,7 @@ export class WindowedJob {
       this.stats.read += messages.length;
       if (this.stats.firstReadAt === 0) this.stats.firstReadAt = now;
       this.metrics.flushPhase.inc({ job: this.cfg.name, phase: 'fold' }, (performance.now() - t0) / 1000);
-      if (Date.now() - this.lastFlush >= this.cfg.flushIntervalMs || pending >= 100_000) await this.flush();
+      if (Date.now() - this.lastFlush >= this.cfg.flushIntervalMs || pending >= 100_000) await this.flushInBackground();
     } catch (e) {
       this.fatal(e);
     }
@@ -277,7 +294,7 @@ export class WindowedJob {
         this.metrics.openWindows.set(labels, p.openWindows);
       }
     }
-    if (now - this.lastFlush >= this.cfg.flushIntervalMs) await this.flush();
+    if (now - this.lastFlush >= this.cfg.flushIntervalMs) await this.flushInBackground();
   }
 
   private clearPending(): void {
@@ -288,26 +305,57 @@ export class WindowedJob {
     this.pendingDead = [];
   }
 
-  /** Writes everything pending (all jobs concurrently), then commits each partition's checkpoint. */
+  /**
+   * Takes what is pending together with the checkpoints that cover exactly it, and writes + commits
+   * it in the background while the next batches fold (ClickHouse and the broker work on another
+   * core meanwhile). One write at a time: a second flush waits for the first, so commits stay in
+   * order and pending work stays bounded. A failed write ends the process (crash-only).
+   */
+  private async flushInBackground(): Promise<void> {
+    if (this.inflight) await this.inflight;
+    const snap = this.takeSnapshot();
+    this.lastFlush = Date.now();
+    this.inflight = this.persist(snap)
+      .catch((e) => this.fatal(e))
+      .finally(() => {
+        this.inflight = null;
+      });
+  }
+
+  /** Writes everything pending and commits, before returning (shutdown, revoke). */
   private async flush(): Promise<void> {
-    const fired = this.lanes.map((l) => l.pendingFired);
-    const late = this.lanes.flatMap((l) => l.pendingLate);
-    const dead = this.pendingDead;
+    if (this.inflight) await this.inflight;
+    await this.persist(this.takeSnapshot());
+    this.lastFlush = Date.now();
+  }
+
+  private takeSnapshot(): FlushSnapshot {
+    const snap: FlushSnapshot = {
+      fired: this.lanes.map((l) => l.pendingFired),
+      late: this.lanes.flatMap((l) => l.pendingLate),
+      dead: this.pendingDead,
+      // Computed now: every window these checkpoints no longer cover is in `fired`.
+      offsets: this.offsetsToCommit(),
+    };
     this.clearPending();
+    return snap;
+  }
+
+  /** Writes a snapshot (all jobs concurrently), then commits its checkpoints. */
+  private async persist({ fired, late, dead, offsets }: FlushSnapshot): Promise<void> {
     try {
       await Promise.all([
         ...this.lanes.map((lane, i) => this.timed(lane.job, 'write', () => lane.cfg.output.write(fired[i]!.map((f) => f.w)))),
         this.timed(this.cfg.name, 'late', () => insertRows(this.ch, 'late_events', late)),
         dead.length ? this.timed(this.cfg.name, 'dlq', () => this.dlq.send({ topic: this.dlqTopic, messages: dead })) : undefined,
       ]);
-      await this.timed(this.cfg.name, 'commit', () => this.commit());
+      await this.timed(this.cfg.name, 'commit', () => this.commit(offsets));
       this.metrics.flushes.inc({ job: this.cfg.name, result: 'ok' });
     } catch (e) {
       this.metrics.flushes.inc({ job: this.cfg.name, result: 'error' });
       throw e;
     }
     const now = Date.now();
-    this.lastFlush = now;
     this.stats.lastFlushAt = new Date(now).toISOString();
     this.stats.deadLettered += dead.length;
     if (dead.length) {
@@ -339,8 +387,9 @@ export class WindowedJob {
     }
   }
 
-  private async commit(): Promise<void> {
-    const offsets: { topic: string; partition: number; offset: string; metadata: string }[] = [];
+  /** Per partition: the smallest offset any job still needs, with every job's checkpoint as metadata. */
+  private offsetsToCommit(): CommitOffset[] {
+    const offsets: CommitOffset[] = [];
     for (const partition of this.partitions()) {
       const cps = new Map<string, LaneCheckpoint>();
       let offset: bigint | null = null;
@@ -352,10 +401,13 @@ export class WindowedJob {
       }
       if (offset === null || cps.size !== this.lanes.length) continue; // nothing read yet
       const metadata = encodeLaneCheckpoints(cps);
-      const sig = `${offset}|${metadata}`;
-      if (this.committed.get(partition) === sig) continue;
+      if (this.committed.get(partition) === `${offset}|${metadata}`) continue;
       offsets.push({ topic: this.cfg.topic, partition, offset: offset.toString(), metadata });
     }
+    return offsets;
+  }
+
+  private async commit(offsets: CommitOffset[]): Promise<void> {
     if (offsets.length === 0) return;
     await this.consumer.commitOffsets(offsets);
     for (const o of offsets) {
