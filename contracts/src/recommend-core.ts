@@ -288,7 +288,8 @@ export function rerankMmr(items: RerankItem[], o: RerankOptions): Scored[] {
     taken.push(pick);
     if (catOf[best]! >= 0) perCat[catOf[best]!]!++;
     // Items whose category is full can never be picked again: their similarity no longer matters.
-    if (o.lambda < 1) {
+    // After the last pick nothing reads the similarities.
+    if (o.lambda < 1 && taken.length < o.n) {
       const pe = pick.emb;
       const dim = pe ? pe.length : 0;
       for (let i = 0; i < m; i++) {

@@ -132,7 +132,7 @@ export function searchIvf(ix: Pick<EmbeddingIndex, 'matrix' | 'dim' | 'ids'> & {
 
 /** Nearest items to the query: IVF for large catalogues, brute force otherwise. */
 export function nearestItems(ix: EmbeddingIndex, query: Float32Array, k: number, exclude: ReadonlySet<string>): Scored[] {
-  return ix.ivf ? searchIvf({ ...ix, ivf: ix.ivf }, query, k, exclude) : topKDot(ix.matrix, ix.dim, ix.ids, query, k, exclude);
+  return ix.ivf ? searchIvf(ix as EmbeddingIndex & { ivf: Ivf }, query, k, exclude) : topKDot(ix.matrix, ix.dim, ix.ids, query, k, exclude);
 }
 
 export const embeddingKeys = {

@@ -9,6 +9,14 @@
  * users, 16-d embeddings and a logistic-regression ONNX model from the trainer.
  * Phases: fixed offered load of 100 req/s (open loop, latency from the scheduled send time, so a
  * stall is not hidden), then saturation (closed loop, 8 connections) for each route.
+ * Users: recommend requests step through all 10k users (u += 7919 mod 10 000). The earlier
+ * sequence (u·7919+13 mod 10 000) had a period of 250, so only 250 users were ever asked for and
+ * per-user work looked cheaper than it is. Warm-up: one request per user (at most 60 s), so the
+ * per-item isolate caches are as warm as in a long-running isolate.
+ * Also printed: CPU time per request of each process at saturation (workerd, bridge, Redis, this
+ * load generator; from /proc), and with BENCH_PROFILE=1 a workerd CPU profile of recommend at
+ * saturation (taken after the measured phases; top self times printed, .cpuprofile kept in the
+ * run directory).
  * Last line: {"bench":"edge-recommend","rps","p50_ms","p99_ms","baseline_rps","ratio"}.
  */
 import { execFileSync, spawn } from 'node:child_process';
