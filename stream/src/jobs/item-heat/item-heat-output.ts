@@ -2,7 +2,7 @@ import type { ClickHouseClient } from '@vidplat/analytics';
 import { toClickHouseTime, Topics, type ItemHeatWindowRow, type ItemStatsUpdate } from '@vidplat/contracts';
 import type { Producer } from '../../kafka/client.js';
 import type { FeatureSnapshotWriter } from '../../features/snapshot-writer.js';
-import { chTime, insertRows } from '../../windows/clickhouse-writer.js';
+import { chTime, insertRows, isoTime } from '../../windows/clickhouse-writer.js';
 import { sendUpdateBatches } from '../../sinks/update-batches.js';
 import type { FiredWindow } from '../../windows/partition-windows.js';
 import type { WindowOutput } from '../../windows/windowed-job.js';
@@ -32,8 +32,8 @@ export function itemStatsUpdate(w: FiredWindow<ItemHeatAcc>): ItemStatsUpdate {
     tenantId: a.tenantId,
     scenario: a.scenario,
     itemId: a.itemId,
-    windowStart: new Date(w.start).toISOString(),
-    windowEnd: new Date(w.end).toISOString(),
+    windowStart: isoTime(w.start),
+    windowEnd: isoTime(w.end),
     sourcePartition: w.partition,
     events: w.count,
     counts: { ...a.counts },

@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '@vidplat/analytics';
 import { metricRatios, toClickHouseTime, Topics, type MetricsWindowRow, type RecommendationMetric } from '@vidplat/contracts';
 import type { Producer } from '../../kafka/client.js';
-import { chTime, insertRows } from '../../windows/clickhouse-writer.js';
+import { chTime, insertRows, isoTime } from '../../windows/clickhouse-writer.js';
 import { sendUpdateBatches } from '../../sinks/update-batches.js';
 import type { FiredWindow } from '../../windows/partition-windows.js';
 import type { WindowOutput } from '../../windows/windowed-job.js';
@@ -39,8 +39,8 @@ export function recommendationMetric(w: FiredWindow<MetricsAcc>): Recommendation
     itemId: a.itemId,
     experimentId: a.experimentId,
     variant: a.variant,
-    windowStart: new Date(w.start).toISOString(),
-    windowEnd: new Date(w.end).toISOString(),
+    windowStart: isoTime(w.start),
+    windowEnd: isoTime(w.end),
     sourcePartition: w.partition,
     ...counts,
     ...metricRatios(counts),

@@ -4,7 +4,7 @@ import { userProfileWindows } from '@vidplat/analytics/stream/window-queries';
 import { FeatureKeys, ItemFeatures, toClickHouseTime, Topics, type UserProfileUpdate, type UserProfileWindowRow } from '@vidplat/contracts';
 import type { Producer } from '../../kafka/client.js';
 import type { FeatureSnapshotWriter } from '../../features/snapshot-writer.js';
-import { chTime, insertRows } from '../../windows/clickhouse-writer.js';
+import { chTime, insertRows, isoTime } from '../../windows/clickhouse-writer.js';
 import { sendUpdateBatches } from '../../sinks/update-batches.js';
 import type { FiredWindow } from '../../windows/partition-windows.js';
 import type { WindowOutput } from '../../windows/windowed-job.js';
@@ -76,8 +76,8 @@ function update(w: FiredWindow<UserProfileAcc>, meta: Meta | undefined): UserPro
   return {
     tenantId: a.tenantId,
     userId: a.userId,
-    windowStart: new Date(w.start).toISOString(),
-    windowEnd: new Date(w.end).toISOString(),
+    windowStart: isoTime(w.start),
+    windowEnd: isoTime(w.end),
     events: w.count,
     counts: { ...a.counts },
     watchSeconds: a.watchMs / 1000,
