@@ -290,18 +290,23 @@ try {
 
   async function saturate(path: () => string, seconds: number, conns = 8, maxRequests = Infinity) {
     let done = 0;
-    let errors = 0;
+    let failed = 0;
+    const kinds = new Map<string, number>();
     const end = performance.now() + seconds * 1000;
     await Promise.all(
       Array.from({ length: conns }, async () => {
-        while (performance.now() < end && done + errors < maxRequests) {
-          const s = await get(path()).catch(() => 0);
+        while (performance.now() < end && done + failed < maxRequests) {
+          const s = await get(path()).catch((e: Error) => e.message);
           if (s === 200) done++;
-          else errors++;
+          else {
+            failed++;
+            const k = typeof s === 'number' ? `HTTP ${s}` : s;
+            kinds.set(k, (kinds.get(k) ?? 0) + 1);
+          }
         }
       }),
     );
-    return { rps: done / seconds, errors };
+    return { rps: done / seconds, errors: failed ? `${failed} (${[...kinds].map(([k, v]) => `${k}: ${v}`).join(', ')})` : '0' };
   }
 
   const check = await fetch(`${edge}${recPath()}&debug=1`, { headers: h });
