@@ -180,6 +180,18 @@ function similarity(a: PoolItem, b: PoolItem): number {
   return inter / (ac.length + bc.length - inter);
 }
 
+/** similarity() for pool items, reading embeddings from the pool's copied vectors. */
+function poolSimilarity(a: PoolItem, b: PoolItem, poolVec: Float64Array, poolDim: number): number {
+  if (a.emb && b.emb && a.emb.length === b.emb.length && a.emb.length === poolDim) {
+    let dot = 0;
+    const x = a.row * poolDim;
+    const y = b.row * poolDim;
+    for (let d = 0; d < poolDim; d++) dot += poolVec[x + d]! * poolVec[y + d]!;
+    return a.norm2 && b.norm2 ? Math.max(0, dot / Math.sqrt(a.norm2 * b.norm2)) : 0;
+  }
+  return similarity(a, b);
+}
+
 /** Is candidate a ahead of b: higher boosted score, then smaller id. */
 function ahead(score: Float64Array, items: readonly RerankItem[], a: number, b: number): boolean {
   return score[a]! > score[b]! || (score[a] === score[b] && items[a]!.itemId < items[b]!.itemId);
@@ -269,14 +281,29 @@ export function rerankMmr(items: RerankItem[], o: RerankOptions): Scored[] {
   const cap = o.maxPerCategory ?? 0;
   const perCat = new Int32Array(catIds.size);
   const taken: PoolItem[] = [];
+  // maxSim[i] covers the first simDone[i] taken items; brought up to date only while item i can
+  // still win (similarities are ≥ 0, so a partial max only over-estimates i's MMR value). The pool
+  // is in descending relevance, so once λ·rel cannot beat the best so far, nothing later can.
   const maxSim = new Float64Array(m);
+  const simDone = new Int32Array(m);
   const used = new Uint8Array(m);
+  const diverse = o.lambda < 1;
   while (taken.length < o.n) {
     let best = -1;
     let bestVal = -Infinity;
     for (let i = 0; i < m; i++) {
       if (used[i] || (cap > 0 && catOf[i]! >= 0 && perCat[catOf[i]!]! >= cap)) continue;
-      const v = o.lambda * rel[i]! - (1 - o.lambda) * maxSim[i]!;
+      if (o.lambda * rel[i]! <= bestVal) break;
+      let v = o.lambda * rel[i]! - (1 - o.lambda) * maxSim[i]!;
+      if (diverse) {
+        while (simDone[i]! < taken.length && v > bestVal) {
+          const sim = poolSimilarity(boosted[i]!, taken[simDone[i]!]!, poolVec, poolDim);
+          if (sim > maxSim[i]!) maxSim[i] = sim;
+          simDone[i]!++;
+          v = o.lambda * rel[i]! - (1 - o.lambda) * maxSim[i]!;
+        }
+        if (simDone[i]! < taken.length) continue; // cannot beat bestVal
+      }
       if (v > bestVal) {
         bestVal = v;
         best = i;
@@ -287,26 +314,6 @@ export function rerankMmr(items: RerankItem[], o: RerankOptions): Scored[] {
     const pick = boosted[best]!;
     taken.push(pick);
     if (catOf[best]! >= 0) perCat[catOf[best]!]!++;
-    // Items whose category is full can never be picked again: their similarity no longer matters.
-    // After the last pick nothing reads the similarities.
-    if (o.lambda < 1 && taken.length < o.n) {
-      const pe = pick.emb;
-      const dim = pe ? pe.length : 0;
-      for (let i = 0; i < m; i++) {
-        if (used[i] || (cap > 0 && catOf[i]! >= 0 && perCat[catOf[i]!]! >= cap)) continue;
-        const bi = boosted[i]!;
-        let sim: number;
-        if (pe && bi.emb && dim === poolDim && bi.emb.length === dim) {
-          // Cosine from the pool's copied vectors and precomputed norms (same arithmetic as similarity()).
-          let dot = 0;
-          const a = bi.row * dim;
-          const b = pick.row * dim;
-          for (let d = 0; d < dim; d++) dot += poolVec[a + d]! * poolVec[b + d]!;
-          sim = bi.norm2 && pick.norm2 ? Math.max(0, dot / Math.sqrt(bi.norm2 * pick.norm2)) : 0;
-        } else sim = similarity(bi, pick);
-        if (sim > maxSim[i]!) maxSim[i] = sim;
-      }
-    }
   }
   return taken.map((t) => ({ itemId: t.it.itemId, score: t.s }));
 }

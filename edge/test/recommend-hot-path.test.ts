@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { byRecall, mergeRecall, mergeRecallUnsorted, rerankMmr, topKDot, type Candidate } from '@vidplat/contracts';
+import { byRecall, mergeRecall, mergeRecallUnsorted, recency, rerankMmr, topKDot, type Candidate, type RerankItem } from '@vidplat/contracts';
 import { bestByRecall, rankLimit } from '../src/recommend/pipeline.js';
 import { buildIvf, embeddingChecksSettled, embeddingIndex, embeddingKeys, searchIvf } from '../src/recommend/embedding-index.js';
 
@@ -68,6 +68,99 @@ describe('recommend hot path: the fast paths give what the plain algorithms give
     const carried = rerankMmr(items.map((x) => ({ ...x, embedding: vec.get(x.itemId) })), o);
     expect(rerankMmr(items, { ...o, embeddingOf: (id) => vec.get(id) })).toEqual(carried);
     expect(carried).toHaveLength(20);
+  });
+});
+
+/** The re-rank as first written (full sort, eager similarities): the reference for the fast one. */
+function referenceRerank(items: RerankItem[], o: { n: number; lambda: number; freshnessBoost: number; freshnessHalfLifeHours: number; maxPerCategory?: number; nowMs: number }) {
+  const sim = (a: RerankItem, b: RerankItem) => {
+    if (a.embedding && b.embedding && a.embedding.length === b.embedding.length) {
+      let dot = 0;
+      let na = 0;
+      let nb = 0;
+      for (let i = 0; i < a.embedding.length; i++) {
+        dot += a.embedding[i]! * b.embedding[i]!;
+        na += a.embedding[i]! ** 2;
+        nb += b.embedding[i]! ** 2;
+      }
+      return na && nb ? Math.max(0, dot / Math.sqrt(na * nb)) : 0;
+    }
+    if (!a.categories.length || !b.categories.length) return 0;
+    let inter = 0;
+    for (const c of a.categories) if (b.categories.includes(c)) inter++;
+    return inter / (a.categories.length + b.categories.length - inter);
+  };
+  const sorted = items
+    .map((it) => ({ it, s: it.score * (1 + o.freshnessBoost * recency(it.publishedAt, o.nowMs, o.freshnessHalfLifeHours)) }))
+    .sort((a, b) => b.s - a.s || (a.it.itemId < b.it.itemId ? -1 : 1));
+  const boosted: typeof sorted = [];
+  const inPool = new Map<string, number>();
+  for (const x of sorted) {
+    if (boosted.length >= o.n * 4) break;
+    const cat = x.it.categories[0];
+    if (o.maxPerCategory && cat !== undefined) {
+      const k = inPool.get(cat) ?? 0;
+      if (k >= o.maxPerCategory * 2) continue;
+      inPool.set(cat, k + 1);
+    }
+    boosted.push(x);
+  }
+  if (!boosted.length) return [];
+  const max = boosted[0]!.s;
+  const min = boosted[boosted.length - 1]!.s;
+  const rel = (s: number) => (max > min ? (s - min) / (max - min) : 1);
+  const taken: typeof boosted = [];
+  const perCat = new Map<string, number>();
+  const maxSim = new Float64Array(boosted.length);
+  const used = new Uint8Array(boosted.length);
+  while (taken.length < o.n) {
+    let best = -1;
+    let bestVal = -Infinity;
+    for (let i = 0; i < boosted.length; i++) {
+      if (used[i]) continue;
+      const cat = boosted[i]!.it.categories[0];
+      if (o.maxPerCategory && cat !== undefined && (perCat.get(cat) ?? 0) >= o.maxPerCategory) continue;
+      const v = o.lambda * rel(boosted[i]!.s) - (1 - o.lambda) * maxSim[i]!;
+      if (v > bestVal) {
+        bestVal = v;
+        best = i;
+      }
+    }
+    if (best < 0) break;
+    used[best] = 1;
+    const pick = boosted[best]!;
+    taken.push(pick);
+    const cat = pick.it.categories[0];
+    if (cat !== undefined) perCat.set(cat, (perCat.get(cat) ?? 0) + 1);
+    if (o.lambda < 1) for (let i = 0; i < boosted.length; i++) if (!used[i]) maxSim[i] = Math.max(maxSim[i]!, sim(boosted[i]!.it, pick.it));
+  }
+  return taken.map((t) => ({ itemId: t.it.itemId, score: t.s }));
+}
+
+describe('re-rank: the heap-fed, lazily updated MMR equals the plain algorithm', () => {
+  it('same items, order and scores over random pools (embeddings or categories, caps, ties, any λ)', () => {
+    const r = rnd(21);
+    const now = Date.parse('2026-11-25T12:00:00Z');
+    for (let trial = 0; trial < 60; trial++) {
+      const withEmb = trial % 3 !== 0;
+      const cats = ['a', 'b', 'c', 'd', 'e', 'f'].slice(0, 2 + (trial % 5));
+      const items: RerankItem[] = Array.from({ length: 20 + Math.floor(r() * 300) }, (_, i) => ({
+        itemId: `i${Math.floor(r() * 1e6)}-${i}`,
+        score: trial % 4 === 0 ? Math.floor(r() * 5) / 5 : r(), // coarse scores: many ties
+        categories: r() < 0.1 ? [] : [cats[Math.floor(r() * cats.length)]!, ...(r() < 0.3 ? [cats[0]!] : [])],
+        publishedAt: r() < 0.2 ? null : now - Math.floor(r() * 500) * 3_600_000,
+        embedding: withEmb && r() < 0.9 ? Float32Array.from({ length: 8 }, () => r() - 0.4) : undefined,
+      }));
+      const o = {
+        n: 1 + Math.floor(r() * 30),
+        lambda: [0, 0.3, 0.5, 0.7, 0.9, 1][trial % 6]!,
+        freshnessBoost: r() < 0.5 ? 0 : r(),
+        freshnessHalfLifeHours: 24 + Math.floor(r() * 100),
+        ...(r() < 0.6 ? { maxPerCategory: 1 + Math.floor(r() * 5) } : {}),
+        nowMs: now,
+      };
+      expect(rerankMmr(items, o)).toEqual(referenceRerank(items, o));
+    }
   });
 });
 
