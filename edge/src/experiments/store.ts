@@ -1,4 +1,5 @@
 import { Experiment, ExperimentVariant, type ExperimentBody } from '@vidplat/contracts';
+import { SwrCache, type WaitUntil } from '../tenancy/swr-cache.js';
 import { z } from 'zod';
 
 interface Row {
@@ -81,15 +82,9 @@ export class ExperimentStore {
 }
 
 /** Per-isolate cache of the running experiment of a scenario (null cached too), like scenarios. */
-const CACHE_MS = 10_000;
-const cache = new Map<string, { e: Experiment | null; at: number }>();
+const cache = new SwrCache<Experiment | null>(5_000, 10_000);
 const forget = (t: string, s: string) => cache.delete(`${t}/${s}`);
 
-export async function cachedRunningExperiment(db: D1Database, tenantId: string, scenario: string, now = Date.now()): Promise<Experiment | null> {
-  const k = `${tenantId}/${scenario}`;
-  const hit = cache.get(k);
-  if (hit && now - hit.at < CACHE_MS) return hit.e;
-  const e = await new ExperimentStore(db).running(tenantId, scenario);
-  cache.set(k, { e, at: now });
-  return e;
+export async function cachedRunningExperiment(db: D1Database, tenantId: string, scenario: string, now = Date.now(), waitUntil?: WaitUntil): Promise<Experiment | null> {
+  return cache.get(`${tenantId}/${scenario}`, () => new ExperimentStore(db).running(tenantId, scenario), waitUntil, now);
 }

@@ -16,6 +16,7 @@ import {
 } from '@vidplat/contracts';
 import { featuresRecommendable } from '../items/feature-mirror.js';
 import { currentModel, scoreWithModel } from '../ranking/model-registry.js';
+import { hotForEveryone } from './hot-channel.js';
 import { embeddingIndex, itemVector, nearestItems, userVector } from './embedding-index.js';
 import { cachedFeatures, cachedNeighbours, readBase, readFeatures, readNeighboursAndFeatures, type FeatureStore, type NeighbourList } from './feature-reader.js';
 
@@ -78,6 +79,13 @@ export function bestByRecall(cands: Candidate[], limit: number): Candidate[] {
 function onlyEligible(xs: Scored[], features: { get(id: string): ItemFeatures | undefined }, cfg: ScenarioConfig, seen: ReadonlySet<string>, nowMs: number): Scored[] {
   const out: Scored[] = [];
   for (const x of xs) if (eligible(x.itemId, features.get(x.itemId), cfg, seen, nowMs)) out.push(x);
+  return out;
+}
+/** The user's part of eligibility, for lists already checked for everyone (hotForEveryone). */
+function unseen(xs: Scored[], cfg: ScenarioConfig, seen: ReadonlySet<string>): Scored[] {
+  if (!cfg.rerank.filterSeen || !seen.size) return xs;
+  const out: Scored[] = [];
+  for (const x of xs) if (!seen.has(x.itemId)) out.push(x);
   return out;
 }
 const compactList = (xs: Scored[]): NeighbourList => ({ ids: xs.map((x) => x.itemId), scores: Float64Array.from(xs, (x) => x.score) });
@@ -252,7 +260,7 @@ export async function runPipeline(redis: FeatureStore, kv: KVNamespace, input: R
     }
   }
   const channels: ChannelResult[] = [
-    { channel: 'hot', items: onlyEligible(base.hot, features, cfg, seen, nowMs) },
+    { channel: 'hot', items: unseen(hotForEveryone(tenant, scenario, base.hot, base.meta?.version ?? null, base.itemsVersion, features, cfg, nowMs, eligible), cfg, seen) },
     { channel: 'item_cf', items: onlyEligible(cf, features, cfg, seen, nowMs) },
     { channel: 'embedding', items: onlyEligible(emb, features, cfg, seen, nowMs) },
     { channel: 'fresh', items: onlyEligible(fresh, features, cfg, seen, nowMs) },

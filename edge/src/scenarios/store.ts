@@ -1,4 +1,5 @@
 import { ScenarioBody, ScenarioConfig, ScenarioRecord, type ScenarioTemplateName, SCENARIO_TEMPLATES } from '@vidplat/contracts';
+import { SwrCache, type WaitUntil } from '../tenancy/swr-cache.js';
 
 interface Row {
   tenant_id: string;
@@ -59,18 +60,15 @@ export class ScenarioStore {
 
 /**
  * Per-isolate cache of scenario configs for the recommend path (D1 stays off it after the first
- * request). Edits made through another isolate show up within CACHE_MS.
+ * request): reloaded in the background after 5 s, never served older than 10 s, so edits made
+ * through another isolate show up within 10 s (through this one at once, see forget).
  */
-const CACHE_MS = 10_000;
-const cache = new Map<string, { cfg: ScenarioConfig | null; at: number }>();
+const cache = new SwrCache<ScenarioConfig | null>(5_000, 10_000);
 const forget = (t: string, s: string) => cache.delete(`${t}/${s}`);
 
-export async function cachedScenario(db: D1Database, tenantId: string, scenario: string, now = Date.now()): Promise<ScenarioConfig | null> {
-  const k = `${tenantId}/${scenario}`;
-  const hit = cache.get(k);
-  if (hit && now - hit.at < CACHE_MS) return hit.cfg;
-  const rec = await new ScenarioStore(db).get(tenantId, scenario);
-  const cfg = rec ? ScenarioConfig.parse(rec) : null;
-  cache.set(k, { cfg, at: now });
-  return cfg;
+export async function cachedScenario(db: D1Database, tenantId: string, scenario: string, now = Date.now(), waitUntil?: WaitUntil): Promise<ScenarioConfig | null> {
+  return cache.get(`${tenantId}/${scenario}`, async () => {
+    const rec = await new ScenarioStore(db).get(tenantId, scenario);
+    return rec ? ScenarioConfig.parse(rec) : null;
+  }, waitUntil, now);
 }

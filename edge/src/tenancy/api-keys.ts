@@ -1,4 +1,5 @@
 import type { Role } from '@vidplat/contracts';
+import { SwrCache, type WaitUntil } from './swr-cache.js';
 
 /** Who is calling: resolved from the API key, never from anything the caller asserts. */
 export interface Principal {
@@ -25,21 +26,27 @@ export function newApiKey(): { keyId: string; apiKey: string } {
   return { keyId, apiKey: `vp_${keyId}_${rnd(32)}` };
 }
 
-const CACHE_MS = 30_000;
-const cache = new Map<string, { p: Principal | null; at: number }>();
+/**
+ * Keys by hash, per isolate: reloaded in the background after 15 s, never served older than 30 s,
+ * so a key revoked through another isolate stops working within 30 s (through this one at once,
+ * see forgetKeyId). Unknown keys are cached too (null), so a flood of bad keys stays off D1.
+ */
+const keys = new SwrCache<Principal | null>(15_000, 30_000);
 
-/** Looks a key up by hash in D1, cached per isolate for 30 s (revocation takes effect within it). */
-export async function principalForKey(db: D1Database, apiKey: string): Promise<Principal | null> {
+export async function principalForKey(db: D1Database, apiKey: string, waitUntil?: WaitUntil): Promise<Principal | null> {
   const hash = await sha256Hex(apiKey);
-  const hit = cache.get(hash);
-  if (hit && Date.now() - hit.at < CACHE_MS) return hit.p;
-  const row = await db
-    .prepare('SELECT key_id, tenant_id, role, user_id FROM api_keys WHERE key_hash = ?1 AND revoked_at IS NULL')
-    .bind(hash)
-    .first<{ key_id: string; tenant_id: string; role: Role; user_id: string | null }>();
-  const p = row ? { tenantId: row.tenant_id, role: row.role, keyId: row.key_id, userId: row.user_id } : null;
-  cache.set(hash, { p, at: Date.now() });
-  return p;
+  return keys.get(hash, async () => {
+    const row = await db
+      .prepare('SELECT key_id, tenant_id, role, user_id FROM api_keys WHERE key_hash = ?1 AND revoked_at IS NULL')
+      .bind(hash)
+      .first<{ key_id: string; tenant_id: string; role: Role; user_id: string | null }>();
+    return row ? { tenantId: row.tenant_id, role: row.role, keyId: row.key_id, userId: row.user_id } : null;
+  }, waitUntil);
+}
+
+/** A key revoked through this isolate stops working here immediately. */
+export function forgetKeyId(keyId: string): void {
+  keys.deleteWhere((p) => p?.keyId === keyId);
 }
 
 export async function insertApiKey(db: D1Database, tenantId: string, role: Role, userId: string | null): Promise<{ keyId: string; apiKey: string }> {

@@ -3,6 +3,7 @@ import type { Role } from '@vidplat/contracts';
 import type { AppEnv } from '../env.js';
 import { errorBody } from '../http/errors.js';
 import { principalForKey, sha256Hex } from './api-keys.js';
+import { waitUntilOf } from './swr-cache.js';
 
 /**
  * Requires a tenant API key (Authorization: Bearer vp_…) with one of `roles` (any role when none
@@ -14,7 +15,7 @@ export const requireKey = (...roles: Role[]) =>
     const header = c.req.header('authorization') ?? '';
     const key = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
     if (!key) return c.json(errorBody('unauthorized', 'missing API key (Authorization: Bearer …)'), 401);
-    const p = await principalForKey(c.env.CATALOGUE, key);
+    const p = await principalForKey(c.env.CATALOGUE, key, waitUntilOf(c));
     if (!p) return c.json(errorBody('unauthorized', 'unknown or revoked API key'), 401);
     if (roles.length && !roles.includes(p.role)) {
       return c.json(errorBody('forbidden', `this action needs one of the roles: ${roles.join(', ')}`), 403);

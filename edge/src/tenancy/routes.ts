@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { apiErrorFromZod, CreateApiKeyRequest, CreateTenantRequest, type CreatedApiKey } from '@vidplat/contracts';
 import type { AppEnv } from '../env.js';
 import { errorBody, sendError } from '../http/errors.js';
-import { insertApiKey } from './api-keys.js';
+import { forgetKeyId, insertApiKey } from './api-keys.js';
 import { requireKey, requirePlatformKey } from './auth.js';
 
 /** Tenant provisioning (platform key) and key management (the tenant's super key). */
@@ -29,5 +29,6 @@ export const tenancyRoutes = new Hono<AppEnv>()
       .bind(new Date().toISOString(), c.req.param('keyId'), c.var.principal.tenantId)
       .run();
     if (!r.meta.changes) return c.json(errorBody('not_found', 'no such active key in this tenant', 'keyId'), 404);
+    forgetKeyId(c.req.param('keyId'));
     return c.body(null, 204);
   });
