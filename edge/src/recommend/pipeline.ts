@@ -18,7 +18,8 @@ import { featuresRecommendable } from '../items/feature-mirror.js';
 import { currentModel, scoreWithModel } from '../ranking/model-registry.js';
 import { hotForEveryone } from './hot-channel.js';
 import { embeddingIndex, itemVector, nearestItems, userVector } from './embedding-index.js';
-import { cachedFeatures, cachedNeighbours, readBase, readFeatures, readNeighboursAndFeatures, type FeatureStore, type NeighbourList } from './feature-reader.js';
+import type { FeatureStore } from '../feature-store/pipeline.js';
+import { cachedFeatures, cachedNeighbours, readBase, readFeatures, readNeighboursAndFeatures, type NeighbourList } from './feature-reader.js';
 
 export interface RecommendInput {
   tenant: string;

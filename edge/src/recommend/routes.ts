@@ -10,7 +10,7 @@ import { cachedScenario } from '../scenarios/store.js';
 import { cachedRunningExperiment } from '../experiments/store.js';
 import { applyOverrides, assignVariant } from '../experiments/assignment.js';
 import { FeatureStoreDown, runPipeline } from './pipeline.js';
-import { recommendStore } from './feature-reader.js';
+import { recommendStore } from '../feature-store/pipeline.js';
 
 /**
  * GET /v1/recommend (tenant API key): the scenario's full pipeline (recall → merge → rank →
