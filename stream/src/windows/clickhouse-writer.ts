@@ -29,31 +29,25 @@ export async function insertRows(ch: ClickHouseClient, table: string, rows: obje
   }
 }
 
-const times = new Map<number, string>();
-
 /**
- * toClickHouseTime for window bounds and emit times: the same few instants recur on every row of
- * a flush (hundreds of thousands of rows), so their text is cached (bounded).
+ * Formats an instant, caching the text: window bounds and emit times recur on every row of a flush
+ * (hundreds of thousands of rows), so each distinct instant is formatted once (bounded cache).
  */
-export function chTime(ms: number): string {
-  let s = times.get(ms);
-  if (s === undefined) {
-    if (times.size >= 10_000) times.clear();
-    s = toClickHouseTime(ms);
-    times.set(ms, s);
-  }
-  return s;
+function cachedTimeText(format: (ms: number) => string): (ms: number) => string {
+  const texts = new Map<number, string>();
+  return (ms) => {
+    let s = texts.get(ms);
+    if (s === undefined) {
+      if (texts.size >= 10_000) texts.clear();
+      s = format(ms);
+      texts.set(ms, s);
+    }
+    return s;
+  };
 }
 
-const isoTimes = new Map<number, string>();
+/** toClickHouseTime for window rows, cached. */
+export const chTime = cachedTimeText(toClickHouseTime);
 
-/** ISO-8601 text of window bounds for the `*-updates` messages, cached like chTime. */
-export function isoTime(ms: number): string {
-  let s = isoTimes.get(ms);
-  if (s === undefined) {
-    if (isoTimes.size >= 10_000) isoTimes.clear();
-    s = new Date(ms).toISOString();
-    isoTimes.set(ms, s);
-  }
-  return s;
-}
+/** ISO-8601 text of window bounds for the `*-updates` messages, cached. */
+export const isoTime = cachedTimeText((ms) => new Date(ms).toISOString());

@@ -1,5 +1,5 @@
 import type { ClickHouseClient } from '@vidplat/analytics';
-import { metricRatios, toClickHouseTime, Topics, type MetricsWindowRow, type RecommendationMetric } from '@vidplat/contracts';
+import { metricRatios, Topics, type MetricsWindowRow, type RecommendationMetric } from '@vidplat/contracts';
 import type { Producer } from '../../kafka/client.js';
 import { chTime, insertRows, isoTime } from '../../windows/clickhouse-writer.js';
 import { sendUpdateBatches } from '../../sinks/update-batches.js';

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { ClickHouseClient } from '@vidplat/analytics';
 import { userProfileWindows } from '@vidplat/analytics/stream/window-queries';
-import { FeatureKeys, ItemFeatures, toClickHouseTime, Topics, type UserProfileUpdate, type UserProfileWindowRow } from '@vidplat/contracts';
+import { FeatureKeys, ItemFeatures, Topics, type UserProfileUpdate, type UserProfileWindowRow } from '@vidplat/contracts';
 import type { Producer } from '../../kafka/client.js';
 import type { FeatureSnapshotWriter } from '../../features/snapshot-writer.js';
 import { chTime, insertRows, isoTime } from '../../windows/clickhouse-writer.js';
