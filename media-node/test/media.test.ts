@@ -31,6 +31,7 @@ import { HttpVideoRegistry } from '../src/catalogue/video-registry.js';
 import { encodeMetadata, sha256File, TusClient, UploadError } from '../src/cli/tus-client.js';
 import { hlsOriginHandler } from '../src/origin/hls-origin.js';
 import { makeTestVideo, probeRendition } from '../src/testing/lavfi.js';
+import { until } from '../src/testing/until.js';
 import { readManifest, videoDir } from '../src/transcode/hls-output.js';
 import { createUploadServer, UPLOAD_PATH } from '../src/uploads/upload-server.js';
 
@@ -72,16 +73,6 @@ const freePort = () =>
       s.close(() => res(p));
     });
   });
-
-async function until<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 async function startWorker(id: string): Promise<void> {
   const port = await freePort();

@@ -30,6 +30,7 @@ import { createS3Client, s3SettingsFromEnv, type S3Settings } from '../src/stora
 import { S3OutputStore } from '../src/storage/s3-output-store.js';
 import { FileUploadStorage, objectExists, S3UploadStorage, type UploadStorage } from '../src/storage/upload-storage.js';
 import { makeTestVideo } from '../src/testing/lavfi.js';
+import { until } from '../src/testing/until.js';
 import { createUploadServer, UPLOAD_PATH, type UploadServer } from '../src/uploads/upload-server.js';
 
 /**
@@ -66,16 +67,6 @@ const freePort = () =>
       s.close(() => res(p));
     });
   });
-
-async function until<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 async function listen(o: Parameters<typeof createUploadServer>[0]): Promise<UploadServer & { url: string; base: string }> {
   const up = createUploadServer(o);
