@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { byRecall, mergeRecall, mergeRecallUnsorted, recency, rerankMmr, topKDot, type Candidate, type RerankItem } from '@vidplat/contracts';
-import { bestByRecall, rankLimit } from '../src/recommend/pipeline.js';
+import { bestByRecall, mergeWithFeatures, rankLimit } from '../src/recommend/pipeline.js';
 import { buildIvf, embeddingChecksSettled, embeddingIndex, embeddingKeys, searchIvf } from '../src/recommend/embedding-index.js';
 
 /** Deterministic pseudo-random numbers in [0, 1). */
@@ -52,6 +52,46 @@ describe('recommend hot path: the fast paths give what the plain algorithms give
     expect(searchIvf({ matrix, dim, ids, ivf }, q, 50, exclude, ivf.k).map((x) => x.itemId).sort()).toEqual(
       topKDot(matrix, dim, ids, q, 50, exclude).map((x) => x.itemId).sort(),
     );
+  });
+
+  it('the merge carrying features gives the same candidates, order, recall and channels as mergeRecallUnsorted', () => {
+    const r = rnd(9);
+    const names = ['hot', 'item_cf', 'embedding', 'fresh'] as const;
+    const feat = (id: string) => ({ s: 'published' as const, p: null, u: null, c: [`c${id.length}`], a: 'free' as const, au: id });
+    const results = names.map((channel) => {
+      // Overlapping ids across channels, negative and zero scores included.
+      const items = Array.from({ length: 60 }, (_, i) => ({ itemId: `i${Math.floor(r() * 120)}`, score: channel === 'fresh' && i % 7 === 0 ? -1 : Math.floor(r() * 20) / 4 }));
+      return { channel, items, feats: items.map((x) => feat(x.itemId)) };
+    });
+    const w = { hot: 1, item_cf: 1.5, embedding: 0, fresh: 0.6 };
+    const got = mergeWithFeatures(results, w);
+    expect(got.map(({ f: _f, ...c }) => c)).toEqual(mergeRecallUnsorted(results, w));
+    for (const c of got) expect(c.f.au).toBe(c.itemId);
+    expect(got.map((c) => Object.keys(c.channels))).toEqual(mergeRecallUnsorted(results, w).map((c) => Object.keys(c.channels)));
+  });
+
+  it('IVF search (16-d unrolled and generic dot products) equals the exact top-k over the probed cells, scores and order', () => {
+    for (const dim of [16, 12]) {
+      const r = rnd(dim);
+      const n = 6000;
+      const matrix = Float32Array.from({ length: n * dim }, () => r() - 0.5);
+      const ids = Array.from({ length: n }, (_, i) => `v${i}`);
+      const ivf = buildIvf(matrix, dim, n);
+      for (let t = 0; t < 20; t++) {
+        const q = Float32Array.from({ length: dim }, () => r() - 0.5);
+        const exclude = new Set(Array.from({ length: t }, (_, i) => `v${(i * 37 + t) % n}`));
+        // The 8 cells whose centroids score highest (ties: lower cell first), in that order.
+        const score = (c: number) => {
+          let s = 0;
+          for (let j = 0; j < dim; j++) s += ivf.centroids[c * dim + j]! * q[j]!;
+          return s;
+        };
+        const cells = Array.from({ length: ivf.k }, (_, c) => c).sort((a, b) => score(b) - score(a) || a - b).slice(0, 8);
+        const got = searchIvf({ matrix, dim, ids, ivf }, q, 100, exclude, 8);
+        expect(got).toEqual(topKDot(matrix, dim, ids, q, 100, exclude, cells.map((c) => ivf.lists[c]!)));
+        expect(got).toHaveLength(100);
+      }
+    }
   });
 
   it('re-rank with embeddings looked up for the pool only equals re-rank with embeddings on every item', () => {

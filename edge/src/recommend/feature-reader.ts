@@ -11,7 +11,22 @@ export function pairs(flat: unknown): Scored[] {
   return out;
 }
 
+/** The last meta strings parsed (hot-list and neighbour metas change rarely; zod parse per request cost ~2% of CPU). */
+const metaMemo = new Map<string, SnapshotMeta | null>();
+
 export function parseMeta(raw: unknown): SnapshotMeta | null {
+  if (typeof raw === 'string') {
+    const hit = metaMemo.get(raw);
+    if (hit !== undefined) return hit;
+    const parsed = parseMetaNow(raw);
+    if (metaMemo.size >= 64) metaMemo.clear();
+    metaMemo.set(raw, parsed);
+    return parsed;
+  }
+  return parseMetaNow(raw);
+}
+
+function parseMetaNow(raw: unknown): SnapshotMeta | null {
   try {
     const r = SnapshotMeta.safeParse(typeof raw === 'string' ? JSON.parse(raw) : raw);
     return r.success ? r.data : null;
@@ -112,8 +127,10 @@ export async function readBase(store: FeatureStore, t: string, scenario: string,
     if (hotStale) hot = pairs(r2[0]);
     if (freshStale) fresh = pairs(r2[hotStale ? 1 : 0]);
   }
-  hot ??= c!.hot.slice(0, sizes.hot);
-  fresh ??= c!.fresh.slice(0, sizes.fresh);
+  // The cached arrays themselves when no cut is needed: callers only read them, and a stable
+  // array lets later stages recognise a list they have already checked (see RequestFeatures).
+  hot ??= c!.hot.length <= sizes.hot ? c!.hot : c!.hot.slice(0, sizes.hot);
+  fresh ??= c!.fresh.length <= sizes.fresh ? c!.fresh : c!.fresh.slice(0, sizes.fresh);
   if (!hotCached || hotStale || !freshCached || freshStale) {
     listCache.set(ck, {
       hotVersion: hotCached && !hotStale ? c!.hotVersion : (meta?.version ?? null),

@@ -5,6 +5,8 @@ export type EligibleFn = (id: string, f: ItemFeatures | undefined, cfg: Scenario
 
 interface Entry {
   items: Scored[];
+  /** Features of `items`, index for index (the merge carries them, saving a lookup per item). */
+  feats: ItemFeatures[];
   computedAt: number;
   /** The next publish or unpublish time among the list's items: eligibility may change then. */
   validUntil: number;
@@ -22,7 +24,12 @@ const cache = new Map<string, Entry>();
  * changes) or when some item's features are unknown (a failed read must not stick).
  * The caller drops the user's seen items.
  */
-export function hotForEveryone(
+export function hotForEveryone(...args: Parameters<typeof hotWithFeatures>): Scored[] {
+  return hotWithFeatures(...args).items;
+}
+
+/** hotForEveryone with the items' features alongside. */
+export function hotWithFeatures(
   tenant: string,
   scenario: string,
   hot: Scored[],
@@ -32,7 +39,7 @@ export function hotForEveryone(
   cfg: ScenarioConfig,
   nowMs: number,
   eligible: EligibleFn,
-): Scored[] {
+): { items: Scored[]; feats: ItemFeatures[] } {
   const cacheable = hotVersion !== null && itemsVersion !== null;
   const r = cfg.rerank;
   const key = cacheable
@@ -40,9 +47,10 @@ export function hotForEveryone(
     : '';
   if (cacheable) {
     const e = cache.get(key);
-    if (e && nowMs >= e.computedAt && nowMs < e.validUntil) return e.items;
+    if (e && nowMs >= e.computedAt && nowMs < e.validUntil) return e;
   }
   const items: Scored[] = [];
+  const feats: ItemFeatures[] = [];
   let validUntil = Infinity;
   let complete = true;
   for (const x of hot) {
@@ -52,11 +60,14 @@ export function hotForEveryone(
       if (f.p !== null && f.p > nowMs && f.p < validUntil) validUntil = f.p;
       if (f.u !== null && f.u > nowMs && f.u < validUntil) validUntil = f.u;
     }
-    if (eligible(x.itemId, f, cfg, NOBODY, nowMs)) items.push(x);
+    if (eligible(x.itemId, f, cfg, NOBODY, nowMs)) {
+      items.push(x);
+      feats.push(f!);
+    }
   }
   if (cacheable && complete) {
     if (cache.size >= MAX_ENTRIES) cache.clear(); // old versions pile up otherwise; rebuilding is cheap
-    cache.set(key, { items, computedAt: nowMs, validUntil });
+    cache.set(key, { items, feats, computedAt: nowMs, validUntil });
   }
-  return items;
+  return { items, feats };
 }

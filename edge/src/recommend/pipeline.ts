@@ -1,13 +1,11 @@
 import {
   byRecall,
-  mergeRecallUnsorted,
   heuristicScores,
   rerankMmr,
   writeFeatures,
   RANKING_FEATURE_COUNT,
   recency,
   type Candidate,
-  type ChannelResult,
   type ItemFeatures,
   type RecallChannelName,
   type ScenarioConfig,
@@ -16,7 +14,7 @@ import {
 } from '@vidplat/contracts';
 import { featuresRecommendable } from '../items/feature-mirror.js';
 import { currentModel, scoreWithModel } from '../ranking/model-registry.js';
-import { hotForEveryone } from './hot-channel.js';
+import { hotWithFeatures } from './hot-channel.js';
 import { embeddingIndex, itemVector, nearestItems, userVector } from './embedding-index.js';
 import type { FeatureStore } from '../feature-store/pipeline.js';
 import { cachedFeatures, cachedNeighbours, readBase, readFeatures, readNeighboursAndFeatures, type NeighbourList } from './feature-reader.js';
@@ -56,14 +54,14 @@ export const rankLimit = (n: number): number => Math.min(500, Math.max(100, 10 *
  * The `limit` best candidates in byRecall order's sense (the same set as sorting and slicing),
  * in no particular order: a numeric sort of the scores finds the cut-off.
  */
-export function bestByRecall(cands: Candidate[], limit: number): Candidate[] {
+export function bestByRecall<C extends Candidate>(cands: C[], limit: number): C[] {
   if (cands.length <= limit) return cands;
   const scores = new Float64Array(cands.length);
   for (let i = 0; i < cands.length; i++) scores[i] = cands[i]!.recall;
   scores.sort();
   const cut = scores[cands.length - limit]!;
-  const out: Candidate[] = [];
-  const ties: Candidate[] = [];
+  const out: C[] = [];
+  const ties: C[] = [];
   for (const c of cands) {
     if (c.recall > cut) out.push(c);
     else if (c.recall === cut) ties.push(c);
@@ -77,18 +75,74 @@ export function bestByRecall(cands: Candidate[], limit: number): Candidate[] {
   return out;
 }
 
-function onlyEligible(xs: Scored[], features: { get(id: string): ItemFeatures | undefined }, cfg: ScenarioConfig, seen: ReadonlySet<string>, nowMs: number): Scored[] {
-  const out: Scored[] = [];
-  for (const x of xs) if (eligible(x.itemId, features.get(x.itemId), cfg, seen, nowMs)) out.push(x);
+/** A recall channel's eligible items with their features, index for index. */
+interface ChannelWithFeatures {
+  channel: RecallChannelName;
+  items: Scored[];
+  feats: ItemFeatures[];
+}
+/** A merged candidate carrying its item's features (looked up once, in the eligibility check). */
+type FeaturedCandidate = Candidate & { f: ItemFeatures };
+
+function onlyEligible(channel: RecallChannelName, xs: Scored[], features: { get(id: string): ItemFeatures | undefined }, cfg: ScenarioConfig, seen: ReadonlySet<string>, nowMs: number): ChannelWithFeatures {
+  const items: Scored[] = [];
+  const feats: ItemFeatures[] = [];
+  for (const x of xs) {
+    const f = features.get(x.itemId);
+    if (eligible(x.itemId, f, cfg, seen, nowMs)) {
+      items.push(x);
+      feats.push(f!);
+    }
+  }
+  return { channel, items, feats };
+}
+/** The user's part of eligibility, for lists already checked for everyone (hotWithFeatures). */
+function unseen(channel: RecallChannelName, xs: { items: Scored[]; feats: ItemFeatures[] }, cfg: ScenarioConfig, seen: ReadonlySet<string>): ChannelWithFeatures {
+  if (!cfg.rerank.filterSeen || !seen.size) return { channel, items: xs.items, feats: xs.feats };
+  const items: Scored[] = [];
+  const feats: ItemFeatures[] = [];
+  for (let i = 0; i < xs.items.length; i++) {
+    if (seen.has(xs.items[i]!.itemId)) continue;
+    items.push(xs.items[i]!);
+    feats.push(xs.feats[i]!);
+  }
+  return { channel, items, feats };
+}
+
+/**
+ * mergeRecallUnsorted (contracts) with each candidate carrying its features: the same
+ * candidates, in the same order, with the same recall sums and channel entries (same insertion
+ * order), so ranking and the reported channels do not change.
+ */
+export function mergeWithFeatures(results: ChannelWithFeatures[], weights: Partial<Record<RecallChannelName, number>>): FeaturedCandidate[] {
+  const byId = new Map<string, FeaturedCandidate>();
+  const out: FeaturedCandidate[] = [];
+  for (const r of results) {
+    const w = weights[r.channel] ?? 0;
+    const items = r.items;
+    const len = items.length;
+    if (!len || w <= 0) continue;
+    let max = 0;
+    for (let i = 0; i < len; i++) max = Math.max(max, items[i]!.score);
+    for (let rank = 0; rank < len; rank++) {
+      const it = items[rank]!;
+      const norm = max > 0 && it.score >= 0 ? it.score / max : 1 - rank / len;
+      let c = byId.get(it.itemId);
+      if (!c) {
+        byId.set(it.itemId, (c = { itemId: it.itemId, recall: 0, channels: {}, f: r.feats[rank]! }));
+        out.push(c);
+      }
+      const prev = c.channels[r.channel];
+      if (prev === undefined || norm > prev) {
+        c.recall += w * (norm - (prev ?? 0));
+        c.channels[r.channel] = norm;
+      }
+    }
+  }
   return out;
 }
-/** The user's part of eligibility, for lists already checked for everyone (hotForEveryone). */
-function unseen(xs: Scored[], cfg: ScenarioConfig, seen: ReadonlySet<string>): Scored[] {
-  if (!cfg.rerank.filterSeen || !seen.size) return xs;
-  const out: Scored[] = [];
-  for (const x of xs) if (!seen.has(x.itemId)) out.push(x);
-  return out;
-}
+/** Per isolate feature-cache map: list objects whose every item it holds (RequestFeatures.collect). */
+const completeLists = new WeakMap<Map<string, ItemFeatures>, WeakSet<readonly Scored[]>>();
 const compactList = (xs: Scored[]): NeighbourList => ({ ids: xs.map((x) => x.itemId), scores: Float64Array.from(xs, (x) => x.score) });
 const MODEL_WAIT_MS = 1_500;
 const EMBEDDING_WAIT_MS = 1_500;
@@ -133,19 +187,41 @@ function noItems(): Scored[] {
  */
 class RequestFeatures {
   private fetched = new Map<string, ItemFeatures>();
+  private readonly asked = new Set<string>();
+  private readonly out: string[] = [];
   constructor(private readonly cache: Map<string, ItemFeatures> | null) {}
   get(id: string): ItemFeatures | undefined {
     return this.cache?.get(id) ?? this.fetched.get(id);
   }
-  /** Ids among `ids` with no features known yet, each once. */
-  misses(ids: Iterable<string>): string[] {
-    const out: string[] = [];
-    const asked = new Set<string>();
-    for (const id of ids) {
-      if (this.cache?.has(id) || this.fetched.has(id) || asked.has(id)) continue;
-      asked.add(id);
-      out.push(id);
+  /**
+   * Collects the ids of `xs` with no features known yet (each once; see takeMisses). A list
+   * object (the isolate's cached hot/fresh lists) found complete in the isolate cache is
+   * remembered with that cache and not looked through again: cache entries are never removed,
+   * only the whole map replaced.
+   */
+  collect(xs: readonly Scored[], count = xs.length): void {
+    const cache = this.cache;
+    const whole = count >= xs.length && cache !== null;
+    if (whole && completeLists.get(cache)?.has(xs)) return;
+    let complete = whole;
+    for (let i = 0; i < count && i < xs.length; i++) {
+      const id = xs[i]!.itemId;
+      if (cache?.has(id)) continue;
+      complete = false;
+      if (this.fetched.has(id) || this.asked.has(id)) continue;
+      this.asked.add(id);
+      this.out.push(id);
     }
+    if (complete) {
+      let known = completeLists.get(cache!);
+      if (!known) completeLists.set(cache!, (known = new WeakSet()));
+      known.add(xs);
+    }
+  }
+  /** The ids collected since the last call. */
+  takeMisses(): string[] {
+    const out = this.out.splice(0);
+    this.asked.clear();
     return out;
   }
   remember(m: Map<string, ItemFeatures>): void {
@@ -195,9 +271,11 @@ export async function runPipeline(redis: FeatureStore, kv: KVNamespace, input: R
   // Lookups go to the isolate cache, then to what this request fetched itself (no cache, or a
   // cache replaced while this request waited).
   const features = new RequestFeatures(cache);
-  const misses = features.misses.bind(features);
   const remember = features.remember.bind(features);
-  const firstIds = misses([...base.hot.map((h) => h.itemId), ...base.fresh.map((f) => f.itemId), ...recent.slice(0, 20)]);
+  features.collect(base.hot);
+  features.collect(base.fresh);
+  features.collect(base.recent, 20);
+  const firstIds = features.takeMisses();
   let cf: Scored[] = [];
   let cfNote: string | undefined = cold ? 'cold start: no recent items' : undefined;
   let cfFallback = false;
@@ -250,7 +328,9 @@ export async function runPipeline(redis: FeatureStore, kv: KVNamespace, input: R
   traces.push({ stage: 'recall.fresh', ms: lap(), candidates: fresh.length, items: top(fresh), ...(sizes.fresh ? {} : { note: 'channel not configured' }) });
 
   // 4. Features of the candidates not read yet, then the eligibility filter and the merge.
-  const missing = misses([...cf, ...emb].map((x) => x.itemId));
+  features.collect(cf);
+  features.collect(emb);
+  const missing = features.takeMisses();
   let featNote: string | undefined;
   if (missing.length) {
     try {
@@ -260,13 +340,13 @@ export async function runPipeline(redis: FeatureStore, kv: KVNamespace, input: R
       featNote = `item features read failed, ${missing.length} candidates dropped: ${e instanceof Error ? e.message : String(e)}`;
     }
   }
-  const channels: ChannelResult[] = [
-    { channel: 'hot', items: unseen(hotForEveryone(tenant, scenario, base.hot, base.meta?.version ?? null, base.itemsVersion, features, cfg, nowMs, eligible), cfg, seen) },
-    { channel: 'item_cf', items: onlyEligible(cf, features, cfg, seen, nowMs) },
-    { channel: 'embedding', items: onlyEligible(emb, features, cfg, seen, nowMs) },
-    { channel: 'fresh', items: onlyEligible(fresh, features, cfg, seen, nowMs) },
+  const channels: ChannelWithFeatures[] = [
+    unseen('hot', hotWithFeatures(tenant, scenario, base.hot, base.meta?.version ?? null, base.itemsVersion, features, cfg, nowMs, eligible), cfg, seen),
+    onlyEligible('item_cf', cf, features, cfg, seen, nowMs),
+    onlyEligible('embedding', emb, features, cfg, seen, nowMs),
+    onlyEligible('fresh', fresh, features, cfg, seen, nowMs),
   ];
-  let merged = mergeRecallUnsorted(channels, weights);
+  let merged = mergeWithFeatures(channels, weights);
   // Ranking and re-ranking do not depend on this order (scores are per row; re-rank sorts by its
   // own score): sort only when candidates must be cut, or for the debug listing.
   const limit = rankLimit(n);
@@ -280,7 +360,7 @@ export async function runPipeline(redis: FeatureStore, kv: KVNamespace, input: R
   // 5. Rank: the scenario's ONNX model, else the heuristic.
   const eligibleCount = merged.length;
   if (merged.length > limit) merged = debug ? merged.slice(0, limit) : bestByRecall(merged, limit);
-  const mergedFeatures = merged.map((c) => features.get(c.itemId));
+  const mergedFeatures = merged.map((c) => c.f);
   const userCats = new Map<string, number>();
   for (const id of recent.slice(0, 20)) for (const c of features.get(id)?.c ?? []) userCats.set(c, (userCats.get(c) ?? 0) + 1);
   const totalWeight = cfg.recall.reduce((s, c) => s + c.weight, 0);

@@ -20,7 +20,7 @@
  * Last line: {"bench":"edge-recommend","rps","p50_ms","p99_ms","baseline_rps","ratio"}.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -87,8 +87,14 @@ function cpuMs(groups: Record<string, number[]>): Record<string, number> {
   return out;
 }
 
-/** A V8 CPU profile of the Worker through workerd's inspector while `load` runs; prints the top self times. */
-async function cpuProfile(mf: Miniflare, load: () => Promise<unknown>) {
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** workerd's inspector (the Worker's isolate): a CDP session over its WebSocket. */
+async function inspectorSession(mf: Miniflare) {
   const { WebSocket } = await import('undici');
   const inspector = await mf.getInspectorURL();
   const targets = (await (await fetch(new URL('/json/list', inspector.toString().replace('ws:', 'http:')))).json()) as { webSocketDebuggerUrl: string; title: string }[];
@@ -108,14 +114,25 @@ async function cpuProfile(mf: Miniflare, load: () => Promise<unknown>) {
       waiting.set(++id, r);
       ws.send(JSON.stringify({ id, method, params }));
     });
-  await call('Profiler.enable');
-  await call('Profiler.setSamplingInterval', { interval: 100 });
-  await call('Profiler.start');
+  return { call, close: () => ws.close() };
+}
+
+/** A V8 CPU profile of the Worker while `load` runs (100 µs sampling). */
+async function cpuProfile(mf: Miniflare, load: () => Promise<unknown>): Promise<CpuProfile> {
+  const s = await inspectorSession(mf);
+  await s.call('Profiler.enable');
+  await s.call('Profiler.setSamplingInterval', { interval: 100 });
+  await s.call('Profiler.start');
   await load();
-  const { profile } = (await call('Profiler.stop')) as { profile: { nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[]; samples: number[] } };
-  ws.close();
-  const file = join(runDir, 'recommend.cpuprofile');
-  (await import('node:fs')).writeFileSync(file, JSON.stringify(profile));
+  const { profile } = (await s.call('Profiler.stop')) as { profile: CpuProfile };
+  s.close();
+  return profile;
+}
+
+/** Prints the top self times of a profile and keeps it in the run directory. */
+function printTopSelf(profile: CpuProfile, name: string) {
+  const file = join(runDir, `${name}.cpuprofile`);
+  writeFileSync(file, JSON.stringify(profile));
   const self = new Map<string, number>();
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   for (const s of profile.samples) {
@@ -126,6 +143,57 @@ async function cpuProfile(mf: Miniflare, load: () => Promise<unknown>) {
   const total = profile.samples.length;
   log(`CPU profile (${file}), top self time of ${total} samples:`);
   for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 30)) log(`  ${((100 * v) / total).toFixed(1)}% ${k}`);
+}
+
+/**
+ * Where the isolate stalls at a fixed load, from a CPU profile's timeline. V8 samples only while
+ * the isolate's thread runs, so a gap between samples is time the thread did not run JS: idle
+ * between requests, waiting for I/O, or descheduled by the OS (2 shared cores). Gaps are grouped
+ * by the frames of the sample before them: a gap after `pipeline < readBase` is the feature-store
+ * round trip, one after `Response` the end of a request, one in the middle of computation (zod,
+ * searchIvf, rerankMmr's inner loop) the OS taking the core away. GC pauses are sampled as
+ * "(garbage collector)" and reported apart.
+ */
+function stalls(profile: CpuProfile, seconds: number) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes as { id: number; children?: number[] }[]) for (const c of n.children ?? []) parent.set(c, n.id);
+  const frames = (id: number, depth: number) => {
+    const out: string[] = [];
+    for (let x: number | undefined = id; x !== undefined && out.length < depth; x = parent.get(x)) out.push(byId.get(x)!.callFrame.functionName || '(anon)');
+    return out.join(' < ');
+  };
+  const gcRuns: number[] = [];
+  let gc = 0;
+  let gcTotal = 0;
+  let ran = 0;
+  const gaps = new Map<string, { n: number; ms: number; max: number }>();
+  for (let i = 0; i < profile.samples.length; i++) {
+    const id = profile.samples[i]!;
+    const dt = (profile.timeDeltas[i + 1] ?? 100) / 1000;
+    if (byId.get(id)!.callFrame.functionName === '(garbage collector)') {
+      gc += dt;
+      gcTotal += dt;
+    } else if (gc) {
+      gcRuns.push(gc);
+      gc = 0;
+    }
+    if (dt <= 1) ran += dt;
+    else {
+      const k = frames(id, 3);
+      const g = gaps.get(k) ?? { n: 0, ms: 0, max: 0 };
+      g.n++;
+      g.ms += dt;
+      g.max = Math.max(g.max, dt);
+      gaps.set(k, g);
+    }
+  }
+  if (gc) gcRuns.push(gc);
+  const top = (xs: number[]) => [...xs].sort((a, b) => b - a).slice(0, 8).map((x) => x.toFixed(1)).join(', ');
+  log(`  isolate ran JS ~${(ran / seconds / 10).toFixed(1)}% of the time`);
+  log(`  GC ${(gcTotal / seconds / 10).toFixed(2)}% of the time in ${gcRuns.length} stretches; longest (ms): ${top(gcRuns)}; stretches > 5 ms: ${gcRuns.filter((x) => x > 5).length}`);
+  log('  gaps > 1 ms between samples, by the frames before them (count, total, longest):');
+  for (const [k, g] of [...gaps].sort((a, b) => b[1].max - a[1].max).slice(0, 12)) log(`    ${g.n}× ${g.ms.toFixed(0)} ms, max ${g.max.toFixed(1)} ms: ${k}`);
 }
 
 try {
@@ -301,7 +369,9 @@ try {
     const tail = inWorker.length
       ? `slowest ${slow.length}: mean ${(slow.reduce((x, [l]) => x + l, 0) / slow.length).toFixed(1)} ms end to end, ${(inWorker.reduce((x, [, a]) => x + a, 0) / inWorker.length).toFixed(1)} ms of it in the Worker`
       : '';
-    return { p50: pct(lat, 50), p99: pct(lat, 99), tail, errors: errors ? `${errors} (${[...kinds].map(([k, n]) => `${k}: ${n}`).join(', ')})` : '0' };
+    const appAll = app.filter(Number.isFinite);
+    const appTail = appAll.length ? `; Worker time (Server-Timing) p50 ${pct(appAll, 50).toFixed(2)} ms, p99 ${pct(appAll, 99).toFixed(2)} ms` : '';
+    return { p50: pct(lat, 50), p99: pct(lat, 99), tail: tail + appTail, errors: errors ? `${errors} (${[...kinds].map(([k, n]) => `${k}: ${n}`).join(', ')})` : '0' };
   }
 
   async function saturate(path: () => string, seconds: number, conns = 8, maxRequests = Infinity) {
@@ -340,6 +410,41 @@ try {
   log(`recommend @100 req/s: p50 ${recFixed.p50.toFixed(2)} ms, p99 ${recFixed.p99.toFixed(2)} ms, errors ${recFixed.errors}`);
   if (recFixed.tail) log(`recommend @100 req/s tail: ${recFixed.tail}`);
   const helloFixed = await fixedRate(helloPath, 100, 10);
+  // The feature store alone at the same rate: recommend's first round trip sent straight to the
+  // bridge (Redis behind it), so its share of the recommend tail is visible.
+  const storeLat: number[] = [];
+  {
+    const cmds = (user: number) =>
+      JSON.stringify([
+        ['get', FeatureKeys.hotListMeta(tenant, 'feed')],
+        ['get', FeatureKeys.itemMetaVersion(tenant)],
+        ['get', FeatureKeys.itemNeighboursMeta(tenant)],
+        ['zrange', FeatureKeys.userRecent(tenant, `u${user}`), 0, 49, 'rev', 'withscores'],
+      ]);
+    const start = performance.now();
+    const pending: Promise<void>[] = [];
+    for (let i = 0; i < 1000; i++) {
+      const due = start + i * 10;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const body = cmds((i * 7919) % USERS);
+      pending.push(
+        new Promise<void>((resolve, reject) => {
+          const req = http.request({ hostname: '127.0.0.1', port: bridgePort, path: '/pipeline', method: 'POST', agent, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } }, (res) => {
+            res.resume();
+            res.on('end', () => {
+              storeLat.push(performance.now() - due);
+              resolve();
+            });
+          });
+          req.on('error', reject);
+          req.end(body);
+        }),
+      );
+    }
+    await Promise.all(pending);
+  }
+  log(`feature store alone (bridge + Redis, recommend's first round trip) @100 req/s: p50 ${pct(storeLat, 50).toFixed(2)} ms, p99 ${pct(storeLat, 99).toFixed(2)} ms`);
   log(`hello-world @100 req/s: p50 ${helloFixed.p50.toFixed(2)} ms, p99 ${helloFixed.p99.toFixed(2)} ms, errors ${helloFixed.errors}`);
   const pids = { workerd: childPids(process.pid, 'workerd'), bridge: [bridge.pid!], redis: [redisSrv.process.pid], loadgen: [process.pid] };
   const cpu0 = cpuMs(pids);
@@ -351,7 +456,19 @@ try {
   const helloSat = await saturate(helloPath, 10);
   const hcpu1 = cpuMs(pids);
   log(`hello-world saturation CPU per request: ${Object.keys(pids).map((k) => `${k} ${((hcpu1[k]! - hcpu0[k]!) / (helloSat.rps * 10)).toFixed(3)} ms`).join(', ')}`);
-  if (PROFILE) await cpuProfile(mf, () => saturate(recPath, 5));
+  if (PROFILE) {
+    printTopSelf(await cpuProfile(mf, () => saturate(recPath, 5)), 'recommend-saturation');
+    // The tail at 100 req/s: what the isolate did around the slow requests, and its heap.
+    const s = await inspectorSession(mf);
+    const heap = (await s.call('Runtime.getHeapUsage')) as { usedSize: number; totalSize: number };
+    s.close();
+    log(`isolate heap after the runs: ${(heap.usedSize / 2 ** 20).toFixed(1)} MiB used of ${(heap.totalSize / 2 ** 20).toFixed(1)} MiB`);
+    let again: Awaited<ReturnType<typeof fixedRate>> | null = null;
+    const prof = await cpuProfile(mf, async () => (again = await fixedRate(recPath, 100, 10)));
+    log(`recommend @100 req/s again, profiled: p50 ${again!.p50.toFixed(2)} ms, p99 ${again!.p99.toFixed(2)} ms; ${again!.tail}`);
+    stalls(prof, 10);
+    writeFileSync(join(runDir, 'recommend-100rps.cpuprofile'), JSON.stringify(prof));
+  }
   log(`hello-world saturation (8 connections): ${helloSat.rps.toFixed(0)} req/s, errors ${helloSat.errors}`);
   agent.destroy();
   const r2 = (x: number) => Math.round(x * 100) / 100;
