@@ -1,7 +1,8 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { byRecall, mergeRecall, mergeRecallUnsorted, recency, rerankMmr, topKDot, type Candidate, type RerankItem } from '@vidplat/contracts';
-import { bestByRecall, mergeWithFeatures, rankLimit } from '../src/recommend/pipeline.js';
+import { bestByRecall, channelsOf, mergeWithFeatures, rankLimit } from '../src/recommend/pipeline.js';
+import { kthLargest } from '../src/recommend/select.js';
 import { buildIvf, embeddingChecksSettled, embeddingIndex, embeddingKeys, searchIvf } from '../src/recommend/embedding-index.js';
 
 /** Deterministic pseudo-random numbers in [0, 1). */
@@ -17,6 +18,20 @@ describe('recommend hot path: the fast paths give what the plain algorithms give
     for (const limit of [1, 100, 200, 449, 450, 500]) {
       const expected = [...cands].sort(byRecall).slice(0, limit).map((c) => c.itemId).sort();
       expect(bestByRecall(cands, limit).map((c) => c.itemId).sort()).toEqual(expected);
+    }
+  });
+
+  it('quickselect finds the k-th largest as a sort does (duplicates, sorted and reversed input)', () => {
+    const r = rnd(3);
+    const inputs = [
+      Array.from({ length: 450 }, () => Math.floor(r() * 30) / 10),
+      Array.from({ length: 300 }, (_, i) => i),
+      Array.from({ length: 300 }, (_, i) => 300 - i),
+      Array.from({ length: 50 }, () => 1),
+    ];
+    for (const xs of inputs) {
+      const desc = [...xs].sort((a, b) => b - a);
+      for (const k of [1, 2, 17, xs.length >> 1, xs.length - 1, xs.length]) expect(kthLargest(Float64Array.from(xs), xs.length, k)).toBe(desc[k - 1]);
     }
   });
 
@@ -67,7 +82,7 @@ describe('recommend hot path: the fast paths give what the plain algorithms give
     const got = mergeWithFeatures(results, w);
     expect(got.map(({ f: _f, ...c }) => c)).toEqual(mergeRecallUnsorted(results, w));
     for (const c of got) expect(c.f.au).toBe(c.itemId);
-    expect(got.map((c) => Object.keys(c.channels))).toEqual(mergeRecallUnsorted(results, w).map((c) => Object.keys(c.channels)));
+    expect(got.map(channelsOf)).toEqual(mergeRecallUnsorted(results, w).map((c) => Object.keys(c.channels)));
   });
 
   it('IVF search (16-d unrolled and generic dot products) equals the exact top-k over the probed cells, scores and order', () => {

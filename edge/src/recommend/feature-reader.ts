@@ -55,7 +55,32 @@ export function parseItemFeatures(raw: unknown): ItemFeatures | null {
   if (!f || typeof f !== 'object' || !STATES.has(f.s as string) || !ACCESS.has(f.a as string) || !numOrNull(f.p) || !numOrNull(f.u)) return null;
   if (!Array.isArray(f.c) || !f.c.every((x) => typeof x === 'string')) return null;
   if (f.au !== undefined && typeof f.au !== 'string') return null;
-  return f as ItemFeatures;
+  // Compact for the isolate cache (up to 200k entries): one object per item with the state and
+  // access as shared constant strings and the category list shared by every item with the same
+  // categories, instead of an object, an array and two strings each. Fewer, smaller heap objects
+  // (GC marks less) and pointer-equal strings for the state checks. Values are unchanged.
+  const out: ItemFeatures = { s: STATE_NAMES.get(f.s!)!, p: f.p ?? null, u: f.u ?? null, c: internCategories(f.c), a: ACCESS_NAMES.get(f.a!)! };
+  if (f.au !== undefined) out.au = f.au;
+  return out;
+}
+
+const STATE_NAMES = new Map<string, ItemFeatures['s']>([...STATES].map((x) => [x, x as ItemFeatures['s']]));
+const ACCESS_NAMES = new Map<string, ItemFeatures['a']>([...ACCESS].map((x) => [x, x as ItemFeatures['a']]));
+const NO_CATEGORIES: string[] = Object.freeze([]) as unknown as string[];
+/** Shared category lists: one category by name, several by their JSON (no ambiguity between the two). */
+const singleCategory = new Map<string, string[]>();
+const categoryLists = new Map<string, string[]>();
+/** One frozen array per distinct category list (readers never modify a feature's categories). */
+function internCategories(c: string[]): string[] {
+  if (!c.length) return NO_CATEGORIES;
+  const sets = c.length === 1 ? singleCategory : categoryLists;
+  const key = c.length === 1 ? c[0]! : JSON.stringify(c);
+  let shared = sets.get(key);
+  if (!shared) {
+    if (sets.size >= 50_000) sets.clear(); // bound: only sharing is lost
+    sets.set(key, (shared = Object.freeze([...c]) as unknown as string[]));
+  }
+  return shared;
 }
 
 /**

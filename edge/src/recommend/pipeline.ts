@@ -15,6 +15,7 @@ import {
 import { featuresRecommendable } from '../items/feature-mirror.js';
 import { currentModel, scoreWithModel } from '../ranking/model-registry.js';
 import { hotWithFeatures } from './hot-channel.js';
+import { kthLargest } from './select.js';
 import { embeddingIndex, itemVector, nearestItems, userVector } from './embedding-index.js';
 import type { FeatureStore } from '../feature-store/pipeline.js';
 import { cachedFeatures, cachedNeighbours, readBase, readFeatures, readNeighboursAndFeatures, type NeighbourList } from './feature-reader.js';
@@ -52,14 +53,13 @@ export const rankLimit = (n: number): number => Math.min(500, Math.max(100, 10 *
 
 /**
  * The `limit` best candidates in byRecall order's sense (the same set as sorting and slicing),
- * in no particular order: a numeric sort of the scores finds the cut-off.
+ * in no particular order: a quickselect over the scores finds the cut-off.
  */
 export function bestByRecall<C extends Candidate>(cands: C[], limit: number): C[] {
   if (cands.length <= limit) return cands;
   const scores = new Float64Array(cands.length);
   for (let i = 0; i < cands.length; i++) scores[i] = cands[i]!.recall;
-  scores.sort();
-  const cut = scores[cands.length - limit]!;
+  const cut = kthLargest(scores, cands.length, limit);
   const out: C[] = [];
   const ties: C[] = [];
   for (const c of cands) {
@@ -82,7 +82,30 @@ interface ChannelWithFeatures {
   feats: ItemFeatures[];
 }
 /** A merged candidate carrying its item's features (looked up once, in the eligibility check). */
-type FeaturedCandidate = Candidate & { f: ItemFeatures };
+type FeaturedCandidate = Candidate & { f: ItemFeatures; channels: ChannelScores };
+
+/**
+ * Normalised recall score per channel, undefined where the item was not recalled. One fixed
+ * shape for every candidate (a `{}` filled per channel makes up to 15 shapes, so every read in
+ * the merge and the feature rows was a polymorphic lookup).
+ */
+class ChannelScores {
+  hot: number | undefined = undefined;
+  item_cf: number | undefined = undefined;
+  embedding: number | undefined = undefined;
+  fresh: number | undefined = undefined;
+}
+const CHANNEL_ORDER = ['hot', 'item_cf', 'embedding', 'fresh'] as const;
+
+/**
+ * The channels a candidate came from, in merge order (hot, item_cf, embedding, fresh): what
+ * Object.keys gave on the per-candidate `{}` the merge filled in that order.
+ */
+export function channelsOf(c: { channels: Partial<Record<RecallChannelName, number>> }): string[] {
+  const out: string[] = [];
+  for (const k of CHANNEL_ORDER) if (c.channels[k] !== undefined) out.push(k);
+  return out;
+}
 
 function onlyEligible(channel: RecallChannelName, xs: Scored[], features: { get(id: string): ItemFeatures | undefined }, cfg: ScenarioConfig, seen: ReadonlySet<string>, nowMs: number): ChannelWithFeatures {
   const items: Scored[] = [];
@@ -129,7 +152,7 @@ export function mergeWithFeatures(results: ChannelWithFeatures[], weights: Parti
       const norm = max > 0 && it.score >= 0 ? it.score / max : 1 - rank / len;
       let c = byId.get(it.itemId);
       if (!c) {
-        byId.set(it.itemId, (c = { itemId: it.itemId, recall: 0, channels: {}, f: r.feats[rank]! }));
+        byId.set(it.itemId, (c = { itemId: it.itemId, recall: 0, channels: new ChannelScores(), f: r.feats[rank]! }));
         out.push(c);
       }
       const prev = c.channels[r.channel];
@@ -425,7 +448,7 @@ export async function runPipeline(redis: FeatureStore, kv: KVNamespace, input: R
   traces.push({ stage: 'rerank', ms: lap(), candidates: finalItems.length, items: top(finalItems), note: `mmr λ=${cfg.rerank.diversityLambda}, freshness boost ${cfg.rerank.freshnessBoost}` });
 
   const chosen = new Map<string, string[]>(finalItems.map((x) => [x.itemId, []]));
-  for (const m of merged) if (chosen.has(m.itemId)) chosen.set(m.itemId, Object.keys(m.channels));
+  for (const m of merged) if (chosen.has(m.itemId)) chosen.set(m.itemId, channelsOf(m));
   return {
     items: finalItems.map((x) => ({ itemId: x.itemId, score: Math.round(x.score * 1e6) / 1e6, channels: chosen.get(x.itemId)! })),
     snapshotVersion: base.meta?.version ?? null,
