@@ -6,14 +6,16 @@ import type { Producer } from '../kafka/client.js';
  * tenant, up to UPDATE_BATCH_MAX updates each, keyed by tenant. Each update is serialised once and
  * spliced into its batch. Chunks go out concurrently; librdkafka keeps per-partition order.
  */
-export async function sendUpdateBatches<T>(producer: Producer, topic: string, items: readonly T[], tenantOf: (x: T) => string, toUpdate: (x: T) => object): Promise<void> {
+export async function sendUpdateBatches<T>(producer: Producer, topic: string, items: readonly T[], tenantOf: (x: T) => string, toUpdate: (x: T) => object | string): Promise<void> {
   if (items.length === 0) return;
   const byTenant = new Map<string, string[]>();
   for (const x of items) {
     const t = tenantOf(x);
     let list = byTenant.get(t);
     if (!list) byTenant.set(t, (list = []));
-    list.push(JSON.stringify(toUpdate(x)));
+    const u = toUpdate(x);
+    // A string is the update already serialised (hand-written JSON on the hot item-heat path).
+    list.push(typeof u === 'string' ? u : JSON.stringify(u));
   }
   const messages: { key: string; value: string }[] = [];
   for (const [tenantId, updates] of byTenant) {

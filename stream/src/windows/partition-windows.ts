@@ -3,8 +3,11 @@ import type { PartitionCheckpoint } from './checkpoint.js';
 
 /** How a job folds events into window accumulators. */
 export interface WindowAggregator<E, A> {
-  /** Entity keys the event contributes to (tenant + entity, e.g. `t|scenario|item`); [] = ignore. */
-  keys(e: E): readonly string[];
+  /**
+   * Entity keys the event contributes to (tenant + entity, e.g. `t|scenario|item`); [] = ignore.
+   * A plain string is one key (no array per event on the hot path).
+   */
+  keys(e: E): string | readonly string[];
   create(key: string, e: E): A;
   /** t = the event time in epoch ms (already parsed). */
   add(acc: A, e: E, windowStart: number, windowEnd: number, t: number): void;
@@ -62,7 +65,8 @@ export type Verdict = 'accepted' | 'ignored' | 'duplicate' | 'late' | 'replayed'
  */
 export class PartitionWindows<E, A> {
   private wmBase = Number.NEGATIVE_INFINITY;
-  private nextOffset: bigint | null = null;
+  /** Last offset read (next = last + 1, computed at checkpoint time: no BigInt per event). */
+  private lastOffset: bigint | null = null;
   private replayUntil = -1n;
   private finalizedWm = Number.NEGATIVE_INFINITY;
   private live = true;
@@ -112,7 +116,7 @@ export class PartitionWindows<E, A> {
   /** Records a message that is not an event (dead-lettered), so the commit point moves past it. */
   skip(offset: bigint): void {
     this.enter(offset);
-    this.nextOffset = offset + 1n;
+    this.lastOffset = offset;
   }
 
   private enter(offset: bigint): boolean {
@@ -127,12 +131,14 @@ export class PartitionWindows<E, A> {
 
   process(offset: bigint, id: string, t: number, e: E): Verdict {
     const replay = this.enter(offset);
-    this.nextOffset = offset + 1n;
+    this.lastOffset = offset;
     const wmBefore = this.wmBase;
     if (t > this.wmBase) this.wmBase = t;
     if (this.seen.has(id)) return 'duplicate';
     const keys = this.agg.keys(e);
-    if (keys.length === 0) return 'ignored';
+    const single = typeof keys === 'string' ? keys : null;
+    const keyCount = single !== null ? 1 : keys.length;
+    if (keyCount === 0) return 'ignored';
     const wm = wmBefore - this.spec.outOfOrdernessMs;
     const { sizeMs, hopMs, allowedLatenessMs: lateness } = this.spec;
     let accepted = false;
@@ -152,8 +158,8 @@ export class PartitionWindows<E, A> {
         this.buckets.set(start, b);
         if (end < this.nextDue) this.nextDue = end;
       }
-      for (let i = 0; i < keys.length; i++) {
-        const key = keys[i]!;
+      for (let i = 0; i < keyCount; i++) {
+        const key = single ?? (keys as readonly string[])[i]!;
         let w = b.windows.get(key);
         if (!w) {
           w = { key, acc: this.agg.create(key, e), count: 0, fired: false, dirty: false };
@@ -236,8 +242,9 @@ export class PartitionWindows<E, A> {
    */
   checkpoint(): { offset: bigint; meta: PartitionCheckpoint } | null {
     // Nothing read since the restart: the restored checkpoint still holds.
-    if (this.nextOffset === null) return this.restored && this.resumeAt >= 0n ? { offset: this.resumeAt, meta: this.restored } : null;
-    let offset = this.nextOffset;
+    if (this.lastOffset === null) return this.restored && this.resumeAt >= 0n ? { offset: this.resumeAt, meta: this.restored } : null;
+    const next = this.lastOffset + 1n;
+    let offset = next;
     let wm = this.wmBase;
     for (const b of this.buckets.values()) {
       if (b.minOffset < offset) {
@@ -245,7 +252,7 @@ export class PartitionWindows<E, A> {
         wm = b.wmBaseBefore;
       }
     }
-    const n = this.nextOffset > this.replayUntil ? this.nextOffset : this.replayUntil;
+    const n = next > this.replayUntil ? next : this.replayUntil;
     return { offset, meta: { wm, n, ft: Math.max(this.watermark(), this.finalizedWm) } };
   }
 }

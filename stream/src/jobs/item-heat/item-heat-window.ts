@@ -30,7 +30,7 @@ export function heatMicro(type: BehaviourEvent['type'], eventTime: number, windo
 /** Item heat: keyed by tenant, scenario and item; recent actions weigh more within the hour. */
 export function itemHeatAggregator(params: (tenantId: string, scenario: string) => HeatParams): WindowAggregator<BehaviourEvent, ItemHeatAcc> {
   return {
-    keys: (e) => [`${e.tenantId}|${e.scenario ?? ''}|${e.itemId}`],
+    keys: (e) => `${e.tenantId}|${e.scenario ?? ''}|${e.itemId}`,
     create: (_k, e) => ({ tenantId: e.tenantId, scenario: e.scenario ?? '', itemId: e.itemId, counts: emptyCounts(), heatMicro: 0, params: params(e.tenantId, e.scenario ?? '') }),
     add: (a, e, _start, end, t) => {
       countAction(a.counts, e.type);

@@ -1,7 +1,8 @@
 import type { ClickHouseClient } from '@vidplat/analytics';
 import { metricRatios, Topics, type MetricsWindowRow, type RecommendationMetric } from '@vidplat/contracts';
 import type { Producer } from '../../kafka/client.js';
-import { chTime, insertRows, isoTime } from '../../windows/clickhouse-writer.js';
+import { chTime, isoTime } from '../../windows/clickhouse-writer.js';
+import { insertRowBinary, type RowBinaryWriter } from '../../windows/row-binary.js';
 import { sendUpdateBatches } from '../../sinks/update-batches.js';
 import type { FiredWindow } from '../../windows/partition-windows.js';
 import type { WindowOutput } from '../../windows/windowed-job.js';
@@ -28,6 +29,15 @@ export function metricsRow(w: FiredWindow<MetricsAcc>, emittedAt: number): Metri
     version: w.count,
     emitted_at: chTime(emittedAt),
   };
+}
+
+/** `metrics_windows` columns, in the order metricsRowBinary writes them (same values as metricsRow). */
+export const METRICS_COLUMNS = ['tenant_id', 'scenario', 'item_id', 'experiment_id', 'variant', 'window_start', 'window_end', 'source_partition', 'events', 'impressions', 'clicks', 'plays', 'completes', 'interactions', 'watch_ms', 'version', 'emitted_at'] as const;
+
+export function metricsRowBinary(out: RowBinaryWriter, w: FiredWindow<MetricsAcc>, emittedAt: number): void {
+  const a = w.acc;
+  out.string(a.tenantId).string(a.scenario).string(a.itemId).string(a.experimentId).string(a.variant).dateTime64ms(w.start).dateTime64ms(w.end).uint16(w.partition);
+  out.uint64(w.count).uint64(a.impressions).uint64(a.clicks).uint64(a.plays).uint64(a.completes).uint64(a.interactions).uint64(a.watchMs).uint64(w.count).dateTime64ms(emittedAt);
 }
 
 export function recommendationMetric(w: FiredWindow<MetricsAcc>): RecommendationMetric {
@@ -59,7 +69,7 @@ export class MetricsOutput implements WindowOutput<MetricsAcc> {
     const now = Date.now();
     // Both must land before the offsets are committed; they go out at the same time.
     await Promise.all([
-      insertRows(this.ch, 'metrics_windows', fired.map((w) => metricsRow(w, now))),
+      insertRowBinary(this.ch, 'metrics_windows', METRICS_COLUMNS, fired, (out, w) => metricsRowBinary(out, w, now)),
       this.producer && sendUpdateBatches(this.producer, Topics.recommendationMetrics, fired, (w) => w.acc.tenantId, recommendationMetric),
     ]);
   }

@@ -26,7 +26,7 @@ const INTERACTIONS = new Set<BehaviourEvent['type']>(['like', 'share', 'comment'
 
 /** Keyed by tenant / scenario / item / experiment variant. */
 export const metricsAggregator: WindowAggregator<BehaviourEvent, MetricsAcc> = {
-  keys: (e) => [`${e.tenantId}|${e.scenario ?? ''}|${e.itemId}|${e.experiment?.id ?? ''}|${e.experiment?.variant ?? ''}`],
+  keys: (e) => `${e.tenantId}|${e.scenario ?? ''}|${e.itemId}|${e.experiment?.id ?? ''}|${e.experiment?.variant ?? ''}`,
   create: (_k, e) => ({
     tenantId: e.tenantId,
     scenario: e.scenario ?? '',

@@ -4,7 +4,8 @@ import { userProfileWindows } from '@vidplat/analytics/stream/window-queries';
 import { FeatureKeys, ItemFeatures, Topics, type UserProfileUpdate, type UserProfileWindowRow } from '@vidplat/contracts';
 import type { Producer } from '../../kafka/client.js';
 import type { FeatureSnapshotWriter } from '../../features/snapshot-writer.js';
-import { chTime, insertRows, isoTime } from '../../windows/clickhouse-writer.js';
+import { chTime, isoTime } from '../../windows/clickhouse-writer.js';
+import { insertRowBinary, type RowBinaryWriter } from '../../windows/row-binary.js';
 import { sendUpdateBatches } from '../../sinks/update-batches.js';
 import type { FiredWindow } from '../../windows/partition-windows.js';
 import type { WindowOutput } from '../../windows/windowed-job.js';
@@ -69,6 +70,23 @@ export function userProfileRow(w: FiredWindow<UserProfileAcc>, meta: Meta | unde
   };
 }
 
+/** `user_profile_windows` columns, in the order userProfileRowBinary writes them (same values as userProfileRow). */
+export const USER_PROFILE_COLUMNS = ['tenant_id', 'user_id', 'window_start', 'window_end', 'source_partition', 'events', 'impressions', 'clicks', 'plays', 'completes', 'likes', 'shares', 'comments', 'purchases', 'watch_ms', 'categories', 'authors', 'items', 'items_last', 'active_hours', 'version', 'emitted_at'] as const;
+
+const entries = (o: Record<string, number>): [string, number][] => Object.entries(o);
+
+export function userProfileRowBinary(out: RowBinaryWriter, w: FiredWindow<UserProfileAcc>, meta: Meta | undefined, emittedAt: number): void {
+  const a = w.acc;
+  const c = a.counts;
+  const p = preferences(a, meta);
+  out.string(a.tenantId).string(a.userId).dateTime64ms(w.start).dateTime64ms(w.end).uint16(w.partition).uint64(w.count);
+  out.uint64(c.impressions).uint64(c.clicks).uint64(c.plays).uint64(c.completes).uint64(c.likes).uint64(c.shares).uint64(c.comments).uint64(c.purchases).uint64(a.watchMs);
+  const cats = entries(p.categories);
+  const auths = entries(p.authors);
+  out.mapStringInt64(cats, cats.length).mapStringInt64(auths, auths.length).mapStringInt64(a.items, a.items.size).mapStringInt64(a.itemsLast, a.itemsLast.size);
+  out.arrayUInt8([...a.hours].sort((x, y) => x - y)).uint64(w.count).dateTime64ms(emittedAt);
+}
+
 function update(w: FiredWindow<UserProfileAcc>, meta: Meta | undefined): UserProfileUpdate {
   const a = w.acc;
   const p = preferences(a, meta);
@@ -109,7 +127,7 @@ export class UserProfileOutput implements WindowOutput<UserProfileAcc> {
     const now = Date.now();
     // Both must land before the offsets are committed; they go out at the same time.
     await Promise.all([
-      insertRows(this.ch, 'user_profile_windows', fired.map((w) => userProfileRow(w, meta.get(w.acc.tenantId), now))),
+      insertRowBinary(this.ch, 'user_profile_windows', USER_PROFILE_COLUMNS, fired, (out, w) => userProfileRowBinary(out, w, meta.get(w.acc.tenantId), now)),
       this.producer && sendUpdateBatches(this.producer, Topics.userProfileUpdates, fired, (w) => w.acc.tenantId, (w) => update(w, meta.get(w.acc.tenantId))),
     ]);
   }

@@ -31,7 +31,7 @@ export interface UserProfileAcc {
 }
 
 export const userProfileAggregator: WindowAggregator<BehaviourEvent, UserProfileAcc> = {
-  keys: (e) => [`${e.tenantId}|${e.userId}`],
+  keys: (e) => `${e.tenantId}|${e.userId}`,
   create: (_k, e) => ({ tenantId: e.tenantId, userId: e.userId, counts: emptyCounts(), watchMs: 0, items: new Map(), itemsLast: new Map(), hours: new Set() }),
   add: (a, e, _start, _end, t) => {
     countAction(a.counts, e.type);
