@@ -16,7 +16,10 @@
  * Also printed: CPU time per request of each process at saturation (workerd, bridge, Redis, this
  * load generator; from /proc), and with BENCH_PROFILE=1 a workerd CPU profile of recommend at
  * saturation (taken after the measured phases; top self times printed, .cpuprofile kept in the
- * run directory).
+ * run directory), then a second 100 req/s phase under the profiler: GC stretches, the gaps
+ * between samples grouped by the frames before them, and the isolate's heap size.
+ * Tail diagnostics in every run: the load generator's event-loop delay and GC pauses per phase,
+ * the feature store alone at 100 req/s, and with BENCH_PRIORITY=1 the bench processes at nice -10.
  * Last line: {"bench":"edge-recommend","rps","p50_ms","p99_ms","baseline_rps","ratio"}.
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -24,6 +27,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import http from 'node:http';
 import { join } from 'node:path';
 import { setPriority } from 'node:os';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { Miniflare } from 'miniflare';
@@ -355,6 +359,15 @@ try {
   };
 
   async function fixedRate(path: () => string, rps: number, seconds: number) {
+    // The load generator's own stalls (event-loop delay, GC pauses) during the phase: latency is
+    // measured from the scheduled send time, so a stall here counts against the Worker.
+    const loop = monitorEventLoopDelay({ resolution: 1 });
+    loop.enable();
+    const gcPauses: number[] = [];
+    const gcObs = new PerformanceObserver((l) => {
+      for (const e of l.getEntries()) gcPauses.push(e.duration);
+    });
+    gcObs.observe({ entryTypes: ['gc'] });
     const lat: number[] = [];
     let errors = 0;
     const kinds = new Map<string, number>();
@@ -392,9 +405,12 @@ try {
     const tail = inWorker.length
       ? `slowest ${slow.length}: mean ${(slow.reduce((x, [l]) => x + l, 0) / slow.length).toFixed(1)} ms end to end, ${(inWorker.reduce((x, [, a]) => x + a, 0) / inWorker.length).toFixed(1)} ms of it in the Worker`
       : '';
+    loop.disable();
+    gcObs.disconnect();
+    const loadgen = `; load generator: event-loop delay p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms, max ${(loop.max / 1e6).toFixed(1)} ms, ${gcPauses.length} GC pauses, longest ${Math.max(0, ...gcPauses).toFixed(1)} ms`;
     const appAll = app.filter(Number.isFinite);
     const appTail = appAll.length ? `; Worker time (Server-Timing) p50 ${pct(appAll, 50).toFixed(2)} ms, p99 ${pct(appAll, 99).toFixed(2)} ms` : '';
-    return { p50: pct(lat, 50), p99: pct(lat, 99), tail: tail + appTail, errors: errors ? `${errors} (${[...kinds].map(([k, n]) => `${k}: ${n}`).join(', ')})` : '0' };
+    return { p50: pct(lat, 50), p99: pct(lat, 99), tail: tail + appTail + loadgen, errors: errors ? `${errors} (${[...kinds].map(([k, n]) => `${k}: ${n}`).join(', ')})` : '0' };
   }
 
   async function saturate(path: () => string, seconds: number, conns = 8, maxRequests = Infinity) {
@@ -473,6 +489,7 @@ try {
   }
   log(`feature store alone (bridge + Redis, recommend's first round trip) @100 req/s: p50 ${pct(storeLat, 50).toFixed(2)} ms, p99 ${pct(storeLat, 99).toFixed(2)} ms`);
   log(`hello-world @100 req/s: p50 ${helloFixed.p50.toFixed(2)} ms, p99 ${helloFixed.p99.toFixed(2)} ms, errors ${helloFixed.errors}`);
+  log(`hello-world @100 req/s tail${helloFixed.tail}`);
   const pids = { workerd: childPids(process.pid, 'workerd'), bridge: [bridge.pid!], redis: [redisSrv.process.pid], loadgen: [process.pid] };
   const cpu0 = cpuMs(pids);
   const recSat = await saturate(recPath, 10);
