@@ -129,6 +129,33 @@ export const ItemHeatWindowRow = z.object({
 });
 export type ItemHeatWindowRow = z.infer<typeof ItemHeatWindowRow>;
 
+/**
+ * ClickHouse `item_heat_panes` (what the item-heat job writes; `item_heat_windows` above is the
+ * earlier one-row-per-window table). heat_micro[k] = the pane's heat decayed to the end of the k-th
+ * 1-hour window containing it (k = 0..3, window end = pane_end + 15·k min), × 10⁶ rounded per event.
+ */
+export const ItemHeatPaneRow = z.object({
+  tenant_id: z.string(),
+  scenario: z.string(),
+  item_id: z.string(),
+  pane_start: z.string(),
+  pane_end: z.string(),
+  source_partition: z.number().int(),
+  events: z.number().int(),
+  impressions: z.number().int(),
+  clicks: z.number().int(),
+  plays: z.number().int(),
+  completes: z.number().int(),
+  likes: z.number().int(),
+  shares: z.number().int(),
+  comments: z.number().int(),
+  purchases: z.number().int(),
+  heat_micro: z.array(z.number().int()).length(4),
+  version: z.number().int(),
+  emitted_at: z.string(),
+});
+export type ItemHeatPaneRow = z.infer<typeof ItemHeatPaneRow>;
+
 /** ClickHouse `metrics_windows`. */
 export const MetricsWindowRow = z.object({
   tenant_id: z.string(),

@@ -102,7 +102,7 @@ async function startItemHeat(t = topic, prefix = groupPrefix, entry = COMBINED):
 }
 
 const rowCount = async () => {
-  const r = await ch.query({ query: 'SELECT count() AS n FROM item_heat_windows FINAL WHERE tenant_id = {t:String}', query_params: { t: tenant }, format: 'JSONEachRow' });
+  const r = await ch.query({ query: 'SELECT count() AS n FROM item_heat_panes FINAL WHERE tenant_id = {t:String}', query_params: { t: tenant }, format: 'JSONEachRow' });
   return Number((await r.json<{ n: string }>())[0]!.n);
 };
 
@@ -219,7 +219,7 @@ describe('item heat: rebalance hand-over and graceful shutdown', () => {
     const half = Math.floor(stream.length / 2);
     await send(stream.slice(0, half), topic2);
     await eventually(
-      async () => Number((await ch.query({ query: 'SELECT count() AS n FROM item_heat_windows WHERE tenant_id = {t:String}', query_params: { t: tenant2 }, format: 'JSONEachRow' }).then((r) => r.json<{ n: string }>()))[0]!.n),
+      async () => Number((await ch.query({ query: 'SELECT count() AS n FROM item_heat_panes WHERE tenant_id = {t:String}', query_params: { t: tenant2 }, format: 'JSONEachRow' }).then((r) => r.json<{ n: string }>()))[0]!.n),
       (n) => n > 0,
       60_000,
       200,

@@ -4,13 +4,14 @@ import type {} from '@vidplat/devstack/vitest-global-setup';
 import { insertRows } from '../src/windows/clickhouse-writer.js';
 import { insertRowBinary } from '../src/windows/row-binary.js';
 import type { FiredWindow } from '../src/windows/partition-windows.js';
-import { ITEM_HEAT_COLUMNS, itemHeatRow, itemHeatRowBinary } from '../src/jobs/item-heat/item-heat-output.js';
+import { ITEM_HEAT_PANE_COLUMNS, itemHeatPaneRow, itemHeatPaneRowBinary } from '../src/jobs/item-heat/item-heat-output.js';
 import { METRICS_COLUMNS, metricsRow, metricsRowBinary } from '../src/jobs/realtime-metrics/metrics-output.js';
 import { USER_PROFILE_COLUMNS, userProfileRow, userProfileRowBinary } from '../src/jobs/user-profiles/user-profile-output.js';
 import type { ItemHeatAcc } from '../src/jobs/item-heat/item-heat-window.js';
 import type { MetricsAcc } from '../src/jobs/realtime-metrics/metrics-window.js';
 import type { UserProfileAcc } from '../src/jobs/user-profiles/user-profile-window.js';
 import { DEFAULT_HEAT } from '../src/jobs/shared/scenario-weights.js';
+import { emptyCounts } from '../src/jobs/shared/action-counts.js';
 
 /**
  * The window sinks write RowBinary built by hand; the JSONEachRow rows (contract-typed) are the
@@ -45,10 +46,24 @@ describe('RowBinary window inserts', () => {
 
     const heat = (tenantId: string) =>
       items.map((itemId, i) =>
-        fired<ItemHeatAcc>({ tenantId, scenario: i === 0 ? '' : `sc-${i}`, itemId, counts: { impressions: i, clicks: 2 ** 40 + i, plays: 0, completes: 3, likes: 4, shares: 5, comments: 6, purchases: 2 ** 33 }, heatMicro: i * 987_654_321_123, params: DEFAULT_HEAT }, i, 3_600_000),
+        fired<ItemHeatAcc>(
+          {
+            tenantId,
+            scenario: i === 0 ? '' : `sc-${i}`,
+            itemId,
+            counts: emptyCounts(),
+            heatMicro: 0,
+            params: DEFAULT_HEAT,
+            paneEvents: 1 + i,
+            paneCounts: { impressions: i, clicks: 2 ** 40 + i, plays: 0, completes: 3, likes: 4, shares: 5, comments: 6, purchases: 2 ** 33 },
+            paneHeat: [i * 987_654_321_123, i * 98_765_432_112, -i, 0],
+          },
+          i,
+          3_600_000,
+        ),
       );
-    await insertRows(ch, 'item_heat_windows', heat(a).map((w) => itemHeatRow(w, emitted)));
-    await insertRowBinary(ch, 'item_heat_windows', ITEM_HEAT_COLUMNS, heat(b), (out, w) => itemHeatRowBinary(out, w, emitted));
+    await insertRows(ch, 'item_heat_panes', heat(a).map((w) => itemHeatPaneRow(w, emitted)!));
+    await insertRowBinary(ch, 'item_heat_panes', ITEM_HEAT_PANE_COLUMNS, heat(b), (out, w) => itemHeatPaneRowBinary(out, w, emitted));
 
     const metrics = (tenantId: string) =>
       items.map((itemId, i) =>
@@ -78,7 +93,7 @@ describe('RowBinary window inserts', () => {
     await insertRowBinary(ch, 'user_profile_windows', USER_PROFILE_COLUMNS, profiles(b), (out, w) => userProfileRowBinary(out, w, meta, emitted));
 
     for (const [table, order] of [
-      ['item_heat_windows', 'scenario, item_id, window_start'],
+      ['item_heat_panes', 'scenario, item_id, pane_start'],
       ['metrics_windows', 'item_id, window_start'],
       ['user_profile_windows', 'user_id, window_start'],
     ] as const) {

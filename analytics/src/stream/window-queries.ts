@@ -2,7 +2,9 @@ import type { ClickHouseClient } from '@clickhouse/client';
 
 /**
  * Read side of the stream window tables. Rows are per source partition and versioned
- * (ReplacingMergeTree), so every query reads FINAL and sums over source_partition.
+ * (ReplacingMergeTree), so every query reads FINAL and sums over source_partition. Item heat is
+ * stored as 15-minute panes (item_heat_panes); the view item_heat_pane_windows (FINAL inside)
+ * turns them into the 1-hour windows with a 15-minute hop that these queries read.
  */
 
 export interface HotListEntry {
@@ -13,7 +15,7 @@ export interface HotListEntry {
 /** Top-n items of one tenant/scenario window by heat (ties broken by item id, so stable). */
 export async function hotListQuery(ch: ClickHouseClient, tenantId: string, scenario: string, windowStart: string, n: number): Promise<HotListEntry[]> {
   const r = await ch.query({
-    query: `SELECT item_id, sum(heat_micro) AS h FROM item_heat_windows FINAL
+    query: `SELECT item_id, sum(heat_micro) AS h FROM item_heat_pane_windows
             WHERE tenant_id = {t:String} AND scenario = {s:String} AND window_start = {w:DateTime64(3, 'UTC')}
             GROUP BY item_id HAVING h > 0 ORDER BY h DESC, item_id LIMIT {n:UInt32}`,
     query_params: { t: tenantId, s: scenario, w: windowStart, n },
@@ -44,7 +46,7 @@ export async function itemHeatTotals(ch: ClickHouseClient, tenantId: string): Pr
     query: `SELECT scenario, item_id, toString(window_start) AS ws, sum(events) AS events, sum(impressions) AS impressions,
                    sum(clicks) AS clicks, sum(plays) AS plays, sum(completes) AS completes, sum(likes) AS likes,
                    sum(shares) AS shares, sum(comments) AS comments, sum(purchases) AS purchases, sum(heat_micro) AS heat
-            FROM item_heat_windows FINAL WHERE tenant_id = {t:String}
+            FROM item_heat_pane_windows WHERE tenant_id = {t:String}
             GROUP BY scenario, item_id, window_start ORDER BY window_start, scenario, item_id`,
     query_params: { t: tenantId },
     format: 'JSONEachRow',

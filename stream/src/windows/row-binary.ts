@@ -109,6 +109,14 @@ export class RowBinaryWriter {
     return this;
   }
 
+  /** Array(Int64). */
+  arrayInt64(values: readonly number[]): this {
+    this.need(10);
+    this.varUInt(values.length);
+    for (const v of values) this.int64(v);
+    return this;
+  }
+
   /** Array(UInt8). */
   arrayUInt8(values: readonly number[]): this {
     this.need(10 + values.length);

@@ -1,5 +1,5 @@
 import type { ClickHouseClient } from '@vidplat/analytics';
-import { toClickHouseTime, Topics, type ItemHeatWindowRow, type ItemStatsUpdate } from '@vidplat/contracts';
+import { toClickHouseTime, Topics, type ItemHeatPaneRow, type ItemStatsUpdate } from '@vidplat/contracts';
 import type { Producer } from '../../kafka/client.js';
 import type { FeatureSnapshotWriter } from '../../features/snapshot-writer.js';
 import { chTime, isoTime } from '../../windows/clickhouse-writer.js';
@@ -8,35 +8,44 @@ import { sendUpdateBatches } from '../../sinks/update-batches.js';
 import type { FiredWindow } from '../../windows/partition-windows.js';
 import type { WindowOutput } from '../../windows/windowed-job.js';
 import { hotListQuery } from '@vidplat/analytics/stream/window-queries';
-import type { ItemHeatAcc } from './item-heat-window.js';
+import { PANE, type ItemHeatAcc } from './item-heat-window.js';
 
-export function itemHeatRow(w: FiredWindow<ItemHeatAcc>, emittedAt: number): ItemHeatWindowRow {
+/**
+ * The `item_heat_panes` row of a fired window's last pane (see ItemHeatAcc), or null when no event
+ * fell into it. Every pane is the last pane of exactly one window, so each row comes from one window.
+ */
+export function itemHeatPaneRow(w: FiredWindow<ItemHeatAcc>, emittedAt: number): ItemHeatPaneRow | null {
   const a = w.acc;
+  if (a.paneEvents === 0) return null;
   return {
     tenant_id: a.tenantId,
     scenario: a.scenario,
     item_id: a.itemId,
-    window_start: chTime(w.start),
-    window_end: chTime(w.end),
+    pane_start: chTime(w.end - PANE),
+    pane_end: chTime(w.end),
     source_partition: w.partition,
-    events: w.count,
-    ...a.counts,
-    heat_micro: a.heatMicro,
-    version: w.count,
+    events: a.paneEvents,
+    ...a.paneCounts,
+    heat_micro: [...a.paneHeat],
+    version: a.paneEvents,
     emitted_at: chTime(emittedAt),
   };
 }
 
-/** `item_heat_windows` columns, in the order itemHeatRowBinary writes them (same values as itemHeatRow). */
-export const ITEM_HEAT_COLUMNS = ['tenant_id', 'scenario', 'item_id', 'window_start', 'window_end', 'source_partition', 'events', 'impressions', 'clicks', 'plays', 'completes', 'likes', 'shares', 'comments', 'purchases', 'heat_micro', 'version', 'emitted_at'] as const;
+/** `item_heat_panes` columns, in the order itemHeatPaneRowBinary writes them (same values as itemHeatPaneRow). */
+export const ITEM_HEAT_PANE_COLUMNS = ['tenant_id', 'scenario', 'item_id', 'pane_start', 'pane_end', 'source_partition', 'events', 'impressions', 'clicks', 'plays', 'completes', 'likes', 'shares', 'comments', 'purchases', 'heat_micro', 'version', 'emitted_at'] as const;
 
-export function itemHeatRowBinary(out: RowBinaryWriter, w: FiredWindow<ItemHeatAcc>, emittedAt: number): void {
+/** Call only for windows with pane events (paneRows). */
+export function itemHeatPaneRowBinary(out: RowBinaryWriter, w: FiredWindow<ItemHeatAcc>, emittedAt: number): void {
   const a = w.acc;
-  const c = a.counts;
-  out.string(a.tenantId).string(a.scenario).string(a.itemId).dateTime64ms(w.start).dateTime64ms(w.end).uint16(w.partition).uint64(w.count);
+  const c = a.paneCounts;
+  out.string(a.tenantId).string(a.scenario).string(a.itemId).dateTime64ms(w.end - PANE).dateTime64ms(w.end).uint16(w.partition).uint64(a.paneEvents);
   out.uint64(c.impressions).uint64(c.clicks).uint64(c.plays).uint64(c.completes).uint64(c.likes).uint64(c.shares).uint64(c.comments).uint64(c.purchases);
-  out.int64(a.heatMicro).uint64(w.count).dateTime64ms(emittedAt);
+  out.arrayInt64(a.paneHeat).uint64(a.paneEvents).dateTime64ms(emittedAt);
 }
+
+/** The fired windows that carry a pane row. */
+export const paneRows = (fired: readonly FiredWindow<ItemHeatAcc>[]) => fired.filter((w) => w.acc.paneEvents > 0);
 
 export function itemStatsUpdate(w: FiredWindow<ItemHeatAcc>): ItemStatsUpdate {
   const a = w.acc;
@@ -100,7 +109,7 @@ export class ItemHeatOutput implements WindowOutput<ItemHeatAcc> {
     const now = Date.now();
     // Both must land before the offsets are committed; they go out at the same time.
     await Promise.all([
-      insertRowBinary(this.ch, 'item_heat_windows', ITEM_HEAT_COLUMNS, fired, (out, w) => itemHeatRowBinary(out, w, now)),
+      insertRowBinary(this.ch, 'item_heat_panes', ITEM_HEAT_PANE_COLUMNS, paneRows(fired), (out, w) => itemHeatPaneRowBinary(out, w, now)),
       this.producer && sendUpdateBatches(this.producer, Topics.itemStatsUpdates, fired, (w) => w.acc.tenantId, itemStatsUpdateJson),
     ]);
   }

@@ -6,8 +6,12 @@ import type { HeatParams } from '../shared/scenario-weights.js';
 
 export const ITEM_HEAT_JOB = 'item-heat';
 export const HOUR = 3_600_000;
+/** Hop of the 1-hour windows, and the pane the ClickHouse rows are kept at. */
+export const PANE = 15 * 60_000;
+/** Windows containing one pane. */
+export const PANES_PER_WINDOW = HOUR / PANE;
 
-export const itemHeatSpec = (outOfOrdernessMs: number, allowedLatenessMs: number): WindowSpec => hopping(HOUR, 15 * 60_000, outOfOrdernessMs, allowedLatenessMs);
+export const itemHeatSpec = (outOfOrdernessMs: number, allowedLatenessMs: number): WindowSpec => hopping(HOUR, PANE, outOfOrdernessMs, allowedLatenessMs);
 
 export interface ItemHeatAcc {
   tenantId: string;
@@ -18,6 +22,14 @@ export interface ItemHeatAcc {
   heatMicro: number;
   /** Scenario heat parameters, resolved once when the window opens. */
   params: HeatParams;
+  /**
+   * The window's last 15-minute pane [end − PANE, end), which ClickHouse stores instead of the
+   * window (item_heat_panes): its events, counts, and heat decayed to the end of each of the four
+   * windows containing it (paneHeat[k]: window end + k·PANE), rounded per event like heatMicro.
+   */
+  paneEvents: number;
+  paneCounts: ActionCounts;
+  paneHeat: [number, number, number, number];
 }
 
 /** One event's heat contribution in micro-units. */
@@ -31,10 +43,28 @@ export function heatMicro(type: BehaviourEvent['type'], eventTime: number, windo
 export function itemHeatAggregator(params: (tenantId: string, scenario: string) => HeatParams): WindowAggregator<BehaviourEvent, ItemHeatAcc> {
   return {
     keys: (e) => `${e.tenantId}|${e.scenario ?? ''}|${e.itemId}`,
-    create: (_k, e) => ({ tenantId: e.tenantId, scenario: e.scenario ?? '', itemId: e.itemId, counts: emptyCounts(), heatMicro: 0, params: params(e.tenantId, e.scenario ?? '') }),
+    create: (_k, e) => ({
+      tenantId: e.tenantId,
+      scenario: e.scenario ?? '',
+      itemId: e.itemId,
+      counts: emptyCounts(),
+      heatMicro: 0,
+      params: params(e.tenantId, e.scenario ?? ''),
+      paneEvents: 0,
+      paneCounts: emptyCounts(),
+      paneHeat: [0, 0, 0, 0],
+    }),
     add: (a, e, _start, end, t) => {
       countAction(a.counts, e.type);
-      a.heatMicro += heatMicro(e.type, t, end, a.params);
+      const h = heatMicro(e.type, t, end, a.params);
+      a.heatMicro += h;
+      if (t >= end - PANE) {
+        // Each event is in the last pane of exactly one of its windows: the pane row is built here.
+        a.paneEvents++;
+        countAction(a.paneCounts, e.type);
+        a.paneHeat[0] += h;
+        for (let k = 1; k < PANES_PER_WINDOW; k++) a.paneHeat[k]! += heatMicro(e.type, t, end + k * PANE, a.params);
+      }
     },
   };
 }
