@@ -49,6 +49,11 @@ const IMPORT_CHUNK = Number(process.env.BENCH_IMPORT_CHUNK ?? 5_000);
  * tail (how much of it is the machine), not the default: the README reports both.
  */
 const PRIORITY = process.env.BENCH_PRIORITY === '1';
+/**
+ * BENCH_PIN=1: workerd on CPU 1, the bridge, Redis and the load generator on CPU 0 (every thread,
+ * taskset), so the Worker never waits for the processes around it. A tail diagnostic too.
+ */
+const PIN = process.env.BENCH_PIN === '1';
 /** BENCH_PROFILE=1: also take a workerd CPU profile of recommend at saturation (top functions printed). */
 const PROFILE = process.env.BENCH_PROFILE === '1';
 const log = (s: string) => console.log(`[bench] ${s}`);
@@ -439,6 +444,12 @@ try {
   log(`sample: ${body.items.length} items, model ${body.model}, stages ${body.debug?.map((d) => `${d.stage} ${d.ms.toFixed(2)}ms`).join(', ')}`);
   // Warm-up: every isolate cache (scenario, model session, embeddings, item features, neighbour
   // lists) filled — one request per user (the caches are per item, not per user), at most 60 s.
+  if (PIN) {
+    const pin = (cpu: number, pids: number[]) => pids.forEach((pid) => execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' }));
+    pin(1, childPids(process.pid, 'workerd'));
+    pin(0, [bridge.pid!, redisSrv.process.pid, process.pid]);
+    log('BENCH_PIN=1: workerd on CPU 1; bridge, Redis and the load generator on CPU 0');
+  }
   if (PRIORITY) {
     const n = renice([...childPids(process.pid, 'workerd'), bridge.pid!, redisSrv.process.pid, process.pid], -10);
     log(`BENCH_PRIORITY=1: ${n} threads of workerd, bridge, Redis and the load generator at nice -10`);
