@@ -16,7 +16,8 @@ import { PANE, type ItemHeatAcc } from './item-heat-window.js';
  */
 export function itemHeatPaneRow(w: FiredWindow<ItemHeatAcc>, emittedAt: number): ItemHeatPaneRow | null {
   const a = w.acc;
-  if (a.paneEvents === 0) return null;
+  const p = a.pane;
+  if (p === null) return null;
   return {
     tenant_id: a.tenantId,
     scenario: a.scenario,
@@ -24,10 +25,10 @@ export function itemHeatPaneRow(w: FiredWindow<ItemHeatAcc>, emittedAt: number):
     pane_start: chTime(w.end - PANE),
     pane_end: chTime(w.end),
     source_partition: w.partition,
-    events: a.paneEvents,
-    ...a.paneCounts,
-    heat_micro: [...a.paneHeat],
-    version: a.paneEvents,
+    events: p.events,
+    ...p.counts,
+    heat_micro: [...p.heat],
+    version: p.events,
     emitted_at: chTime(emittedAt),
   };
 }
@@ -38,14 +39,15 @@ export const ITEM_HEAT_PANE_COLUMNS = ['tenant_id', 'scenario', 'item_id', 'pane
 /** Call only for windows with pane events (paneRows). */
 export function itemHeatPaneRowBinary(out: RowBinaryWriter, w: FiredWindow<ItemHeatAcc>, emittedAt: number): void {
   const a = w.acc;
-  const c = a.paneCounts;
-  out.string(a.tenantId).string(a.scenario).string(a.itemId).dateTime64ms(w.end - PANE).dateTime64ms(w.end).uint16(w.partition).uint64(a.paneEvents);
+  const p = a.pane!;
+  const c = p.counts;
+  out.string(a.tenantId).string(a.scenario).string(a.itemId).dateTime64ms(w.end - PANE).dateTime64ms(w.end).uint16(w.partition).uint64(p.events);
   out.uint64(c.impressions).uint64(c.clicks).uint64(c.plays).uint64(c.completes).uint64(c.likes).uint64(c.shares).uint64(c.comments).uint64(c.purchases);
-  out.arrayInt64(a.paneHeat).uint64(a.paneEvents).dateTime64ms(emittedAt);
+  out.arrayInt64(p.heat).uint64(p.events).dateTime64ms(emittedAt);
 }
 
 /** The fired windows that carry a pane row. */
-export const paneRows = (fired: readonly FiredWindow<ItemHeatAcc>[]) => fired.filter((w) => w.acc.paneEvents > 0);
+export const paneRows = (fired: readonly FiredWindow<ItemHeatAcc>[]) => fired.filter((w) => w.acc.pane !== null);
 
 export function itemStatsUpdate(w: FiredWindow<ItemHeatAcc>): ItemStatsUpdate {
   const a = w.acc;

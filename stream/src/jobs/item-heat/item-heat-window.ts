@@ -25,11 +25,17 @@ export interface ItemHeatAcc {
   /**
    * The window's last 15-minute pane [end − PANE, end), which ClickHouse stores instead of the
    * window (item_heat_panes): its events, counts, and heat decayed to the end of each of the four
-   * windows containing it (paneHeat[k]: window end + k·PANE), rounded per event like heatMicro.
+   * windows containing it (heat[k]: window end + k·PANE), rounded per event like heatMicro; null
+   * while no event fell into that pane.
    */
-  paneEvents: number;
-  paneCounts: ActionCounts;
-  paneHeat: [number, number, number, number];
+  pane: ItemHeatPane | null;
+}
+
+/** Created on the first event in the window's last pane (a quarter of the windows when items are sparse). */
+export interface ItemHeatPane {
+  events: number;
+  counts: ActionCounts;
+  heat: [number, number, number, number];
 }
 
 /** One event's heat contribution in micro-units. */
@@ -50,9 +56,7 @@ export function itemHeatAggregator(params: (tenantId: string, scenario: string) 
       counts: emptyCounts(),
       heatMicro: 0,
       params: params(e.tenantId, e.scenario ?? ''),
-      paneEvents: 0,
-      paneCounts: emptyCounts(),
-      paneHeat: [0, 0, 0, 0],
+      pane: null,
     }),
     add: (a, e, _start, end, t) => {
       countAction(a.counts, e.type);
@@ -60,10 +64,11 @@ export function itemHeatAggregator(params: (tenantId: string, scenario: string) 
       a.heatMicro += h;
       if (t >= end - PANE) {
         // Each event is in the last pane of exactly one of its windows: the pane row is built here.
-        a.paneEvents++;
-        countAction(a.paneCounts, e.type);
-        a.paneHeat[0] += h;
-        for (let k = 1; k < PANES_PER_WINDOW; k++) a.paneHeat[k]! += heatMicro(e.type, t, end + k * PANE, a.params);
+        const p = (a.pane ??= { events: 0, counts: emptyCounts(), heat: [0, 0, 0, 0] });
+        p.events++;
+        countAction(p.counts, e.type);
+        p.heat[0] += h;
+        for (let k = 1; k < PANES_PER_WINDOW; k++) p.heat[k]! += heatMicro(e.type, t, end + k * PANE, a.params);
       }
     },
   };
