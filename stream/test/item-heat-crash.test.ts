@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { createClickHouse } from '@vidplat/analytics';
-import { itemHeatTotals, lateEventIds, type ItemHeatTotals } from '@vidplat/analytics/stream/window-queries';
+import { hotListQuery, itemHeatTotals, lateEventIds, type ItemHeatTotals } from '@vidplat/analytics/stream/window-queries';
 import { behaviourEventKey, deadLetterTopic, FeatureKeys, SnapshotMeta, toClickHouseTime, uuidv7, type BehaviourEvent } from '@vidplat/contracts';
 import { syntheticEvents } from '@vidplat/devstack/demo/synthetic-events';
 import type {} from '@vidplat/devstack/vitest-global-setup';
@@ -202,6 +202,8 @@ describe('item heat (in the combined window-jobs process): SIGKILL mid-stream, r
       20_000,
     );
     expect(hotIds).toEqual(top.map((r) => r.itemId));
+    // The hot-list query reads the window's panes by key range; its heat equals the reference too.
+    expect(await hotListQuery(ch, tenant, 'feed', newest, 10)).toEqual(top.map((r) => ({ itemId: r.itemId, heat: r.heatMicro / 1e6 })));
     const meta = SnapshotMeta.parse(JSON.parse((await redis.get(FeatureKeys.hotListMeta(tenant, 'feed')))!));
     expect(meta).toMatchObject({ source: ITEM_HEAT_JOB, size: top.length });
   });

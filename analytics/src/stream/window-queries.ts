@@ -12,11 +12,19 @@ export interface HotListEntry {
   heat: number;
 }
 
-/** Top-n items of one tenant/scenario window by heat (ties broken by item id, so stable). */
+/**
+ * Top-n items of one tenant/scenario 1-hour window by heat (ties broken by item id, so stable).
+ * Reads the window's four panes straight from item_heat_panes by primary-key range (the view would
+ * expand every pane of the tenant/scenario first): pane k from the window end contributes its
+ * heat_micro[k + 1], exactly as item_heat_pane_windows sums it.
+ */
 export async function hotListQuery(ch: ClickHouseClient, tenantId: string, scenario: string, windowStart: string, n: number): Promise<HotListEntry[]> {
   const r = await ch.query({
-    query: `SELECT item_id, sum(heat_micro) AS h FROM item_heat_pane_windows
-            WHERE tenant_id = {t:String} AND scenario = {s:String} AND window_start = {w:DateTime64(3, 'UTC')}
+    query: `SELECT item_id,
+                   sum(heat_micro[intDiv(toUnixTimestamp64Milli({w:DateTime64(3, 'UTC')}) + 3600000 - toUnixTimestamp64Milli(pane_end), 900000) + 1]) AS h
+            FROM item_heat_panes FINAL
+            WHERE tenant_id = {t:String} AND scenario = {s:String}
+              AND pane_start >= {w:DateTime64(3, 'UTC')} AND pane_start < {w:DateTime64(3, 'UTC')} + INTERVAL 1 HOUR
             GROUP BY item_id HAVING h > 0 ORDER BY h DESC, item_id LIMIT {n:UInt32}`,
     query_params: { t: tenantId, s: scenario, w: windowStart, n },
     format: 'JSONEachRow',
