@@ -1,6 +1,6 @@
 import { SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { SwrCache } from '../src/tenancy/swr-cache.js';
+import { refreshHold, SwrCache } from '../src/tenancy/swr-cache.js';
 import { createKey, json, provisionTenant } from './helpers.js';
 
 /** A loader whose calls are counted and whose results the test releases one by one. */
@@ -18,6 +18,22 @@ describe('SwrCache (refresh-ahead, single-flight)', () => {
     expect(await c.get('k', load, undefined, 0)).toBe('v1');
     expect(await c.get('k', load, undefined, 99)).toBe('v1');
     expect(calls).toBe(1);
+  });
+
+  it('bench-only refresh hold: a filled entry is served without reloading, an absent one still loads', async () => {
+    const c = new SwrCache<string>(100, 200);
+    let calls = 0;
+    const load = async () => `v${++calls}`;
+    refreshHold.frozen = true;
+    try {
+      expect(await c.get('k', load, undefined, 0)).toBe('v1');
+      expect(await c.get('k', load, undefined, 10_000)).toBe('v1');
+      expect(await c.get('other', load, undefined, 10_000)).toBe('v2');
+      expect(calls).toBe(2);
+    } finally {
+      refreshHold.frozen = false;
+    }
+    expect(await c.get('k', load, undefined, 10_000)).toBe('v3');
   });
 
   it('cold miss: concurrent callers share one load', async () => {

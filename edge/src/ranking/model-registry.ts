@@ -1,5 +1,6 @@
 import { RANKING_FEATURE_COUNT, RANKING_INPUT, RANKING_OUTPUT, ModelPointer } from '@vidplat/contracts';
 import type { InferenceSession } from 'onnxruntime-web';
+import { refreshHold } from '../tenancy/swr-cache.js';
 
 /**
  * The runtime (14 MB of wasm) is loaded on first use only: isolates that never rank with a model
@@ -105,7 +106,7 @@ export async function currentModel(kv: KVNamespace, tenantId: string, modelId: s
   const key = `${tenantId}/${modelId}`;
   let slot = slots.get(key);
   if (!slot) slots.set(key, (slot = { model: null, rejected: null, rejectReason: null, checkedAt: 0, loading: null }));
-  if (!slot.loading && now - slot.checkedAt >= MODEL_CHECK_MS) {
+  if (!slot.loading && now - slot.checkedAt >= MODEL_CHECK_MS && !(refreshHold.frozen && slot.model)) {
     slot.checkedAt = now;
     const s = slot;
     s.loading = refresh(kv, tenantId, modelId, s).finally(() => (s.loading = null));

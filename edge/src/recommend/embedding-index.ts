@@ -1,4 +1,5 @@
 import { EmbeddingPointer, topKDot, type Scored } from '@vidplat/contracts';
+import { refreshHold } from '../tenancy/swr-cache.js';
 
 /** Item embeddings of a tenant, trained offline, held in the isolate for nearest-neighbour search. */
 export interface EmbeddingIndex {
@@ -225,7 +226,7 @@ async function load(kv: KVNamespace, tenantId: string, current: EmbeddingIndex |
 export async function embeddingIndex(kv: KVNamespace, tenantId: string, waitMs: number, now = Date.now()): Promise<{ index: EmbeddingIndex | null; note?: string }> {
   let slot = slots.get(tenantId);
   if (!slot) slots.set(tenantId, (slot = { index: null, checkedAt: 0, loading: null, error: null }));
-  if (!slot.loading && now - slot.checkedAt >= CHECK_MS) {
+  if (!slot.loading && now - slot.checkedAt >= CHECK_MS && !(refreshHold.frozen && slot.index)) {
     slot.checkedAt = now;
     const s = slot;
     s.loading = load(kv, tenantId, s.index)

@@ -5,7 +5,7 @@ import { edgeConfig, type AppEnv } from '../env.js';
 import { errorBody, sendError } from '../http/errors.js';
 import { forwardToIngest } from '../events/ingest-client.js';
 import { requireKey } from '../tenancy/auth.js';
-import { waitUntilOf } from '../tenancy/swr-cache.js';
+import { refreshHold, waitUntilOf } from '../tenancy/swr-cache.js';
 import { cachedScenario } from '../scenarios/store.js';
 import { cachedRunningExperiment } from '../experiments/store.js';
 import { applyOverrides, assignVariant } from '../experiments/assignment.js';
@@ -29,6 +29,7 @@ export const recommendRoutes = new Hono<AppEnv>()
   // Server-Timing app;dur= is the Worker's wall time from before auth to the response (I/O waits
   // included; workerd's clock only moves across I/O): bench:edge splits its latency tail with it.
   .get('/v1/recommend', serverTiming, requireKey(), async (c) => {
+    if (c.env.BENCH_FREEZE_REFRESH === '1') refreshHold.frozen = true;
     const q = RecommendQuery.safeParse(c.req.query());
     if (!q.success) return sendError(c, 400, apiErrorFromZod(q.error, 'invalid_query'));
     const { tenant, scenario, user, n, debug } = q.data;

@@ -12,6 +12,14 @@ export function waitUntilOf(c: { executionCtx: { waitUntil(p: Promise<unknown>):
 }
 
 /**
+ * Bench-only diagnostic (binding BENCH_FREEZE_REFRESH=1, set by `npm run bench:edge` with
+ * BENCH_FREEZE=1): once an isolate cache holds a value it is never refreshed (D1 caches here, the
+ * model and embedding KV pointer checks), so a latency run can tell whether background refreshes
+ * cause the tail. Never set in wrangler.toml.
+ */
+export const refreshHold = { frozen: false };
+
+/**
  * Per-isolate read-through cache with refresh-ahead (stale-while-revalidate) and single-flight,
  * for small D1 lookups on the hot path (API keys, scenarios, experiments).
  *
@@ -39,7 +47,7 @@ export class SwrCache<V> {
     const hit = this.entries.get(key);
     if (hit) {
       const age = now - hit.at;
-      if (age < this.refreshMs) return hit.v;
+      if (age < this.refreshMs || refreshHold.frozen) return hit.v;
       if (age < this.maxAgeMs) {
         // A failed background reload keeps the current value; the next request tries again.
         this.reload(key, load, waitUntil, now)?.catch(() => undefined);

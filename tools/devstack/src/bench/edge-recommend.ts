@@ -19,7 +19,8 @@
  * run directory), then a second 100 req/s phase under the profiler: GC stretches, the gaps
  * between samples grouped by the frames before them, and the isolate's heap size.
  * Tail diagnostics in every run: the load generator's event-loop delay and GC pauses per phase,
- * the feature store alone at 100 req/s, and with BENCH_PRIORITY=1 the bench processes at nice -10.
+ * the feature store alone at 100 req/s, when the slowest 1% were sent (pauses show as bursts), and
+ * with BENCH_PRIORITY=1 the bench processes at nice -10, with BENCH_FREEZE=1 no isolate cache refreshes.
  * Last line: {"bench":"edge-recommend","rps","p50_ms","p99_ms","baseline_rps","ratio"}.
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -56,6 +57,12 @@ const PRIORITY = process.env.BENCH_PRIORITY === '1';
 const PIN = process.env.BENCH_PIN === '1';
 /** BENCH_PROFILE=1: also take a workerd CPU profile of recommend at saturation (top functions printed). */
 const PROFILE = process.env.BENCH_PROFILE === '1';
+/**
+ * BENCH_FREEZE=1: the Worker gets BENCH_FREEZE_REFRESH=1, so its isolate caches (D1 scenario /
+ * experiment / API key, model and embedding KV pointer checks) stop refreshing once filled. A tail
+ * diagnostic: compare p99 with a normal run made right after.
+ */
+const FREEZE = process.env.BENCH_FREEZE === '1';
 const log = (s: string) => console.log(`[bench] ${s}`);
 const runDir = join(REPO_ROOT, '.run', 'bench', String(process.pid));
 rmSync(runDir, { recursive: true, force: true });
@@ -196,23 +203,32 @@ function stalls(profile: CpuProfile, seconds: number) {
     return out.join(' < ');
   };
   const gcRuns: number[] = [];
+  // Long GC stretches and long gaps with their time into the phase (sample timestamps; the
+  // profile starts with the phase), to set beside the slowest requests' send times.
+  const events: string[] = [];
+  let t = 0;
+  let gcStart = 0;
   let gc = 0;
   let gcTotal = 0;
   let ran = 0;
   const gaps = new Map<string, { n: number; ms: number; max: number }>();
   for (let i = 0; i < profile.samples.length; i++) {
     const id = profile.samples[i]!;
+    t += (profile.timeDeltas[i] ?? 0) / 1000;
     const dt = (profile.timeDeltas[i + 1] ?? 100) / 1000;
     if (byId.get(id)!.callFrame.functionName === '(garbage collector)') {
+      if (!gc) gcStart = t;
       gc += dt;
       gcTotal += dt;
     } else if (gc) {
       gcRuns.push(gc);
+      if (gc > 3) events.push(`${(gcStart / 1000).toFixed(2)}s GC ${gc.toFixed(1)}ms`);
       gc = 0;
     }
     if (dt <= 1) ran += dt;
     else {
       const k = frames(id, 3);
+      if (dt > 20) events.push(`${(t / 1000).toFixed(2)}s gap ${dt.toFixed(1)}ms after ${k}`);
       const g = gaps.get(k) ?? { n: 0, ms: 0, max: 0 };
       g.n++;
       g.ms += dt;
@@ -224,6 +240,7 @@ function stalls(profile: CpuProfile, seconds: number) {
   const top = (xs: number[]) => [...xs].sort((a, b) => b - a).slice(0, 8).map((x) => x.toFixed(1)).join(', ');
   log(`  isolate ran JS ~${(ran / seconds / 10).toFixed(1)}% of the time`);
   log(`  GC ${(gcTotal / seconds / 10).toFixed(2)}% of the time in ${gcRuns.length} stretches; longest (ms): ${top(gcRuns)}; stretches > 5 ms: ${gcRuns.filter((x) => x > 5).length}`);
+  log(`  GC stretches > 3 ms and gaps > 20 ms by time into the phase: ${events.join('; ') || 'none'}`);
   log('  gaps > 1 ms between samples, by the frames before them (count, total, longest):');
   for (const [k, g] of [...gaps].sort((a, b) => b[1].max - a[1].max).slice(0, 12)) log(`    ${g.n}× ${g.ms.toFixed(0)} ms, max ${g.max.toFixed(1)} ms: ${k}`);
 }
@@ -278,6 +295,7 @@ try {
       ADMIN_API_KEY: adminKey,
       PLAYBACK_SIGNING_KEYS: JSON.stringify({ kb: randomBytes(32).toString('base64url') }),
       FEATURE_STORE_TIMEOUT_MS: '2000',
+      ...(FREEZE ? { BENCH_FREEZE_REFRESH: '1' } : {}),
     },
   });
   cleanups.push(() => mf.dispose());
@@ -384,6 +402,7 @@ try {
     const total = rps * seconds;
     const pending: Promise<void>[] = [];
     const app: number[] = []; // Worker wall time of each request, same order as lat
+    const at: number[] = []; // scheduled send time (ms into the phase), same order as lat
     for (let i = 0; i < total; i++) {
       const due = start + (i * 1000) / rps;
       const wait = due - performance.now();
@@ -394,6 +413,7 @@ try {
           (s) => {
             if (s !== 200) bad(`HTTP ${s}`);
             lat.push(performance.now() - due);
+            at.push(due - start);
             app.push(lastAppMs.get(p) ?? NaN);
             lastAppMs.delete(p);
           },
@@ -405,6 +425,15 @@ try {
     // The slowest 1%: how much of their latency the Worker itself saw (auth → response, I/O
     // included). The rest is queueing before the handler ran (other requests' CPU, GC) or outside
     // workerd (load generator, network stack).
+    // When the slowest 1% were sent (ms into the phase): clusters at a period (5 s scenario
+    // refresh, 15 s key refresh, 30/60 s KV checks) would point at background work.
+    const slowAt = lat
+      .map((l, i) => [l, at[i]!] as const)
+      .sort((a, b) => b[0] - a[0])
+      .slice(0, Math.max(1, Math.ceil(lat.length / 100)))
+      .sort((a, b) => a[1] - b[1])
+      .map(([l, t]) => `${(t / 1000).toFixed(2)}s:${l.toFixed(1)}`)
+      .join(' ');
     const slow = lat.map((l, i) => [l, app[i]!] as const).sort((a, b) => b[0] - a[0]).slice(0, Math.max(1, Math.ceil(lat.length / 100)));
     const inWorker = slow.filter(([, a]) => Number.isFinite(a));
     const tail = inWorker.length
@@ -415,7 +444,7 @@ try {
     const loadgen = `; load generator: event-loop delay p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms, max ${(loop.max / 1e6).toFixed(1)} ms, ${gcPauses.length} GC pauses, longest ${Math.max(0, ...gcPauses).toFixed(1)} ms`;
     const appAll = app.filter(Number.isFinite);
     const appTail = appAll.length ? `; Worker time (Server-Timing) p50 ${pct(appAll, 50).toFixed(2)} ms, p99 ${pct(appAll, 99).toFixed(2)} ms` : '';
-    return { p50: pct(lat, 50), p99: pct(lat, 99), tail: tail + appTail + loadgen, errors: errors ? `${errors} (${[...kinds].map(([k, n]) => `${k}: ${n}`).join(', ')})` : '0' };
+    return { p50: pct(lat, 50), p99: pct(lat, 99), tail: tail + appTail + loadgen + `; slowest 1% at (s into phase:ms) ${slowAt}`, errors: errors ? `${errors} (${[...kinds].map(([k, n]) => `${k}: ${n}`).join(', ')})` : '0' };
   }
 
   async function saturate(path: () => string, seconds: number, conns = 8, maxRequests = Infinity) {
@@ -454,6 +483,7 @@ try {
     const n = renice([...childPids(process.pid, 'workerd'), bridge.pid!, redisSrv.process.pid, process.pid], -10);
     log(`BENCH_PRIORITY=1: ${n} threads of workerd, bridge, Redis and the load generator at nice -10`);
   }
+  if (FREEZE) log('BENCH_FREEZE=1: isolate cache refreshes stop once filled');
   log('warm-up');
   const w0 = performance.now();
   const warm = await saturate(recPath, 60, 8, USERS);
