@@ -5,6 +5,9 @@
 -- rounded on its own exactly as a window row would be: the windows below sum integers and equal
 -- what item_heat_windows held. The row is written when the window ending with the pane fires
 -- (and again if a late event within the allowed lateness updates it); version = events folded in.
+-- first_window > 0: a correction row for events that came after the window ending with their pane
+-- was purged but while later windows containing them were open; it counts from window k =
+-- first_window on (heat_micro[k+1] = 0 before that), so every window still sums what it counted.
 CREATE TABLE IF NOT EXISTS item_heat_panes
 (
     tenant_id        LowCardinality(String),
@@ -13,6 +16,7 @@ CREATE TABLE IF NOT EXISTS item_heat_panes
     pane_start       DateTime64(3, 'UTC'),
     pane_end         DateTime64(3, 'UTC'),
     source_partition UInt16,
+    first_window     UInt8,
     events           UInt64,
     impressions      UInt64,
     clicks           UInt64,
@@ -28,7 +32,7 @@ CREATE TABLE IF NOT EXISTS item_heat_panes
 )
 ENGINE = ReplacingMergeTree(version)
 PARTITION BY toYYYYMMDD(pane_start)
-ORDER BY (tenant_id, scenario, pane_start, item_id, source_partition)
+ORDER BY (tenant_id, scenario, pane_start, item_id, source_partition, first_window)
 TTL toDateTime(pane_start) + INTERVAL 90 DAY;
 
 -- The 1-hour windows (15-minute hop) the hot lists and dashboards read: every pane contributes to
@@ -52,4 +56,5 @@ SELECT
     purchases,
     heat_micro[k + 1] AS heat_micro
 FROM item_heat_panes FINAL
-ARRAY JOIN range(4) AS k;
+ARRAY JOIN range(4) AS k
+WHERE k >= first_window;

@@ -141,6 +141,8 @@ export const ItemHeatPaneRow = z.object({
   pane_start: z.string(),
   pane_end: z.string(),
   source_partition: z.number().int(),
+  /** 0 for the pane's own row; k > 0 for a late correction that counts from the pane's k-th window on. */
+  first_window: z.number().int().min(0).max(3),
   events: z.number().int(),
   impressions: z.number().int(),
   clicks: z.number().int(),

@@ -4,7 +4,7 @@ import type {} from '@vidplat/devstack/vitest-global-setup';
 import { insertRows } from '../src/windows/clickhouse-writer.js';
 import { insertRowBinary } from '../src/windows/row-binary.js';
 import type { FiredWindow } from '../src/windows/partition-windows.js';
-import { ITEM_HEAT_PANE_COLUMNS, itemHeatPaneRow, itemHeatPaneRowBinary } from '../src/jobs/item-heat/item-heat-output.js';
+import { ITEM_HEAT_PANE_COLUMNS, itemHeatPaneRow, itemHeatPaneRowBinary, paneRows } from '../src/jobs/item-heat/item-heat-output.js';
 import { METRICS_COLUMNS, metricsRow, metricsRowBinary } from '../src/jobs/realtime-metrics/metrics-output.js';
 import { USER_PROFILE_COLUMNS, userProfileRow, userProfileRowBinary } from '../src/jobs/user-profiles/user-profile-output.js';
 import type { ItemHeatAcc } from '../src/jobs/item-heat/item-heat-window.js';
@@ -54,18 +54,19 @@ describe('RowBinary window inserts', () => {
             counts: emptyCounts(),
             heatMicro: 0,
             params: DEFAULT_HEAT,
-            pane: {
+            panes: [{
+              first: i % 4,
               events: 1 + i,
               counts: { impressions: i, clicks: 2 ** 40 + i, plays: 0, completes: 3, likes: 4, shares: 5, comments: 6, purchases: 2 ** 33 },
               heat: [i * 987_654_321_123, i * 98_765_432_112, -i, 0],
-            },
+            }],
           },
           i,
           3_600_000,
         ),
       );
-    await insertRows(ch, 'item_heat_panes', heat(a).map((w) => itemHeatPaneRow(w, emitted)!));
-    await insertRowBinary(ch, 'item_heat_panes', ITEM_HEAT_PANE_COLUMNS, heat(b), (out, w) => itemHeatPaneRowBinary(out, w, emitted));
+    await insertRows(ch, 'item_heat_panes', paneRows(heat(a)).map((r) => itemHeatPaneRow(r, emitted)));
+    await insertRowBinary(ch, 'item_heat_panes', ITEM_HEAT_PANE_COLUMNS, paneRows(heat(b)), (out, r) => itemHeatPaneRowBinary(out, r, emitted));
 
     const metrics = (tenantId: string) =>
       items.map((itemId, i) =>

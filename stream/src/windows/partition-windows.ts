@@ -9,8 +9,12 @@ export interface WindowAggregator<E, A> {
    */
   keys(e: E): string | readonly string[];
   create(key: string, e: E): A;
-  /** t = the event time in epoch ms (already parsed). */
-  add(acc: A, e: E, windowStart: number, windowEnd: number, t: number): void;
+  /**
+   * t = the event time in epoch ms (already parsed). first = this is the earliest of the event's
+   * windows still open when it arrived (by event time and lateness alone, so a replay decides the
+   * same): the one window that records what must be stored once per event (item heat's panes).
+   */
+  add(acc: A, e: E, windowStart: number, windowEnd: number, t: number, first: boolean): void;
 }
 
 export interface WindowState<A> {
@@ -143,6 +147,9 @@ export class PartitionWindows<E, A> {
     const { sizeMs, hopMs, allowedLatenessMs: lateness } = this.spec;
     let accepted = false;
     let suppressed = false;
+    // Start of the earliest window containing t that is not purged (end + lateness > wm): the
+    // smallest hop-aligned start above both t − size and wm − lateness − size.
+    const firstOpen = (Math.floor(Math.max(t - sizeMs, wm - lateness - sizeMs) / hopMs) + 1) * hopMs;
     // Every window containing t, latest first (see windowStarts), without allocating the list.
     for (let start = Math.floor(t / hopMs) * hopMs; start > t - sizeMs; start -= hopMs) {
       const end = start + sizeMs;
@@ -166,7 +173,7 @@ export class PartitionWindows<E, A> {
           b.windows.set(key, w);
           this.windowCount++;
         }
-        this.agg.add(w.acc, e, start, end, t);
+        this.agg.add(w.acc, e, start, end, t, start === firstOpen);
         w.count++;
         if (b.fired) {
           w.dirty = true;

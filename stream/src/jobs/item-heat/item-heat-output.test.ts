@@ -19,7 +19,7 @@ describe('itemStatsUpdateJson', () => {
         counts,
         heatMicro: [0, 1, 999_999, 1_000_000, 123_456_789_012, Math.round(Math.PI * 1e6 * i)][i % 6]!,
         params: DEFAULT_HEAT,
-        pane: null,
+        panes: null,
       };
       const start = Date.UTC(2026, 10, 20, 6, (i % 4) * 15);
       const w: FiredWindow<ItemHeatAcc> = { partition: i % 4, key: 'k', start, end: start + 3_600_000, acc, count: i + 1, final: i % 2 === 0 };

@@ -8,23 +8,32 @@ import { sendUpdateBatches } from '../../sinks/update-batches.js';
 import type { FiredWindow } from '../../windows/partition-windows.js';
 import type { WindowOutput } from '../../windows/windowed-job.js';
 import { hotListQuery } from '@vidplat/analytics/stream/window-queries';
-import { PANE, type ItemHeatAcc } from './item-heat-window.js';
+import { PANE, type ItemHeatAcc, type ItemHeatPane } from './item-heat-window.js';
 
-/**
- * The `item_heat_panes` row of a fired window's last pane (see ItemHeatAcc), or null when no event
- * fell into it. Every pane is the last pane of exactly one window, so each row comes from one window.
- */
-export function itemHeatPaneRow(w: FiredWindow<ItemHeatAcc>, emittedAt: number): ItemHeatPaneRow | null {
+/** One `item_heat_panes` row: a pane recorded by a fired window (see ItemHeatAcc.panes). */
+export interface PaneOfWindow {
+  w: FiredWindow<ItemHeatAcc>;
+  pane: ItemHeatPane;
+}
+
+/** The pane rows a fired window carries (usually its last pane; late corrections too). */
+export function paneRows(fired: readonly FiredWindow<ItemHeatAcc>[]): PaneOfWindow[] {
+  const out: PaneOfWindow[] = [];
+  for (const w of fired) if (w.acc.panes) for (const pane of w.acc.panes) out.push({ w, pane });
+  return out;
+}
+
+export function itemHeatPaneRow({ w, pane: p }: PaneOfWindow, emittedAt: number): ItemHeatPaneRow {
   const a = w.acc;
-  const p = a.pane;
-  if (p === null) return null;
+  const paneEnd = w.end - p.first * PANE;
   return {
     tenant_id: a.tenantId,
     scenario: a.scenario,
     item_id: a.itemId,
-    pane_start: chTime(w.end - PANE),
-    pane_end: chTime(w.end),
+    pane_start: chTime(paneEnd - PANE),
+    pane_end: chTime(paneEnd),
     source_partition: w.partition,
+    first_window: p.first,
     events: p.events,
     ...p.counts,
     heat_micro: [...p.heat],
@@ -34,20 +43,16 @@ export function itemHeatPaneRow(w: FiredWindow<ItemHeatAcc>, emittedAt: number):
 }
 
 /** `item_heat_panes` columns, in the order itemHeatPaneRowBinary writes them (same values as itemHeatPaneRow). */
-export const ITEM_HEAT_PANE_COLUMNS = ['tenant_id', 'scenario', 'item_id', 'pane_start', 'pane_end', 'source_partition', 'events', 'impressions', 'clicks', 'plays', 'completes', 'likes', 'shares', 'comments', 'purchases', 'heat_micro', 'version', 'emitted_at'] as const;
+export const ITEM_HEAT_PANE_COLUMNS = ['tenant_id', 'scenario', 'item_id', 'pane_start', 'pane_end', 'source_partition', 'first_window', 'events', 'impressions', 'clicks', 'plays', 'completes', 'likes', 'shares', 'comments', 'purchases', 'heat_micro', 'version', 'emitted_at'] as const;
 
-/** Call only for windows with pane events (paneRows). */
-export function itemHeatPaneRowBinary(out: RowBinaryWriter, w: FiredWindow<ItemHeatAcc>, emittedAt: number): void {
+export function itemHeatPaneRowBinary(out: RowBinaryWriter, { w, pane: p }: PaneOfWindow, emittedAt: number): void {
   const a = w.acc;
-  const p = a.pane!;
   const c = p.counts;
-  out.string(a.tenantId).string(a.scenario).string(a.itemId).dateTime64ms(w.end - PANE).dateTime64ms(w.end).uint16(w.partition).uint64(p.events);
+  const paneEnd = w.end - p.first * PANE;
+  out.string(a.tenantId).string(a.scenario).string(a.itemId).dateTime64ms(paneEnd - PANE).dateTime64ms(paneEnd).uint16(w.partition).uint8(p.first).uint64(p.events);
   out.uint64(c.impressions).uint64(c.clicks).uint64(c.plays).uint64(c.completes).uint64(c.likes).uint64(c.shares).uint64(c.comments).uint64(c.purchases);
   out.arrayInt64(p.heat).uint64(p.events).dateTime64ms(emittedAt);
 }
-
-/** The fired windows that carry a pane row. */
-export const paneRows = (fired: readonly FiredWindow<ItemHeatAcc>[]) => fired.filter((w) => w.acc.pane !== null);
 
 export function itemStatsUpdate(w: FiredWindow<ItemHeatAcc>): ItemStatsUpdate {
   const a = w.acc;
@@ -111,7 +116,7 @@ export class ItemHeatOutput implements WindowOutput<ItemHeatAcc> {
     const now = Date.now();
     // Both must land before the offsets are committed; they go out at the same time.
     await Promise.all([
-      insertRowBinary(this.ch, 'item_heat_panes', ITEM_HEAT_PANE_COLUMNS, paneRows(fired), (out, w) => itemHeatPaneRowBinary(out, w, now)),
+      insertRowBinary(this.ch, 'item_heat_panes', ITEM_HEAT_PANE_COLUMNS, paneRows(fired), (out, r) => itemHeatPaneRowBinary(out, r, now)),
       this.producer && sendUpdateBatches(this.producer, Topics.itemStatsUpdates, fired, (w) => w.acc.tenantId, itemStatsUpdateJson),
     ]);
   }

@@ -23,18 +23,23 @@ export interface ItemHeatAcc {
   /** Scenario heat parameters, resolved once when the window opens. */
   params: HeatParams;
   /**
-   * The window's last 15-minute pane [end − PANE, end), which ClickHouse stores instead of the
-   * window (item_heat_panes): its events, counts, and heat decayed to the end of each of the four
-   * windows containing it (heat[k]: window end + k·PANE), rounded per event like heatMicro; null
-   * while no event fell into that pane.
+   * What ClickHouse stores instead of the window (item_heat_panes), recorded by the event's first
+   * open window (see WindowAggregator.add): normally the window's last 15-minute pane
+   * [end − PANE, end) (first = 0). An event that arrives after the window ending with its own pane
+   * was purged, but while later windows containing it are open, is recorded by the earliest of those
+   * as a correction row for its pane (first = how many panes before this window's end it lies), so
+   * the pane rows still sum to every window that counted it. null while nothing was recorded.
    */
-  pane: ItemHeatPane | null;
+  panes: ItemHeatPane[] | null;
 }
 
-/** Created on the first event in the window's last pane (a quarter of the windows when items are sparse). */
+/** One pane row: its events, counts, and heat decayed to the end of each of the four windows containing it. */
 export interface ItemHeatPane {
+  /** Windows before this one (k < first) closed without these events: their heat stays 0 here. */
+  first: number;
   events: number;
   counts: ActionCounts;
+  /** heat[k]: to the end of the pane + k·PANE, rounded per event like heatMicro. */
   heat: [number, number, number, number];
 }
 
@@ -56,20 +61,23 @@ export function itemHeatAggregator(params: (tenantId: string, scenario: string) 
       counts: emptyCounts(),
       heatMicro: 0,
       params: params(e.tenantId, e.scenario ?? ''),
-      pane: null,
+      panes: null,
     }),
-    add: (a, e, _start, end, t) => {
+    add: (a, e, _start, end, t, first) => {
       countAction(a.counts, e.type);
       const h = heatMicro(e.type, t, end, a.params);
       a.heatMicro += h;
-      if (t >= end - PANE) {
-        // Each event is in the last pane of exactly one of its windows: the pane row is built here.
-        const p = (a.pane ??= { events: 0, counts: emptyCounts(), heat: [0, 0, 0, 0] });
-        p.events++;
-        countAction(p.counts, e.type);
-        p.heat[0] += h;
-        for (let k = 1; k < PANES_PER_WINDOW; k++) p.heat[k]! += heatMicro(e.type, t, end + k * PANE, a.params);
-      }
+      if (!first) return;
+      // The event's pane ends k0 panes before this window's end (0 unless it came late).
+      const paneEnd = Math.floor(t / PANE) * PANE + PANE;
+      const k0 = Math.round((end - paneEnd) / PANE);
+      const panes = (a.panes ??= []);
+      let p = panes.length === 1 && panes[0]!.first === k0 ? panes[0]! : panes.find((x) => x.first === k0);
+      if (!p) panes.push((p = { first: k0, events: 0, counts: emptyCounts(), heat: [0, 0, 0, 0] }));
+      p.events++;
+      countAction(p.counts, e.type);
+      p.heat[k0]! += h;
+      for (let k = k0 + 1; k < PANES_PER_WINDOW; k++) p.heat[k]! += heatMicro(e.type, t, paneEnd + k * PANE, a.params);
     },
   };
 }
