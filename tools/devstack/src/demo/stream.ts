@@ -18,23 +18,37 @@ export const seedStream: DemoSeeder = (ctx) => postDemoTraffic(ctx, Date.now());
  */
 export async function postDemoTraffic(ctx: Parameters<DemoSeeder>[0], now: number): Promise<void> {
   const span = 90 * 60_000;
-  for (const [i, t] of ctx.tenants.entries()) {
+  const perTenant = ctx.tenants.map((t, i) => {
     const raw = syntheticEvents({ tenants: [t.tenantId], users: 200, items: 300, count: 1500, seed: 500 + i, startMs: now - span, scenario: 'feed' });
     const first = Date.parse(raw[0]!.eventTime);
     const lastT = Date.parse(raw[raw.length - 1]!.eventTime);
     // Squeeze the generator's ~1 event/s into the 90 minutes before now.
     const events = raw.map((e) => ({ ...e, eventTime: new Date(now - span + ((Date.parse(e.eventTime) - first) / Math.max(1, lastT - first)) * (span - 10_000)).toISOString() }));
-    let accepted = 0;
-    for (let b = 0; b < events.length; b += 500) {
-      const res = await fetch(`${ctx.edgeUrl}/v1/events`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${t.superKey}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ events: events.slice(b, b + 500) }),
-        signal: AbortSignal.timeout(15_000),
-      });
-      if (res.status !== 202) throw new Error(`stream demo: POST /v1/events for ${t.tenantId}: ${res.status} ${await res.text()}`);
-      accepted += EventBatchResponse.parse(await res.json()).accepted;
-    }
-    ctx.log(`stream: ${t.tenantId} ${accepted} live events → item heat (hot list "feed"), user profiles, 1-min metrics`);
+    return { t, events, next: 0, accepted: 0 };
+  });
+  // The tenants share partitions, so their traffic goes out interleaved in time as live traffic
+  // would: slice by slice (2 minutes, minute-aligned), every tenant's events of a slice at once.
+  // Posting one tenant's 90 minutes after another's would make most of the second one late for
+  // the windows the first had already moved the watermark past.
+  const slice = 2 * 60_000;
+  for (let end = Math.floor((now - span) / slice) * slice + slice; perTenant.some((p) => p.next < p.events.length); end += slice) {
+    await Promise.all(
+      perTenant.map(async (p) => {
+        let stop = p.next;
+        while (stop < p.events.length && Date.parse(p.events[stop]!.eventTime) < end) stop++;
+        for (let b = p.next; b < stop; b += 500) {
+          const res = await fetch(`${ctx.edgeUrl}/v1/events`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${p.t.superKey}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ events: p.events.slice(b, Math.min(b + 500, stop)) }),
+            signal: AbortSignal.timeout(15_000),
+          });
+          if (res.status !== 202) throw new Error(`stream demo: POST /v1/events for ${p.t.tenantId}: ${res.status} ${await res.text()}`);
+          p.accepted += EventBatchResponse.parse(await res.json()).accepted;
+        }
+        p.next = stop;
+      }),
+    );
   }
+  for (const p of perTenant) ctx.log(`stream: ${p.t.tenantId} ${p.accepted} live events → item heat (hot list "feed"), user profiles, 1-min metrics`);
 }
