@@ -106,32 +106,9 @@ export function metricRatios(m: { impressions: number; clicks: number; plays: nu
   };
 }
 
-/** ClickHouse `item_heat_windows`. heat_micro = heat × 10⁶ rounded per event, so sums are exact. */
-export const ItemHeatWindowRow = z.object({
-  tenant_id: z.string(),
-  scenario: z.string(),
-  item_id: z.string(),
-  window_start: z.string(),
-  window_end: z.string(),
-  source_partition: z.number().int(),
-  events: z.number().int(),
-  impressions: z.number().int(),
-  clicks: z.number().int(),
-  plays: z.number().int(),
-  completes: z.number().int(),
-  likes: z.number().int(),
-  shares: z.number().int(),
-  comments: z.number().int(),
-  purchases: z.number().int(),
-  heat_micro: z.number().int(),
-  version: z.number().int(),
-  emitted_at: z.string(),
-});
-export type ItemHeatWindowRow = z.infer<typeof ItemHeatWindowRow>;
-
 /**
- * ClickHouse `item_heat_panes` (what the item-heat job writes; `item_heat_windows` above is the
- * earlier one-row-per-window table). heat_micro[k] = the pane's heat decayed to the end of the k-th
+ * ClickHouse `item_heat_panes` (what the item-heat job writes; the earlier one-row-per-window
+ * `item_heat_windows` is kept for its history only). heat_micro[k] = the pane's heat decayed to the end of the k-th
  * 1-hour window containing it (k = 0..3, window end = pane_end + 15·k min), × 10⁶ rounded per event.
  */
 export const ItemHeatPaneRow = z.object({
