@@ -38,8 +38,23 @@ export const byRecall = (a: Candidate, b: Candidate): number => b.recall - a.rec
 
 /** mergeRecall without the final sort, for callers that re-order the candidates anyway. */
 export function mergeRecallUnsorted(results: ChannelResult[], weights: Partial<Record<RecallChannelName, number>>): Candidate[] {
-  const byId = new Map<string, Candidate>();
-  const out: Candidate[] = [];
+  return mergeRecallInto(results, weights, newCandidate);
+}
+
+const newCandidate = (itemId: string): Candidate => ({ itemId, recall: 0, channels: {} });
+
+/**
+ * The merge itself, with the caller building each new candidate (the edge's carries the item's
+ * features and a fixed-shape channel record): candidates in first-seen order, each channel's
+ * scores normalised by its best, weighted, and an item's best score per channel counted once.
+ */
+export function mergeRecallInto<R extends ChannelResult, C extends Candidate>(
+  results: readonly R[],
+  weights: Partial<Record<RecallChannelName, number>>,
+  create: (itemId: string, from: R, rank: number) => C,
+): C[] {
+  const byId = new Map<string, C>();
+  const out: C[] = [];
   for (const r of results) {
     const w = weights[r.channel] ?? 0;
     const items = r.items;
@@ -52,13 +67,14 @@ export function mergeRecallUnsorted(results: ChannelResult[], weights: Partial<R
       const norm = max > 0 && it.score >= 0 ? it.score / max : 1 - rank / len;
       let c = byId.get(it.itemId);
       if (!c) {
-        byId.set(it.itemId, (c = { itemId: it.itemId, recall: 0, channels: {} }));
+        byId.set(it.itemId, (c = create(it.itemId, r, rank)));
         out.push(c);
       }
-      const prev = c.channels[r.channel];
+      const channels: Candidate['channels'] = c.channels;
+      const prev = channels[r.channel];
       if (prev === undefined || norm > prev) {
         c.recall += w * (norm - (prev ?? 0));
-        c.channels[r.channel] = norm;
+        channels[r.channel] = norm;
       }
     }
   }
@@ -334,9 +350,7 @@ export function topKDot(
   rowLists?: readonly Int32Array[],
 ): Scored[] {
   if (k <= 0) return [];
-  const topS = new Float64Array(k);
-  const topR = new Int32Array(k);
-  let size = 0;
+  const top = new TopKRows(k);
   const lists = rowLists ?? [null];
   for (let l = 0; l < lists.length; l++) {
     const rows = lists[l];
@@ -346,20 +360,49 @@ export function topKDot(
       let s = 0;
       const o = r * dim;
       for (let d = 0; d < dim; d++) s += matrix[o + d]! * query[d]!;
-      if (size === k && s <= topS[k - 1]!) continue;
+      if (!top.admits(s)) continue;
       if (exclude.size && exclude.has(ids[r]!)) continue;
-      // A sorted small array beats a heap for k ≤ a few hundred.
-      let pos = size < k ? size++ : k - 1;
-      while (pos > 0 && topS[pos - 1]! < s) {
-        topS[pos] = topS[pos - 1]!;
-        topR[pos] = topR[pos - 1]!;
-        pos--;
-      }
-      topS[pos] = s;
-      topR[pos] = r;
+      top.add(s, r);
     }
   }
-  const out: Scored[] = new Array(size);
-  for (let j = 0; j < size; j++) out[j] = { itemId: ids[topR[j]!]!, score: topS[j]! };
-  return out;
+  return top.toScored(ids);
+}
+
+/**
+ * The k best (score, row) pairs offered, best first, in typed arrays (no per-row allocation); equal
+ * scores keep the row offered first. A sorted small array beats a heap for k ≤ a few hundred.
+ */
+export class TopKRows {
+  private readonly scores: Float64Array;
+  private readonly rows: Int32Array;
+  private size = 0;
+
+  constructor(private readonly k: number) {
+    this.scores = new Float64Array(k);
+    this.rows = new Int32Array(k);
+  }
+
+  /** Whether a score would enter now: check it before costlier filters. */
+  admits(s: number): boolean {
+    return this.size < this.k || s > this.scores[this.k - 1]!;
+  }
+
+  /** Call only when admits(s). */
+  add(s: number, r: number): void {
+    const { scores, rows } = this;
+    let pos = this.size < this.k ? this.size++ : this.k - 1;
+    while (pos > 0 && scores[pos - 1]! < s) {
+      scores[pos] = scores[pos - 1]!;
+      rows[pos] = rows[pos - 1]!;
+      pos--;
+    }
+    scores[pos] = s;
+    rows[pos] = r;
+  }
+
+  toScored(ids: readonly string[]): Scored[] {
+    const out: Scored[] = new Array(this.size);
+    for (let j = 0; j < this.size; j++) out[j] = { itemId: ids[this.rows[j]!]!, score: this.scores[j]! };
+    return out;
+  }
 }

@@ -1,4 +1,4 @@
-import { EmbeddingPointer, topKDot, type Scored } from '@vidplat/contracts';
+import { EmbeddingPointer, topKDot, TopKRows, type Scored } from '@vidplat/contracts';
 import { refreshHold } from '../tenancy/swr-cache.js';
 
 /** Item embeddings of a tenant, trained offline, held in the isolate for nearest-neighbour search. */
@@ -113,31 +113,20 @@ export function searchIvf(ix: Pick<EmbeddingIndex, 'matrix' | 'dim' | 'ids'> & {
     if (c < 0) continue;
     w = dim === 16 ? dots16(vectors, start[c]!, start[c + 1]!, query, dots, w) : dotsAny(vectors, dim, start[c]!, start[c + 1]!, query, dots, w);
   }
-  const topS = new Float64Array(k);
-  const topR = new Int32Array(k);
-  let size = 0;
+  const top = new TopKRows(k);
   w = 0;
   for (let b = 0; b < probe; b++) {
     const c = bestC[b]!;
     if (c < 0) continue;
     for (let p = start[c]!, end = start[c + 1]!; p < end; p++) {
       const s = dots[w++]!;
-      if (size === k && s <= topS[k - 1]!) continue;
+      if (!top.admits(s)) continue;
       const r = rows[p]!;
       if (exclude.size && exclude.has(ix.ids[r]!)) continue;
-      let pos = size < k ? size++ : k - 1;
-      while (pos > 0 && topS[pos - 1]! < s) {
-        topS[pos] = topS[pos - 1]!;
-        topR[pos] = topR[pos - 1]!;
-        pos--;
-      }
-      topS[pos] = s;
-      topR[pos] = r;
+      top.add(s, r);
     }
   }
-  const out: Scored[] = new Array(size);
-  for (let j = 0; j < size; j++) out[j] = { itemId: ix.ids[topR[j]!]!, score: topS[j]! };
-  return out;
+  return top.toScored(ix.ids);
 }
 
 /** Reused per isolate: the probed rows' dot products (a request runs to completion before the next). */

@@ -1,6 +1,7 @@
 import {
   byRecall,
   heuristicScores,
+  mergeRecallInto,
   rerankMmr,
   writeFeatures,
   RANKING_FEATURE_COUNT,
@@ -132,38 +133,11 @@ function unseen(channel: RecallChannelName, xs: { items: Scored[]; feats: ItemFe
   return { channel, items, feats };
 }
 
-/**
- * mergeRecallUnsorted (contracts) with each candidate carrying its features: the same
- * candidates, in the same order, with the same recall sums and channel entries (same insertion
- * order), so ranking and the reported channels do not change.
- */
-export function mergeWithFeatures(results: ChannelWithFeatures[], weights: Partial<Record<RecallChannelName, number>>): FeaturedCandidate[] {
-  const byId = new Map<string, FeaturedCandidate>();
-  const out: FeaturedCandidate[] = [];
-  for (const r of results) {
-    const w = weights[r.channel] ?? 0;
-    const items = r.items;
-    const len = items.length;
-    if (!len || w <= 0) continue;
-    let max = 0;
-    for (let i = 0; i < len; i++) max = Math.max(max, items[i]!.score);
-    for (let rank = 0; rank < len; rank++) {
-      const it = items[rank]!;
-      const norm = max > 0 && it.score >= 0 ? it.score / max : 1 - rank / len;
-      let c = byId.get(it.itemId);
-      if (!c) {
-        byId.set(it.itemId, (c = { itemId: it.itemId, recall: 0, channels: new ChannelScores(), f: r.feats[rank]! }));
-        out.push(c);
-      }
-      const prev = c.channels[r.channel];
-      if (prev === undefined || norm > prev) {
-        c.recall += w * (norm - (prev ?? 0));
-        c.channels[r.channel] = norm;
-      }
-    }
-  }
-  return out;
-}
+/** mergeRecallUnsorted (contracts) with each candidate carrying its features and a fixed-shape channel record. */
+export const mergeWithFeatures = (results: ChannelWithFeatures[], weights: Partial<Record<RecallChannelName, number>>): FeaturedCandidate[] =>
+  mergeRecallInto(results, weights, featuredCandidate);
+
+const featuredCandidate = (itemId: string, from: ChannelWithFeatures, rank: number): FeaturedCandidate => ({ itemId, recall: 0, channels: new ChannelScores(), f: from.feats[rank]! });
 /** Per isolate feature-cache map: list objects whose every item it holds (RequestFeatures.collect). */
 const completeLists = new WeakMap<Map<string, ItemFeatures>, WeakSet<readonly Scored[]>>();
 const compactList = (xs: Scored[]): NeighbourList => ({ ids: xs.map((x) => x.itemId), scores: Float64Array.from(xs, (x) => x.score) });
