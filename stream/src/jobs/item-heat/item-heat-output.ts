@@ -1,10 +1,10 @@
 import type { ClickHouseClient } from '@vidplat/analytics';
-import { toClickHouseTime, Topics, type ItemHeatPaneRow, type ItemStatsUpdate } from '@vidplat/contracts';
+import { UPDATE_CHUNK_MAX, toClickHouseTime, Topics, type ItemHeatPaneRow, type ItemStatsUpdate, type ItemStatsUpdateChunk } from '@vidplat/contracts';
 import type { Producer } from '../../kafka/client.js';
 import type { FeatureSnapshotWriter } from '../../features/snapshot-writer.js';
 import { chTime, isoTime } from '../../windows/clickhouse-writer.js';
 import { insertRowBinary, type RowBinaryWriter } from '../../windows/row-binary.js';
-import { sendUpdateBatches } from '../../sinks/update-batches.js';
+import { sendChunks, type ChunkSpec } from '../../sinks/update-chunks.js';
 import type { FiredWindow } from '../../windows/partition-windows.js';
 import type { WindowOutput } from '../../windows/windowed-job.js';
 import { hotListQuery } from '@vidplat/analytics/stream/window-queries';
@@ -70,32 +70,51 @@ export function itemStatsUpdate(w: FiredWindow<ItemHeatAcc>): ItemStatsUpdate {
   };
 }
 
-/** Texts of strings that recur on every update (tenant, scenario): JSON-quoted once (bounded cache). */
-const quoted = new Map<string, string>();
-function q(s: string): string {
-  let t = quoted.get(s);
-  if (t === undefined) {
-    if (quoted.size >= 10_000) quoted.clear();
-    t = JSON.stringify(s);
-    quoted.set(s, t);
-  }
-  return t;
-}
-
 /**
- * JSON.stringify(itemStatsUpdate(w)), written directly: a window close sends one update per item
- * window (263k in the benchmark), and building then stringifying an object for each was ~10 % of the
- * flush. Same text, key order included (item-heat-output.test.ts checks it against the object).
+ * `item-stats-updates` as columnar chunks (ItemStatsUpdateChunk): one per tenant/scenario/window/
+ * partition/final and up to UPDATE_CHUNK_MAX items; itemStatsUpdatesOf(chunk) gives back
+ * exactly itemStatsUpdate(w) for each of its windows (item-heat-output.test.ts).
  */
-export function itemStatsUpdateJson(w: FiredWindow<ItemHeatAcc>): string {
-  const a = w.acc;
-  const c = a.counts;
-  return (
-    `{"tenantId":${q(a.tenantId)},"scenario":${q(a.scenario)},"itemId":${JSON.stringify(a.itemId)},"windowStart":"${isoTime(w.start)}","windowEnd":"${isoTime(w.end)}",` +
-    `"sourcePartition":${w.partition},"events":${w.count},"counts":{"impressions":${c.impressions},"clicks":${c.clicks},"plays":${c.plays},"completes":${c.completes},` +
-    `"likes":${c.likes},"shares":${c.shares},"comments":${c.comments},"purchases":${c.purchases}},"heat":${JSON.stringify(a.heatMicro / 1e6)},"final":${w.final}}`
-  );
-}
+export const itemStatsChunks: ChunkSpec<FiredWindow<ItemHeatAcc>, ItemStatsUpdateChunk> = {
+  max: UPDATE_CHUNK_MAX,
+  group: (w) => `${w.acc.tenantId}|${w.acc.scenario}|${w.start}|${w.partition}|${w.final}`,
+  tenant: (w) => w.acc.tenantId,
+  open: (w) => ({
+    v: 2,
+    windowStart: isoTime(w.start),
+    windowEnd: isoTime(w.end),
+    tenantId: w.acc.tenantId,
+    scenario: w.acc.scenario,
+    sourcePartition: w.partition,
+    final: w.final,
+    itemIds: [],
+    events: [],
+    impressions: [],
+    clicks: [],
+    plays: [],
+    completes: [],
+    likes: [],
+    shares: [],
+    comments: [],
+    purchases: [],
+    heat: [],
+  }),
+  append: (c, w) => {
+    const a = w.acc;
+    const n = a.counts;
+    c.itemIds.push(a.itemId);
+    c.events.push(w.count);
+    c.impressions.push(n.impressions);
+    c.clicks.push(n.clicks);
+    c.plays.push(n.plays);
+    c.completes.push(n.completes);
+    c.likes.push(n.likes);
+    c.shares.push(n.shares);
+    c.comments.push(n.comments);
+    c.purchases.push(n.purchases);
+    c.heat.push(a.heatMicro / 1e6);
+  },
+};
 
 /**
  * Item heat sink: ClickHouse rows, `item-stats-updates` messages, and after the commit the
@@ -117,7 +136,7 @@ export class ItemHeatOutput implements WindowOutput<ItemHeatAcc> {
     // Both must land before the offsets are committed; they go out at the same time.
     await Promise.all([
       insertRowBinary(this.ch, 'item_heat_panes', ITEM_HEAT_PANE_COLUMNS, paneRows(fired), (out, r) => itemHeatPaneRowBinary(out, r, now)),
-      this.producer && sendUpdateBatches(this.producer, Topics.itemStatsUpdates, fired, (w) => w.acc.tenantId, itemStatsUpdateJson),
+      this.producer && sendChunks(this.producer, Topics.itemStatsUpdates, fired, itemStatsChunks),
     ]);
   }
 

@@ -1,9 +1,9 @@
 import type { ClickHouseClient } from '@vidplat/analytics';
-import { metricRatios, Topics, type MetricsWindowRow, type RecommendationMetric } from '@vidplat/contracts';
+import { metricRatios, Topics, UPDATE_CHUNK_MAX, type MetricsWindowRow, type RecommendationMetric, type RecommendationMetricChunk } from '@vidplat/contracts';
 import type { Producer } from '../../kafka/client.js';
 import { chTime, isoTime } from '../../windows/clickhouse-writer.js';
 import { insertRowBinary, type RowBinaryWriter } from '../../windows/row-binary.js';
-import { sendUpdateBatches } from '../../sinks/update-batches.js';
+import { sendChunks, type ChunkSpec } from '../../sinks/update-chunks.js';
 import type { FiredWindow } from '../../windows/partition-windows.js';
 import type { WindowOutput } from '../../windows/windowed-job.js';
 import type { MetricsAcc } from './metrics-window.js';
@@ -58,6 +58,46 @@ export function recommendationMetric(w: FiredWindow<MetricsAcc>): Recommendation
   };
 }
 
+/**
+ * `recommendation-metrics` as columnar chunks (RecommendationMetricChunk): one per tenant/scenario/
+ * window/partition/final; recommendationMetricsOf(chunk) gives back exactly recommendationMetric(w)
+ * for each of its windows (metrics-output.test.ts).
+ */
+export const recommendationMetricChunks: ChunkSpec<FiredWindow<MetricsAcc>, RecommendationMetricChunk> = {
+  max: UPDATE_CHUNK_MAX,
+  group: (w) => `${w.acc.tenantId}|${w.acc.scenario}|${w.start}|${w.partition}|${w.final}`,
+  tenant: (w) => w.acc.tenantId,
+  open: (w) => ({
+    v: 2,
+    windowStart: isoTime(w.start),
+    windowEnd: isoTime(w.end),
+    tenantId: w.acc.tenantId,
+    scenario: w.acc.scenario,
+    sourcePartition: w.partition,
+    final: w.final,
+    itemIds: [],
+    experimentIds: [],
+    variants: [],
+    impressions: [],
+    clicks: [],
+    plays: [],
+    completes: [],
+    interactions: [],
+    watchSeconds: [],
+  }),
+  append: (c, { acc: a }) => {
+    c.itemIds.push(a.itemId);
+    c.experimentIds.push(a.experimentId);
+    c.variants.push(a.variant);
+    c.impressions.push(a.impressions);
+    c.clicks.push(a.clicks);
+    c.plays.push(a.plays);
+    c.completes.push(a.completes);
+    c.interactions.push(a.interactions);
+    c.watchSeconds.push(a.watchMs / 1000);
+  },
+};
+
 /** Real-time metrics sink: ClickHouse `metrics_windows` and `recommendation-metrics`. */
 export class MetricsOutput implements WindowOutput<MetricsAcc> {
   constructor(
@@ -70,7 +110,7 @@ export class MetricsOutput implements WindowOutput<MetricsAcc> {
     // Both must land before the offsets are committed; they go out at the same time.
     await Promise.all([
       insertRowBinary(this.ch, 'metrics_windows', METRICS_COLUMNS, fired, (out, w) => metricsRowBinary(out, w, now)),
-      this.producer && sendUpdateBatches(this.producer, Topics.recommendationMetrics, fired, (w) => w.acc.tenantId, recommendationMetric),
+      this.producer && sendChunks(this.producer, Topics.recommendationMetrics, fired, recommendationMetricChunks),
     ]);
   }
 }
