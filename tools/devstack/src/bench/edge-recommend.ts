@@ -4,6 +4,13 @@
  *
  * The Worker is wrangler's production bundle (`wrangler deploy --dry-run`) run by one workerd
  * through the Miniflare API — no `wrangler dev` proxy in front, so the Worker itself is measured.
+ * The load goes to the Worker's own socket (`unsafeDirectSockets`), not through Miniflare's
+ * `core:entry` worker, and outbound fetches go straight to the network (`stripCfConnectingIp:
+ * false`), not through Miniflare's `strip-cf-connecting-ip` worker. Both are dev-only JS shims that
+ * production does not have: with them every request paid ~0.14 ms (entry) and every feature-store
+ * fetch ~0.2 ms (strip) of workerd CPU, and their own isolates' GCs stopped the one workerd thread
+ * for 35–46 ms 1–3 times per 10 s phase (traced with V8's --trace-gc, 2026-11-25 14:49–15:01).
+ * BENCH_VIA_ENTRY=1 measures the old way (through both shims) for comparison.
  * The feature store is Redis behind the Upstash REST bridge (its own process). Data: one tenant
  * with 100k items, a 500-item hot list, item-CF neighbours for 20k items, recent items for 10k
  * users, 16-d embeddings and a logistic-regression ONNX model from the trainer.
@@ -63,6 +70,8 @@ const PROFILE = process.env.BENCH_PROFILE === '1';
  * diagnostic: compare p99 with a normal run made right after.
  */
 const FREEZE = process.env.BENCH_FREEZE === '1';
+/** BENCH_VIA_ENTRY=1: load through Miniflare's entry worker and outbound strip worker (dev shims), as before. */
+const VIA_ENTRY = process.env.BENCH_VIA_ENTRY === '1';
 const log = (s: string) => console.log(`[bench] ${s}`);
 const runDir = join(REPO_ROOT, '.run', 'bench', String(process.pid));
 rmSync(runDir, { recursive: true, force: true });
@@ -283,6 +292,7 @@ try {
     compatibilityFlags: ['nodejs_compat'],
     host: '127.0.0.1',
     port: edgePort,
+    ...(VIA_ENTRY ? {} : { unsafeDirectSockets: [{ host: '127.0.0.1', port: await freePort() }], stripCfConnectingIp: false }),
     ...(PROFILE ? { inspectorPort: await freePort() } : {}),
     d1Databases: { CATALOGUE: 'bench-catalogue' },
     kvNamespaces: { MODELS: 'bench-models' },
@@ -357,7 +367,10 @@ try {
 
   // 5. Load.
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-  const { hostname, port } = new URL(edge);
+  // Set-up above goes through Miniflare's entry worker; the measured load goes to the Worker's socket.
+  const loadUrl = VIA_ENTRY ? edge : (await mf.unsafeGetDirectURL()).toString();
+  log(`load to ${loadUrl} (${VIA_ENTRY ? "through Miniflare's entry and outbound strip workers" : "the Worker's own socket, outbound fetches straight to the network"})`);
+  const { hostname, port } = new URL(loadUrl);
   // The Worker's own wall time per path (Server-Timing app;dur), read back by fixedRate.
   const lastAppMs = new Map<string, number>();
   const get = (path: string) =>
