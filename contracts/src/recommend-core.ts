@@ -170,22 +170,30 @@ export interface RerankOptions {
    * pool, not for every ranked candidate.
    */
   embeddingOf?: ((itemId: string) => Float32Array | undefined) | undefined;
+  /**
+   * Embeddings as rows of one matrix (row-major, `dim` wide), found by id: read in place, so the
+   * pool needs no view object per item. Used for items with no `embedding`, before embeddingOf.
+   */
+  embeddingRows?: { matrix: Float32Array; dim: number; rowOf: ReadonlyMap<string, number> } | undefined;
 }
 
 interface PoolItem {
   it: RerankItem;
   s: number;
+  /** The item's embedding is emb[off..off+dim) (its own vector, or a row of a shared matrix). */
   emb: Float32Array | undefined;
-  /** Squared norm of emb. */
+  off: number;
+  dim: number;
+  /** Squared norm of the embedding. */
   norm2: number;
   /** Index in the pool. */
   row: number;
 }
 
 function similarity(a: PoolItem, b: PoolItem): number {
-  if (a.emb && b.emb && a.emb.length === b.emb.length) {
+  if (a.emb && b.emb && a.dim === b.dim) {
     let dot = 0;
-    for (let i = 0; i < a.emb.length; i++) dot += a.emb[i]! * b.emb[i]!;
+    for (let i = 0; i < a.dim; i++) dot += a.emb[a.off + i]! * b.emb[b.off + i]!;
     return a.norm2 && b.norm2 ? Math.max(0, dot / Math.sqrt(a.norm2 * b.norm2)) : 0;
   }
   const ac = a.it.categories;
@@ -198,7 +206,7 @@ function similarity(a: PoolItem, b: PoolItem): number {
 
 /** similarity() for pool items, reading embeddings from the pool's copied vectors. */
 function poolSimilarity(a: PoolItem, b: PoolItem, poolVec: Float64Array, poolDim: number): number {
-  if (a.emb && b.emb && a.emb.length === b.emb.length && a.emb.length === poolDim) {
+  if (a.emb && b.emb && a.dim === b.dim && a.dim === poolDim) {
     let dot = 0;
     const x = a.row * poolDim;
     const y = b.row * poolDim;
@@ -249,6 +257,7 @@ export function rerankMmr(items: RerankItem[], o: RerankOptions): Scored[] {
   // categories cannot crowd out the alternatives the cap needs.
   const boosted: PoolItem[] = [];
   const inPool = new Map<string, number>();
+  const rowsOf = o.embeddingRows;
   while (heapSize > 0) {
     if (boosted.length >= o.n * 4) break;
     const i = order[0]!;
@@ -261,20 +270,41 @@ export function rerankMmr(items: RerankItem[], o: RerankOptions): Scored[] {
       if (k >= o.maxPerCategory * 2) continue;
       inPool.set(cat, k + 1);
     }
-    const emb = it.embedding ?? o.embeddingOf?.(it.itemId);
+    let emb = it.embedding;
+    let off = 0;
+    let dim = emb ? emb.length : 0;
+    if (!emb && rowsOf) {
+      const r = rowsOf.rowOf.get(it.itemId);
+      if (r !== undefined) {
+        emb = rowsOf.matrix;
+        dim = rowsOf.dim;
+        off = r * dim;
+      }
+    }
+    if (!emb && o.embeddingOf) {
+      emb = o.embeddingOf(it.itemId);
+      dim = emb ? emb.length : 0;
+    }
     let norm2 = 0;
-    if (emb) for (let d = 0; d < emb.length; d++) norm2 += emb[d]! ** 2;
-    boosted.push({ it, s: boostedScore[i]!, emb, norm2, row: 0 });
+    if (emb) for (let d = 0; d < dim; d++) norm2 += emb[off + d]! ** 2;
+    boosted.push({ it, s: boostedScore[i]!, emb, off, dim, norm2, row: 0 });
   }
   if (!boosted.length) return [];
   const m = boosted.length;
   // Pool vectors copied side by side (rows of the pool's common dimension), read in the n × 4n loop.
-  const poolDim = boosted.find((b) => b.emb)?.emb?.length ?? 0;
+  let poolDim = 0;
+  for (let i = 0; i < m; i++) {
+    if (boosted[i]!.emb) {
+      poolDim = boosted[i]!.dim;
+      break;
+    }
+  }
   const poolVec = new Float64Array(m * poolDim);
   for (let i = 0; i < m; i++) {
-    const e = boosted[i]!.emb;
-    boosted[i]!.row = i;
-    if (e && e.length === poolDim) for (let d = 0; d < poolDim; d++) poolVec[i * poolDim + d] = e[d]!;
+    const b = boosted[i]!;
+    const e = b.emb;
+    b.row = i;
+    if (e && b.dim === poolDim) for (let d = 0; d < poolDim; d++) poolVec[i * poolDim + d] = e[b.off + d]!;
   }
   const max = boosted[0]!.s;
   const min = boosted[m - 1]!.s;

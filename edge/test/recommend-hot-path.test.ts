@@ -1,9 +1,10 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { byRecall, mergeRecall, mergeRecallUnsorted, recency, rerankMmr, topKDot, type Candidate, type RerankItem } from '@vidplat/contracts';
-import { bestByRecall, channelsOf, mergeWithFeatures, rankLimit } from '../src/recommend/pipeline.js';
+import { byRecall, mergeRecall, mergeRecallUnsorted, RecommendQuery, recency, rerankMmr, topKDot, type Candidate, type RerankItem } from '@vidplat/contracts';
+import { plainRecommendQuery } from '../src/recommend/query.js';
+import { bestByRecall, channelsOf, itemCfRecall, mergeWithFeatures, rankLimit } from '../src/recommend/pipeline.js';
 import { kthLargest } from '../src/recommend/select.js';
-import { buildIvf, embeddingChecksSettled, embeddingIndex, embeddingKeys, searchIvf } from '../src/recommend/embedding-index.js';
+import { buildIvf, type EmbeddingIndex, type Ivf, embeddingChecksSettled, embeddingIndex, embeddingKeys, nearestItems, searchIvf } from '../src/recommend/embedding-index.js';
 
 /** Deterministic pseudo-random numbers in [0, 1). */
 function rnd(seed: number) {
@@ -33,6 +34,28 @@ describe('recommend hot path: the fast paths give what the plain algorithms give
       const desc = [...xs].sort((a, b) => b - a);
       for (const k of [1, 2, 17, xs.length >> 1, xs.length - 1, xs.length]) expect(kthLargest(Float64Array.from(xs), xs.length, k)).toBe(desc[k - 1]);
     }
+  });
+
+  it('the hand-checked query gives what the zod schema gives, and leaves everything else to it', () => {
+    const r = rnd(21);
+    const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+    const slugs = [undefined, '', 'a', 'u1', 'rec-bad', 'x.y:z_w-1', 'bad id', 'f/x', 'é', 'a'.repeat(128), 'a'.repeat(129)];
+    const ns = [undefined, '', '0', '1', '20', '200', '201', '999', '07', '1.5', '1e2', ' 5', '-1', 'abc'];
+    const debugs = [undefined, '', '0', '1', 'true', 'false', 'yes', 'TRUE'];
+    let plain = 0;
+    for (let i = 0; i < 8000; i++) {
+      const q: Record<string, string> = {};
+      for (const [k, v] of [['tenant', pick(slugs)], ['scenario', pick(slugs)], ['user', pick(slugs)], ['n', pick(ns)], ['debug', pick(debugs)], ['extra', pick(slugs)]] as const) if (v !== undefined) q[k] = v;
+      const fast = plainRecommendQuery(q);
+      const z = RecommendQuery.safeParse(q);
+      if (fast) {
+        plain++;
+        expect(z.success, JSON.stringify(q)).toBe(true);
+        expect(fast).toEqual(z.data);
+      }
+    }
+    expect(plain).toBeGreaterThan(50);
+    expect(plainRecommendQuery({ tenant: 't', scenario: 's', user: 'u' })).toEqual({ tenant: 't', scenario: 's', user: 'u', n: 20, debug: false });
   });
 
   it('rank limit: 10 per requested item, at least 100, at most 500', () => {
@@ -123,6 +146,50 @@ describe('recommend hot path: the fast paths give what the plain algorithms give
     const carried = rerankMmr(items.map((x) => ({ ...x, embedding: vec.get(x.itemId) })), o);
     expect(rerankMmr(items, { ...o, embeddingOf: (id) => vec.get(id) })).toEqual(carried);
     expect(carried).toHaveLength(20);
+    // Rows of one matrix read in place (some items without a row: category similarity for them).
+    const ids = [...vec.keys()].filter((_, i) => i % 11 !== 0);
+    const matrix = new Float32Array(ids.length * 8);
+    ids.forEach((id, i) => matrix.set(vec.get(id)!, i * 8));
+    const rowOf = new Map(ids.map((id, i) => [id, i]));
+    const partial = rerankMmr(items.map((x) => ({ ...x, embedding: rowOf.has(x.itemId) ? vec.get(x.itemId) : undefined })), o);
+    expect(rerankMmr(items, { ...o, embeddingRows: { matrix, dim: 8, rowOf } })).toEqual(partial);
+  });
+
+  it('item-CF recall equals the plain max-per-item, stable sort and slice', () => {
+    const r = rnd(17);
+    for (let t = 0; t < 30; t++) {
+      const lists = Array.from({ length: 1 + (t % 5) }, () => {
+        const len = Math.floor(r() * 100);
+        return { ids: Array.from({ length: len }, () => `i${Math.floor(r() * 300)}`), scores: Float64Array.from({ length: len }, () => Math.floor(r() * 8) / 8 - (t % 7 === 0 ? 0.2 : 0)) };
+      });
+      const seen = new Set(Array.from({ length: t }, (_, i) => `i${i * 7}`));
+      const size = [0, 1, 50, 150, 1000][t % 5]!;
+      const best = new Map<string, number>();
+      lists.forEach((list, i) => {
+        const decay = 1 / (1 + i * 0.3);
+        for (let j = 0; j < list.ids.length; j++) {
+          const id = list.ids[j]!;
+          if (!seen.has(id)) best.set(id, Math.max(best.get(id) ?? 0, list.scores[j]! * decay));
+        }
+      });
+      const expected = [...best].map(([itemId, score]) => ({ itemId, score })).sort((a, b) => b.score - a.score).slice(0, size);
+      expect(itemCfRecall(lists, seen, size)).toEqual(expected);
+    }
+  });
+
+  it('IVF search with excluded rows marked equals the search with the excluded id set', () => {
+    const r = rnd(23);
+    const dim = 16;
+    const n = 6000;
+    const matrix = Float32Array.from({ length: n * dim }, () => r() - 0.5);
+    const ids = Array.from({ length: n }, (_, i) => `v${i}`);
+    const ix: EmbeddingIndex & { ivf: Ivf } = { version: 'x', dim, ids, matrix, rowOf: new Map(ids.map((id, i) => [id, i])), ivf: buildIvf(matrix, dim, n) };
+    for (let t = 0; t < 20; t++) {
+      const q = Float32Array.from({ length: dim }, () => r() - 0.5);
+      const exclude = new Set(Array.from({ length: t * 3 }, (_, i) => (i % 4 === 3 ? `unknown${i}` : `v${Math.floor(r() * n)}`)));
+      expect(nearestItems(ix, q, 100, exclude)).toEqual(searchIvf(ix, q, 100, exclude));
+    }
+    expect(ix.excludeScratch!.every((x) => x === 0)).toBe(true);
   });
 });
 

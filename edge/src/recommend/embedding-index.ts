@@ -10,6 +10,8 @@ export interface EmbeddingIndex {
   rowOf: Map<string, number>;
   /** Inverted-file index for large catalogues (null: brute force). */
   ivf: Ivf | null;
+  /** Per-row marks for one search's excluded ids (all 0 between searches; a request runs to completion before the next). */
+  excludeScratch?: Uint8Array;
 }
 
 /**
@@ -80,7 +82,15 @@ export function buildIvf(matrix: Float32Array, dim: number, n: number, k = Math.
 }
 
 /** Top-k by dot product over the `nprobe` best cells (approximate; exact when nprobe = k). */
-export function searchIvf(ix: Pick<EmbeddingIndex, 'matrix' | 'dim' | 'ids'> & { ivf: Ivf }, query: Float32Array, k: number, exclude: ReadonlySet<string>, nprobe = 8): Scored[] {
+export function searchIvf(
+  ix: Pick<EmbeddingIndex, 'matrix' | 'dim' | 'ids'> & { ivf: Ivf },
+  query: Float32Array,
+  k: number,
+  exclude: ReadonlySet<string>,
+  nprobe = 8,
+  /** The rows of `exclude`'s ids marked 1 (when given, read instead of the set: no string hashing per row). */
+  excludedRows?: Uint8Array,
+): Scored[] {
   const { ivf, dim } = ix;
   const probe = Math.min(nprobe, ivf.k);
   // The `probe` best centroids, kept sorted (ties: lower cell first, as a stable sort would).
@@ -122,7 +132,7 @@ export function searchIvf(ix: Pick<EmbeddingIndex, 'matrix' | 'dim' | 'ids'> & {
       const s = dots[w++]!;
       if (!top.admits(s)) continue;
       const r = rows[p]!;
-      if (exclude.size && exclude.has(ix.ids[r]!)) continue;
+      if (excludedRows ? excludedRows[r] === 1 : exclude.size && exclude.has(ix.ids[r]!)) continue;
       top.add(s, r);
     }
   }
@@ -180,7 +190,22 @@ function dots16(v: Float32Array, from: number, to: number, q: Float32Array, out:
 
 /** Nearest items to the query: IVF for large catalogues, brute force otherwise. */
 export function nearestItems(ix: EmbeddingIndex, query: Float32Array, k: number, exclude: ReadonlySet<string>): Scored[] {
-  return ix.ivf ? searchIvf(ix as EmbeddingIndex & { ivf: Ivf }, query, k, exclude) : topKDot(ix.matrix, ix.dim, ix.ids, query, k, exclude);
+  if (!ix.ivf) return topKDot(ix.matrix, ix.dim, ix.ids, query, k, exclude);
+  // Ids are unique (rowOf has one row per id), so marking each excluded id's row is the same test.
+  if (!exclude.size || ix.rowOf.size !== ix.ids.length) return searchIvf(ix as EmbeddingIndex & { ivf: Ivf }, query, k, exclude);
+  const marks = (ix.excludeScratch ??= new Uint8Array(ix.ids.length));
+  for (const id of exclude) {
+    const r = ix.rowOf.get(id);
+    if (r !== undefined) marks[r] = 1;
+  }
+  try {
+    return searchIvf(ix as EmbeddingIndex & { ivf: Ivf }, query, k, exclude, undefined, marks);
+  } finally {
+    for (const id of exclude) {
+      const r = ix.rowOf.get(id);
+      if (r !== undefined) marks[r] = 0;
+    }
+  }
 }
 
 export const embeddingKeys = {

@@ -17,7 +17,7 @@ import { featuresRecommendable } from '../items/feature-mirror.js';
 import { currentModel, scoreWithModel } from '../ranking/model-registry.js';
 import { hotWithFeatures } from './hot-channel.js';
 import { kthLargest } from './select.js';
-import { embeddingIndex, itemVector, nearestItems, userVector } from './embedding-index.js';
+import { embeddingIndex, nearestItems, userVector } from './embedding-index.js';
 import type { FeatureStore } from '../feature-store/pipeline.js';
 import { cachedFeatures, cachedNeighbours, readBase, readFeatures, readNeighboursAndFeatures, type NeighbourList } from './feature-reader.js';
 
@@ -76,6 +76,54 @@ export function bestByRecall<C extends Candidate>(cands: C[], limit: number): C[
   return out;
 }
 
+/**
+ * Item-CF recall: each unseen neighbour's best score over the seed lists (the latest seed's
+ * neighbours count most), the `size` best, ties in first-seen order — what a Map, a stable sort
+ * and a slice give, with parallel arrays and objects only for the items returned.
+ */
+export function itemCfRecall(lists: readonly NeighbourList[], seen: ReadonlySet<string>, size: number): Scored[] {
+  const slot = new Map<string, number>();
+  const ids: string[] = [];
+  let total = 0;
+  for (const list of lists) total += list.ids.length;
+  const scores = new Float64Array(total);
+  for (let i = 0; i < lists.length; i++) {
+    const list = lists[i]!;
+    const decay = 1 / (1 + i * 0.3);
+    for (let j = 0; j < list.ids.length; j++) {
+      const id = list.ids[j]!;
+      if (seen.has(id)) continue;
+      const s = list.scores[j]! * decay;
+      const at = slot.get(id);
+      if (at === undefined) {
+        slot.set(id, ids.length);
+        scores[ids.length] = Math.max(0, s);
+        ids.push(id);
+      } else scores[at] = Math.max(scores[at]!, s);
+    }
+  }
+  const count = ids.length;
+  if (size <= 0 || !count) return [];
+  let order: Int32Array;
+  if (count > size) {
+    // Only rows at or above the size-th best score can be returned: sort just those.
+    const tmp = scores.slice(0, count);
+    const cut = kthLargest(tmp, count, size);
+    let m = 0;
+    for (let r = 0; r < count; r++) if (scores[r]! >= cut) m++;
+    order = new Int32Array(m);
+    m = 0;
+    for (let r = 0; r < count; r++) if (scores[r]! >= cut) order[m++] = r;
+  } else {
+    order = new Int32Array(count);
+    for (let r = 0; r < count; r++) order[r] = r;
+  }
+  order.sort((a, b) => scores[b]! - scores[a]! || a - b);
+  const out = new Array<Scored>(Math.min(size, order.length));
+  for (let i = 0; i < out.length; i++) out[i] = { itemId: ids[order[i]!]!, score: scores[order[i]!]! };
+  return out;
+}
+
 /** A recall channel's eligible items with their features, index for index. */
 interface ChannelWithFeatures {
   channel: RecallChannelName;
@@ -115,6 +163,19 @@ function onlyEligible(channel: RecallChannelName, xs: Scored[], features: { get(
     const f = features.get(x.itemId);
     if (eligible(x.itemId, f, cfg, seen, nowMs)) {
       items.push(x);
+      feats.push(f!);
+    }
+  }
+  return { channel, items, feats };
+}
+/** onlyEligible with the features already looked up, index for index. */
+function eligibleOf(channel: RecallChannelName, xs: Scored[], fs: (ItemFeatures | undefined)[], cfg: ScenarioConfig, seen: ReadonlySet<string>, nowMs: number): ChannelWithFeatures {
+  const items: Scored[] = [];
+  const feats: ItemFeatures[] = [];
+  for (let i = 0; i < xs.length; i++) {
+    const f = fs[i];
+    if (eligible(xs[i]!.itemId, f, cfg, seen, nowMs)) {
+      items.push(xs[i]!);
       feats.push(f!);
     }
   }
@@ -215,6 +276,32 @@ class RequestFeatures {
       known.add(xs);
     }
   }
+  /**
+   * The features of each of `xs` known so far (undefined: not yet), index for index, collecting
+   * the unknown ids as collect does: one lookup per candidate serves both the miss list and,
+   * after fill, the eligibility check.
+   */
+  lookup(xs: readonly Scored[]): (ItemFeatures | undefined)[] {
+    const out = new Array<ItemFeatures | undefined>(xs.length);
+    const cache = this.cache;
+    for (let i = 0; i < xs.length; i++) {
+      const id = xs[i]!.itemId;
+      let f = cache?.get(id);
+      if (f === undefined) {
+        f = this.fetched.get(id);
+        if (f === undefined && !this.asked.has(id)) {
+          this.asked.add(id);
+          this.out.push(id);
+        }
+      }
+      out[i] = f;
+    }
+    return out;
+  }
+  /** Completes a lookup's result with what was read since. */
+  fill(xs: readonly Scored[], feats: (ItemFeatures | undefined)[]): void {
+    for (let i = 0; i < xs.length; i++) if (feats[i] === undefined) feats[i] = this.get(xs[i]!.itemId);
+  }
   /** The ids collected since the last call. */
   takeMisses(): string[] {
     const out = this.out.splice(0);
@@ -284,15 +371,7 @@ export async function runPipeline(redis: FeatureStore, kv: KVNamespace, input: R
     remember(r.features);
     const fetched = new Map(seedsToRead.map((sd, i) => [sd, nbrCache ? nbrCache.set(sd, r.neighbours[i]!) : compactList(r.neighbours[i]!)]));
     const lists = seeds.map((sd) => fetched.get(sd) ?? nbrCache?.get(sd) ?? compactList([]));
-    const best = new Map<string, number>();
-    lists.forEach((list, i) => {
-      const decay = 1 / (1 + i * 0.3); // the latest item's neighbours count most
-      for (let j = 0; j < list.ids.length; j++) {
-        const id = list.ids[j]!;
-        if (!seen.has(id)) best.set(id, Math.max(best.get(id) ?? 0, list.scores[j]! * decay));
-      }
-    });
-    cf = [...best].map(([itemId, score]) => ({ itemId, score })).sort((a, b) => b.score - a.score).slice(0, sizes.item_cf ?? 0);
+    cf = itemCfRecall(lists, seen, sizes.item_cf ?? 0);
   } catch (e) {
     cfFallback = true;
     cfNote = `neighbours/features read failed: ${e instanceof Error ? e.message : String(e)}`;
@@ -325,13 +404,15 @@ export async function runPipeline(redis: FeatureStore, kv: KVNamespace, input: R
   traces.push({ stage: 'recall.fresh', ms: lap(), candidates: fresh.length, items: top(fresh), ...(sizes.fresh ? {} : { note: 'channel not configured' }) });
 
   // 4. Features of the candidates not read yet, then the eligibility filter and the merge.
-  features.collect(cf);
-  features.collect(emb);
+  const cfFeats = features.lookup(cf);
+  const embFeats = features.lookup(emb);
   const missing = features.takeMisses();
   let featNote: string | undefined;
   if (missing.length) {
     try {
       remember(await readFeatures(redis, tenant, missing));
+      features.fill(cf, cfFeats);
+      features.fill(emb, embFeats);
     } catch (e) {
       // Without features we cannot prove them published: those candidates are dropped.
       featNote = `item features read failed, ${missing.length} candidates dropped: ${e instanceof Error ? e.message : String(e)}`;
@@ -339,8 +420,8 @@ export async function runPipeline(redis: FeatureStore, kv: KVNamespace, input: R
   }
   const channels: ChannelWithFeatures[] = [
     unseen('hot', hotWithFeatures(tenant, scenario, base.hot, base.meta?.version ?? null, base.itemsVersion, features, cfg, nowMs, eligible), cfg, seen),
-    onlyEligible('item_cf', cf, features, cfg, seen, nowMs),
-    onlyEligible('embedding', emb, features, cfg, seen, nowMs),
+    eligibleOf('item_cf', cf, cfFeats, cfg, seen, nowMs),
+    eligibleOf('embedding', emb, embFeats, cfg, seen, nowMs),
     onlyEligible('fresh', fresh, features, cfg, seen, nowMs),
   ];
   let merged = mergeWithFeatures(channels, weights);
@@ -416,7 +497,7 @@ export async function runPipeline(redis: FeatureStore, kv: KVNamespace, input: R
       maxPerCategory: cfg.rerank.maxPerCategory,
       nowMs,
       // Embeddings only for the MMR pool, not for every ranked candidate.
-      embeddingOf: ix ? (id) => itemVector(ix!, id) : undefined,
+      embeddingRows: ix ? { matrix: ix.matrix, dim: ix.dim, rowOf: ix.rowOf } : undefined,
     },
   );
   traces.push({ stage: 'rerank', ms: lap(), candidates: finalItems.length, items: top(finalItems), note: `mmr λ=${cfg.rerank.diversityLambda}, freshness boost ${cfg.rerank.freshnessBoost}` });

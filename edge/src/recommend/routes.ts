@@ -11,6 +11,7 @@ import { cachedRunningExperiment } from '../experiments/store.js';
 import { applyOverrides, assignVariant } from '../experiments/assignment.js';
 import { FeatureStoreDown, runPipeline } from './pipeline.js';
 import { recommendStore } from '../feature-store/pipeline.js';
+import { plainRecommendQuery } from './query.js';
 
 /**
  * GET /v1/recommend (tenant API key): the scenario's full pipeline (recall → merge → rank →
@@ -30,9 +31,14 @@ export const recommendRoutes = new Hono<AppEnv>()
   // included; workerd's clock only moves across I/O): bench:edge splits its latency tail with it.
   .get('/v1/recommend', serverTiming, requireKey(), async (c) => {
     if (c.env.BENCH_FREEZE_REFRESH === '1') refreshHold.frozen = true;
-    const q = RecommendQuery.safeParse(c.req.query());
-    if (!q.success) return sendError(c, 400, apiErrorFromZod(q.error, 'invalid_query'));
-    const { tenant, scenario, user, n, debug } = q.data;
+    const raw = c.req.query();
+    let query = plainRecommendQuery(raw);
+    if (!query) {
+      const q = RecommendQuery.safeParse(raw);
+      if (!q.success) return sendError(c, 400, apiErrorFromZod(q.error, 'invalid_query'));
+      query = q.data;
+    }
+    const { tenant, scenario, user, n, debug } = query;
     const p = c.var.principal;
     // Not "forbidden": whether another tenant exists is none of this key's business.
     if (p.tenantId !== tenant) return c.json(errorBody('not_found', `unknown tenant ${tenant}`, 'tenant'), 404);

@@ -33,15 +33,53 @@ export function newApiKey(): { keyId: string; apiKey: string } {
  */
 const keys = new SwrCache<Principal | null>(15_000, 30_000);
 
-export async function principalForKey(db: D1Database, apiKey: string, waitUntil?: WaitUntil): Promise<Principal | null> {
-  const hash = await sha256Hex(apiKey);
-  return keys.get(hash, async () => {
-    const row = await db
+/**
+ * SHA-256 of each key presented to this isolate, by the key itself: the digest (an async
+ * crypto call, hex-encoded) was a few % of a recommend request's CPU and is the same every time.
+ * Only the hash is memoised — whether the key is valid still comes from `keys` (refresh-ahead,
+ * revocation as before). Bounded: a flood of distinct bad keys only empties it.
+ */
+const MAX_HASHED = 10_000;
+const hashOfKey = new Map<string, string>();
+
+export async function keyHash(apiKey: string): Promise<string> {
+  let h = hashOfKey.get(apiKey);
+  if (h === undefined) {
+    h = await sha256Hex(apiKey);
+    if (hashOfKey.size >= MAX_HASHED) hashOfKey.clear();
+    hashOfKey.set(apiKey, h);
+  }
+  return h;
+}
+
+/** D1 lookup of one key hash (a class method, not a closure per request: the bundle names closures). */
+class KeyLoader {
+  constructor(
+    private readonly db: D1Database,
+    private readonly hash: string,
+  ) {}
+  async load(): Promise<Principal | null> {
+    const row = await this.db
       .prepare('SELECT key_id, tenant_id, role, user_id FROM api_keys WHERE key_hash = ?1 AND revoked_at IS NULL')
-      .bind(hash)
+      .bind(this.hash)
       .first<{ key_id: string; tenant_id: string; role: Role; user_id: string | null }>();
     return row ? { tenantId: row.tenant_id, role: row.role, keyId: row.key_id, userId: row.user_id } : null;
-  }, waitUntil);
+  }
+}
+
+/**
+ * The principal of a key whose hash is memoised and whose cache entry is fresh (younger than the
+ * refresh age), without a promise; undefined: ask principalForKey.
+ */
+export function freshPrincipal(apiKey: string, now = Date.now()): Principal | null | undefined {
+  const h = hashOfKey.get(apiKey);
+  return h === undefined ? undefined : keys.peek(h, now);
+}
+
+export async function principalForKey(db: D1Database, apiKey: string, waitUntil?: WaitUntil): Promise<Principal | null> {
+  const hash = await keyHash(apiKey);
+  const loader = new KeyLoader(db, hash);
+  return keys.get(hash, loader.load.bind(loader), waitUntil);
 }
 
 /** A key revoked through this isolate stops working here immediately. */

@@ -2,7 +2,7 @@ import { createMiddleware } from 'hono/factory';
 import type { Role } from '@vidplat/contracts';
 import type { AppEnv } from '../env.js';
 import { errorBody } from '../http/errors.js';
-import { principalForKey, sha256Hex } from './api-keys.js';
+import { freshPrincipal, principalForKey, sha256Hex } from './api-keys.js';
 import { waitUntilOf } from './swr-cache.js';
 
 /**
@@ -15,7 +15,8 @@ export const requireKey = (...roles: Role[]) =>
     const header = c.req.header('authorization') ?? '';
     const key = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
     if (!key) return c.json(errorBody('unauthorized', 'missing API key (Authorization: Bearer …)'), 401);
-    const p = await principalForKey(c.env.CATALOGUE, key, waitUntilOf(c));
+    // A fresh cached principal without a promise or digest (the common case); else the full lookup.
+    const p = freshPrincipal(key) ?? (await principalForKey(c.env.CATALOGUE, key, waitUntilOf(c)));
     if (!p) return c.json(errorBody('unauthorized', 'unknown or revoked API key'), 401);
     if (roles.length && !roles.includes(p.role)) {
       return c.json(errorBody('forbidden', `this action needs one of the roles: ${roles.join(', ')}`), 403);

@@ -43,6 +43,12 @@ export class SwrCache<V> {
     private readonly reloadTimeoutMs = 5_000,
   ) {}
 
+  /** The value when it needs no reload yet (age < refreshMs), else undefined: then call get. */
+  peek(key: string, now = Date.now()): V | undefined {
+    const hit = this.entries.get(key);
+    return hit && (now - hit.at < this.refreshMs || refreshHold.frozen) ? hit.v : undefined;
+  }
+
   async get(key: string, load: () => Promise<V>, waitUntil?: WaitUntil, now = Date.now()): Promise<V> {
     const hit = this.entries.get(key);
     if (hit) {
