@@ -102,13 +102,16 @@ try {
   say(`raw drain ${Math.round(rawPerS)}/s over ${((lastAt - assignedAt) / 1000).toFixed(2)} s from assignment (first batch after ${((first - assignedAt) / 1000).toFixed(2)} s)`);
 
   // End to end: the three jobs on one consumer group (as deployed), or each its own process and group.
+  // BENCH_REPLICAS=n runs n window-jobs processes in that one group (the scale-out path: the group
+  // splits the partitions; the rebalance as the second joins is part of the measured time).
+  const replicas = Math.max(1, Number(process.env.BENCH_REPLICAS ?? 1));
   const jobs = process.env.BENCH_SEPARATE === '1'
     ? ([
         ['item-heat', 'stream/src/jobs/item-heat/main.ts', 'ITEM_HEAT_PORT'],
         ['user-profiles', 'stream/src/jobs/user-profiles/main.ts', 'USER_PROFILES_PORT'],
         ['realtime-metrics', 'stream/src/jobs/realtime-metrics/main.ts', 'REALTIME_METRICS_PORT'],
       ] as const)
-    : ([['window-jobs', 'stream/src/jobs/window-jobs/main.ts', 'WINDOW_JOBS_PORT']] as const);
+    : Array.from({ length: replicas }, (_, r) => [replicas > 1 ? `window-jobs#${r + 1}` : 'window-jobs', 'stream/src/jobs/window-jobs/main.ts', 'WINDOW_JOBS_PORT'] as const);
   const nodeArgs = (process.env.BENCH_JOB_NODE_ARGS ?? '').split(' ').filter(Boolean); // e.g. --cpu-prof
   const ports: number[] = [];
   for (const [name, entry, portVar] of jobs) {
@@ -132,20 +135,34 @@ try {
   };
   const done = new Map<string, number>();
   const deadline = Date.now() + Number(process.env.BENCH_TIMEOUT_MS ?? 300_000);
-  while (done.size < jobs.length && Date.now() < deadline) {
+  // Each partition ends with its flush event, whose own (far-future) windows stay open by design:
+  // the committed checkpoint reaching that last offset means every real event's windows are written.
+  const reached = (committed: Record<string, string>[]) =>
+    [...ends].every(([p, end]) => committed.some((c) => BigInt(c[p] ?? '-1') >= BigInt(end) - 1n));
+  if (replicas > 1) {
+    // One group: done when, per partition, some replica committed its end (an owner commits after its writes).
+    while (done.size === 0 && Date.now() < deadline) {
+      const hs = await Promise.all(ports.map(health));
+      if (hs.every((h) => h?.ok) && reached(hs.map((h) => h!.committed))) {
+        done.set('window-jobs', Date.now());
+        say(`${replicas} window-jobs replicas committed everything`);
+      }
+      await sleep(25);
+    }
+    if (done.size === 0) throw new Error('window-jobs replicas did not finish');
+  }
+  while (replicas === 1 && done.size < jobs.length && Date.now() < deadline) {
     for (const [i, [name]] of jobs.entries()) {
       if (done.has(name)) continue;
       const h = await health(ports[i]!);
-      // Each partition ends with its flush event, whose own (far-future) windows stay open by design:
-      // the committed checkpoint reaching that last offset means every real event's windows are written.
-      if (h?.ok && [...ends].every(([p, end]) => BigInt(h.committed[p] ?? '-1') >= BigInt(end) - 1n)) {
+      if (h?.ok && reached([h.committed])) {
         done.set(name, Date.now());
         say(`${name} committed everything`);
       }
     }
     await sleep(25);
   }
-  if (done.size < jobs.length) throw new Error(`jobs did not finish: ${jobs.map(([n]) => n).filter((n) => !done.has(n)).join(', ')}`);
+  if (replicas === 1 && done.size < jobs.length) throw new Error(`jobs did not finish: ${jobs.map(([n]) => n).filter((n) => !done.has(n)).join(', ')}`);
   const stats = (await Promise.all(ports.map(health))).filter((h): h is Health => h?.ok === true);
   for (const [i, s] of stats.entries()) {
     const text = await (await fetch(`http://127.0.0.1:${ports[i]}/metrics`)).text();
@@ -156,10 +173,10 @@ try {
     const lanes = Object.entries(s.lanes ?? {}).map(([job, l]) => `${job} ${l.windowsWritten}`).join(', ');
     say(`${s.job}: read ${s.read}, windows written ${s.windowsWritten} (${lanes}); time in ${phases.join(', ')}`);
   }
-  const t0 = Math.min(...stats.map((s) => s.assignedAt));
+  const t0 = Math.min(...stats.map((s) => s.assignedAt).filter((t) => t > 0));
   const t1 = Math.max(...done.values());
   const e2ePerS = total / ((t1 - t0) / 1000);
-  say(`end to end ${Math.round(e2ePerS)}/s over ${((t1 - t0) / 1000).toFixed(2)} s from assignment (first batch after ${((Math.min(...stats.map((s) => s.firstReadAt)) - t0) / 1000).toFixed(2)} s)`);
+  say(`end to end ${Math.round(e2ePerS)}/s over ${((t1 - t0) / 1000).toFixed(2)} s from assignment (first batch after ${((Math.min(...stats.map((s) => s.firstReadAt).filter((t) => t > 0)) - t0) / 1000).toFixed(2)} s)`);
   console.log(JSON.stringify({ bench: 'stream', events: total, events_per_s: Math.round(e2ePerS), raw_drain_per_s: Math.round(rawPerS), ratio: Number((e2ePerS / rawPerS).toFixed(3)) }));
 } finally {
   // Let the jobs shut down on their own (a --cpu-prof profile is written at exit), at most 20 s.
