@@ -124,16 +124,38 @@ export function writeFeatures(
   /** Sum of userCategories' counts, when the caller has it (saves a pass per candidate). */
   userCategoryTotal?: number,
 ): void {
+  const ch = c.channels;
+  writeFeatureValues(out, row, ch.hot, ch.item_cf, ch.embedding, ch.fresh, c.recall, item, userCategories, totalWeight, nowMs, halfLifeHours, userCategoryTotal);
+}
+
+/**
+ * writeFeatures from the candidate's values (normalised channel scores, undefined where the channel
+ * did not recall it, and the recall score): for callers that keep candidates in columns.
+ */
+export function writeFeatureValues(
+  out: Float32Array,
+  row: number,
+  hot: number | undefined,
+  itemCf: number | undefined,
+  embedding: number | undefined,
+  fresh: number | undefined,
+  recall: number,
+  item: ItemContext | undefined,
+  userCategories: ReadonlyMap<string, number>,
+  totalWeight: number,
+  nowMs: number,
+  halfLifeHours: number,
+  userCategoryTotal?: number,
+): void {
   const o = row * RANKING_FEATURE_COUNT;
-  out[o] = c.channels.hot ?? 0;
-  out[o + 1] = c.channels.item_cf ?? 0;
-  out[o + 2] = c.channels.embedding ?? 0;
-  out[o + 3] = c.channels.fresh ?? 0;
+  out[o] = hot ?? 0;
+  out[o + 1] = itemCf ?? 0;
+  out[o + 2] = embedding ?? 0;
+  out[o + 3] = fresh ?? 0;
   out[o + 4] = item ? recency(item.publishedAt, nowMs, halfLifeHours) : 0;
   out[o + 5] = item ? categoryAffinity(userCategories, item.categories, userCategoryTotal) : 0;
-  const ch = c.channels;
-  out[o + 6] = ((ch.hot !== undefined ? 1 : 0) + (ch.item_cf !== undefined ? 1 : 0) + (ch.embedding !== undefined ? 1 : 0) + (ch.fresh !== undefined ? 1 : 0)) / 4;
-  out[o + 7] = totalWeight > 0 ? c.recall / totalWeight : 0;
+  out[o + 6] = ((hot !== undefined ? 1 : 0) + (itemCf !== undefined ? 1 : 0) + (embedding !== undefined ? 1 : 0) + (fresh !== undefined ? 1 : 0)) / 4;
+  out[o + 7] = totalWeight > 0 ? recall / totalWeight : 0;
 }
 
 /** Hand-set weights used when a scenario has no (valid) model: relevance first, then taste. */
@@ -428,6 +450,11 @@ export class TopKRows {
     }
     scores[pos] = s;
     rows[pos] = r;
+  }
+
+  /** The rows kept, best first. */
+  rowList(): Int32Array {
+    return this.rows.slice(0, this.size);
   }
 
   toScored(ids: readonly string[]): Scored[] {

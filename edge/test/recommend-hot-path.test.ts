@@ -2,7 +2,9 @@ import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { byRecall, mergeRecall, mergeRecallUnsorted, RecommendQuery, recency, rerankMmr, topKDot, type Candidate, type RerankItem } from '@vidplat/contracts';
 import { plainRecommendQuery } from '../src/recommend/query.js';
-import { bestByRecall, channelsOf, itemCfRecall, mergeWithFeatures, rankLimit } from '../src/recommend/pipeline.js';
+import { rankLimit } from '../src/recommend/pipeline.js';
+import { bestRows, channelScore, channelsOfRow, itemCfRecall, mergeColumns, rowsByRecall, type MergedColumns } from '../src/recommend/candidates.js';
+import { itemNumbers } from '../src/recommend/item-numbers.js';
 import { kthLargest } from '../src/recommend/select.js';
 import { buildIvf, type EmbeddingIndex, type Ivf, embeddingChecksSettled, embeddingIndex, embeddingKeys, nearestItems, searchIvf } from '../src/recommend/embedding-index.js';
 
@@ -12,14 +14,16 @@ function rnd(seed: number) {
 }
 
 describe('recommend hot path: the fast paths give what the plain algorithms give', () => {
-  it('bestByRecall keeps the same candidates as sorting and slicing, ties at the cut by id', () => {
+  it('the rank cut (bestRows) keeps the same candidates as sorting by byRecall and slicing, ties at the cut by id', () => {
     const r = rnd(5);
     // Scores on a coarse grid, so many candidates tie (also at the cut-off).
     const cands: Candidate[] = Array.from({ length: 450 }, (_, i) => ({ itemId: `i${(i * 7919) % 1000}`, recall: Math.floor(r() * 40) / 10, channels: {} }));
+    const m: MergedColumns = { count: cands.length, ids: cands.map((c) => c.itemId), feats: [], recall: Float64Array.from(cands, (c) => c.recall), ch: new Float64Array(cands.length * 4) };
     for (const limit of [1, 100, 200, 449, 450, 500]) {
       const expected = [...cands].sort(byRecall).slice(0, limit).map((c) => c.itemId).sort();
-      expect(bestByRecall(cands, limit).map((c) => c.itemId).sort()).toEqual(expected);
+      expect(Array.from(bestRows(m, limit), (row) => m.ids[row]!).sort()).toEqual(expected);
     }
+    expect(Array.from(rowsByRecall(m), (row) => m.ids[row]!)).toEqual([...cands].sort(byRecall).map((c) => c.itemId));
   });
 
   it('quickselect finds the k-th largest as a sort does (duplicates, sorted and reversed input)', () => {
@@ -101,11 +105,18 @@ describe('recommend hot path: the fast paths give what the plain algorithms give
       const items = Array.from({ length: 60 }, (_, i) => ({ itemId: `i${Math.floor(r() * 120)}`, score: channel === 'fresh' && i % 7 === 0 ? -1 : Math.floor(r() * 20) / 4 }));
       return { channel, items, feats: items.map((x) => feat(x.itemId)) };
     });
-    const w = { hot: 1, item_cf: 1.5, embedding: 0, fresh: 0.6 };
-    const got = mergeWithFeatures(results, w);
-    expect(got.map(({ f: _f, ...c }) => c)).toEqual(mergeRecallUnsorted(results, w));
-    for (const c of got) expect(c.f.au).toBe(c.itemId);
-    expect(got.map(channelsOf)).toEqual(mergeRecallUnsorted(results, w).map((c) => Object.keys(c.channels)));
+    for (const w of [{ hot: 1, item_cf: 1.5, embedding: 0, fresh: 0.6 }, { hot: 0.3, item_cf: 1, embedding: 1.2, fresh: 2 }]) {
+      const plain = mergeRecallUnsorted(results, w);
+      const m = mergeColumns(results.map((x) => ({ ...x, nums: itemNumbers.ofAll(x.items), gen: itemNumbers.generation })), w);
+      expect(m.count).toBe(plain.length);
+      plain.forEach((c, row) => {
+        expect(m.ids[row]).toBe(c.itemId);
+        expect(m.recall[row]).toBe(c.recall); // bit-identical sums
+        expect(m.feats[row]!.au).toBe(c.itemId);
+        expect(channelsOfRow(m, row)).toEqual(Object.keys(c.channels));
+        (['hot', 'item_cf', 'embedding', 'fresh'] as const).forEach((k, col) => expect(channelScore(m, row, col)).toBe(c.channels[k]));
+      });
+    }
   });
 
   it('IVF search (16-d unrolled and generic dot products) equals the exact top-k over the probed cells, scores and order', () => {
@@ -173,7 +184,9 @@ describe('recommend hot path: the fast paths give what the plain algorithms give
         }
       });
       const expected = [...best].map(([itemId, score]) => ({ itemId, score })).sort((a, b) => b.score - a.score).slice(0, size);
-      expect(itemCfRecall(lists, seen, size)).toEqual(expected);
+      const got = itemCfRecall(lists, seen, size);
+      expect(got.items).toEqual(expected);
+      expect(Array.from(got.nums)).toEqual(expected.map((x) => itemNumbers.of(x.itemId)));
     }
   });
 

@@ -1,5 +1,6 @@
 import { EmbeddingPointer, topKDot, TopKRows, type Scored } from '@vidplat/contracts';
 import { refreshHold } from '../tenancy/swr-cache.js';
+import { itemNumbers } from './item-numbers.js';
 
 /** Item embeddings of a tenant, trained offline, held in the isolate for nearest-neighbour search. */
 export interface EmbeddingIndex {
@@ -12,6 +13,8 @@ export interface EmbeddingIndex {
   ivf: Ivf | null;
   /** Per-row marks for one search's excluded ids (all 0 between searches; a request runs to completion before the next). */
   excludeScratch?: Uint8Array;
+  /** Item numbers of the rows (see rowNumbers). */
+  rowNums?: { gen: number; nums: Int32Array };
 }
 
 /**
@@ -91,6 +94,18 @@ export function searchIvf(
   /** The rows of `exclude`'s ids marked 1 (when given, read instead of the set: no string hashing per row). */
   excludedRows?: Uint8Array,
 ): Scored[] {
+  return k <= 0 ? [] : searchIvfTop(ix, query, k, exclude, nprobe, excludedRows).toScored(ix.ids);
+}
+
+/** searchIvf's top k as rows and scores (k ≥ 1). */
+function searchIvfTop(
+  ix: Pick<EmbeddingIndex, 'matrix' | 'dim' | 'ids'> & { ivf: Ivf },
+  query: Float32Array,
+  k: number,
+  exclude: ReadonlySet<string>,
+  nprobe: number,
+  excludedRows: Uint8Array | undefined,
+): TopKRows {
   const { ivf, dim } = ix;
   const probe = Math.min(nprobe, ivf.k);
   // The `probe` best centroids, kept sorted (ties: lower cell first, as a stable sort would).
@@ -111,7 +126,6 @@ export function searchIvf(
   }
   // The exact scan over the probed cells (same arithmetic and visiting order as topKDot over
   // their row lists), reading each cell's vectors contiguously.
-  if (k <= 0) return [];
   const { rows, start, vectors } = ivf;
   // Dot products of the probed cells first (the hot loop; 16-d unrolled), then the top k.
   let total = 0;
@@ -136,7 +150,7 @@ export function searchIvf(
       top.add(s, r);
     }
   }
-  return top.toScored(ix.ids);
+  return top;
 }
 
 /** Reused per isolate: the probed rows' dot products (a request runs to completion before the next). */
@@ -190,16 +204,25 @@ function dots16(v: Float32Array, from: number, to: number, q: Float32Array, out:
 
 /** Nearest items to the query: IVF for large catalogues, brute force otherwise. */
 export function nearestItems(ix: EmbeddingIndex, query: Float32Array, k: number, exclude: ReadonlySet<string>): Scored[] {
-  if (!ix.ivf) return topKDot(ix.matrix, ix.dim, ix.ids, query, k, exclude);
+  return nearestWithRows(ix, query, k, exclude).items;
+}
+
+/** nearestItems with the index rows of the items (index for index). */
+export function nearestWithRows(ix: EmbeddingIndex, query: Float32Array, k: number, exclude: ReadonlySet<string>): { items: Scored[]; rows: Int32Array } {
+  if (!ix.ivf || k <= 0) {
+    const items = topKDot(ix.matrix, ix.dim, ix.ids, query, k, exclude);
+    return { items, rows: Int32Array.from(items, (x) => ix.rowOf.get(x.itemId)!) };
+  }
   // Ids are unique (rowOf has one row per id), so marking each excluded id's row is the same test.
-  if (!exclude.size || ix.rowOf.size !== ix.ids.length) return searchIvf(ix as EmbeddingIndex & { ivf: Ivf }, query, k, exclude);
+  const ivfIx = ix as EmbeddingIndex & { ivf: Ivf };
+  if (!exclude.size || ix.rowOf.size !== ix.ids.length) return rowsAndItems(searchIvfTop(ivfIx, query, k, exclude, 8, undefined), ix.ids);
   const marks = (ix.excludeScratch ??= new Uint8Array(ix.ids.length));
   for (const id of exclude) {
     const r = ix.rowOf.get(id);
     if (r !== undefined) marks[r] = 1;
   }
   try {
-    return searchIvf(ix as EmbeddingIndex & { ivf: Ivf }, query, k, exclude, undefined, marks);
+    return rowsAndItems(searchIvfTop(ivfIx, query, k, exclude, 8, marks), ix.ids);
   } finally {
     for (const id of exclude) {
       const r = ix.rowOf.get(id);
@@ -207,6 +230,18 @@ export function nearestItems(ix: EmbeddingIndex, query: Float32Array, k: number,
     }
   }
 }
+
+/** Item numbers of the index's rows (item-numbers.ts), computed once per index and table generation. */
+export function rowNumbers(ix: EmbeddingIndex): { gen: number; nums: Int32Array } {
+  if (!ix.rowNums || ix.rowNums.gen !== itemNumbers.generation) {
+    const nums = new Int32Array(ix.ids.length);
+    for (let r = 0; r < nums.length; r++) nums[r] = itemNumbers.of(ix.ids[r]!);
+    ix.rowNums = { gen: itemNumbers.generation, nums };
+  }
+  return ix.rowNums;
+}
+
+const rowsAndItems = (top: TopKRows, ids: readonly string[]) => ({ items: top.toScored(ids), rows: top.rowList() });
 
 export const embeddingKeys = {
   pointer: (tenantId: string) => `emb:${tenantId}:current`,

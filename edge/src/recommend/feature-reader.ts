@@ -1,5 +1,6 @@
 import { FeatureKeys, ItemFeatures, SnapshotMeta, type Scored } from '@vidplat/contracts';
 import type { FeatureStore, StoreCommand } from '../feature-store/pipeline.js';
+import type { NeighbourList } from './candidates.js';
 
 /** ZRANGE key start stop REV WITHSCORES: best first, flat [member, score, …]. */
 const zrevrange = (key: string, count: number): StoreCommand => ['zrange', key, 0, Math.max(0, count - 1), 'rev', 'withscores'];
@@ -174,10 +175,7 @@ export async function readBase(store: FeatureStore, t: string, scenario: string,
  * first round trip). Lists written without a build meta are never cached. Stored compactly (ids
  * interned, scores in a Float64Array): a warm isolate holds tens of thousands of lists.
  */
-export interface NeighbourList {
-  ids: string[];
-  scores: Float64Array;
-}
+export type { NeighbourList } from './candidates.js';
 const MAX_NEIGHBOUR_LISTS = 50_000;
 
 export class NeighbourCache {

@@ -1,12 +1,10 @@
 import {
-  byRecall,
   heuristicScores,
-  mergeRecallInto,
   rerankMmr,
-  writeFeatures,
+  writeFeatureValues,
+  type RerankItem,
   RANKING_FEATURE_COUNT,
   recency,
-  type Candidate,
   type ItemFeatures,
   type RecallChannelName,
   type ScenarioConfig,
@@ -16,8 +14,9 @@ import {
 import { featuresRecommendable } from '../items/feature-mirror.js';
 import { currentModel, scoreWithModel } from '../ranking/model-registry.js';
 import { hotWithFeatures } from './hot-channel.js';
-import { kthLargest } from './select.js';
-import { embeddingIndex, nearestItems, userVector } from './embedding-index.js';
+import { embeddingIndex, nearestWithRows, rowNumbers, userVector } from './embedding-index.js';
+import { bestRows, channelScore, channelsOfRow, itemCfRecall, mergeColumns, rowsByRecall, type ChannelColumns } from './candidates.js';
+import { itemNumbers } from './item-numbers.js';
 import type { FeatureStore } from '../feature-store/pipeline.js';
 import { cachedFeatures, cachedNeighbours, readBase, readFeatures, readNeighboursAndFeatures, type NeighbourList } from './feature-reader.js';
 
@@ -52,153 +51,50 @@ const RECENT_SEEDS = 5;
  */
 export const rankLimit = (n: number): number => Math.min(500, Math.max(100, 10 * n));
 
-/**
- * The `limit` best candidates in byRecall order's sense (the same set as sorting and slicing),
- * in no particular order: a quickselect over the scores finds the cut-off.
- */
-export function bestByRecall<C extends Candidate>(cands: C[], limit: number): C[] {
-  if (cands.length <= limit) return cands;
-  const scores = new Float64Array(cands.length);
-  for (let i = 0; i < cands.length; i++) scores[i] = cands[i]!.recall;
-  const cut = kthLargest(scores, cands.length, limit);
-  const out: C[] = [];
-  const ties: C[] = [];
-  for (const c of cands) {
-    if (c.recall > cut) out.push(c);
-    else if (c.recall === cut) ties.push(c);
-  }
-  // Ties at the cut-off: smaller ids first, as byRecall orders them.
-  ties.sort((a, b) => (a.itemId < b.itemId ? -1 : 1));
-  for (const c of ties) {
-    if (out.length >= limit) break;
-    out.push(c);
-  }
-  return out;
-}
+/** A channel's eligible items, their features and item numbers (see candidates.ts). */
+type ChannelWithFeatures = ChannelColumns;
 
-/**
- * Item-CF recall: each unseen neighbour's best score over the seed lists (the latest seed's
- * neighbours count most), the `size` best, ties in first-seen order — what a Map, a stable sort
- * and a slice give, with parallel arrays and objects only for the items returned.
- */
-export function itemCfRecall(lists: readonly NeighbourList[], seen: ReadonlySet<string>, size: number): Scored[] {
-  const slot = new Map<string, number>();
-  const ids: string[] = [];
-  let total = 0;
-  for (const list of lists) total += list.ids.length;
-  const scores = new Float64Array(total);
-  for (let i = 0; i < lists.length; i++) {
-    const list = lists[i]!;
-    const decay = 1 / (1 + i * 0.3);
-    for (let j = 0; j < list.ids.length; j++) {
-      const id = list.ids[j]!;
-      if (seen.has(id)) continue;
-      const s = list.scores[j]! * decay;
-      const at = slot.get(id);
-      if (at === undefined) {
-        slot.set(id, ids.length);
-        scores[ids.length] = Math.max(0, s);
-        ids.push(id);
-      } else scores[at] = Math.max(scores[at]!, s);
-    }
-  }
-  const count = ids.length;
-  if (size <= 0 || !count) return [];
-  let order: Int32Array;
-  if (count > size) {
-    // Only rows at or above the size-th best score can be returned: sort just those.
-    const tmp = scores.slice(0, count);
-    const cut = kthLargest(tmp, count, size);
-    let m = 0;
-    for (let r = 0; r < count; r++) if (scores[r]! >= cut) m++;
-    order = new Int32Array(m);
-    m = 0;
-    for (let r = 0; r < count; r++) if (scores[r]! >= cut) order[m++] = r;
-  } else {
-    order = new Int32Array(count);
-    for (let r = 0; r < count; r++) order[r] = r;
-  }
-  order.sort((a, b) => scores[b]! - scores[a]! || a - b);
-  const out = new Array<Scored>(Math.min(size, order.length));
-  for (let i = 0; i < out.length; i++) out[i] = { itemId: ids[order[i]!]!, score: scores[order[i]!]! };
-  return out;
-}
-
-/** A recall channel's eligible items with their features, index for index. */
-interface ChannelWithFeatures {
-  channel: RecallChannelName;
-  items: Scored[];
-  feats: ItemFeatures[];
-}
-/** A merged candidate carrying its item's features (looked up once, in the eligibility check). */
-type FeaturedCandidate = Candidate & { f: ItemFeatures; channels: ChannelScores };
-
-/**
- * Normalised recall score per channel, undefined where the item was not recalled. One fixed
- * shape for every candidate (a `{}` filled per channel makes up to 15 shapes, so every read in
- * the merge and the feature rows was a polymorphic lookup).
- */
-class ChannelScores {
-  hot: number | undefined = undefined;
-  item_cf: number | undefined = undefined;
-  embedding: number | undefined = undefined;
-  fresh: number | undefined = undefined;
-}
-const CHANNEL_ORDER = ['hot', 'item_cf', 'embedding', 'fresh'] as const;
-
-/**
- * The channels a candidate came from, in merge order (hot, item_cf, embedding, fresh): what
- * Object.keys gave on the per-candidate `{}` the merge filled in that order.
- */
-export function channelsOf(c: { channels: Partial<Record<RecallChannelName, number>> }): string[] {
-  const out: string[] = [];
-  for (const k of CHANNEL_ORDER) if (c.channels[k] !== undefined) out.push(k);
-  return out;
-}
-
-function onlyEligible(channel: RecallChannelName, xs: Scored[], features: { get(id: string): ItemFeatures | undefined }, cfg: ScenarioConfig, seen: ReadonlySet<string>, nowMs: number): ChannelWithFeatures {
+/** Eligible items of a channel whose features were looked up index for index. */
+function eligibleOf(channel: RecallChannelName, xs: Scored[], fs: (ItemFeatures | undefined)[], nums: Int32Array, gen: number, cfg: ScenarioConfig, seen: ReadonlySet<string>, nowMs: number): ChannelWithFeatures {
   const items: Scored[] = [];
   const feats: ItemFeatures[] = [];
-  for (const x of xs) {
-    const f = features.get(x.itemId);
-    if (eligible(x.itemId, f, cfg, seen, nowMs)) {
-      items.push(x);
-      feats.push(f!);
-    }
-  }
-  return { channel, items, feats };
-}
-/** onlyEligible with the features already looked up, index for index. */
-function eligibleOf(channel: RecallChannelName, xs: Scored[], fs: (ItemFeatures | undefined)[], cfg: ScenarioConfig, seen: ReadonlySet<string>, nowMs: number): ChannelWithFeatures {
-  const items: Scored[] = [];
-  const feats: ItemFeatures[] = [];
+  const kept = new Int32Array(xs.length);
   for (let i = 0; i < xs.length; i++) {
     const f = fs[i];
     if (eligible(xs[i]!.itemId, f, cfg, seen, nowMs)) {
+      kept[items.length] = nums[i]!;
       items.push(xs[i]!);
       feats.push(f!);
     }
   }
-  return { channel, items, feats };
+  return { channel, items, feats, nums: kept.subarray(0, items.length), gen };
 }
 /** The user's part of eligibility, for lists already checked for everyone (hotWithFeatures). */
-function unseen(channel: RecallChannelName, xs: { items: Scored[]; feats: ItemFeatures[] }, cfg: ScenarioConfig, seen: ReadonlySet<string>): ChannelWithFeatures {
-  if (!cfg.rerank.filterSeen || !seen.size) return { channel, items: xs.items, feats: xs.feats };
+function unseen(channel: RecallChannelName, xs: { items: Scored[]; feats: ItemFeatures[] }, nums: Int32Array, gen: number, cfg: ScenarioConfig, seen: ReadonlySet<string>): ChannelWithFeatures {
+  if (!cfg.rerank.filterSeen || !seen.size) return { channel, items: xs.items, feats: xs.feats, nums, gen };
   const items: Scored[] = [];
   const feats: ItemFeatures[] = [];
+  const kept = new Int32Array(xs.items.length);
   for (let i = 0; i < xs.items.length; i++) {
     if (seen.has(xs.items[i]!.itemId)) continue;
+    kept[items.length] = nums[i]!;
     items.push(xs.items[i]!);
     feats.push(xs.feats[i]!);
   }
-  return { channel, items, feats };
+  return { channel, items, feats, nums: kept.subarray(0, items.length), gen };
 }
 
-/** mergeRecallUnsorted (contracts) with each candidate carrying its features and a fixed-shape channel record. */
-export const mergeWithFeatures = (results: ChannelWithFeatures[], weights: Partial<Record<RecallChannelName, number>>): FeaturedCandidate[] =>
-  mergeRecallInto(results, weights, featuredCandidate);
+/** Item numbers of long-lived list objects (the cached hot channel, the cached fresh list), computed once per list. */
+const listNums = new WeakMap<readonly Scored[], { gen: number; nums: Int32Array }>();
+function numsOfList(xs: readonly Scored[]): { gen: number; nums: Int32Array } {
+  let e = listNums.get(xs);
+  if (!e || e.gen !== itemNumbers.generation) {
+    const nums = itemNumbers.ofAll(xs);
+    listNums.set(xs, (e = { gen: itemNumbers.generation, nums }));
+  }
+  return e;
+}
 
-const featuredCandidate = (itemId: string, from: ChannelWithFeatures, rank: number): FeaturedCandidate => ({ itemId, recall: 0, channels: new ChannelScores(), f: from.feats[rank]! });
 /** Per isolate feature-cache map: list objects whose every item it holds (RequestFeatures.collect). */
 const completeLists = new WeakMap<Map<string, ItemFeatures>, WeakSet<readonly Scored[]>>();
 const compactList = (xs: Scored[]): NeighbourList => ({ ids: xs.map((x) => x.itemId), scores: Float64Array.from(xs, (x) => x.score) });
@@ -298,6 +194,12 @@ class RequestFeatures {
     }
     return out;
   }
+  /** The features known now of each of `xs` (no misses collected). */
+  known(xs: readonly Scored[]): (ItemFeatures | undefined)[] {
+    const out = new Array<ItemFeatures | undefined>(xs.length);
+    for (let i = 0; i < xs.length; i++) out[i] = this.get(xs[i]!.itemId);
+    return out;
+  }
   /** Completes a lookup's result with what was read since. */
   fill(xs: readonly Scored[], feats: (ItemFeatures | undefined)[]): void {
     for (let i = 0; i < xs.length; i++) if (feats[i] === undefined) feats[i] = this.get(xs[i]!.itemId);
@@ -361,6 +263,8 @@ export async function runPipeline(redis: FeatureStore, kv: KVNamespace, input: R
   features.collect(base.recent, 20);
   const firstIds = features.takeMisses();
   let cf: Scored[] = [];
+  let cfNums: Int32Array = new Int32Array(0);
+  let cfGen = itemNumbers.generation;
   let cfNote: string | undefined = cold ? 'cold start: no recent items' : undefined;
   let cfFallback = false;
   try {
@@ -371,7 +275,10 @@ export async function runPipeline(redis: FeatureStore, kv: KVNamespace, input: R
     remember(r.features);
     const fetched = new Map(seedsToRead.map((sd, i) => [sd, nbrCache ? nbrCache.set(sd, r.neighbours[i]!) : compactList(r.neighbours[i]!)]));
     const lists = seeds.map((sd) => fetched.get(sd) ?? nbrCache?.get(sd) ?? compactList([]));
-    cf = itemCfRecall(lists, seen, sizes.item_cf ?? 0);
+    const r2 = itemCfRecall(lists, seen, sizes.item_cf ?? 0);
+    cf = r2.items;
+    cfNums = r2.nums;
+    cfGen = r2.gen;
   } catch (e) {
     cfFallback = true;
     cfNote = `neighbours/features read failed: ${e instanceof Error ? e.message : String(e)}`;
@@ -380,6 +287,8 @@ export async function runPipeline(redis: FeatureStore, kv: KVNamespace, input: R
 
   // 3. Embedding neighbours of the user's taste vector (mean of recent items), brute force.
   let emb: Scored[] = [];
+  let embNums: Int32Array = new Int32Array(0);
+  let embGen = itemNumbers.generation;
   let embNote: string | undefined;
   let ix: Awaited<ReturnType<typeof embeddingIndex>>['index'] = null;
   if (sizes.embedding) {
@@ -389,7 +298,14 @@ export async function runPipeline(redis: FeatureStore, kv: KVNamespace, input: R
       const q = ix && !cold ? userVector(ix, recent) : null;
       if (!ix) embNote = r.note ?? 'no embeddings trained for this tenant';
       else if (!q) embNote = cold ? 'cold start: no recent items' : 'recent items have no embeddings';
-      else emb = nearestItems(ix, q, sizes.embedding, seen);
+      else {
+        const found = nearestWithRows(ix, q, sizes.embedding, seen);
+        emb = found.items;
+        const rn = rowNumbers(ix);
+        embNums = new Int32Array(found.rows.length);
+        for (let i = 0; i < embNums.length; i++) embNums[i] = rn.nums[found.rows[i]!]!;
+        embGen = rn.gen;
+      }
     } catch (e) {
       embNote = `embedding recall failed: ${e instanceof Error ? e.message : String(e)}`;
     }
@@ -397,10 +313,17 @@ export async function runPipeline(redis: FeatureStore, kv: KVNamespace, input: R
   traces.push({ stage: 'recall.embedding', ms: lap(), candidates: emb.length, items: top(emb), ...(embNote ? { note: embNote } : {}), ...(embNote && sizes.embedding && !cold ? { fallback: true } : {}) });
 
   const fresh: Scored[] = [];
-  for (const f of base.fresh) {
+  const freshAll = numsOfList(base.fresh);
+  const freshNums = new Int32Array(Math.min(base.fresh.length, sizes.fresh ?? 0));
+  for (let i = 0; i < base.fresh.length; i++) {
+    const f = base.fresh[i]!;
     if (fresh.length >= (sizes.fresh ?? 0)) break;
-    if (f.score <= nowMs) fresh.push({ itemId: f.itemId, score: recency(f.score, nowMs, cfg.rerank.freshnessHalfLifeHours) });
+    if (f.score <= nowMs) {
+      freshNums[fresh.length] = freshAll.nums[i]!;
+      fresh.push({ itemId: f.itemId, score: recency(f.score, nowMs, cfg.rerank.freshnessHalfLifeHours) });
+    }
   }
+
   traces.push({ stage: 'recall.fresh', ms: lap(), candidates: fresh.length, items: top(fresh), ...(sizes.fresh ? {} : { note: 'channel not configured' }) });
 
   // 4. Features of the candidates not read yet, then the eligibility filter and the merge.
@@ -418,72 +341,77 @@ export async function runPipeline(redis: FeatureStore, kv: KVNamespace, input: R
       featNote = `item features read failed, ${missing.length} candidates dropped: ${e instanceof Error ? e.message : String(e)}`;
     }
   }
+  const freshFeats = features.known(fresh);
+  const hotAll = hotWithFeatures(tenant, scenario, base.hot, base.meta?.version ?? null, base.itemsVersion, features, cfg, nowMs, eligible);
+  const hotNums = numsOfList(hotAll.items);
   const channels: ChannelWithFeatures[] = [
-    unseen('hot', hotWithFeatures(tenant, scenario, base.hot, base.meta?.version ?? null, base.itemsVersion, features, cfg, nowMs, eligible), cfg, seen),
-    eligibleOf('item_cf', cf, cfFeats, cfg, seen, nowMs),
-    eligibleOf('embedding', emb, embFeats, cfg, seen, nowMs),
-    onlyEligible('fresh', fresh, features, cfg, seen, nowMs),
+    unseen('hot', hotAll, hotNums.nums, hotNums.gen, cfg, seen),
+    eligibleOf('item_cf', cf, cfFeats, cfNums, cfGen, cfg, seen, nowMs),
+    eligibleOf('embedding', emb, embFeats, embNums, embGen, cfg, seen, nowMs),
+    eligibleOf('fresh', fresh, freshFeats, freshNums, freshAll.gen, cfg, seen, nowMs),
   ];
-  let merged = mergeWithFeatures(channels, weights);
-  // Ranking and re-ranking do not depend on this order (scores are per row; re-rank sorts by its
-  // own score): sort only when candidates must be cut, or for the debug listing.
+  const m = mergeColumns(channels, weights);
+  // Ranking and re-ranking do not depend on the candidates' order (scores are per row; re-rank
+  // sorts by its own score): rows are sorted only for the debug listing.
   const limit = rankLimit(n);
-  if (debug) merged.sort(byRecall);
+  const byRecallRows = debug ? rowsByRecall(m) : null;
   const totalRecalled = debug ? String(new Set([...base.hot, ...cf, ...emb, ...fresh].map((x) => x.itemId)).size) : '';
-  let mergeNote = `${totalRecalled ? `${totalRecalled} recalled, ` : ''}${merged.length} eligible (published, unseen, allowed)`;
+  let mergeNote = `${totalRecalled ? `${totalRecalled} recalled, ` : ''}${m.count} eligible (published, unseen, allowed)`;
   if (featNote) mergeNote += `; ${featNote}`;
   if (cold) mergeNote += '; cold start: hot + fresh';
-  traces.push({ stage: 'merge', ms: lap(), candidates: merged.length, items: top(merged.map((m) => ({ itemId: m.itemId, score: m.recall }))), note: mergeNote });
+  traces.push({ stage: 'merge', ms: lap(), candidates: m.count, items: byRecallRows ? top(Array.from(byRecallRows.subarray(0, 50), (r) => ({ itemId: m.ids[r]!, score: m.recall[r]! }))) : [], note: mergeNote });
 
   // 5. Rank: the scenario's ONNX model, else the heuristic.
-  const eligibleCount = merged.length;
-  if (merged.length > limit) merged = debug ? merged.slice(0, limit) : bestByRecall(merged, limit);
-  const mergedFeatures = merged.map((c) => c.f);
+  const eligibleCount = m.count;
+  const rows = byRecallRows ? byRecallRows.subarray(0, limit) : bestRows(m, limit);
+  const rankCount = rows.length;
   const userCats = new Map<string, number>();
   for (const id of recent.slice(0, 20)) for (const c of features.get(id)?.c ?? []) userCats.set(c, (userCats.get(c) ?? 0) + 1);
   const totalWeight = cfg.recall.reduce((s, c) => s + c.weight, 0);
-  const fm = new Float32Array(merged.length * RANKING_FEATURE_COUNT);
+  const fm = new Float32Array(rankCount * RANKING_FEATURE_COUNT);
   let userCatTotal = 0;
   for (const k of userCats.values()) userCatTotal += k;
   const ctx = { publishedAt: null as number | null, categories: [] as readonly string[] }; // reused: no object per candidate
-  for (let i = 0; i < merged.length; i++) {
-    const f = mergedFeatures[i];
+  for (let i = 0; i < rankCount; i++) {
+    const row = rows[i]!;
+    const f = m.feats[row];
     if (f) {
       ctx.publishedAt = f.p;
       ctx.categories = f.c;
     }
-    writeFeatures(fm, i, merged[i]!, f ? ctx : undefined, userCats, totalWeight, nowMs, cfg.rerank.freshnessHalfLifeHours, userCatTotal);
+    writeFeatureValues(fm, i, channelScore(m, row, 0), channelScore(m, row, 1), channelScore(m, row, 2), channelScore(m, row, 3), m.recall[row]!, f ? ctx : undefined, userCats, totalWeight, nowMs, cfg.rerank.freshnessHalfLifeHours, userCatTotal);
   }
   let scores: Float32Array | null = null;
   let model: string | null = null;
   let rankNote: string;
-  if (!merged.length) rankNote = 'nothing to rank';
+  if (!rankCount) rankNote = 'nothing to rank';
   else if (!cfg.rankingModel) rankNote = 'heuristic: scenario has no ranking model';
   else {
     try {
-      const m = await currentModel(kv, tenant, cfg.rankingModel, MODEL_WAIT_MS);
-      if (m.ok) {
-        scores = await scoreWithModel(m.model, fm, merged.length);
-        model = `${m.model.modelId}@${m.model.version}`;
-        rankNote = `onnx ${model}${m.note ? ` (${m.note})` : ''}`;
-      } else rankNote = `heuristic fallback: model ${cfg.rankingModel}: ${m.reason}`;
+      const cm = await currentModel(kv, tenant, cfg.rankingModel, MODEL_WAIT_MS);
+      if (cm.ok) {
+        scores = await scoreWithModel(cm.model, fm, rankCount);
+        model = `${cm.model.modelId}@${cm.model.version}`;
+        rankNote = `onnx ${model}${cm.note ? ` (${cm.note})` : ''}`;
+      } else rankNote = `heuristic fallback: model ${cfg.rankingModel}: ${cm.reason}`;
     } catch (e) {
       rankNote = `heuristic fallback: model ${cfg.rankingModel} failed: ${e instanceof Error ? e.message : String(e)}`;
     }
   }
   const usedModel = scores !== null;
-  scores ??= heuristicScores(fm, merged.length);
-  const ranked = merged.map((c, i) => {
-    const f = mergedFeatures[i];
-    return { itemId: c.itemId, score: scores![i]!, categories: f?.c ?? [], publishedAt: f?.p ?? null };
-  });
+  scores ??= heuristicScores(fm, rankCount);
+  const ranked = new Array<RerankItem>(rankCount);
+  for (let i = 0; i < rankCount; i++) {
+    const f = m.feats[rows[i]!];
+    ranked[i] = { itemId: m.ids[rows[i]!]!, score: scores[i]!, categories: f?.c ?? [], publishedAt: f?.p ?? null };
+  }
   traces.push({
     stage: 'rank',
     ms: lap(),
     candidates: ranked.length,
     items: debug ? top([...ranked].sort((a, b) => b.score - a.score)) : [],
-    note: eligibleCount > merged.length ? `${rankNote}; best ${merged.length} of ${eligibleCount} by recall` : rankNote,
-    ...(cfg.rankingModel && !usedModel && merged.length ? { fallback: true } : {}),
+    note: eligibleCount > rankCount ? `${rankNote}; best ${rankCount} of ${eligibleCount} by recall` : rankNote,
+    ...(cfg.rankingModel && !usedModel && rankCount ? { fallback: true } : {}),
   });
 
   // 6. Re-rank: freshness boost, MMR diversity, per-category cap.
@@ -503,7 +431,7 @@ export async function runPipeline(redis: FeatureStore, kv: KVNamespace, input: R
   traces.push({ stage: 'rerank', ms: lap(), candidates: finalItems.length, items: top(finalItems), note: `mmr λ=${cfg.rerank.diversityLambda}, freshness boost ${cfg.rerank.freshnessBoost}` });
 
   const chosen = new Map<string, string[]>(finalItems.map((x) => [x.itemId, []]));
-  for (const m of merged) if (chosen.has(m.itemId)) chosen.set(m.itemId, channelsOf(m));
+  for (let i = 0; i < rankCount; i++) if (chosen.has(m.ids[rows[i]!]!)) chosen.set(m.ids[rows[i]!]!, channelsOfRow(m, rows[i]!));
   return {
     items: finalItems.map((x) => ({ itemId: x.itemId, score: Math.round(x.score * 1e6) / 1e6, channels: chosen.get(x.itemId)! })),
     snapshotVersion: base.meta?.version ?? null,
