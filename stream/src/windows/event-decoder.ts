@@ -82,12 +82,19 @@ export function fastCheck(o: unknown): number {
   for (const k of REQUIRED_COMMON) if (r[k] === undefined) return NaN;
   for (const k of spec.required) if (r[k] === undefined) return NaN;
   const s = r.eventTime;
+  if (s === lastTimeText) return lastTime; // consecutive events of a partition often share the millisecond
   if (typeof s !== 'string' || !CANONICAL_TIME.test(s)) return NaN;
   const t = Date.parse(s);
   // Round-trips only for a real calendar time (no 2026-02-30): the same instant zod accepts.
   if (!Number.isFinite(t) || new Date(t).toISOString() !== s) return NaN;
+  lastTimeText = s;
+  lastTime = t;
   return t;
 }
+
+/** The last event time text that passed the check, and its instant. */
+let lastTimeText = '';
+let lastTime = Number.NaN;
 
 export function decodeBehaviourEvent(text: string): Decoded {
   let o: unknown;
