@@ -85,7 +85,7 @@ describe('RowBinary window inserts', () => {
             watchMs: 2 ** 41 + i,
             items: new Map(i === 0 ? [] : [[itemId, 1000 * i], ['other', 7]]),
             itemsLast: new Map(i === 0 ? [] : [[itemId, T0 + i]]),
-            hours: new Set(i === 0 ? [] : [23, 0, i]),
+            hours: i === 0 ? 0 : (1 << 23) | (1 << 0) | (1 << i),
           },
           i,
           300_000,

@@ -10,7 +10,7 @@ import { sendUpdateBatches } from '../../sinks/update-batches.js';
 import type { FiredWindow } from '../../windows/partition-windows.js';
 import type { WindowOutput } from '../../windows/windowed-job.js';
 import { profileVector } from './profile-vector.js';
-import type { UserProfileAcc } from './user-profile-window.js';
+import { activeHours, type UserProfileAcc } from './user-profile-window.js';
 
 type Meta = Map<string, { c: string[]; au?: string }>;
 
@@ -64,7 +64,7 @@ export function userProfileRow(w: FiredWindow<UserProfileAcc>, meta: Meta | unde
     ...preferences(a, meta),
     items: Object.fromEntries(a.items),
     items_last: Object.fromEntries(a.itemsLast),
-    active_hours: [...a.hours].sort((x, y) => x - y),
+    active_hours: activeHours(a.hours),
     version: w.count,
     emitted_at: chTime(emittedAt),
   };
@@ -84,7 +84,7 @@ export function userProfileRowBinary(out: RowBinaryWriter, w: FiredWindow<UserPr
   const cats = entries(p.categories);
   const auths = entries(p.authors);
   out.mapStringInt64(cats, cats.length).mapStringInt64(auths, auths.length).mapStringInt64(a.items, a.items.size).mapStringInt64(a.itemsLast, a.itemsLast.size);
-  out.arrayUInt8([...a.hours].sort((x, y) => x - y)).uint64(w.count).dateTime64ms(emittedAt);
+  out.arrayUInt8(activeHours(a.hours)).uint64(w.count).dateTime64ms(emittedAt);
 }
 
 function update(w: FiredWindow<UserProfileAcc>, meta: Meta | undefined): UserProfileUpdate {
@@ -101,7 +101,7 @@ function update(w: FiredWindow<UserProfileAcc>, meta: Meta | undefined): UserPro
     watchSeconds: a.watchMs / 1000,
     categories: scale(p.categories),
     authors: scale(p.authors),
-    activeHours: [...a.hours].sort((x, y) => x - y),
+    activeHours: activeHours(a.hours),
     recentItems: [...a.itemsLast.entries()].sort((x, y) => y[1] - x[1]).slice(0, 50).map(([i]) => i),
     final: w.final,
   };

@@ -27,12 +27,13 @@ export interface UserProfileAcc {
   items: Map<string, number>;
   /** item → last interaction, epoch ms. */
   itemsLast: Map<string, number>;
-  hours: Set<number>;
+  /** Active UTC hours as a bit mask (bit h = hour h): no Set per window, one OR per event. */
+  hours: number;
 }
 
 export const userProfileAggregator: WindowAggregator<BehaviourEvent, UserProfileAcc> = {
   keys: (e) => `${e.tenantId}|${e.userId}`,
-  create: (_k, e) => ({ tenantId: e.tenantId, userId: e.userId, counts: emptyCounts(), watchMs: 0, items: new Map(), itemsLast: new Map(), hours: new Set() }),
+  create: (_k, e) => ({ tenantId: e.tenantId, userId: e.userId, counts: emptyCounts(), watchMs: 0, items: new Map(), itemsLast: new Map(), hours: 0 }),
   add: (a, e, _start, _end, t) => {
     countAction(a.counts, e.type);
     const watched = watchedSeconds(e);
@@ -41,6 +42,13 @@ export const userProfileAggregator: WindowAggregator<BehaviourEvent, UserProfile
     const w = (PREFERENCE_MILLI[e.type] ?? 0) + Math.round((watched / 60) * 1000);
     if (w > 0) a.items.set(e.itemId, (a.items.get(e.itemId) ?? 0) + w);
     if (e.type !== 'impression') a.itemsLast.set(e.itemId, Math.max(a.itemsLast.get(e.itemId) ?? 0, t));
-    a.hours.add(((Math.floor(t / 3_600_000) % 24) + 24) % 24); // UTC hour, without a Date per event
+    a.hours |= 1 << (((Math.floor(t / 3_600_000) % 24) + 24) % 24); // UTC hour, without a Date per event
   },
 };
+
+/** The hours of an `hours` mask, ascending. */
+export function activeHours(mask: number): number[] {
+  const out: number[] = [];
+  for (let h = 0; h < 24; h++) if (mask & (1 << h)) out.push(h);
+  return out;
+}
