@@ -146,13 +146,15 @@ export function writeFeatureValues(
   nowMs: number,
   halfLifeHours: number,
   userCategoryTotal?: number,
+  /** recency(item.publishedAt, nowMs, halfLifeHours) when the caller has computed it already. */
+  itemRecency?: number,
 ): void {
   const o = row * RANKING_FEATURE_COUNT;
   out[o] = hot ?? 0;
   out[o + 1] = itemCf ?? 0;
   out[o + 2] = embedding ?? 0;
   out[o + 3] = fresh ?? 0;
-  out[o + 4] = item ? recency(item.publishedAt, nowMs, halfLifeHours) : 0;
+  out[o + 4] = item ? (itemRecency ?? recency(item.publishedAt, nowMs, halfLifeHours)) : 0;
   out[o + 5] = item ? categoryAffinity(userCategories, item.categories, userCategoryTotal) : 0;
   out[o + 6] = ((hot !== undefined ? 1 : 0) + (itemCf !== undefined ? 1 : 0) + (embedding !== undefined ? 1 : 0) + (fresh !== undefined ? 1 : 0)) / 4;
   out[o + 7] = totalWeight > 0 ? recall / totalWeight : 0;
@@ -177,6 +179,10 @@ export interface RerankItem {
   categories: readonly string[];
   publishedAt: number | null;
   embedding?: Float32Array | undefined;
+  /** recency(publishedAt, nowMs, freshnessHalfLifeHours), when the caller has it (Math.pow is not free). */
+  recency?: number | undefined;
+  /** The item's row in embeddingRows' matrix (negative: none), when the caller knows it: no lookup by id. */
+  embeddingRow?: number | undefined;
 }
 
 export interface RerankOptions {
@@ -196,7 +202,16 @@ export interface RerankOptions {
    * Embeddings as rows of one matrix (row-major, `dim` wide), found by id: read in place, so the
    * pool needs no view object per item. Used for items with no `embedding`, before embeddingOf.
    */
-  embeddingRows?: { matrix: Float32Array; dim: number; rowOf: ReadonlyMap<string, number> } | undefined;
+  embeddingRows?:
+    | {
+        matrix: Float32Array;
+        dim: number;
+        /** Rows by id, for items without embeddingRow. */
+        rowOf?: ReadonlyMap<string, number> | undefined;
+        /** Squared norm of each row (Σ v[d]**2 in order d = 0…dim-1, as computed here otherwise). */
+        norm2?: Float64Array | undefined;
+      }
+    | undefined;
 }
 
 interface PoolItem {
@@ -268,7 +283,7 @@ export function rerankMmr(items: RerankItem[], o: RerankOptions): Scored[] {
   const order = new Array<number>(n);
   for (let i = 0; i < n; i++) {
     const it = items[i]!;
-    boostedScore[i] = it.score * (1 + o.freshnessBoost * recency(it.publishedAt, o.nowMs, o.freshnessHalfLifeHours));
+    boostedScore[i] = it.score * (1 + o.freshnessBoost * (it.recency ?? recency(it.publishedAt, o.nowMs, o.freshnessHalfLifeHours)));
     order[i] = i;
   }
   // Best first by boosted score (ties: smaller id). Only the pool's 4n items are needed, so a
@@ -295,20 +310,24 @@ export function rerankMmr(items: RerankItem[], o: RerankOptions): Scored[] {
     let emb = it.embedding;
     let off = 0;
     let dim = emb ? emb.length : 0;
+    let norm2 = -1;
     if (!emb && rowsOf) {
-      const r = rowsOf.rowOf.get(it.itemId);
-      if (r !== undefined) {
+      const r = it.embeddingRow ?? rowsOf.rowOf?.get(it.itemId);
+      if (r !== undefined && r >= 0) {
         emb = rowsOf.matrix;
         dim = rowsOf.dim;
         off = r * dim;
+        if (rowsOf.norm2) norm2 = rowsOf.norm2[r]!;
       }
     }
     if (!emb && o.embeddingOf) {
       emb = o.embeddingOf(it.itemId);
       dim = emb ? emb.length : 0;
     }
-    let norm2 = 0;
-    if (emb) for (let d = 0; d < dim; d++) norm2 += emb[off + d]! ** 2;
+    if (norm2 < 0) {
+      norm2 = 0;
+      if (emb) for (let d = 0; d < dim; d++) norm2 += emb[off + d]! ** 2;
+    }
     boosted.push({ it, s: boostedScore[i]!, emb, off, dim, norm2, row: 0 });
   }
   if (!boosted.length) return [];

@@ -18,7 +18,7 @@ describe('recommend hot path: the fast paths give what the plain algorithms give
     const r = rnd(5);
     // Scores on a coarse grid, so many candidates tie (also at the cut-off).
     const cands: Candidate[] = Array.from({ length: 450 }, (_, i) => ({ itemId: `i${(i * 7919) % 1000}`, recall: Math.floor(r() * 40) / 10, channels: {} }));
-    const m: MergedColumns = { count: cands.length, ids: cands.map((c) => c.itemId), feats: [], recall: Float64Array.from(cands, (c) => c.recall), ch: new Float64Array(cands.length * 4) };
+    const m: MergedColumns = { count: cands.length, ids: cands.map((c) => c.itemId), nums: new Int32Array(cands.length), feats: [], recall: Float64Array.from(cands, (c) => c.recall), ch: new Float64Array(cands.length * 4) };
     for (const limit of [1, 100, 200, 449, 450, 500]) {
       const expected = [...cands].sort(byRecall).slice(0, limit).map((c) => c.itemId).sort();
       expect(Array.from(bestRows(m, limit), (row) => m.ids[row]!).sort()).toEqual(expected);
@@ -164,6 +164,14 @@ describe('recommend hot path: the fast paths give what the plain algorithms give
     const rowOf = new Map(ids.map((id, i) => [id, i]));
     const partial = rerankMmr(items.map((x) => ({ ...x, embedding: rowOf.has(x.itemId) ? vec.get(x.itemId) : undefined })), o);
     expect(rerankMmr(items, { ...o, embeddingRows: { matrix, dim: 8, rowOf } })).toEqual(partial);
+    // Rows, squared norms and recency handed over by the caller: the same picks and scores.
+    const norm2 = Float64Array.from(ids, (_, row) => {
+      let s = 0;
+      for (let d = 0; d < 8; d++) s += matrix[row * 8 + d]! ** 2;
+      return s;
+    });
+    const withRows = items.map((x) => ({ ...x, embeddingRow: rowOf.get(x.itemId) ?? -1, recency: recency(x.publishedAt, now, o.freshnessHalfLifeHours) }));
+    expect(rerankMmr(withRows, { ...o, embeddingRows: { matrix, dim: 8, norm2 } })).toEqual(partial);
   });
 
   it('item-CF recall equals the plain max-per-item, stable sort and slice', () => {

@@ -16,6 +16,8 @@ export interface ChannelColumns {
 export interface MergedColumns {
   count: number;
   ids: string[];
+  /** Item number of each row. */
+  nums: Int32Array;
   /** Features of the first channel that proposed the item. */
   feats: ItemFeatures[];
   /** Weighted merge score. */
@@ -41,6 +43,7 @@ export function mergeColumns(results: readonly ChannelColumns[], weights: Partia
   const ids: string[] = [];
   const feats: ItemFeatures[] = [];
   const recall = new Float64Array(cap);
+  const rowNums = new Int32Array(cap);
   const ch = new Float64Array(cap * 4).fill(NaN);
   let count = 0;
   // Numbers from before a reset of the table are recomputed (a reset needs 2M distinct ids).
@@ -72,6 +75,7 @@ export function mergeColumns(results: readonly ChannelColumns[], weights: Partia
       else {
         row = count++;
         slots.mark(n, row);
+        rowNums[row] = n;
         ids.push(it.itemId);
         feats.push(r.feats[rank]!);
       }
@@ -83,7 +87,7 @@ export function mergeColumns(results: readonly ChannelColumns[], weights: Partia
       }
     }
   }
-  return { count, ids, feats, recall, ch };
+  return { count, ids, nums: rowNums, feats, recall, ch };
 }
 
 /** The channels that recalled row `row`, in merge order (what channelsOf gives for the candidate). */

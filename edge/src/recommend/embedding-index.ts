@@ -14,7 +14,17 @@ export interface EmbeddingIndex {
   /** Per-row marks for one search's excluded ids (all 0 between searches; a request runs to completion before the next). */
   excludeScratch?: Uint8Array;
   /** Item numbers of the rows (see rowNumbers). */
-  rowNums?: { gen: number; nums: Int32Array };
+  rowNums?: RowNumbers;
+  /** Squared row norms (see rowNorms). */
+  norm2?: Float64Array;
+}
+
+export interface RowNumbers {
+  gen: number;
+  /** Item number of each row. */
+  nums: Int32Array;
+  /** Row of each item number, -1 where none. */
+  rowOfNum: Int32Array;
 }
 
 /**
@@ -232,13 +242,38 @@ export function nearestWithRows(ix: EmbeddingIndex, query: Float32Array, k: numb
 }
 
 /** Item numbers of the index's rows (item-numbers.ts), computed once per index and table generation. */
-export function rowNumbers(ix: EmbeddingIndex): { gen: number; nums: Int32Array } {
+export function rowNumbers(ix: EmbeddingIndex): RowNumbers {
   if (!ix.rowNums || ix.rowNums.gen !== itemNumbers.generation) {
+    // Tagged with the generation at the start: a reset during the loop leaves it stale, so callers
+    // comparing generations recompute.
+    const g = itemNumbers.generation;
     const nums = new Int32Array(ix.ids.length);
-    for (let r = 0; r < nums.length; r++) nums[r] = itemNumbers.of(ix.ids[r]!);
-    ix.rowNums = { gen: itemNumbers.generation, nums };
+    let top = 0;
+    for (let r = 0; r < nums.length; r++) top = Math.max(top, (nums[r] = itemNumbers.of(ix.ids[r]!)));
+    // The row of each number (the last row of an id, as rowOf keeps it); -1 or past the end: none.
+    const rowOfNum = new Int32Array(nums.length ? top + 1 : 0).fill(-1);
+    for (let r = 0; r < nums.length; r++) rowOfNum[nums[r]!] = r;
+    ix.rowNums = { gen: g, nums, rowOfNum };
   }
   return ix.rowNums;
+}
+
+/** The row of an item number (-1: not in the index). */
+export const rowOfNumber = (rn: RowNumbers, n: number): number => (n < rn.rowOfNum.length ? rn.rowOfNum[n]! : -1);
+
+/** Squared norm of every row (Σ v[d]**2 in order, as the re-rank computes it), once per index. */
+export function rowNorms(ix: EmbeddingIndex): Float64Array {
+  if (!ix.norm2) {
+    const { matrix, dim } = ix;
+    const norm2 = new Float64Array(ix.ids.length);
+    for (let r = 0; r < norm2.length; r++) {
+      let s = 0;
+      for (let d = 0; d < dim; d++) s += matrix[r * dim + d]! ** 2;
+      norm2[r] = s;
+    }
+    ix.norm2 = norm2;
+  }
+  return ix.norm2;
 }
 
 const rowsAndItems = (top: TopKRows, ids: readonly string[]) => ({ items: top.toScored(ids), rows: top.rowList() });

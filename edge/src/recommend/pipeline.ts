@@ -14,7 +14,7 @@ import {
 import { featuresRecommendable } from '../items/feature-mirror.js';
 import { currentModel, scoreWithModel } from '../ranking/model-registry.js';
 import { hotWithFeatures } from './hot-channel.js';
-import { embeddingIndex, nearestWithRows, rowNumbers, userVector } from './embedding-index.js';
+import { embeddingIndex, nearestWithRows, rowNorms, rowNumbers, rowOfNumber, userVector } from './embedding-index.js';
 import { bestRows, channelScore, channelsOfRow, itemCfRecall, mergeColumns, rowsByRecall, type ChannelColumns } from './candidates.js';
 import { itemNumbers } from './item-numbers.js';
 import type { FeatureStore } from '../feature-store/pipeline.js';
@@ -82,6 +82,34 @@ function unseen(channel: RecallChannelName, xs: { items: Scored[]; feats: ItemFe
     feats.push(xs.feats[i]!);
   }
   return { channel, items, feats, nums: kept.subarray(0, items.length), gen };
+}
+
+/**
+ * The isolate feature cache's entries by item number, filled as they are looked up (entries are
+ * never removed from a cache map, only the whole map replaced, so a stored entry stays right).
+ */
+class FeaturesByNumber {
+  private arr: (ItemFeatures | undefined)[];
+  constructor(readonly gen: number) {
+    this.arr = new Array<ItemFeatures | undefined>(Math.max(1024, itemNumbers.size)).fill(undefined);
+  }
+  get(n: number): ItemFeatures | undefined {
+    return n < this.arr.length ? this.arr[n] : undefined;
+  }
+  set(n: number, f: ItemFeatures): void {
+    if (n >= this.arr.length) {
+      const grown = new Array<ItemFeatures | undefined>(Math.max(n + 1, this.arr.length * 2, itemNumbers.size)).fill(undefined);
+      for (let i = 0; i < this.arr.length; i++) grown[i] = this.arr[i];
+      this.arr = grown;
+    }
+    this.arr[n] = f;
+  }
+}
+const byNumberOf = new WeakMap<Map<string, ItemFeatures>, FeaturesByNumber>();
+function featuresByNumber(cache: Map<string, ItemFeatures>): FeaturesByNumber {
+  let b = byNumberOf.get(cache);
+  if (!b || b.gen !== itemNumbers.generation) byNumberOf.set(cache, (b = new FeaturesByNumber(itemNumbers.generation)));
+  return b;
 }
 
 /** Item numbers of long-lived list objects (the cached hot channel, the cached fresh list), computed once per list. */
@@ -177,12 +205,22 @@ class RequestFeatures {
    * the unknown ids as collect does: one lookup per candidate serves both the miss list and,
    * after fill, the eligibility check.
    */
-  lookup(xs: readonly Scored[]): (ItemFeatures | undefined)[] {
+  lookup(xs: readonly Scored[], nums?: Int32Array, gen?: number): (ItemFeatures | undefined)[] {
     const out = new Array<ItemFeatures | undefined>(xs.length);
     const cache = this.cache;
+    // By item number first: an array read instead of a lookup in the (100k-entry) cache map.
+    const byNum = cache && nums && gen === itemNumbers.generation ? featuresByNumber(cache) : null;
     for (let i = 0; i < xs.length; i++) {
       const id = xs[i]!.itemId;
-      let f = cache?.get(id);
+      let f: ItemFeatures | undefined;
+      if (byNum) {
+        const n = nums![i]!;
+        f = byNum.get(n);
+        if (f === undefined) {
+          f = cache!.get(id);
+          if (f !== undefined) byNum.set(n, f);
+        }
+      } else f = cache?.get(id);
       if (f === undefined) {
         f = this.fetched.get(id);
         if (f === undefined && !this.asked.has(id)) {
@@ -327,8 +365,8 @@ export async function runPipeline(redis: FeatureStore, kv: KVNamespace, input: R
   traces.push({ stage: 'recall.fresh', ms: lap(), candidates: fresh.length, items: top(fresh), ...(sizes.fresh ? {} : { note: 'channel not configured' }) });
 
   // 4. Features of the candidates not read yet, then the eligibility filter and the merge.
-  const cfFeats = features.lookup(cf);
-  const embFeats = features.lookup(emb);
+  const cfFeats = features.lookup(cf, cfNums, cfGen);
+  const embFeats = features.lookup(emb, embNums, embGen);
   const missing = features.takeMisses();
   let featNote: string | undefined;
   if (missing.length) {
@@ -372,6 +410,7 @@ export async function runPipeline(redis: FeatureStore, kv: KVNamespace, input: R
   let userCatTotal = 0;
   for (const k of userCats.values()) userCatTotal += k;
   const ctx = { publishedAt: null as number | null, categories: [] as readonly string[] }; // reused: no object per candidate
+  const rec = new Float64Array(rankCount);
   for (let i = 0; i < rankCount; i++) {
     const row = rows[i]!;
     const f = m.feats[row];
@@ -379,7 +418,9 @@ export async function runPipeline(redis: FeatureStore, kv: KVNamespace, input: R
       ctx.publishedAt = f.p;
       ctx.categories = f.c;
     }
-    writeFeatureValues(fm, i, channelScore(m, row, 0), channelScore(m, row, 1), channelScore(m, row, 2), channelScore(m, row, 3), m.recall[row]!, f ? ctx : undefined, userCats, totalWeight, nowMs, cfg.rerank.freshnessHalfLifeHours, userCatTotal);
+    // One recency per candidate, for its feature row and the re-rank's freshness boost alike.
+    rec[i] = f ? recency(f.p, nowMs, cfg.rerank.freshnessHalfLifeHours) : 0;
+    writeFeatureValues(fm, i, channelScore(m, row, 0), channelScore(m, row, 1), channelScore(m, row, 2), channelScore(m, row, 3), m.recall[row]!, f ? ctx : undefined, userCats, totalWeight, nowMs, cfg.rerank.freshnessHalfLifeHours, userCatTotal, rec[i]);
   }
   let scores: Float32Array | null = null;
   let model: string | null = null;
@@ -401,9 +442,22 @@ export async function runPipeline(redis: FeatureStore, kv: KVNamespace, input: R
   const usedModel = scores !== null;
   scores ??= heuristicScores(fm, rankCount);
   const ranked = new Array<RerankItem>(rankCount);
+  // Embedding rows by item number (no lookup by id in the re-rank's pool).
+  const rn = ix ? rowNumbers(ix) : null;
+  const rnOk = rn !== null && rn.gen === itemNumbers.generation;
   for (let i = 0; i < rankCount; i++) {
-    const f = m.feats[rows[i]!];
-    ranked[i] = { itemId: m.ids[rows[i]!]!, score: scores[i]!, categories: f?.c ?? [], publishedAt: f?.p ?? null };
+    const row = rows[i]!;
+    const f = m.feats[row];
+    const publishedAt = f?.p ?? null;
+    ranked[i] = {
+      itemId: m.ids[row]!,
+      score: scores[i]!,
+      categories: f?.c ?? [],
+      publishedAt,
+      // The feature row's recency is for f.p; an item without features has publishedAt null (recency 0).
+      recency: f ? rec[i]! : 0,
+      embeddingRow: rnOk ? rowOfNumber(rn, m.nums[row]!) : undefined,
+    };
   }
   traces.push({
     stage: 'rank',
@@ -425,7 +479,7 @@ export async function runPipeline(redis: FeatureStore, kv: KVNamespace, input: R
       maxPerCategory: cfg.rerank.maxPerCategory,
       nowMs,
       // Embeddings only for the MMR pool, not for every ranked candidate.
-      embeddingRows: ix ? { matrix: ix.matrix, dim: ix.dim, rowOf: ix.rowOf } : undefined,
+      embeddingRows: ix ? { matrix: ix.matrix, dim: ix.dim, rowOf: ix.rowOf, norm2: rowNorms(ix) } : undefined,
     },
   );
   traces.push({ stage: 'rerank', ms: lap(), candidates: finalItems.length, items: top(finalItems), note: `mmr λ=${cfg.rerank.diversityLambda}, freshness boost ${cfg.rerank.freshnessBoost}` });
