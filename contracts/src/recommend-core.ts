@@ -225,6 +225,8 @@ interface PoolItem {
   norm2: number;
   /** Index in the pool. */
   row: number;
+  /** Index in the caller's items. */
+  src: number;
 }
 
 function similarity(a: PoolItem, b: PoolItem): number {
@@ -278,6 +280,14 @@ function siftDown(order: number[], size: number, at: number, score: Float64Array
  * items per primary category. The pool is the top 4n by boosted score, which keeps it O(n²).
  */
 export function rerankMmr(items: RerankItem[], o: RerankOptions): Scored[] {
+  const picks = rerankMmrPicks(items, o);
+  const out = new Array<Scored>(picks.index.length);
+  for (let i = 0; i < out.length; i++) out[i] = { itemId: items[picks.index[i]!]!.itemId, score: picks.score[i]! };
+  return out;
+}
+
+/** rerankMmr's picks as indexes into `items` with their boosted scores, best pick first. */
+export function rerankMmrPicks(items: RerankItem[], o: RerankOptions): { index: number[]; score: number[] } {
   const n = items.length;
   const boostedScore = new Float64Array(n);
   const order = new Array<number>(n);
@@ -328,9 +338,9 @@ export function rerankMmr(items: RerankItem[], o: RerankOptions): Scored[] {
       norm2 = 0;
       if (emb) for (let d = 0; d < dim; d++) norm2 += emb[off + d]! ** 2;
     }
-    boosted.push({ it, s: boostedScore[i]!, emb, off, dim, norm2, row: 0 });
+    boosted.push({ it, s: boostedScore[i]!, emb, off, dim, norm2, row: 0, src: i });
   }
-  if (!boosted.length) return [];
+  if (!boosted.length) return { index: [], score: [] };
   const m = boosted.length;
   // Pool vectors copied side by side (rows of the pool's common dimension), read in the n × 4n loop.
   let poolDim = 0;
@@ -402,7 +412,13 @@ export function rerankMmr(items: RerankItem[], o: RerankOptions): Scored[] {
     taken.push(pick);
     if (catOf[best]! >= 0) perCat[catOf[best]!]!++;
   }
-  return taken.map((t) => ({ itemId: t.it.itemId, score: t.s }));
+  const index: number[] = [];
+  const score: number[] = [];
+  for (const t of taken) {
+    index.push(t.src);
+    score.push(t.s);
+  }
+  return { index, score };
 }
 
 /**

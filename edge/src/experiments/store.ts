@@ -85,6 +85,11 @@ export class ExperimentStore {
 const cache = new SwrCache<Experiment | null>(5_000, 10_000);
 const forget = (t: string, s: string) => cache.delete(`${t}/${s}`);
 
+/** The cached running experiment when it needs no reload yet, without a promise; undefined: call cachedRunningExperiment. */
+export function freshRunningExperiment(tenantId: string, scenario: string, now = Date.now()): Experiment | null | undefined {
+  return cache.peek(`${tenantId}/${scenario}`, now);
+}
+
 export async function cachedRunningExperiment(db: D1Database, tenantId: string, scenario: string, now = Date.now(), waitUntil?: WaitUntil): Promise<Experiment | null> {
   return cache.get(`${tenantId}/${scenario}`, () => new ExperimentStore(db).running(tenantId, scenario), waitUntil, now);
 }

@@ -1,6 +1,6 @@
 import {
   heuristicScores,
-  rerankMmr,
+  rerankMmrPicks,
   writeFeatureValues,
   type RerankItem,
   RANKING_FEATURE_COUNT,
@@ -50,6 +50,26 @@ const RECENT_SEEDS = 5;
  * the top n, and the cut is reported in the rank stage's note.
  */
 export const rankLimit = (n: number): number => Math.min(500, Math.max(100, 10 * n));
+
+interface RecallShape {
+  sizes: Partial<Record<RecallChannelName, number>>;
+  weights: Partial<Record<RecallChannelName, number>>;
+  totalWeight: number;
+}
+/** Channel sizes and weights of a scenario config, once per config object (the cached scenario is reused by every request). */
+const recallShapes = new WeakMap<ScenarioConfig, RecallShape>();
+function recallShape(cfg: ScenarioConfig): RecallShape {
+  let r = recallShapes.get(cfg);
+  if (!r) {
+    r = {
+      sizes: Object.fromEntries(cfg.recall.map((c) => [c.name, c.size])) as Partial<Record<RecallChannelName, number>>,
+      weights: Object.fromEntries(cfg.recall.map((c) => [c.name, c.weight])) as Partial<Record<RecallChannelName, number>>,
+      totalWeight: cfg.recall.reduce((s, c) => s + c.weight, 0),
+    };
+    recallShapes.set(cfg, r);
+  }
+  return r;
+}
 
 /** A channel's eligible items, their features and item numbers (see candidates.ts). */
 type ChannelWithFeatures = ChannelColumns;
@@ -126,6 +146,7 @@ function numsOfList(xs: readonly Scored[]): { gen: number; nums: Int32Array } {
 /** Per isolate feature-cache map: list objects whose every item it holds (RequestFeatures.collect). */
 const completeLists = new WeakMap<Map<string, ItemFeatures>, WeakSet<readonly Scored[]>>();
 const compactList = (xs: Scored[]): NeighbourList => ({ ids: xs.map((x) => x.itemId), scores: Float64Array.from(xs, (x) => x.score) });
+const NOBODY: ReadonlySet<string> = new Set();
 const MODEL_WAIT_MS = 1_500;
 const EMBEDDING_WAIT_MS = 1_500;
 
@@ -266,8 +287,7 @@ export async function runPipeline(redis: FeatureStore, kv: KVNamespace, input: R
   const { tenant, scenario, user, n, cfg, nowMs } = input;
   const debug = input.debug ?? true;
   const traces: StageTrace[] = [];
-  const sizes = Object.fromEntries(cfg.recall.map((c) => [c.name, c.size])) as Partial<Record<RecallChannelName, number>>;
-  const weights = Object.fromEntries(cfg.recall.map((c) => [c.name, c.weight])) as Partial<Record<RecallChannelName, number>>;
+  const { sizes, weights, totalWeight } = recallShape(cfg);
   const clock = new StageClock();
   const lap = clock.lap.bind(clock);
   // Per-stage item lists only for debug=1: building them costs more than some stages.
@@ -384,8 +404,9 @@ export async function runPipeline(redis: FeatureStore, kv: KVNamespace, input: R
   const hotNums = numsOfList(hotAll.items);
   const channels: ChannelWithFeatures[] = [
     unseen('hot', hotAll, hotNums.nums, hotNums.gen, cfg, seen),
-    eligibleOf('item_cf', cf, cfFeats, cfNums, cfGen, cfg, seen, nowMs),
-    eligibleOf('embedding', emb, embFeats, embNums, embGen, cfg, seen, nowMs),
+    // Item-CF and embedding recall already left out the seen items: no seen check per candidate.
+    eligibleOf('item_cf', cf, cfFeats, cfNums, cfGen, cfg, NOBODY, nowMs),
+    eligibleOf('embedding', emb, embFeats, embNums, embGen, cfg, NOBODY, nowMs),
     eligibleOf('fresh', fresh, freshFeats, freshNums, freshAll.gen, cfg, seen, nowMs),
   ];
   const m = mergeColumns(channels, weights);
@@ -405,7 +426,6 @@ export async function runPipeline(redis: FeatureStore, kv: KVNamespace, input: R
   const rankCount = rows.length;
   const userCats = new Map<string, number>();
   for (const id of recent.slice(0, 20)) for (const c of features.get(id)?.c ?? []) userCats.set(c, (userCats.get(c) ?? 0) + 1);
-  const totalWeight = cfg.recall.reduce((s, c) => s + c.weight, 0);
   const fm = new Float32Array(rankCount * RANKING_FEATURE_COUNT);
   let userCatTotal = 0;
   for (const k of userCats.values()) userCatTotal += k;
@@ -469,7 +489,7 @@ export async function runPipeline(redis: FeatureStore, kv: KVNamespace, input: R
   });
 
   // 6. Re-rank: freshness boost, MMR diversity, per-category cap.
-  const finalItems = rerankMmr(
+  const picks = rerankMmrPicks(
     ranked,
     {
       n,
@@ -482,12 +502,14 @@ export async function runPipeline(redis: FeatureStore, kv: KVNamespace, input: R
       embeddingRows: ix ? { matrix: ix.matrix, dim: ix.dim, rowOf: ix.rowOf, norm2: rowNorms(ix) } : undefined,
     },
   );
+  const finalItems: Scored[] = picks.index.map((i, k) => ({ itemId: ranked[i]!.itemId, score: picks.score[k]! }));
   traces.push({ stage: 'rerank', ms: lap(), candidates: finalItems.length, items: top(finalItems), note: `mmr λ=${cfg.rerank.diversityLambda}, freshness boost ${cfg.rerank.freshnessBoost}` });
 
-  const chosen = new Map<string, string[]>(finalItems.map((x) => [x.itemId, []]));
-  for (let i = 0; i < rankCount; i++) if (chosen.has(m.ids[rows[i]!]!)) chosen.set(m.ids[rows[i]!]!, channelsOfRow(m, rows[i]!));
+  // Each pick's channels from its merged row (ranked[i] is row rows[i]).
+  const items = new Array<RecommendOutput['items'][number]>(finalItems.length);
+  for (let k = 0; k < items.length; k++) items[k] = { itemId: finalItems[k]!.itemId, score: Math.round(finalItems[k]!.score * 1e6) / 1e6, channels: channelsOfRow(m, rows[picks.index[k]!]!) };
   return {
-    items: finalItems.map((x) => ({ itemId: x.itemId, score: Math.round(x.score * 1e6) / 1e6, channels: chosen.get(x.itemId)! })),
+    items,
     snapshotVersion: base.meta?.version ?? null,
     model,
     traces,

@@ -5,9 +5,9 @@ import { edgeConfig, type AppEnv } from '../env.js';
 import { errorBody, sendError } from '../http/errors.js';
 import { forwardToIngest } from '../events/ingest-client.js';
 import { requireKey } from '../tenancy/auth.js';
-import { refreshHold, waitUntilOf } from '../tenancy/swr-cache.js';
-import { cachedScenario } from '../scenarios/store.js';
-import { cachedRunningExperiment } from '../experiments/store.js';
+import { refreshHold, waitUntilOf, type WaitUntil } from '../tenancy/swr-cache.js';
+import { cachedScenario, freshScenario } from '../scenarios/store.js';
+import { cachedRunningExperiment, freshRunningExperiment } from '../experiments/store.js';
 import { applyOverrides, assignVariant } from '../experiments/assignment.js';
 import { FeatureStoreDown, runPipeline } from './pipeline.js';
 import { recommendStore } from '../feature-store/pipeline.js';
@@ -43,11 +43,13 @@ export const recommendRoutes = new Hono<AppEnv>()
     // Not "forbidden": whether another tenant exists is none of this key's business.
     if (p.tenantId !== tenant) return c.json(errorBody('not_found', `unknown tenant ${tenant}`, 'tenant'), 404);
     if (p.userId && p.userId !== user) return c.json(errorBody('forbidden', 'a personal key recommends for its own user only', 'user'), 403);
-    const waitUntil = waitUntilOf(c);
-    const base = await cachedScenario(c.env.CATALOGUE, tenant, scenario, Date.now(), waitUntil);
+    // Fresh cache entries without a promise (the common case); else the refresh-ahead lookups.
+    const now = Date.now();
+    let waitUntil: WaitUntil | undefined;
+    const base = freshScenario(tenant, scenario, now) ?? (await cachedScenario(c.env.CATALOGUE, tenant, scenario, now, (waitUntil ??= waitUntilOf(c))));
     if (!base) return c.json(errorBody('not_found', `unknown scenario ${scenario}`, 'scenario'), 404);
 
-    const exp = await cachedRunningExperiment(c.env.CATALOGUE, tenant, scenario, Date.now(), waitUntil);
+    const exp = freshRunningExperiment(tenant, scenario, now) ?? (await cachedRunningExperiment(c.env.CATALOGUE, tenant, scenario, Date.now(), (waitUntil ??= waitUntilOf(c))));
     const variant = exp ? assignVariant(exp, user) : null;
     const cfg = variant ? applyOverrides(base, variant.overrides) : base;
     const cfgEnv = edgeConfig(c.env);

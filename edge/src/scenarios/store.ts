@@ -66,6 +66,11 @@ export class ScenarioStore {
 const cache = new SwrCache<ScenarioConfig | null>(5_000, 10_000);
 const forget = (t: string, s: string) => cache.delete(`${t}/${s}`);
 
+/** The cached scenario when it needs no reload yet, without a promise; undefined: call cachedScenario. */
+export function freshScenario(tenantId: string, scenario: string, now = Date.now()): ScenarioConfig | null | undefined {
+  return cache.peek(`${tenantId}/${scenario}`, now);
+}
+
 export async function cachedScenario(db: D1Database, tenantId: string, scenario: string, now = Date.now(), waitUntil?: WaitUntil): Promise<ScenarioConfig | null> {
   return cache.get(`${tenantId}/${scenario}`, async () => {
     const rec = await new ScenarioStore(db).get(tenantId, scenario);
