@@ -9,10 +9,15 @@
  *    consumer group, as deployed) — or with BENCH_SEPARATE=1 the three jobs as their own processes
  *    and groups; done when the committed offsets reach the end of every partition — offsets are
  *    committed only after every job's window rows are in ClickHouse, so that is "committed in ClickHouse".
- * Last line: {"bench":"stream","events":N,"events_per_s":X,"raw_drain_per_s":Y,"ratio":X/Y}
+ * 5. by default the end-to-end run twice, each a fresh consumer group over emptied tables: one
+ *    process, then as many processes as cores in one group (the scale-out path; BENCH_REPLICAS=n
+ *    runs only n).
+ * Last line: {"bench":"stream","events":N,"events_per_s":X,"raw_drain_per_s":Y,"ratio":X/Y,"processes":P,
+ *   "single_process_events_per_s","single_process_ratio"} — X for P processes.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { behaviourEventKey, uuidv7, type BehaviourEvent } from '@vidplat/contracts';
 import { syntheticEvents } from '@vidplat/devstack/demo/synthetic-events';
@@ -104,80 +109,107 @@ try {
   // End to end: the three jobs on one consumer group (as deployed), or each its own process and group.
   // BENCH_REPLICAS=n runs n window-jobs processes in that one group (the scale-out path: the group
   // splits the partitions; the rebalance as the second joins is part of the measured time).
-  const replicas = Math.max(1, Number(process.env.BENCH_REPLICAS ?? 1));
-  const jobs = process.env.BENCH_SEPARATE === '1'
-    ? ([
-        ['item-heat', 'stream/src/jobs/item-heat/main.ts', 'ITEM_HEAT_PORT'],
-        ['user-profiles', 'stream/src/jobs/user-profiles/main.ts', 'USER_PROFILES_PORT'],
-        ['realtime-metrics', 'stream/src/jobs/realtime-metrics/main.ts', 'REALTIME_METRICS_PORT'],
-      ] as const)
-    : Array.from({ length: replicas }, (_, r) => [replicas > 1 ? `window-jobs#${r + 1}` : 'window-jobs', 'stream/src/jobs/window-jobs/main.ts', 'WINDOW_JOBS_PORT'] as const);
-  const nodeArgs = (process.env.BENCH_JOB_NODE_ARGS ?? '').split(' ').filter(Boolean); // e.g. --cpu-prof
-  const ports: number[] = [];
-  for (const [name, entry, portVar] of jobs) {
-    const port = await freePort();
-    ports.push(port);
-    const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(REPO_ROOT, entry)], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, ...env, INGEST_TOKEN: env.INGEST_TOKEN!, STREAM_INPUT_TOPIC: topic, STREAM_GROUP_PREFIX: `bench-${run}-`, [portVar]: String(port), LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    children.push(child);
-    say(`started ${name} (pid ${child.pid})`);
-  }
-  type Health = { ok: boolean; assignedAt: number; firstReadAt: number; read: number; windowsWritten: number; job: string; committed: Record<string, string>; lanes?: Record<string, { windowsWritten: number }> };
-  const health = async (port: number): Promise<Health | null> => {
-    try {
-      return (await (await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(2000) })).json()) as Health;
-    } catch {
-      return null; // still starting
+  // Default: one process, then as many replicas as cores (the scale-out path: the group splits
+  // the partitions; the rebalance as the second joins is part of the measured time), each a fresh
+  // consumer group reading the whole topic; BENCH_REPLICAS=n measures n processes only.
+  async function endToEnd(replicas: number): Promise<number> {
+    const jobs = process.env.BENCH_SEPARATE === '1'
+      ? ([
+          ['item-heat', 'stream/src/jobs/item-heat/main.ts', 'ITEM_HEAT_PORT'],
+          ['user-profiles', 'stream/src/jobs/user-profiles/main.ts', 'USER_PROFILES_PORT'],
+          ['realtime-metrics', 'stream/src/jobs/realtime-metrics/main.ts', 'REALTIME_METRICS_PORT'],
+        ] as const)
+      : Array.from({ length: replicas }, (_, r) => [replicas > 1 ? `window-jobs#${r + 1}` : 'window-jobs', 'stream/src/jobs/window-jobs/main.ts', 'WINDOW_JOBS_PORT'] as const);
+    const nodeArgs = (process.env.BENCH_JOB_NODE_ARGS ?? '').split(' ').filter(Boolean); // e.g. --cpu-prof
+    const ports: number[] = [];
+    for (const [name, entry, portVar] of jobs) {
+      const port = await freePort();
+      ports.push(port);
+      const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(REPO_ROOT, entry)], {
+        cwd: REPO_ROOT,
+        env: { ...process.env, ...env, INGEST_TOKEN: env.INGEST_TOKEN!, STREAM_INPUT_TOPIC: topic, STREAM_GROUP_PREFIX: `bench-${run}-r${replicas}-`, [portVar]: String(port), LOG_LEVEL: 'warn' },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+      children.push(child);
+      say(`started ${name} (pid ${child.pid})`);
     }
-  };
-  const done = new Map<string, number>();
-  const deadline = Date.now() + Number(process.env.BENCH_TIMEOUT_MS ?? 300_000);
-  // Each partition ends with its flush event, whose own (far-future) windows stay open by design:
-  // the committed checkpoint reaching that last offset means every real event's windows are written.
-  const reached = (committed: Record<string, string>[]) =>
-    [...ends].every(([p, end]) => committed.some((c) => BigInt(c[p] ?? '-1') >= BigInt(end) - 1n));
-  if (replicas > 1) {
-    // One group: done when, per partition, some replica committed its end (an owner commits after its writes).
-    while (done.size === 0 && Date.now() < deadline) {
-      const hs = await Promise.all(ports.map(health));
-      if (hs.every((h) => h?.ok) && reached(hs.map((h) => h!.committed))) {
-        done.set('window-jobs', Date.now());
-        say(`${replicas} window-jobs replicas committed everything`);
+    type Health = { ok: boolean; assignedAt: number; firstReadAt: number; read: number; windowsWritten: number; job: string; committed: Record<string, string>; lanes?: Record<string, { windowsWritten: number }> };
+    const health = async (port: number): Promise<Health | null> => {
+      try {
+        return (await (await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(2000) })).json()) as Health;
+      } catch {
+        return null; // still starting
+      }
+    };
+    const done = new Map<string, number>();
+    const deadline = Date.now() + Number(process.env.BENCH_TIMEOUT_MS ?? 300_000);
+    // Each partition ends with its flush event, whose own (far-future) windows stay open by design:
+    // the committed checkpoint reaching that last offset means every real event's windows are written.
+    const reached = (committed: Record<string, string>[]) =>
+      [...ends].every(([p, end]) => committed.some((c) => BigInt(c[p] ?? '-1') >= BigInt(end) - 1n));
+    if (replicas > 1) {
+      // One group: done when, per partition, some replica committed its end (an owner commits after its writes).
+      while (done.size === 0 && Date.now() < deadline) {
+        const hs = await Promise.all(ports.map(health));
+        if (hs.every((h) => h?.ok) && reached(hs.map((h) => h!.committed))) {
+          done.set('window-jobs', Date.now());
+          say(`${replicas} window-jobs replicas committed everything`);
+        }
+        await sleep(25);
+      }
+      if (done.size === 0) throw new Error('window-jobs replicas did not finish');
+    }
+    while (replicas === 1 && done.size < jobs.length && Date.now() < deadline) {
+      for (const [i, [name]] of jobs.entries()) {
+        if (done.has(name)) continue;
+        const h = await health(ports[i]!);
+        if (h?.ok && reached([h.committed])) {
+          done.set(name, Date.now());
+          say(`${name} committed everything`);
+        }
       }
       await sleep(25);
     }
-    if (done.size === 0) throw new Error('window-jobs replicas did not finish');
-  }
-  while (replicas === 1 && done.size < jobs.length && Date.now() < deadline) {
-    for (const [i, [name]] of jobs.entries()) {
-      if (done.has(name)) continue;
-      const h = await health(ports[i]!);
-      if (h?.ok && reached([h.committed])) {
-        done.set(name, Date.now());
-        say(`${name} committed everything`);
-      }
+    if (replicas === 1 && done.size < jobs.length) throw new Error(`jobs did not finish: ${jobs.map(([n]) => n).filter((n) => !done.has(n)).join(', ')}`);
+    const stats = (await Promise.all(ports.map(health))).filter((h): h is Health => h?.ok === true);
+    for (const [i, s] of stats.entries()) {
+      const text = await (await fetch(`http://127.0.0.1:${ports[i]}/metrics`)).text();
+      const phases = text
+        .split('\n')
+        .filter((l) => l.startsWith('stream_flush_phase_seconds_total{'))
+        .map((l) => `${/job="([^"]+)"/.exec(l)?.[1]}/${/phase="([^"]+)"/.exec(l)?.[1]} ${Number(l.split(' ').pop()).toFixed(2)}s`);
+      const lanes = Object.entries(s.lanes ?? {}).map(([job, l]) => `${job} ${l.windowsWritten}`).join(', ');
+      say(`${s.job}: read ${s.read}, windows written ${s.windowsWritten} (${lanes}); time in ${phases.join(', ')}`);
     }
-    await sleep(25);
+    const t0 = Math.min(...stats.map((s) => s.assignedAt).filter((t) => t > 0));
+    const t1 = Math.max(...done.values());
+    const e2ePerS = total / ((t1 - t0) / 1000);
+    say(`end to end (${replicas} process${replicas > 1 ? 'es' : ''}) ${Math.round(e2ePerS)}/s over ${((t1 - t0) / 1000).toFixed(2)} s from assignment (first batch after ${((Math.min(...stats.map((s) => s.firstReadAt).filter((t) => t > 0)) - t0) / 1000).toFixed(2)} s)`);
+    // Stop this run's processes before the next one (a --cpu-prof profile is written at exit).
+    await Promise.all(children.splice(0).map((c) => (c.exitCode !== null ? undefined : new Promise<void>((resolve) => {
+      c.once('exit', () => resolve());
+      c.kill('SIGTERM');
+      setTimeout(resolve, 20_000).unref();
+    }))));
+    return e2ePerS;
   }
-  if (replicas === 1 && done.size < jobs.length) throw new Error(`jobs did not finish: ${jobs.map(([n]) => n).filter((n) => !done.has(n)).join(', ')}`);
-  const stats = (await Promise.all(ports.map(health))).filter((h): h is Health => h?.ok === true);
-  for (const [i, s] of stats.entries()) {
-    const text = await (await fetch(`http://127.0.0.1:${ports[i]}/metrics`)).text();
-    const phases = text
-      .split('\n')
-      .filter((l) => l.startsWith('stream_flush_phase_seconds_total{'))
-      .map((l) => `${/job="([^"]+)"/.exec(l)?.[1]}/${/phase="([^"]+)"/.exec(l)?.[1]} ${Number(l.split(' ').pop()).toFixed(2)}s`);
-    const lanes = Object.entries(s.lanes ?? {}).map(([job, l]) => `${job} ${l.windowsWritten}`).join(', ');
-    say(`${s.job}: read ${s.read}, windows written ${s.windowsWritten} (${lanes}); time in ${phases.join(', ')}`);
+  const cores = Math.min(availableParallelism(), settings.partitions);
+  const counts = process.env.BENCH_REPLICAS ? [Math.max(1, Number(process.env.BENCH_REPLICAS))] : cores > 1 ? [1, cores] : [1];
+  const rates = new Map<number, number>();
+  // Each run starts from empty window tables, so the second does not pay for merging the first's rows.
+  const chQuery = async (sql: string) => {
+    const res = await fetch(`${env.CLICKHOUSE_URL}/?database=${env.CLICKHOUSE_DATABASE}`, { method: 'POST', body: sql, signal: AbortSignal.timeout(30_000) });
+    if (!res.ok) throw new Error(`ClickHouse: ${res.status} ${await res.text()}`);
+    return res.text();
+  };
+  for (const [i, r] of counts.entries()) {
+    if (i > 0) for (const t of (await chQuery("SELECT name FROM system.tables WHERE database = currentDatabase() AND engine LIKE '%MergeTree' FORMAT TSV")).split('\n').filter(Boolean)) await chQuery(`TRUNCATE TABLE ${t}`);
+    rates.set(r, await endToEnd(r));
   }
-  const t0 = Math.min(...stats.map((s) => s.assignedAt).filter((t) => t > 0));
-  const t1 = Math.max(...done.values());
-  const e2ePerS = total / ((t1 - t0) / 1000);
-  say(`end to end ${Math.round(e2ePerS)}/s over ${((t1 - t0) / 1000).toFixed(2)} s from assignment (first batch after ${((Math.min(...stats.map((s) => s.firstReadAt).filter((t) => t > 0)) - t0) / 1000).toFixed(2)} s)`);
-  console.log(JSON.stringify({ bench: 'stream', events: total, events_per_s: Math.round(e2ePerS), raw_drain_per_s: Math.round(rawPerS), ratio: Number((e2ePerS / rawPerS).toFixed(3)) }));
+  const best = counts[counts.length - 1]!;
+  const e2ePerS = rates.get(best)!;
+  const single = rates.get(1);
+  console.log(JSON.stringify({ bench: 'stream', events: total, events_per_s: Math.round(e2ePerS), raw_drain_per_s: Math.round(rawPerS), ratio: Number((e2ePerS / rawPerS).toFixed(3)), processes: best, ...(single !== undefined && best !== 1 ? { single_process_events_per_s: Math.round(single), single_process_ratio: Number((single / rawPerS).toFixed(3)) } : {}) }));
 } finally {
   // Let the jobs shut down on their own (a --cpu-prof profile is written at exit), at most 20 s.
   await Promise.all(
