@@ -223,10 +223,10 @@ interface PoolItem {
   dim: number;
   /** Squared norm of the embedding. */
   norm2: number;
-  /** Index in the pool. */
-  row: number;
   /** Index in the caller's items. */
   src: number;
+  /** Primary category as a small integer (-1: none). */
+  cat: number;
 }
 
 function similarity(a: PoolItem, b: PoolItem): number {
@@ -241,18 +241,6 @@ function similarity(a: PoolItem, b: PoolItem): number {
   let inter = 0;
   for (const c of ac) if (bc.includes(c)) inter++;
   return inter / (ac.length + bc.length - inter);
-}
-
-/** similarity() for pool items, reading embeddings from the pool's copied vectors. */
-function poolSimilarity(a: PoolItem, b: PoolItem, poolVec: Float64Array, poolDim: number): number {
-  if (a.emb && b.emb && a.dim === b.dim && a.dim === poolDim) {
-    let dot = 0;
-    const x = a.row * poolDim;
-    const y = b.row * poolDim;
-    for (let d = 0; d < poolDim; d++) dot += poolVec[x + d]! * poolVec[y + d]!;
-    return a.norm2 && b.norm2 ? Math.max(0, dot / Math.sqrt(a.norm2 * b.norm2)) : 0;
-  }
-  return similarity(a, b);
 }
 
 /** Is candidate a ahead of b: higher boosted score, then smaller id. */
@@ -303,7 +291,9 @@ export function rerankMmrPicks(items: RerankItem[], o: RerankOptions): { index: 
   // With a per-category cap, the pool keeps at most 2× the cap per category, so a few dominant
   // categories cannot crowd out the alternatives the cap needs.
   const boosted: PoolItem[] = [];
-  const inPool = new Map<string, number>();
+  // Primary categories as small integers (one map lookup per item), pool members per category.
+  const catIds = new Map<string, number>();
+  const inPool: number[] = [];
   const rowsOf = o.embeddingRows;
   while (heapSize > 0) {
     if (boosted.length >= o.n * 4) break;
@@ -311,11 +301,18 @@ export function rerankMmrPicks(items: RerankItem[], o: RerankOptions): { index: 
     order[0] = order[--heapSize]!;
     siftDown(order, heapSize, 0, boostedScore, items);
     const it = items[i]!;
-    const cat = it.categories[0];
-    if (o.maxPerCategory && cat !== undefined) {
-      const k = inPool.get(cat) ?? 0;
-      if (k >= o.maxPerCategory * 2) continue;
-      inPool.set(cat, k + 1);
+    const catName = it.categories[0];
+    let cat = -1;
+    if (catName !== undefined) {
+      cat = catIds.get(catName) ?? -1;
+      if (cat < 0) {
+        catIds.set(catName, (cat = catIds.size));
+        inPool.push(0);
+      }
+    }
+    if (o.maxPerCategory && cat >= 0) {
+      if (inPool[cat]! >= o.maxPerCategory * 2) continue;
+      inPool[cat]!++;
     }
     let emb = it.embedding;
     let off = 0;
@@ -338,42 +335,20 @@ export function rerankMmrPicks(items: RerankItem[], o: RerankOptions): { index: 
       norm2 = 0;
       if (emb) for (let d = 0; d < dim; d++) norm2 += emb[off + d]! ** 2;
     }
-    boosted.push({ it, s: boostedScore[i]!, emb, off, dim, norm2, row: 0, src: i });
+    boosted.push({ it, s: boostedScore[i]!, emb, off, dim, norm2, src: i, cat });
   }
   if (!boosted.length) return { index: [], score: [] };
   const m = boosted.length;
-  // Pool vectors copied side by side (rows of the pool's common dimension), read in the n × 4n loop.
-  let poolDim = 0;
-  for (let i = 0; i < m; i++) {
-    if (boosted[i]!.emb) {
-      poolDim = boosted[i]!.dim;
-      break;
-    }
-  }
-  const poolVec = new Float64Array(m * poolDim);
-  for (let i = 0; i < m; i++) {
-    const b = boosted[i]!;
-    const e = b.emb;
-    b.row = i;
-    if (e && b.dim === poolDim) for (let d = 0; d < poolDim; d++) poolVec[i * poolDim + d] = e[b.off + d]!;
-  }
   const max = boosted[0]!.s;
   const min = boosted[m - 1]!.s;
   // Per pool item: relevance in [0, 1] and its primary category as a small integer, so the
   // n × 4n selection loop does no map lookups.
   const rel = new Float64Array(m);
   const catOf = new Int32Array(m);
-  const catIds = new Map<string, number>();
   for (let i = 0; i < m; i++) {
     const b = boosted[i]!;
     rel[i] = max > min ? (b.s - min) / (max - min) : 1;
-    const cat = b.it.categories[0];
-    if (cat === undefined) catOf[i] = -1;
-    else {
-      let c = catIds.get(cat);
-      if (c === undefined) catIds.set(cat, (c = catIds.size));
-      catOf[i] = c;
-    }
+    catOf[i] = b.cat;
   }
   const cap = o.maxPerCategory ?? 0;
   const perCat = new Int32Array(catIds.size);
@@ -394,7 +369,8 @@ export function rerankMmrPicks(items: RerankItem[], o: RerankOptions): { index: 
       let v = o.lambda * rel[i]! - (1 - o.lambda) * maxSim[i]!;
       if (diverse) {
         while (simDone[i]! < taken.length && v > bestVal) {
-          const sim = poolSimilarity(boosted[i]!, taken[simDone[i]!]!, poolVec, poolDim);
+          // Embeddings read in place (float32 → double is exact: the same products and sums).
+          const sim = similarity(boosted[i]!, taken[simDone[i]!]!);
           if (sim > maxSim[i]!) maxSim[i] = sim;
           simDone[i]!++;
           v = o.lambda * rel[i]! - (1 - o.lambda) * maxSim[i]!;
