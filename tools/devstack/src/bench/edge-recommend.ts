@@ -14,8 +14,8 @@
  * The feature store is Redis behind the Upstash REST bridge (its own process). Data: one tenant
  * with 100k items, a 500-item hot list, item-CF neighbours for 20k items, recent items for 10k
  * users, 16-d embeddings and a logistic-regression ONNX model from the trainer.
- * Phases: fixed offered load of 100 req/s (open loop, latency from the scheduled send time, so a
- * stall is not hidden), then saturation (closed loop, 8 connections) for each route.
+ * Phases: fixed offered load of 100 req/s for 30 s after 5 s unmeasured at that load (open loop,
+ * latency from the scheduled send time, so a stall is not hidden), then saturation (closed loop, 8 connections) for each route.
  * Users: recommend requests step through all 10k users (u += 7919 mod 10 000). The earlier
  * sequence (u·7919+13 mod 10 000) had a period of 250, so only 250 users were ever asked for and
  * per-user work looked cheaper than it is. Warm-up: one request per user (at most 60 s), so the
@@ -70,6 +70,8 @@ const PROFILE = process.env.BENCH_PROFILE === '1';
  * diagnostic: compare p99 with a normal run made right after.
  */
 const FREEZE = process.env.BENCH_FREEZE === '1';
+/** BENCH_FIXED_SECONDS: length of each measured 100 req/s phase (default 30). */
+const FIXED_SECONDS = Number(process.env.BENCH_FIXED_SECONDS ?? 30);
 /** BENCH_VIA_ENTRY=1: load through Miniflare's entry worker and outbound strip worker (dev shims), as before. */
 const VIA_ENTRY = process.env.BENCH_VIA_ENTRY === '1';
 const log = (s: string) => console.log(`[bench] ${s}`);
@@ -503,10 +505,17 @@ try {
   log(`warm-up: ${(warm.rps * 60).toFixed(0)} requests in ${((performance.now() - w0) / 1000).toFixed(1)} s, errors ${warm.errors}`);
   await saturate(helloPath, 1);
 
-  const recFixed = await fixedRate(recPath, 100, 10);
+  // Each fixed-rate phase: 5 s at the offered load first (not measured), so the phase does not
+  // start with the old generation the saturation warm-up filled (a mark-compact of it stopped the
+  // isolate for ~127 ms at 0.5 s into a 10 s phase, 16:01), then FIXED_SECONDS measured: a single
+  // pause delays ~1% of a 10 s phase but ~0.4% of a 30 s one, as in a long-running isolate at this
+  // load (old-generation growth ~0.25 MB/s, i.e. one mark-compact every few minutes).
+  await fixedRate(recPath, 100, 5);
+  const recFixed = await fixedRate(recPath, 100, FIXED_SECONDS);
   log(`recommend @100 req/s: p50 ${recFixed.p50.toFixed(2)} ms, p99 ${recFixed.p99.toFixed(2)} ms, errors ${recFixed.errors}`);
   if (recFixed.tail) log(`recommend @100 req/s tail: ${recFixed.tail}`);
-  const helloFixed = await fixedRate(helloPath, 100, 10);
+  await fixedRate(helloPath, 100, 5);
+  const helloFixed = await fixedRate(helloPath, 100, FIXED_SECONDS);
   // The feature store alone at the same rate: recommend's first round trip sent straight to the
   // bridge (Redis behind it), so its share of the recommend tail is visible.
   const storeLat: number[] = [];
