@@ -8,6 +8,14 @@ import type { Producer } from '../kafka/client.js';
  */
 export async function sendUpdateBatches<T>(producer: Producer, topic: string, items: readonly T[], tenantOf: (x: T) => string, toUpdate: (x: T) => object | string): Promise<void> {
   if (items.length === 0) return;
+  const messages = buildUpdateBatches(items, tenantOf, toUpdate);
+  const sends: Promise<unknown>[] = [];
+  for (let i = 0; i < messages.length; i += 200) sends.push(producer.send({ topic, messages: messages.slice(i, i + 200) }));
+  await Promise.all(sends);
+}
+
+/** The batch messages sendUpdateBatches sends. */
+export function buildUpdateBatches<T>(items: readonly T[], tenantOf: (x: T) => string, toUpdate: (x: T) => object | string): { key: string; value: string }[] {
   const byTenant = new Map<string, string[]>();
   for (const x of items) {
     const t = tenantOf(x);
@@ -22,7 +30,5 @@ export async function sendUpdateBatches<T>(producer: Producer, topic: string, it
     const head = `{"tenantId":${JSON.stringify(tenantId)},"updates":[`;
     for (let i = 0; i < updates.length; i += UPDATE_BATCH_MAX) messages.push({ key: tenantId, value: `${head}${updates.slice(i, i + UPDATE_BATCH_MAX).join(',')}]}` });
   }
-  const sends: Promise<unknown>[] = [];
-  for (let i = 0; i < messages.length; i += 200) sends.push(producer.send({ topic, messages: messages.slice(i, i + 200) }));
-  await Promise.all(sends);
+  return messages;
 }

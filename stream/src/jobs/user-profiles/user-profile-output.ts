@@ -6,7 +6,7 @@ import type { Producer } from '../../kafka/client.js';
 import type { FeatureSnapshotWriter } from '../../features/snapshot-writer.js';
 import { chTime, isoTime } from '../../windows/clickhouse-writer.js';
 import { insertRowBinary, type RowBinaryWriter } from '../../windows/row-binary.js';
-import { sendUpdateBatches } from '../../sinks/update-batches.js';
+import { buildUpdateBatches, sendUpdateBatches } from '../../sinks/update-batches.js';
 import type { FiredWindow } from '../../windows/partition-windows.js';
 import type { WindowOutput } from '../../windows/windowed-job.js';
 import { profileVector } from './profile-vector.js';
@@ -87,10 +87,12 @@ export function userProfileRowBinary(out: RowBinaryWriter, w: FiredWindow<UserPr
   out.arrayUInt8(activeHours(a.hours)).uint64(w.count).dateTime64ms(emittedAt);
 }
 
-function update(w: FiredWindow<UserProfileAcc>, meta: Meta | undefined): UserProfileUpdate {
+const scale = (m: Record<string, number>) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v / 1000]));
+const recentItems = (a: UserProfileAcc): string[] => [...a.itemsLast.entries()].sort((x, y) => y[1] - x[1]).slice(0, 50).map(([i]) => i);
+
+function userProfileUpdate(w: FiredWindow<UserProfileAcc>, meta: Meta | undefined): UserProfileUpdate {
   const a = w.acc;
   const p = preferences(a, meta);
-  const scale = (m: Record<string, number>) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v / 1000]));
   return {
     tenantId: a.tenantId,
     userId: a.userId,
@@ -102,9 +104,14 @@ function update(w: FiredWindow<UserProfileAcc>, meta: Meta | undefined): UserPro
     categories: scale(p.categories),
     authors: scale(p.authors),
     activeHours: activeHours(a.hours),
-    recentItems: [...a.itemsLast.entries()].sort((x, y) => y[1] - x[1]).slice(0, 50).map(([i]) => i),
+    recentItems: recentItems(a),
     final: w.final,
   };
+}
+
+/** The `user-profile-updates` batch messages for fired windows (what write() sends). */
+export function userProfileUpdateBodies(fired: readonly FiredWindow<UserProfileAcc>[], meta: Map<string, Meta>): { key: string; value: string }[] {
+  return buildUpdateBatches(fired, (w) => w.acc.tenantId, (w) => userProfileUpdate(w, meta.get(w.acc.tenantId)));
 }
 
 const WEEK = 7 * 86_400_000;
@@ -128,7 +135,7 @@ export class UserProfileOutput implements WindowOutput<UserProfileAcc> {
     // Both must land before the offsets are committed; they go out at the same time.
     await Promise.all([
       insertRowBinary(this.ch, 'user_profile_windows', USER_PROFILE_COLUMNS, fired, (out, w) => userProfileRowBinary(out, w, meta.get(w.acc.tenantId), now)),
-      this.producer && sendUpdateBatches(this.producer, Topics.userProfileUpdates, fired, (w) => w.acc.tenantId, (w) => update(w, meta.get(w.acc.tenantId))),
+      this.producer && sendUpdateBatches(this.producer, Topics.userProfileUpdates, fired, (w) => w.acc.tenantId, (w) => userProfileUpdate(w, meta.get(w.acc.tenantId))),
     ]);
   }
 
