@@ -27,7 +27,8 @@
  * between samples grouped by the frames before them, and the isolate's heap size.
  * Tail diagnostics in every run: the load generator's event-loop delay and GC pauses per phase,
  * the feature store alone at 100 req/s, when the slowest 1% were sent (pauses show as bursts), and
- * with BENCH_PRIORITY=1 the bench processes at nice -10, with BENCH_FREEZE=1 no isolate cache refreshes.
+ * with BENCH_PRIORITY=1 the bench processes at nice -10, with BENCH_FREEZE=1 no isolate cache refreshes,
+ * with BENCH_ALLOC=1 the bytes each recommend request allocates, by site.
  * Last line: {"bench":"edge-recommend","rps","p50_ms","p99_ms","baseline_rps","ratio"}.
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -70,6 +71,13 @@ const PROFILE = process.env.BENCH_PROFILE === '1';
  * diagnostic: compare p99 with a normal run made right after.
  */
 const FREEZE = process.env.BENCH_FREEZE === '1';
+/**
+ * BENCH_ALLOC=1: after the measured phases, V8's sampling heap profiler over 5 s of recommend at
+ * saturation, counting objects that GCs already collected too, so it shows what each request
+ * allocates (bytes per request by function and two callers): the allocation rate sets how often the
+ * isolate scavenges, and each scavenge delays the requests that arrive during it.
+ */
+const ALLOC = process.env.BENCH_ALLOC === '1';
 /** BENCH_FIXED_SECONDS: length of each measured 100 req/s phase (default 30). */
 const FIXED_SECONDS = Number(process.env.BENCH_FIXED_SECONDS ?? 30);
 /** BENCH_VIA_ENTRY=1: load through Miniflare's entry worker and outbound strip worker (dev shims), as before. */
@@ -177,6 +185,31 @@ async function cpuProfile(mf: Miniflare, load: () => Promise<unknown>): Promise<
   const { profile } = (await s.call('Profiler.stop')) as { profile: CpuProfile };
   s.close();
   return profile;
+}
+
+type AllocationNode = { callFrame: { functionName: string; url: string; lineNumber: number }; selfSize: number; children: AllocationNode[] };
+
+/** Bytes allocated while `load` runs (sampled every 256 B, collected objects included), by site. */
+async function allocationProfile(mf: Miniflare, load: () => Promise<number>): Promise<void> {
+  const s = await inspectorSession(mf);
+  await s.call('HeapProfiler.enable');
+  await s.call('HeapProfiler.startSampling', { samplingInterval: 256, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  const requests = await load();
+  const { profile } = (await s.call('HeapProfiler.stopSampling')) as { profile: { head: AllocationNode } };
+  s.close();
+  const bySite = new Map<string, number>();
+  const stack: [AllocationNode, string][] = [[profile.head, '']];
+  let total = 0;
+  while (stack.length) {
+    const [n, callers] = stack.pop()!;
+    const here = `${n.callFrame.functionName || '(anon)'} ${n.callFrame.url.split('/').pop()}:${n.callFrame.lineNumber}`;
+    const site = callers ? `${here} < ${callers.split(' < ').slice(0, 2).join(' < ')}` : here;
+    bySite.set(site, (bySite.get(site) ?? 0) + n.selfSize);
+    total += n.selfSize;
+    for (const c of n.children) stack.push([c, site]);
+  }
+  log(`allocation: ${(total / 2 ** 20).toFixed(1)} MiB over ${requests.toFixed(0)} recommend requests = ${(total / requests / 1024).toFixed(1)} KiB per request; top sites:`);
+  for (const [k, v] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, 30)) log(`  ${((100 * v) / total).toFixed(1)}% ${(v / requests).toFixed(0)} B/request ${k}`);
 }
 
 /** Prints the top self times of a profile and keeps it in the run directory. */
@@ -295,7 +328,7 @@ try {
     host: '127.0.0.1',
     port: edgePort,
     ...(VIA_ENTRY ? {} : { unsafeDirectSockets: [{ host: '127.0.0.1', port: await freePort() }], stripCfConnectingIp: false }),
-    ...(PROFILE ? { inspectorPort: await freePort() } : {}),
+    ...(PROFILE || ALLOC ? { inspectorPort: await freePort() } : {}),
     d1Databases: { CATALOGUE: 'bench-catalogue' },
     kvNamespaces: { MODELS: 'bench-models' },
     durableObjects: { SCHEDULER: { className: 'Scheduler', useSQLite: true }, BROADCASTER: { className: 'Broadcaster', useSQLite: true }, CAMPAIGN: { className: 'Campaign', useSQLite: true } },
@@ -563,6 +596,7 @@ try {
   const helloSat = await saturate(helloPath, 10);
   const hcpu1 = cpuMs(pids);
   log(`hello-world saturation CPU per request: ${Object.keys(pids).map((k) => `${k} ${((hcpu1[k]! - hcpu0[k]!) / (helloSat.rps * 10)).toFixed(3)} ms`).join(', ')}`);
+  if (ALLOC) await allocationProfile(mf, async () => (await saturate(recPath, 5)).rps * 5);
   if (PROFILE) {
     printTopSelf(await cpuProfile(mf, () => saturate(recPath, 5)), 'recommend-saturation');
     // The tail at 100 req/s: what the isolate did around the slow requests, and its heap.
