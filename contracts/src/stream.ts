@@ -100,14 +100,18 @@ export type ItemStatsUpdateBatch = z.infer<typeof ItemStatsUpdateBatch>;
 export const UPDATE_CHUNK_MAX = 1000;
 const column = <T extends z.ZodType>(v: T) => z.array(v).min(1).max(UPDATE_CHUNK_MAX);
 const countColumn = column(z.number().int().min(0));
-/** Per-item columns of ItemStatsUpdateChunk besides itemIds, in wire order. */
-export const ITEM_STATS_COLUMNS = ['events', 'impressions', 'clicks', 'plays', 'completes', 'likes', 'shares', 'comments', 'purchases', 'heat'] as const;
-export const ItemStatsUpdateChunk = WindowBounds.extend({
+/** What every v2 chunk message shares: one tenant/scenario/window/source partition/final flag. */
+const WindowChunkHead = WindowBounds.extend({
   v: z.literal(2),
   tenantId: TenantId,
   scenario: z.string().max(128),
   sourcePartition: z.number().int().min(0),
-  final: ItemStatsUpdate.shape.final,
+  final: z.boolean(),
+});
+
+/** Per-item columns of ItemStatsUpdateChunk besides itemIds, in wire order. */
+export const ITEM_STATS_COLUMNS = ['events', 'impressions', 'clicks', 'plays', 'completes', 'likes', 'shares', 'comments', 'purchases', 'heat'] as const;
+export const ItemStatsUpdateChunk = WindowChunkHead.extend({
   itemIds: column(ItemId),
   events: countColumn,
   impressions: countColumn,
@@ -164,12 +168,7 @@ export type RecommendationMetricBatch = z.infer<typeof RecommendationMetricBatch
  * functions of the counts (metricRatios), which `recommendationMetricsOf` applies.
  */
 export const METRIC_COLUMNS = ['experimentIds', 'variants', 'impressions', 'clicks', 'plays', 'completes', 'interactions', 'watchSeconds'] as const;
-export const RecommendationMetricChunk = WindowBounds.extend({
-  v: z.literal(2),
-  tenantId: TenantId,
-  scenario: z.string().max(128),
-  sourcePartition: z.number().int().min(0),
-  final: z.boolean(),
+export const RecommendationMetricChunk = WindowChunkHead.extend({
   itemIds: column(ItemId),
   experimentIds: column(z.string().max(128)),
   variants: column(z.string().max(128)),

@@ -1,4 +1,6 @@
 import type { Producer } from '../kafka/client.js';
+import { isoTime } from '../windows/clickhouse-writer.js';
+import type { FiredWindow } from '../windows/partition-windows.js';
 
 /** A columnar update message being filled: its head (scalars) plus one array per column. */
 export interface ChunkBuilder<C extends object> {
@@ -51,4 +53,15 @@ export async function sendChunks<T, C extends object>(producer: Producer, topic:
   const sends: Promise<unknown>[] = [];
   for (let i = 0; i < messages.length; i += 200) sends.push(producer.send({ topic, messages: messages.slice(i, i + 200) }));
   await Promise.all(sends);
+}
+
+/** A fired window of a job whose windows are per tenant and scenario (item heat, metrics). */
+type ScenarioWindow = FiredWindow<{ tenantId: string; scenario: string }>;
+
+/** The chunk a window's row goes into: one per tenant/scenario/window/partition/final (contracts WindowChunkHead). */
+export const windowChunkGroup = (w: ScenarioWindow): string => `${w.acc.tenantId}|${w.acc.scenario}|${w.start}|${w.partition}|${w.final}`;
+
+/** The head fields of that chunk, before its columns. */
+export function windowChunkHead(w: ScenarioWindow) {
+  return { v: 2 as const, windowStart: isoTime(w.start), windowEnd: isoTime(w.end), tenantId: w.acc.tenantId, scenario: w.acc.scenario, sourcePartition: w.partition, final: w.final };
 }

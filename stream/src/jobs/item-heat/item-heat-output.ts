@@ -4,7 +4,7 @@ import type { Producer } from '../../kafka/client.js';
 import type { FeatureSnapshotWriter } from '../../features/snapshot-writer.js';
 import { chTime, isoTime } from '../../windows/clickhouse-writer.js';
 import { insertRowBinary, type RowBinaryWriter } from '../../windows/row-binary.js';
-import { sendChunks, type ChunkSpec } from '../../sinks/update-chunks.js';
+import { sendChunks, windowChunkGroup, windowChunkHead, type ChunkSpec } from '../../sinks/update-chunks.js';
 import type { FiredWindow } from '../../windows/partition-windows.js';
 import type { WindowOutput } from '../../windows/windowed-job.js';
 import { hotListQuery } from '@vidplat/analytics/stream/window-queries';
@@ -77,16 +77,10 @@ export function itemStatsUpdate(w: FiredWindow<ItemHeatAcc>): ItemStatsUpdate {
  */
 export const itemStatsChunks: ChunkSpec<FiredWindow<ItemHeatAcc>, ItemStatsUpdateChunk> = {
   max: UPDATE_CHUNK_MAX,
-  group: (w) => `${w.acc.tenantId}|${w.acc.scenario}|${w.start}|${w.partition}|${w.final}`,
+  group: windowChunkGroup,
   tenant: (w) => w.acc.tenantId,
   open: (w) => ({
-    v: 2,
-    windowStart: isoTime(w.start),
-    windowEnd: isoTime(w.end),
-    tenantId: w.acc.tenantId,
-    scenario: w.acc.scenario,
-    sourcePartition: w.partition,
-    final: w.final,
+    ...windowChunkHead(w),
     itemIds: [],
     events: [],
     impressions: [],

@@ -3,7 +3,7 @@ import { metricRatios, Topics, UPDATE_CHUNK_MAX, type MetricsWindowRow, type Rec
 import type { Producer } from '../../kafka/client.js';
 import { chTime, isoTime } from '../../windows/clickhouse-writer.js';
 import { insertRowBinary, type RowBinaryWriter } from '../../windows/row-binary.js';
-import { sendChunks, type ChunkSpec } from '../../sinks/update-chunks.js';
+import { sendChunks, windowChunkGroup, windowChunkHead, type ChunkSpec } from '../../sinks/update-chunks.js';
 import type { FiredWindow } from '../../windows/partition-windows.js';
 import type { WindowOutput } from '../../windows/windowed-job.js';
 import type { MetricsAcc } from './metrics-window.js';
@@ -65,16 +65,10 @@ export function recommendationMetric(w: FiredWindow<MetricsAcc>): Recommendation
  */
 export const recommendationMetricChunks: ChunkSpec<FiredWindow<MetricsAcc>, RecommendationMetricChunk> = {
   max: UPDATE_CHUNK_MAX,
-  group: (w) => `${w.acc.tenantId}|${w.acc.scenario}|${w.start}|${w.partition}|${w.final}`,
+  group: windowChunkGroup,
   tenant: (w) => w.acc.tenantId,
   open: (w) => ({
-    v: 2,
-    windowStart: isoTime(w.start),
-    windowEnd: isoTime(w.end),
-    tenantId: w.acc.tenantId,
-    scenario: w.acc.scenario,
-    sourcePartition: w.partition,
-    final: w.final,
+    ...windowChunkHead(w),
     itemIds: [],
     experimentIds: [],
     variants: [],
