@@ -43,6 +43,18 @@ export function mergeRecallUnsorted(results: ChannelResult[], weights: Partial<R
 
 const newCandidate = (itemId: string): Candidate => ({ itemId, recall: 0, channels: {} });
 
+/** The largest score in a channel's list: the scale its scores are normalised by. */
+export function channelMaxScore(items: readonly Scored[]): number {
+  let max = 0;
+  for (let i = 0; i < items.length; i++) max = Math.max(max, items[i]!.score);
+  return max;
+}
+
+/** A recalled item's channel score in [0, 1]: score / max, or by rank when the channel has no positive scale. */
+export function normalisedRecallScore(score: number, max: number, rank: number, len: number): number {
+  return max > 0 && score >= 0 ? score / max : 1 - rank / len;
+}
+
 /**
  * The merge itself, with the caller building each new candidate (the edge's carries the item's
  * features and a fixed-shape channel record): candidates in first-seen order, each channel's
@@ -60,11 +72,10 @@ export function mergeRecallInto<R extends ChannelResult, C extends Candidate>(
     const items = r.items;
     const len = items.length;
     if (!len || w <= 0) continue;
-    let max = 0;
-    for (let i = 0; i < len; i++) max = Math.max(max, items[i]!.score);
+    const max = channelMaxScore(items);
     for (let rank = 0; rank < len; rank++) {
       const it = items[rank]!;
-      const norm = max > 0 && it.score >= 0 ? it.score / max : 1 - rank / len;
+      const norm = normalisedRecallScore(it.score, max, rank, len);
       let c = byId.get(it.itemId);
       if (!c) {
         byId.set(it.itemId, (c = create(it.itemId, r, rank)));

@@ -1,4 +1,4 @@
-import type { ItemFeatures, RecallChannelName, Scored } from '@vidplat/contracts';
+import { channelMaxScore, normalisedRecallScore, type ItemFeatures, type RecallChannelName, type Scored } from '@vidplat/contracts';
 import { kthLargest } from './select.js';
 import { itemNumbers, NumberSlots } from './item-numbers.js';
 
@@ -62,13 +62,12 @@ export function mergeColumns(results: readonly ChannelColumns[], weights: Partia
     const items = r.items;
     const len = items.length;
     if (!len || w <= 0) continue;
-    let max = 0;
-    for (let i = 0; i < len; i++) max = Math.max(max, items[i]!.score);
+    const max = channelMaxScore(items);
     const col = COLUMN[r.channel];
     const nums = r.nums;
     for (let rank = 0; rank < len; rank++) {
       const it = items[rank]!;
-      const norm = max > 0 && it.score >= 0 ? it.score / max : 1 - rank / len;
+      const norm = normalisedRecallScore(it.score, max, rank, len);
       const n = nums[rank]!;
       let row: number;
       if (slots.seen(n)) row = slots.slot[n]!;
