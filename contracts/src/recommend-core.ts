@@ -171,6 +171,51 @@ export function writeFeatureValues(
   out[o + 7] = totalWeight > 0 ? recall / totalWeight : 0;
 }
 
+/**
+ * writeFeatureValues for many candidates held in columns (the edge's merged candidates): for
+ * j < count, row j of `out` gets candidate rows[j]'s features, and recencyOut[j] its recency (0
+ * without an item), which the re-rank reuses. channelScores holds 4 per candidate in
+ * hot/item_cf/embedding/fresh order, NaN where the channel did not recall it. The same arithmetic
+ * as writeFeatureValues (tests compare them bit for bit), in one loop: no channel score, recall or
+ * recency crosses a call as a boxed number (~6 heap numbers per candidate otherwise).
+ */
+export function writeFeatureRows(
+  out: Float32Array,
+  recencyOut: Float64Array,
+  rows: Int32Array,
+  count: number,
+  channelScores: Float64Array,
+  recall: Float64Array,
+  items: readonly ({ p: number | null; c: readonly string[] } | undefined)[],
+  userCategories: ReadonlyMap<string, number>,
+  totalWeight: number,
+  nowMs: number,
+  halfLifeHours: number,
+  userCategoryTotal?: number,
+): void {
+  for (let j = 0; j < count; j++) {
+    const r = rows[j]!;
+    const item = items[r];
+    const o = j * RANKING_FEATURE_COUNT;
+    const c = r * 4;
+    const hot = channelScores[c]!;
+    const itemCf = channelScores[c + 1]!;
+    const embedding = channelScores[c + 2]!;
+    const fresh = channelScores[c + 3]!;
+    // x === x: recalled by that channel (NaN is not).
+    out[o] = hot === hot ? hot : 0;
+    out[o + 1] = itemCf === itemCf ? itemCf : 0;
+    out[o + 2] = embedding === embedding ? embedding : 0;
+    out[o + 3] = fresh === fresh ? fresh : 0;
+    const rec = item ? recency(item.p, nowMs, halfLifeHours) : 0;
+    recencyOut[j] = rec;
+    out[o + 4] = rec;
+    out[o + 5] = item ? categoryAffinity(userCategories, item.c, userCategoryTotal) : 0;
+    out[o + 6] = ((hot === hot ? 1 : 0) + (itemCf === itemCf ? 1 : 0) + (embedding === embedding ? 1 : 0) + (fresh === fresh ? 1 : 0)) / 4;
+    out[o + 7] = totalWeight > 0 ? recall[r]! / totalWeight : 0;
+  }
+}
+
 /** Hand-set weights used when a scenario has no (valid) model: relevance first, then taste. */
 export const HEURISTIC_WEIGHTS: readonly number[] = [0.15, 0.25, 0.2, 0.05, 0.05, 0.15, 0.05, 0.1];
 
@@ -188,9 +233,10 @@ export interface RerankItem {
   itemId: string;
   score: number;
   categories: readonly string[];
+  /** Publish time, epoch ms; read only when `recency` is not given. */
   publishedAt: number | null;
   embedding?: Float32Array | undefined;
-  /** recency(publishedAt, nowMs, freshnessHalfLifeHours), when the caller has it (Math.pow is not free). */
+  /** recency(publishedAt, nowMs, freshnessHalfLifeHours), when the caller has it (Math.pow is not free); then publishedAt is not read. */
   recency?: number | undefined;
   /** The item's row in embeddingRows' matrix (negative: none), when the caller knows it: no lookup by id. */
   embeddingRow?: number | undefined;

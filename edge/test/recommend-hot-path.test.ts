@@ -1,9 +1,9 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { byRecall, mergeRecall, mergeRecallUnsorted, RecommendQuery, recency, rerankMmr, topKDot, type Candidate, type RerankItem } from '@vidplat/contracts';
+import { byRecall, mergeRecall, mergeRecallUnsorted, RANKING_FEATURE_COUNT, RecommendQuery, recency, rerankMmr, topKDot, writeFeatureRows, writeFeatureValues, type Candidate, type RerankItem } from '@vidplat/contracts';
 import { plainRecommendQuery } from '../src/recommend/query.js';
 import { rankLimit } from '../src/recommend/pipeline.js';
-import { bestRows, channelScore, channelsOfRow, emptyMerged, itemCfRecall, mergeColumns, rowsByRecall, ScoredColumns, type ChannelColumns, type MergedColumns } from '../src/recommend/candidates.js';
+import { bestRows, channelScore, channelsOfRow, emptyMerged, sharedChannelsOfRow, itemCfRecall, mergeColumns, rowsByRecall, ScoredColumns, type ChannelColumns, type MergedColumns } from '../src/recommend/candidates.js';
 import { itemNumbers } from '../src/recommend/item-numbers.js';
 import { kthLargest } from '../src/recommend/select.js';
 import { buildIvf, type EmbeddingIndex, type Ivf, embeddingChecksSettled, embeddingIndex, embeddingKeys, nearestInto, nearestItems, rowNumbers, searchIvf } from '../src/recommend/embedding-index.js';
@@ -154,6 +154,43 @@ describe('recommend hot path: the fast paths give what the plain algorithms give
       // The rank cut into a reused buffer keeps what a fresh one keeps.
       const limit = 1 + Math.floor(r() * 60);
       expect(Array.from(bestRows(m, limit, new Int32Array(512)))).toEqual(Array.from(bestRows(m, limit)));
+    }
+  });
+
+  it('feature rows written from columns equal writeFeatureValues row by row, bit for bit, with the same recency', () => {
+    const r = rnd(31);
+    const now = Date.parse('2026-11-25T12:00:00Z');
+    const cats = ['a', 'b', 'c', 'd'];
+    const userCats = new Map([['a', 3], ['c', 1]]);
+    for (let t = 0; t < 10; t++) {
+      const n = 1 + Math.floor(r() * 300);
+      const ch = Float64Array.from({ length: n * 4 }, () => (r() < 0.5 ? NaN : r() < 0.1 ? 0 : r()));
+      const recall = Float64Array.from({ length: n }, () => r() * 3);
+      const feats = Array.from({ length: n }, (_, i) => (i % 13 === 0 ? undefined : { p: r() < 0.1 ? null : now - Math.floor(r() * 1000) * 3_600_000, c: r() < 0.1 ? [] : [cats[i % 4]!, cats[(i * 3) % 4]!] }));
+      const rows = Int32Array.from({ length: Math.floor(n / 2) + 1 }, () => Math.floor(r() * n));
+      const totalWeight = t % 4 === 0 ? 0 : 4.3;
+      const hl = 24 + t;
+      const got = new Float32Array(rows.length * RANKING_FEATURE_COUNT);
+      const gotRec = new Float64Array(rows.length);
+      writeFeatureRows(got, gotRec, rows, rows.length, ch, recall, feats, userCats, totalWeight, now, hl, 4);
+      const want = new Float32Array(rows.length * RANKING_FEATURE_COUNT);
+      rows.forEach((row, j) => {
+        const f = feats[row];
+        const v = (k: number) => (Number.isNaN(ch[row * 4 + k]!) ? undefined : ch[row * 4 + k]!);
+        const rec = f ? recency(f.p, now, hl) : 0;
+        expect(gotRec[j]).toBe(rec);
+        writeFeatureValues(want, j, v(0), v(1), v(2), v(3), recall[row]!, f ? { publishedAt: f.p, categories: f.c } : undefined, userCats, totalWeight, now, hl, 4, rec);
+      });
+      expect(Array.from(got)).toEqual(Array.from(want));
+    }
+  });
+
+  it('shared channel lists equal channelsOfRow and cannot be changed', () => {
+    const m = emptyMerged();
+    m.ch = Float64Array.from({ length: 64 }, (_, i) => ((Math.floor(i / 4) >> i % 4) & 1 ? 0.5 : NaN));
+    for (let row = 0; row < 16; row++) {
+      expect(sharedChannelsOfRow(m, row)).toEqual(channelsOfRow(m, row));
+      expect(Object.isFrozen(sharedChannelsOfRow(m, row))).toBe(true);
     }
   });
 

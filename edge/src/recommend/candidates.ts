@@ -148,6 +148,18 @@ export function channelsOfRow(m: MergedColumns, row: number): string[] {
   return out;
 }
 
+/**
+ * channelsOfRow as one shared, frozen list per combination of channels (16 at most): the response
+ * only serialises it, so no array per returned item. Frozen, so a caller cannot change another's.
+ */
+const CHANNEL_SETS: readonly string[][] = Array.from({ length: 16 }, (_, mask) => Object.freeze(CHANNEL_ORDER.filter((_, k) => mask & (1 << k))) as string[]);
+/** Typed string[] for the response contract (RecommendResponse items); the array is frozen all the same. */
+export function sharedChannelsOfRow(m: MergedColumns, row: number): string[] {
+  let mask = 0;
+  for (let k = 0; k < 4; k++) if (m.ch[row * 4 + k] === m.ch[row * 4 + k]) mask |= 1 << k;
+  return CHANNEL_SETS[mask]!;
+}
+
 /** A channel score, undefined where the channel did not recall the row. */
 export const channelScore = (m: MergedColumns, row: number, k: number): number | undefined => {
   const v = m.ch[row * 4 + k]!;

@@ -1,10 +1,11 @@
 import {
   heuristicScores,
   rerankMmrPicks,
-  writeFeatureValues,
+  writeFeatureRows,
   RANKING_FEATURE_COUNT,
   recency,
   type ItemFeatures,
+  type RerankItem,
   type RecallChannelName,
   type ScenarioConfig,
   type Scored,
@@ -13,8 +14,8 @@ import {
 import { featuresRecommendable } from '../items/feature-mirror.js';
 import { currentModel, scoreWithModel } from '../ranking/model-registry.js';
 import { hotWithFeatures } from './hot-channel.js';
-import { embeddingIndex, nearestInto, rowNorms, rowNumbers, rowOfNumber, userVector } from './embedding-index.js';
-import { bestRows, channelScore, channelsOfRow, itemCfRecall, mergeColumns, rowsByRecall, type ChannelColumns, type ScoredColumns } from './candidates.js';
+import { embeddingIndex, nearestInto, rowNorms, rowNumbers, rowOfNumber, userVector, type RowNumbers } from './embedding-index.js';
+import { bestRows, sharedChannelsOfRow, itemCfRecall, mergeColumns, rowsByRecall, type ChannelColumns, type MergedColumns, type ScoredColumns } from './candidates.js';
 import { releaseScratch, takeScratch, type RequestScratch } from './request-scratch.js';
 import { itemNumbers } from './item-numbers.js';
 import type { FeatureStore } from '../feature-store/pipeline.js';
@@ -278,6 +279,45 @@ class RequestFeatures {
 }
 
 /**
+ * The fresh channel: published items (score = publish time ≤ now) scored by recency, the first
+ * `size` of them, into `out`. Per-candidate loops live in small functions like this one rather
+ * than in the long async pipeline, where V8 optimises later and boxes every double.
+ */
+function freshInto(out: ScoredColumns, list: readonly Scored[], all: { gen: number; nums: Int32Array }, size: number, nowMs: number, halfLifeHours: number): ScoredColumns {
+  out.count = 0;
+  out.gen = all.gen;
+  out.reserve(Math.min(list.length, size));
+  for (let i = 0; i < list.length; i++) {
+    const f = list[i]!;
+    if (out.count >= size) break;
+    if (f.score <= nowMs) {
+      out.nums[out.count] = all.nums[i]!;
+      out.ids[out.count] = f.itemId;
+      out.scores[out.count++] = recency(f.score, nowMs, halfLifeHours);
+    }
+  }
+  return out;
+}
+
+/** Rewrites ranked[0..count) (reused objects) for the ranked rows: id, model score, categories, publish time, recency, embedding row. */
+function fillRanked(ranked: RerankItem[], count: number, rows: Int32Array, m: MergedColumns, scores: Float32Array, rec: Float64Array, rn: RowNumbers | null): void {
+  for (let i = 0; i < count; i++) {
+    const row = rows[i]!;
+    const f = m.feats[row];
+    const it = ranked[i]!;
+    it.itemId = m.ids[row]!;
+    it.score = scores[i]!;
+    it.categories = f?.c ?? NO_CATEGORIES;
+    // The re-rank reads the publish time only through recency (the feature row's, for f.p; 0
+    // without features). publishedAt stays null: copying the cached double into this object's
+    // field would box a new heap number per candidate per request.
+    it.publishedAt = null;
+    it.recency = f ? rec[i]! : 0;
+    it.embeddingRow = rn ? rowOfNumber(rn, m.nums[row]!) : undefined;
+  }
+}
+
+/**
  * GET /v1/recommend's pipeline: recall channels → eligibility filter → weighted merge → rank
  * (ONNX model, else heuristic) → re-rank (freshness, MMR, per-category cap). Reads only the
  * feature store and isolate caches (KV-backed models and embeddings). Every stage after the first
@@ -378,21 +418,7 @@ async function pipelineWith(x: RequestScratch, redis: FeatureStore, kv: KVNamesp
   } else embNote = 'channel not configured';
   traces.push({ stage: 'recall.embedding', ms: clock.lap(), candidates: emb.count, items: topCols(emb), ...(embNote ? { note: embNote } : {}), ...(embNote && sizes.embedding && !cold ? { fallback: true } : {}) });
 
-  const fresh = x.fresh;
-  const freshAll = numsOfList(base.fresh);
-  const freshSize = sizes.fresh ?? 0;
-  fresh.count = 0;
-  fresh.gen = freshAll.gen;
-  fresh.reserve(Math.min(base.fresh.length, freshSize));
-  for (let i = 0; i < base.fresh.length; i++) {
-    const f = base.fresh[i]!;
-    if (fresh.count >= freshSize) break;
-    if (f.score <= nowMs) {
-      fresh.nums[fresh.count] = freshAll.nums[i]!;
-      fresh.ids[fresh.count] = f.itemId;
-      fresh.scores[fresh.count++] = recency(f.score, nowMs, cfg.rerank.freshnessHalfLifeHours);
-    }
-  }
+  const fresh = freshInto(x.fresh, base.fresh, numsOfList(base.fresh), sizes.fresh ?? 0, nowMs, cfg.rerank.freshnessHalfLifeHours);
 
   traces.push({ stage: 'recall.fresh', ms: clock.lap(), candidates: fresh.count, items: topCols(fresh), ...(sizes.fresh ? {} : { note: 'channel not configured' }) });
 
@@ -443,19 +469,9 @@ async function pipelineWith(x: RequestScratch, redis: FeatureStore, kv: KVNamesp
   const fm = x.features;
   let userCatTotal = 0;
   for (const k of userCats.values()) userCatTotal += k;
-  const ctx = { publishedAt: null as number | null, categories: [] as readonly string[] }; // reused: no object per candidate
+  // One recency per candidate, for its feature row and the re-rank's freshness boost alike.
   const rec = x.recency;
-  for (let i = 0; i < rankCount; i++) {
-    const row = rows[i]!;
-    const f = m.feats[row];
-    if (f) {
-      ctx.publishedAt = f.p;
-      ctx.categories = f.c;
-    }
-    // One recency per candidate, for its feature row and the re-rank's freshness boost alike.
-    rec[i] = f ? recency(f.p, nowMs, cfg.rerank.freshnessHalfLifeHours) : 0;
-    writeFeatureValues(fm, i, channelScore(m, row, 0), channelScore(m, row, 1), channelScore(m, row, 2), channelScore(m, row, 3), m.recall[row]!, f ? ctx : undefined, userCats, totalWeight, nowMs, cfg.rerank.freshnessHalfLifeHours, userCatTotal, rec[i]);
-  }
+  writeFeatureRows(fm, rec, rows, rankCount, m.ch, m.recall, m.feats, userCats, totalWeight, nowMs, cfg.rerank.freshnessHalfLifeHours, userCatTotal);
   let scores: Float32Array | null = null;
   let model: string | null = null;
   let rankNote: string;
@@ -480,18 +496,7 @@ async function pipelineWith(x: RequestScratch, redis: FeatureStore, kv: KVNamesp
   // Embedding rows by item number (no lookup by id in the re-rank's pool).
   const rn = ix ? rowNumbers(ix) : null;
   const rnOk = rn !== null && rn.gen === itemNumbers.generation;
-  for (let i = 0; i < rankCount; i++) {
-    const row = rows[i]!;
-    const f = m.feats[row];
-    const it = ranked[i]!;
-    it.itemId = m.ids[row]!;
-    it.score = scores[i]!;
-    it.categories = f?.c ?? NO_CATEGORIES;
-    it.publishedAt = f?.p ?? null;
-    // The feature row's recency is for f.p; an item without features has publishedAt null (recency 0).
-    it.recency = f ? rec[i]! : 0;
-    it.embeddingRow = rnOk ? rowOfNumber(rn, m.nums[row]!) : undefined;
-  }
+  fillRanked(ranked, rankCount, rows, m, scores, rec, rnOk ? rn : null);
   traces.push({
     stage: 'rank',
     ms: clock.lap(),
@@ -515,7 +520,7 @@ async function pipelineWith(x: RequestScratch, redis: FeatureStore, kv: KVNamesp
   });
   // Each pick's channels from its merged row (ranked[i] is row rows[i]).
   const items = new Array<RecommendOutput['items'][number]>(picks.index.length);
-  for (let k = 0; k < items.length; k++) items[k] = { itemId: ranked[picks.index[k]!]!.itemId, score: Math.round(picks.score[k]! * 1e6) / 1e6, channels: channelsOfRow(m, rows[picks.index[k]!]!) };
+  for (let k = 0; k < items.length; k++) items[k] = { itemId: ranked[picks.index[k]!]!.itemId, score: Math.round(picks.score[k]! * 1e6) / 1e6, channels: sharedChannelsOfRow(m, rows[picks.index[k]!]!) };
   traces.push({ stage: 'rerank', ms: clock.lap(), candidates: items.length, items: debug ? top(picks.index.map((i, k) => ({ itemId: ranked[i]!.itemId, score: picks.score[k]! }))) : [], note: `mmr λ=${cfg.rerank.diversityLambda}, freshness boost ${cfg.rerank.freshnessBoost}` });
   return {
     items,
