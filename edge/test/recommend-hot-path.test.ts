@@ -5,7 +5,7 @@ import { plainRecommendQuery } from '../src/recommend/query.js';
 import { rankLimit } from '../src/recommend/pipeline.js';
 import { bestRows, channelScore, channelsOfRow, emptyMerged, sharedChannelsOfRow, itemCfRecall, mergeColumns, rowsByRecall, ScoredColumns, type ChannelColumns, type MergedColumns } from '../src/recommend/candidates.js';
 import { itemNumbers } from '../src/recommend/item-numbers.js';
-import { kthLargest } from '../src/recommend/select.js';
+import { kthLargest, sortRowsByScore } from '../src/recommend/select.js';
 import { buildIvf, type EmbeddingIndex, type Ivf, embeddingChecksSettled, embeddingIndex, embeddingKeys, nearestInto, nearestItems, rowNumbers, searchIvf } from '../src/recommend/embedding-index.js';
 
 /** Deterministic pseudo-random numbers in [0, 1). */
@@ -66,6 +66,21 @@ describe('recommend hot path: the fast paths give what the plain algorithms give
     }
     expect(plain).toBeGreaterThan(50);
     expect(plainRecommendQuery({ tenant: 't', scenario: 's', user: 'u' })).toEqual({ tenant: 't', scenario: 's', user: 'u', n: 20, debug: false });
+  });
+
+  it('the merge sort of rows by score equals the comparator sort (ties by row, any length)', () => {
+    const r = rnd(37);
+    for (let t = 0; t < 50; t++) {
+      const n = Math.floor(r() * 400);
+      const scores = Float64Array.from({ length: n + 5 }, () => (t % 2 ? Math.floor(r() * 6) / 3 : r()));
+      // Distinct rows in some order (as item-CF hands over: ascending, or a subset).
+      const rows = Int32Array.from({ length: n }, (_, i) => i).filter(() => r() < 0.8);
+      if (t % 3 === 0) rows.reverse();
+      const want = Array.from(rows).sort((a, b) => scores[b]! - scores[a]! || a - b);
+      const got = Int32Array.from(rows);
+      sortRowsByScore(got, got.length, scores, new Int32Array(got.length));
+      expect(Array.from(got)).toEqual(want);
+    }
   });
 
   it('rank limit: 10 per requested item, at least 100, at most 500', () => {

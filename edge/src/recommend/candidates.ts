@@ -1,5 +1,5 @@
 import { normalisedRecallScore, type ItemFeatures, type RecallChannelName, type Scored } from '@vidplat/contracts';
-import { kthLargest } from './select.js';
+import { kthLargest, sortRowsByScore } from './select.js';
 import { itemNumbers, NumberSlots } from './item-numbers.js';
 
 /**
@@ -227,7 +227,7 @@ function numsOf(list: NeighbourList): Int32Array {
 }
 
 /** itemCfRecall's per-pass buffers (one pass at a time: it is synchronous). */
-const cf = { scores: new Float64Array(1024), found: new Int32Array(1024), order: new Int32Array(1024), ids: [] as string[], seenNums: [] as number[], numLists: [] as Int32Array[] };
+const cf = { scores: new Float64Array(1024), found: new Int32Array(1024), order: new Int32Array(1024), sortTmp: new Int32Array(1024), ids: [] as string[], seenNums: [] as number[], numLists: [] as Int32Array[] };
 
 /**
  * Item-CF recall: each unseen neighbour's best score over the seed lists (the latest seed's
@@ -289,9 +289,10 @@ export function itemCfRecall(lists: readonly NeighbourList[], seen: ReadonlySet<
     for (let r = 0; r < count; r++) cf.order[r] = r;
     m = count;
   }
-  // Best first, ties by first-seen row. The comparator returns small integers only (a difference
-  // of doubles would be a heap number per comparison).
-  const order = cf.order.subarray(0, m).sort((a, b) => (scores[b]! > scores[a]! ? 1 : scores[b]! < scores[a]! ? -1 : a - b));
+  // Best first, ties by first-seen row.
+  if (cf.sortTmp.length < m) cf.sortTmp = new Int32Array(cf.order.length);
+  sortRowsByScore(cf.order, m, scores, cf.sortTmp);
+  const order = cf.order;
   const k = Math.min(size, m);
   out.reserve(k);
   for (let i = 0; i < k; i++) {
