@@ -608,13 +608,17 @@ try {
   const hcpu1 = cpuMs(pids);
   log(`hello-world saturation CPU per request: ${Object.keys(pids).map((k) => `${k} ${((hcpu1[k]! - hcpu0[k]!) / (helloSat.rps * 10)).toFixed(3)} ms`).join(', ')}`);
   if (FLOOR) {
-    const floorPath = () => recPath().replace('/v1/recommend?', '/v1/recommend/floor?');
-    await saturate(floorPath, 2);
-    const fcpu0 = cpuMs(pids);
-    const floorSat = await saturate(floorPath, 10);
-    const fcpu1 = cpuMs(pids);
-    log(`floor (auth + one /pipeline round trip + one ONNX run over rankLimit(20) rows + JSON response) saturation CPU per request: ${Object.keys(pids).map((k) => `${k} ${((fcpu1[k]! - fcpu0[k]!) / (floorSat.rps * 10)).toFixed(3)} ms`).join(', ')}`);
-    log(`floor saturation (8 connections): ${floorSat.rps.toFixed(0)} req/s, errors ${floorSat.errors}; floor/hello ratio ${(floorSat.rps / helloSat.rps).toFixed(2)}, recommend/floor ${(recSat.rps / floorSat.rps).toFixed(2)}`);
+    // The whole floor, then its parts: the round trip alone, the ONNX run alone.
+    for (const parts of ['all', 'fetch', 'onnx'] as const) {
+      const floorPath = () => `${recPath().replace('/v1/recommend?', '/v1/recommend/floor?')}&parts=${parts}`;
+      await saturate(floorPath, 2);
+      const fcpu0 = cpuMs(pids);
+      const floorSat = await saturate(floorPath, 10);
+      const fcpu1 = cpuMs(pids);
+      const what = { all: 'auth + one /pipeline round trip + one ONNX run over rankLimit(20) rows + JSON response', fetch: 'auth + the round trip + JSON response, no ONNX', onnx: 'auth + the ONNX run + JSON response, no round trip' }[parts];
+      log(`floor parts=${parts} (${what}) saturation CPU per request: ${Object.keys(pids).map((k) => `${k} ${((fcpu1[k]! - fcpu0[k]!) / (floorSat.rps * 10)).toFixed(3)} ms`).join(', ')}`);
+      log(`floor parts=${parts} saturation (8 connections): ${floorSat.rps.toFixed(0)} req/s, errors ${floorSat.errors}; /hello ${(floorSat.rps / helloSat.rps).toFixed(2)}, recommend/this ${(recSat.rps / floorSat.rps).toFixed(2)}`);
+    }
   }
   if (ALLOC) await allocationProfile(mf, async () => (await saturate(recPath, 5)).rps * 5);
   if (PROFILE) {
