@@ -8,6 +8,8 @@ import { emptyMerged, ScoredColumns, type MergedColumns } from './candidates.js'
  * shared by the requests one isolate serves concurrently, so each request checks a scratch out of
  * a small pool for its whole run and returns it at the end; the isolate keeps as many as requests
  * were ever in flight at once (up to POOL_MAX). Nothing a request returns may point into it.
+ * The feature matrix must be per request too: onnxruntime-web copies its input into wasm memory
+ * only after several awaits inside session.run.
  */
 export class RequestScratch {
   readonly cf = new ScoredColumns();
