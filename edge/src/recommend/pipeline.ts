@@ -75,7 +75,7 @@ function recallShape(cfg: ScenarioConfig): RecallShape {
 /** A channel's items in columns with their eligible indexes (see candidates.ts). */
 type ChannelWithFeatures = ChannelColumns;
 
-/** Channel `col` of columns whose features were looked up index for index; keep gets the eligible indexes. */
+/** A recall result as merge columns (features looked up index for index); keep gets the indexes of its eligible items. */
 function eligibleOf(channel: RecallChannelName, xs: ScoredColumns, fs: readonly (ItemFeatures | undefined)[], keep: Int32Array, cfg: ScenarioConfig, seen: ReadonlySet<string>, nowMs: number): ChannelWithFeatures {
   let count = 0;
   for (let i = 0; i < xs.count; i++) if (eligible(xs.ids[i]!, fs[i], cfg, seen, nowMs)) keep[count++] = i;
