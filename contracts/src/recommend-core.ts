@@ -171,6 +171,51 @@ export function writeFeatureValues(
   out[o + 7] = totalWeight > 0 ? recall / totalWeight : 0;
 }
 
+/**
+ * writeFeatureValues for many candidates held in columns (the edge's merged candidates): for
+ * j < count, row j of `out` gets candidate rows[j]'s features, and recencyOut[j] its recency (0
+ * without an item), which the re-rank reuses. channelScores holds 4 per candidate in
+ * hot/item_cf/embedding/fresh order, NaN where the channel did not recall it. The same arithmetic
+ * as writeFeatureValues (tests compare them bit for bit), in one loop: no channel score, recall or
+ * recency crosses a call as a boxed number (~6 heap numbers per candidate otherwise).
+ */
+export function writeFeatureRows(
+  out: Float32Array,
+  recencyOut: Float64Array,
+  rows: Int32Array,
+  count: number,
+  channelScores: Float64Array,
+  recall: Float64Array,
+  items: readonly ({ p: number | null; c: readonly string[] } | undefined)[],
+  userCategories: ReadonlyMap<string, number>,
+  totalWeight: number,
+  nowMs: number,
+  halfLifeHours: number,
+  userCategoryTotal?: number,
+): void {
+  for (let j = 0; j < count; j++) {
+    const r = rows[j]!;
+    const item = items[r];
+    const o = j * RANKING_FEATURE_COUNT;
+    const c = r * 4;
+    const hot = channelScores[c]!;
+    const itemCf = channelScores[c + 1]!;
+    const embedding = channelScores[c + 2]!;
+    const fresh = channelScores[c + 3]!;
+    // x === x: recalled by that channel (NaN is not).
+    out[o] = hot === hot ? hot : 0;
+    out[o + 1] = itemCf === itemCf ? itemCf : 0;
+    out[o + 2] = embedding === embedding ? embedding : 0;
+    out[o + 3] = fresh === fresh ? fresh : 0;
+    const rec = item ? recency(item.p, nowMs, halfLifeHours) : 0;
+    recencyOut[j] = rec;
+    out[o + 4] = rec;
+    out[o + 5] = item ? categoryAffinity(userCategories, item.c, userCategoryTotal) : 0;
+    out[o + 6] = ((hot === hot ? 1 : 0) + (itemCf === itemCf ? 1 : 0) + (embedding === embedding ? 1 : 0) + (fresh === fresh ? 1 : 0)) / 4;
+    out[o + 7] = totalWeight > 0 ? recall[r]! / totalWeight : 0;
+  }
+}
+
 /** Hand-set weights used when a scenario has no (valid) model: relevance first, then taste. */
 export const HEURISTIC_WEIGHTS: readonly number[] = [0.15, 0.25, 0.2, 0.05, 0.05, 0.15, 0.05, 0.1];
 
@@ -188,9 +233,10 @@ export interface RerankItem {
   itemId: string;
   score: number;
   categories: readonly string[];
+  /** Publish time, epoch ms; read only when `recency` is not given. */
   publishedAt: number | null;
   embedding?: Float32Array | undefined;
-  /** recency(publishedAt, nowMs, freshnessHalfLifeHours), when the caller has it (Math.pow is not free). */
+  /** recency(publishedAt, nowMs, freshnessHalfLifeHours), when the caller has it (Math.pow is not free); then publishedAt is not read. */
   recency?: number | undefined;
   /** The item's row in embeddingRows' matrix (negative: none), when the caller knows it: no lookup by id. */
   embeddingRow?: number | undefined;
@@ -198,6 +244,8 @@ export interface RerankItem {
 
 export interface RerankOptions {
   n: number;
+  /** Only items[0..count) are candidates (default: all), so a caller can hand over a reused, longer array. */
+  count?: number | undefined;
   /** MMR trade-off: 1 = relevance only. */
   lambda: number;
   freshnessBoost: number;
@@ -225,29 +273,79 @@ export interface RerankOptions {
     | undefined;
 }
 
-interface PoolItem {
-  it: RerankItem;
-  s: number;
-  /** The item's embedding is emb[off..off+dim) (its own vector, or a row of a shared matrix). */
-  emb: Float32Array | undefined;
-  off: number;
-  dim: number;
+/**
+ * Re-rank scratch, reused by every call (the re-rank is synchronous, so calls never overlap): the
+ * pool as columns instead of an object per pooled item, and grow-only typed arrays instead of
+ * fresh ones per call. Each call overwrites what it reads; nothing returned points into it.
+ */
+class RerankScratch {
+  boostedScore = new Float64Array(256);
+  order = new Int32Array(256);
+  /** Per category (small integer): pool members so far, then picks so far. */
+  inPool = new Int32Array(256);
+  perCat = new Int32Array(256);
+  readonly catIds = new Map<string, number>();
+  // The pool, best boosted score first; pool item p is items[src[p]].
+  src = new Int32Array(64);
+  s = new Float64Array(64);
+  /** The item's embedding is emb[p][off[p]..off[p]+dim[p]) (its own vector, or a row of a shared matrix). */
+  emb: (Float32Array | undefined)[] = [];
+  off = new Int32Array(64);
+  dim = new Int32Array(64);
   /** Squared norm of the embedding. */
-  norm2: number;
-  /** Index in the caller's items. */
-  src: number;
+  norm2 = new Float64Array(64);
   /** Primary category as a small integer (-1: none). */
-  cat: number;
-}
+  cat = new Int32Array(64);
+  rel = new Float64Array(64);
+  maxSim = new Float64Array(64);
+  simDone = new Int32Array(64);
+  used = new Uint8Array(64);
+  taken = new Int32Array(64);
 
-function similarity(a: PoolItem, b: PoolItem): number {
-  if (a.emb && b.emb && a.dim === b.dim) {
-    let dot = 0;
-    for (let i = 0; i < a.dim; i++) dot += a.emb[a.off + i]! * b.emb[b.off + i]!;
-    return a.norm2 && b.norm2 ? Math.max(0, dot / Math.sqrt(a.norm2 * b.norm2)) : 0;
+  /** Room for `n` candidates and a pool of `m`. */
+  reserve(n: number, m: number): void {
+    if (this.boostedScore.length < n) {
+      const c = Math.max(n, this.boostedScore.length * 2);
+      this.boostedScore = new Float64Array(c);
+      this.order = new Int32Array(c);
+      // Every candidate taken off the heap may bring a new category, pooled or not.
+      this.inPool = new Int32Array(c);
+      this.perCat = new Int32Array(c);
+    }
+    if (this.src.length < m) {
+      const c = Math.max(m, this.src.length * 2);
+      this.src = new Int32Array(c);
+      this.s = new Float64Array(c);
+      this.off = new Int32Array(c);
+      this.dim = new Int32Array(c);
+      this.norm2 = new Float64Array(c);
+      this.cat = new Int32Array(c);
+      this.rel = new Float64Array(c);
+      this.maxSim = new Float64Array(c);
+      this.simDone = new Int32Array(c);
+      this.used = new Uint8Array(c);
+      this.taken = new Int32Array(c);
+    }
   }
-  const ac = a.it.categories;
-  const bc = b.it.categories;
+}
+const rerankScratch = new RerankScratch();
+
+/** Similarity of pool items a and b: embedding cosine (clamped at 0), else category Jaccard. */
+function similarity(x: RerankScratch, items: readonly RerankItem[], a: number, b: number): number {
+  const ea = x.emb[a];
+  const eb = x.emb[b];
+  const da = x.dim[a]!;
+  if (ea && eb && da === x.dim[b]) {
+    let dot = 0;
+    const oa = x.off[a]!;
+    const ob = x.off[b]!;
+    for (let i = 0; i < da; i++) dot += ea[oa + i]! * eb[ob + i]!;
+    const na = x.norm2[a]!;
+    const nb = x.norm2[b]!;
+    return na && nb ? Math.max(0, dot / Math.sqrt(na * nb)) : 0;
+  }
+  const ac = items[x.src[a]!]!.categories;
+  const bc = items[x.src[b]!]!.categories;
   if (!ac.length || !bc.length) return 0;
   let inter = 0;
   for (const c of ac) if (bc.includes(c)) inter++;
@@ -260,7 +358,7 @@ function ahead(score: Float64Array, items: readonly RerankItem[], a: number, b: 
 }
 
 /** Restores the max-heap property below `at` (heap of candidate indexes in order[0..size)). */
-function siftDown(order: number[], size: number, at: number, score: Float64Array, items: readonly RerankItem[]): void {
+function siftDown(order: Int32Array, size: number, at: number, score: Float64Array, items: readonly RerankItem[]): void {
   for (;;) {
     const l = 2 * at + 1;
     if (l >= size) return;
@@ -286,10 +384,12 @@ export function rerankMmr(items: RerankItem[], o: RerankOptions): Scored[] {
 }
 
 /** rerankMmr's picks as indexes into `items` with their boosted scores, best pick first. */
-export function rerankMmrPicks(items: RerankItem[], o: RerankOptions): { index: number[]; score: number[] } {
-  const n = items.length;
-  const boostedScore = new Float64Array(n);
-  const order = new Array<number>(n);
+export function rerankMmrPicks(items: readonly RerankItem[], o: RerankOptions): { index: number[]; score: number[] } {
+  const n = Math.min(o.count ?? items.length, items.length);
+  const poolMax = Math.max(0, Math.min(n, o.n * 4));
+  const x = rerankScratch;
+  x.reserve(n, poolMax);
+  const { boostedScore, order } = x;
   for (let i = 0; i < n; i++) {
     const it = items[i]!;
     boostedScore[i] = it.score * (1 + o.freshnessBoost * (it.recency ?? recency(it.publishedAt, o.nowMs, o.freshnessHalfLifeHours)));
@@ -301,13 +401,14 @@ export function rerankMmrPicks(items: RerankItem[], o: RerankOptions): { index: 
   for (let i = (n >> 1) - 1; i >= 0; i--) siftDown(order, heapSize, i, boostedScore, items);
   // With a per-category cap, the pool keeps at most 2× the cap per category, so a few dominant
   // categories cannot crowd out the alternatives the cap needs.
-  const boosted: PoolItem[] = [];
   // Primary categories as small integers (one map lookup per item), pool members per category.
-  const catIds = new Map<string, number>();
-  const inPool: number[] = [];
+  const catIds = x.catIds;
+  catIds.clear();
+  const inPool = x.inPool;
   const rowsOf = o.embeddingRows;
+  let m = 0;
   while (heapSize > 0) {
-    if (boosted.length >= o.n * 4) break;
+    if (m >= poolMax) break;
     const i = order[0]!;
     order[0] = order[--heapSize]!;
     siftDown(order, heapSize, 0, boostedScore, items);
@@ -318,7 +419,7 @@ export function rerankMmrPicks(items: RerankItem[], o: RerankOptions): { index: 
       cat = catIds.get(catName) ?? -1;
       if (cat < 0) {
         catIds.set(catName, (cat = catIds.size));
-        inPool.push(0);
+        inPool[cat] = 0;
       }
     }
     if (o.maxPerCategory && cat >= 0) {
@@ -346,32 +447,35 @@ export function rerankMmrPicks(items: RerankItem[], o: RerankOptions): { index: 
       norm2 = 0;
       if (emb) for (let d = 0; d < dim; d++) norm2 += emb[off + d]! ** 2;
     }
-    boosted.push({ it, s: boostedScore[i]!, emb, off, dim, norm2, src: i, cat });
+    x.src[m] = i;
+    x.s[m] = boostedScore[i]!;
+    x.emb[m] = emb;
+    x.off[m] = off;
+    x.dim[m] = dim;
+    x.norm2[m] = norm2;
+    x.cat[m] = cat;
+    m++;
   }
-  if (!boosted.length) return { index: [], score: [] };
-  const m = boosted.length;
-  const max = boosted[0]!.s;
-  const min = boosted[m - 1]!.s;
-  // Per pool item: relevance in [0, 1] and its primary category as a small integer, so the
-  // n × 4n selection loop does no map lookups.
-  const rel = new Float64Array(m);
-  const catOf = new Int32Array(m);
+  if (!m) return { index: [], score: [] };
+  const max = x.s[0]!;
+  const min = x.s[m - 1]!;
+  // Per pool item: relevance in [0, 1] (its primary category is x.cat), so the n × 4n selection
+  // loop does no map lookups.
+  const { rel, cat: catOf, perCat, maxSim, simDone, used, taken } = x;
   for (let i = 0; i < m; i++) {
-    const b = boosted[i]!;
-    rel[i] = max > min ? (b.s - min) / (max - min) : 1;
-    catOf[i] = b.cat;
+    rel[i] = max > min ? (x.s[i]! - min) / (max - min) : 1;
+    maxSim[i] = 0;
+    simDone[i] = 0;
+    used[i] = 0;
   }
+  perCat.fill(0, 0, catIds.size);
   const cap = o.maxPerCategory ?? 0;
-  const perCat = new Int32Array(catIds.size);
-  const taken: PoolItem[] = [];
+  let takenCount = 0;
   // maxSim[i] covers the first simDone[i] taken items; brought up to date only while item i can
   // still win (similarities are ≥ 0, so a partial max only over-estimates i's MMR value). The pool
   // is in descending relevance, so once λ·rel cannot beat the best so far, nothing later can.
-  const maxSim = new Float64Array(m);
-  const simDone = new Int32Array(m);
-  const used = new Uint8Array(m);
   const diverse = o.lambda < 1;
-  while (taken.length < o.n) {
+  while (takenCount < o.n) {
     let best = -1;
     let bestVal = -Infinity;
     for (let i = 0; i < m; i++) {
@@ -379,14 +483,14 @@ export function rerankMmrPicks(items: RerankItem[], o: RerankOptions): { index: 
       if (o.lambda * rel[i]! <= bestVal) break;
       let v = o.lambda * rel[i]! - (1 - o.lambda) * maxSim[i]!;
       if (diverse) {
-        while (simDone[i]! < taken.length && v > bestVal) {
+        while (simDone[i]! < takenCount && v > bestVal) {
           // Embeddings read in place (float32 → double is exact: the same products and sums).
-          const sim = similarity(boosted[i]!, taken[simDone[i]!]!);
+          const sim = similarity(x, items, i, taken[simDone[i]!]!);
           if (sim > maxSim[i]!) maxSim[i] = sim;
           simDone[i]!++;
           v = o.lambda * rel[i]! - (1 - o.lambda) * maxSim[i]!;
         }
-        if (simDone[i]! < taken.length) continue; // cannot beat bestVal
+        if (simDone[i]! < takenCount) continue; // cannot beat bestVal
       }
       if (v > bestVal) {
         bestVal = v;
@@ -395,16 +499,17 @@ export function rerankMmrPicks(items: RerankItem[], o: RerankOptions): { index: 
     }
     if (best < 0) break;
     used[best] = 1;
-    const pick = boosted[best]!;
-    taken.push(pick);
+    taken[takenCount++] = best;
     if (catOf[best]! >= 0) perCat[catOf[best]!]!++;
   }
-  const index: number[] = [];
-  const score: number[] = [];
-  for (const t of taken) {
-    index.push(t.src);
-    score.push(t.s);
+  const index = new Array<number>(takenCount);
+  const score = new Array<number>(takenCount);
+  for (let k = 0; k < takenCount; k++) {
+    index[k] = x.src[taken[k]!]!;
+    score[k] = x.s[taken[k]!]!;
   }
+  // Drop the embedding references (a replaced index's matrix must not stay reachable from here).
+  x.emb.fill(undefined, 0, m);
   return { index, score };
 }
 
@@ -454,6 +559,24 @@ export class TopKRows {
   constructor(private readonly k: number) {
     this.scores = new Float64Array(k);
     this.rows = new Int32Array(k);
+  }
+
+  /** Empties the set for reuse (a caller keeping one instance per k allocates nothing per search). */
+  clear(): void {
+    this.size = 0;
+  }
+
+  /** Rows kept. */
+  get count(): number {
+    return this.size;
+  }
+
+  /** The j-th best score and its row (j < count). */
+  scoreAt(j: number): number {
+    return this.scores[j]!;
+  }
+  rowAt(j: number): number {
+    return this.rows[j]!;
   }
 
   /** Whether a score would enter now: check it before costlier filters. */

@@ -1,16 +1,22 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { byRecall, mergeRecall, mergeRecallUnsorted, RecommendQuery, recency, rerankMmr, topKDot, type Candidate, type RerankItem } from '@vidplat/contracts';
+import { byRecall, mergeRecall, mergeRecallUnsorted, RANKING_FEATURE_COUNT, RecommendQuery, recency, rerankMmr, topKDot, writeFeatureRows, writeFeatureValues, type Candidate, type RerankItem } from '@vidplat/contracts';
 import { plainRecommendQuery } from '../src/recommend/query.js';
 import { rankLimit } from '../src/recommend/pipeline.js';
-import { bestRows, channelScore, channelsOfRow, itemCfRecall, mergeColumns, rowsByRecall, type MergedColumns } from '../src/recommend/candidates.js';
+import { bestRows, channelScore, channelsOfRow, emptyMerged, sharedChannelsOfRow, itemCfRecall, mergeColumns, rowsByRecall, ScoredColumns, type ChannelColumns, type MergedColumns } from '../src/recommend/candidates.js';
 import { itemNumbers } from '../src/recommend/item-numbers.js';
-import { kthLargest } from '../src/recommend/select.js';
-import { buildIvf, type EmbeddingIndex, type Ivf, embeddingChecksSettled, embeddingIndex, embeddingKeys, nearestItems, searchIvf } from '../src/recommend/embedding-index.js';
+import { kthLargest, sortRowsByScore } from '../src/recommend/select.js';
+import { buildIvf, type EmbeddingIndex, type Ivf, embeddingChecksSettled, embeddingIndex, embeddingKeys, nearestInto, nearestItems, rowNumbers, searchIvf } from '../src/recommend/embedding-index.js';
 
 /** Deterministic pseudo-random numbers in [0, 1). */
 function rnd(seed: number) {
   return () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296);
+}
+
+/** A recall list as merge columns; keep = its eligible indexes (null: all). */
+function columnsOf(channel: ChannelColumns['channel'], items: { itemId: string; score: number }[], feats: ChannelColumns['feats'], keep: Int32Array | null): ChannelColumns {
+  const ids = items.map((x) => x.itemId);
+  return { channel, ids, scores: Float64Array.from(items, (x) => x.score), feats, nums: itemNumbers.ofIds(ids), gen: itemNumbers.generation, len: items.length, keep, count: keep ? keep.length : items.length };
 }
 
 describe('recommend hot path: the fast paths give what the plain algorithms give', () => {
@@ -62,6 +68,21 @@ describe('recommend hot path: the fast paths give what the plain algorithms give
     expect(plainRecommendQuery({ tenant: 't', scenario: 's', user: 'u' })).toEqual({ tenant: 't', scenario: 's', user: 'u', n: 20, debug: false });
   });
 
+  it('the merge sort of rows by score equals the comparator sort (ties by row, any length)', () => {
+    const r = rnd(37);
+    for (let t = 0; t < 50; t++) {
+      const n = Math.floor(r() * 400);
+      const scores = Float64Array.from({ length: n + 5 }, () => (t % 2 ? Math.floor(r() * 6) / 3 : r()));
+      // Distinct rows in some order (as item-CF hands over: ascending, or a subset).
+      const rows = Int32Array.from({ length: n }, (_, i) => i).filter(() => r() < 0.8);
+      if (t % 3 === 0) rows.reverse();
+      const want = Array.from(rows).sort((a, b) => scores[b]! - scores[a]! || a - b);
+      const got = Int32Array.from(rows);
+      sortRowsByScore(got, got.length, scores, new Int32Array(got.length));
+      expect(Array.from(got)).toEqual(want);
+    }
+  });
+
   it('rank limit: 10 per requested item, at least 100, at most 500', () => {
     expect([1, 10, 20, 50, 200].map(rankLimit)).toEqual([100, 100, 200, 500, 500]);
   });
@@ -105,9 +126,11 @@ describe('recommend hot path: the fast paths give what the plain algorithms give
       const items = Array.from({ length: 60 }, (_, i) => ({ itemId: `i${Math.floor(r() * 120)}`, score: channel === 'fresh' && i % 7 === 0 ? -1 : Math.floor(r() * 20) / 4 }));
       return { channel, items, feats: items.map((x) => feat(x.itemId)) };
     });
+    // One output reused across merges (as a request's scratch is): stale rows must not leak.
+    const into = emptyMerged();
     for (const w of [{ hot: 1, item_cf: 1.5, embedding: 0, fresh: 0.6 }, { hot: 0.3, item_cf: 1, embedding: 1.2, fresh: 2 }]) {
       const plain = mergeRecallUnsorted(results, w);
-      const m = mergeColumns(results.map((x) => ({ ...x, nums: itemNumbers.ofAll(x.items), gen: itemNumbers.generation })), w);
+      const m = mergeColumns(results.map((x) => columnsOf(x.channel, x.items, x.feats, null)), w, into);
       expect(m.count).toBe(plain.length);
       plain.forEach((c, row) => {
         expect(m.ids[row]).toBe(c.itemId);
@@ -116,6 +139,73 @@ describe('recommend hot path: the fast paths give what the plain algorithms give
         expect(channelsOfRow(m, row)).toEqual(Object.keys(c.channels));
         (['hot', 'item_cf', 'embedding', 'fresh'] as const).forEach((k, col) => expect(channelScore(m, row, col)).toBe(c.channels[k]));
       });
+    }
+  });
+
+  it('the merge over eligible indexes (nothing copied) equals the merge of the filtered lists', () => {
+    const r = rnd(29);
+    const names = ['hot', 'item_cf', 'embedding', 'fresh'] as const;
+    const feat = (id: string) => ({ s: 'published' as const, p: null, u: null, c: ['c'], a: 'free' as const, au: id });
+    const into = emptyMerged();
+    for (let t = 0; t < 20; t++) {
+      const all = names.map((channel) => {
+        const items = Array.from({ length: Math.floor(r() * 80) }, (_, i) => ({ itemId: `i${Math.floor(r() * 150)}`, score: channel === 'fresh' && i % 5 === 0 ? -1 : Math.floor(r() * 20) / 4 }));
+        // Eligible: a random subset, in recall order (the best-scored item dropped sometimes, so the channel max moves).
+        const keep = Int32Array.from(items.flatMap((_, i) => (r() < 0.7 ? [i] : [])));
+        return { channel, items, feats: items.map((x) => feat(x.itemId)), keep };
+      });
+      const w = { hot: 1, item_cf: 1.5, embedding: t % 3 ? 1.2 : 0, fresh: 0.6 };
+      const filtered = all.map((c) => ({ channel: c.channel, items: Array.from(c.keep, (i) => c.items[i]!), feats: Array.from(c.keep, (i) => c.feats[i]!) }));
+      const plain = mergeRecallUnsorted(filtered, w);
+      const m = mergeColumns(all.map((c) => columnsOf(c.channel, c.items, c.feats, c.keep)), w, into);
+      expect(m.count).toBe(plain.length);
+      plain.forEach((c, row) => {
+        expect(m.ids[row]).toBe(c.itemId);
+        expect(m.recall[row]).toBe(c.recall);
+        expect(m.feats[row]!.au).toBe(c.itemId);
+        expect(channelsOfRow(m, row)).toEqual(Object.keys(c.channels));
+        (['hot', 'item_cf', 'embedding', 'fresh'] as const).forEach((k, col) => expect(channelScore(m, row, col)).toBe(c.channels[k]));
+      });
+      // The rank cut into a reused buffer keeps what a fresh one keeps.
+      const limit = 1 + Math.floor(r() * 60);
+      expect(Array.from(bestRows(m, limit, new Int32Array(512)))).toEqual(Array.from(bestRows(m, limit)));
+    }
+  });
+
+  it('feature rows written from columns equal writeFeatureValues row by row, bit for bit, with the same recency', () => {
+    const r = rnd(31);
+    const now = Date.parse('2026-11-25T12:00:00Z');
+    const cats = ['a', 'b', 'c', 'd'];
+    const userCats = new Map([['a', 3], ['c', 1]]);
+    for (let t = 0; t < 10; t++) {
+      const n = 1 + Math.floor(r() * 300);
+      const ch = Float64Array.from({ length: n * 4 }, () => (r() < 0.5 ? NaN : r() < 0.1 ? 0 : r()));
+      const recall = Float64Array.from({ length: n }, () => r() * 3);
+      const feats = Array.from({ length: n }, (_, i) => (i % 13 === 0 ? undefined : { p: r() < 0.1 ? null : now - Math.floor(r() * 1000) * 3_600_000, c: r() < 0.1 ? [] : [cats[i % 4]!, cats[(i * 3) % 4]!] }));
+      const rows = Int32Array.from({ length: Math.floor(n / 2) + 1 }, () => Math.floor(r() * n));
+      const totalWeight = t % 4 === 0 ? 0 : 4.3;
+      const hl = 24 + t;
+      const got = new Float32Array(rows.length * RANKING_FEATURE_COUNT);
+      const gotRec = new Float64Array(rows.length);
+      writeFeatureRows(got, gotRec, rows, rows.length, ch, recall, feats, userCats, totalWeight, now, hl, 4);
+      const want = new Float32Array(rows.length * RANKING_FEATURE_COUNT);
+      rows.forEach((row, j) => {
+        const f = feats[row];
+        const v = (k: number) => (Number.isNaN(ch[row * 4 + k]!) ? undefined : ch[row * 4 + k]!);
+        const rec = f ? recency(f.p, now, hl) : 0;
+        expect(gotRec[j]).toBe(rec);
+        writeFeatureValues(want, j, v(0), v(1), v(2), v(3), recall[row]!, f ? { publishedAt: f.p, categories: f.c } : undefined, userCats, totalWeight, now, hl, 4, rec);
+      });
+      expect(Array.from(got)).toEqual(Array.from(want));
+    }
+  });
+
+  it('shared channel lists equal channelsOfRow and cannot be changed', () => {
+    const m = emptyMerged();
+    m.ch = Float64Array.from({ length: 64 }, (_, i) => ((Math.floor(i / 4) >> i % 4) & 1 ? 0.5 : NaN));
+    for (let row = 0; row < 16; row++) {
+      expect(sharedChannelsOfRow(m, row)).toEqual(channelsOfRow(m, row));
+      expect(Object.isFrozen(sharedChannelsOfRow(m, row))).toBe(true);
     }
   });
 
@@ -176,6 +266,7 @@ describe('recommend hot path: the fast paths give what the plain algorithms give
 
   it('item-CF recall equals the plain max-per-item, stable sort and slice', () => {
     const r = rnd(17);
+    const reused = new ScoredColumns();
     for (let t = 0; t < 30; t++) {
       const lists = Array.from({ length: 1 + (t % 5) }, () => {
         const len = Math.floor(r() * 100);
@@ -192,9 +283,11 @@ describe('recommend hot path: the fast paths give what the plain algorithms give
         }
       });
       const expected = [...best].map(([itemId, score]) => ({ itemId, score })).sort((a, b) => b.score - a.score).slice(0, size);
-      const got = itemCfRecall(lists, seen, size);
-      expect(got.items).toEqual(expected);
-      expect(Array.from(got.nums)).toEqual(expected.map((x) => itemNumbers.of(x.itemId)));
+      // Into one reused output (as a request's scratch): the same as into a fresh one.
+      const got = itemCfRecall(lists, seen, size, reused);
+      expect(got.toScored()).toEqual(expected);
+      expect(Array.from(got.nums.subarray(0, got.count))).toEqual(expected.map((x) => itemNumbers.of(x.itemId)));
+      expect(itemCfRecall(lists, seen, size).toScored()).toEqual(expected);
     }
   });
 
@@ -205,10 +298,16 @@ describe('recommend hot path: the fast paths give what the plain algorithms give
     const matrix = Float32Array.from({ length: n * dim }, () => r() - 0.5);
     const ids = Array.from({ length: n }, (_, i) => `v${i}`);
     const ix: EmbeddingIndex & { ivf: Ivf } = { version: 'x', dim, ids, matrix, rowOf: new Map(ids.map((id, i) => [id, i])), ivf: buildIvf(matrix, dim, n) };
+    const reused = new ScoredColumns();
     for (let t = 0; t < 20; t++) {
       const q = Float32Array.from({ length: dim }, () => r() - 0.5);
       const exclude = new Set(Array.from({ length: t * 3 }, (_, i) => (i % 4 === 3 ? `unknown${i}` : `v${Math.floor(r() * n)}`)));
       expect(nearestItems(ix, q, 100, exclude)).toEqual(searchIvf(ix, q, 100, exclude));
+      // Into reused columns: the same items, scores and order, and the rows' item numbers.
+      const cols = nearestInto(ix, q, 100, exclude, reused);
+      const plain = searchIvf(ix, q, 100, exclude);
+      expect(cols.toScored()).toEqual(plain);
+      expect(Array.from(cols.nums.subarray(0, cols.count))).toEqual(plain.map((x) => rowNumbers(ix).nums[ix.rowOf.get(x.itemId)!]!));
     }
     expect(ix.excludeScratch!.every((x) => x === 0)).toBe(true);
   });
@@ -302,7 +401,11 @@ describe('re-rank: the heap-fed, lazily updated MMR equals the plain algorithm',
         ...(r() < 0.6 ? { maxPerCategory: 1 + Math.floor(r() * 5) } : {}),
         nowMs: now,
       };
-      expect(rerankMmr(items, o)).toEqual(referenceRerank(items, o));
+      const expected = referenceRerank(items, o);
+      expect(rerankMmr(items, o)).toEqual(expected);
+      // A reused, longer array with `count` (the pipeline's per-request items): the extra items are not candidates.
+      const longer = [...items, ...items.slice(0, 7).map((x) => ({ ...x, itemId: `extra-${x.itemId}`, score: 10 }))];
+      expect(rerankMmr(longer, { ...o, count: items.length })).toEqual(expected);
     }
   });
 });

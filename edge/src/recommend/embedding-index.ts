@@ -1,6 +1,7 @@
 import { EmbeddingPointer, topKDot, TopKRows, type Scored } from '@vidplat/contracts';
 import { refreshHold } from '../tenancy/swr-cache.js';
 import { itemNumbers } from './item-numbers.js';
+import type { ScoredColumns } from './candidates.js';
 
 /** Item embeddings of a tenant, trained offline, held in the isolate for nearest-neighbour search. */
 export interface EmbeddingIndex {
@@ -119,8 +120,12 @@ function searchIvfTop(
   const { ivf, dim } = ix;
   const probe = Math.min(nprobe, ivf.k);
   // The `probe` best centroids, kept sorted (ties: lower cell first, as a stable sort would).
-  const bestS = new Float64Array(probe).fill(-Infinity);
-  const bestC = new Int32Array(probe).fill(-1);
+  if (probeS.length < probe) {
+    probeS = new Float64Array(probe);
+    probeC = new Int32Array(probe);
+  }
+  const bestS = probeS.fill(-Infinity, 0, probe);
+  const bestC = probeC.fill(-1, 0, probe);
   for (let c = 0; c < ivf.k; c++) {
     let s = 0;
     for (let j = 0; j < dim; j++) s += ivf.centroids[c * dim + j]! * query[j]!;
@@ -147,7 +152,7 @@ function searchIvfTop(
     if (c < 0) continue;
     w = dim === 16 ? dots16(vectors, start[c]!, start[c + 1]!, query, dots, w) : dotsAny(vectors, dim, start[c]!, start[c + 1]!, query, dots, w);
   }
-  const top = new TopKRows(k);
+  const top = topOf(k);
   w = 0;
   for (let b = 0; b < probe; b++) {
     const c = bestC[b]!;
@@ -161,6 +166,21 @@ function searchIvfTop(
     }
   }
   return top;
+}
+
+/** Reused per isolate: the probed cells' scores and numbers (the search is synchronous). */
+let probeS = new Float64Array(8);
+let probeC = new Int32Array(8);
+/** One top-k set per k, emptied per search: read out before the search returns (nothing awaits in between). */
+const tops = new Map<number, TopKRows>();
+function topOf(k: number): TopKRows {
+  let t = tops.get(k);
+  if (!t) {
+    if (tops.size >= 16) tops.clear();
+    tops.set(k, (t = new TopKRows(k)));
+  }
+  t.clear();
+  return t;
 }
 
 /** Reused per isolate: the probed rows' dot products (a request runs to completion before the next). */
@@ -239,6 +259,60 @@ export function nearestWithRows(ix: EmbeddingIndex, query: Float32Array, k: numb
       if (r !== undefined) marks[r] = 0;
     }
   }
+}
+
+/**
+ * nearestWithRows written into `out` (ids, scores, item numbers of the rows; out.gen their table
+ * generation): the same items in the same order, with no object per item.
+ */
+export function nearestInto(ix: EmbeddingIndex, query: Float32Array, k: number, exclude: ReadonlySet<string>, out: ScoredColumns): ScoredColumns {
+  out.count = 0;
+  if (!ix.ivf || k <= 0) {
+    const r = nearestWithRows(ix, query, k, exclude);
+    const rn = rowNumbers(ix);
+    out.reserve(r.items.length);
+    for (let i = 0; i < r.items.length; i++) {
+      out.ids[i] = r.items[i]!.itemId;
+      out.scores[i] = r.items[i]!.score;
+      out.nums[i] = rn.nums[r.rows[i]!]!;
+    }
+    out.count = r.items.length;
+    out.gen = rn.gen;
+    return out;
+  }
+  const ivfIx = ix as EmbeddingIndex & { ivf: Ivf };
+  let top: TopKRows;
+  if (!exclude.size || ix.rowOf.size !== ix.ids.length) top = searchIvfTop(ivfIx, query, k, exclude, 8, undefined);
+  else {
+    const marks = markExcluded(ix, exclude, 1);
+    try {
+      top = searchIvfTop(ivfIx, query, k, exclude, 8, marks);
+    } finally {
+      markExcluded(ix, exclude, 0);
+    }
+  }
+  const rn = rowNumbers(ix);
+  const n = top.count;
+  out.reserve(n);
+  for (let j = 0; j < n; j++) {
+    const r = top.rowAt(j);
+    out.ids[j] = ix.ids[r]!;
+    out.scores[j] = top.scoreAt(j);
+    out.nums[j] = rn.nums[r]!;
+  }
+  out.count = n;
+  out.gen = rn.gen;
+  return out;
+}
+
+/** Sets the rows of the excluded ids to `v` in the index's mark array (ids are unique: rowOf has one row per id). */
+function markExcluded(ix: EmbeddingIndex, exclude: ReadonlySet<string>, v: 0 | 1): Uint8Array {
+  const marks = (ix.excludeScratch ??= new Uint8Array(ix.ids.length));
+  for (const id of exclude) {
+    const r = ix.rowOf.get(id);
+    if (r !== undefined) marks[r] = v;
+  }
+  return marks;
 }
 
 /** Item numbers of the index's rows (item-numbers.ts), computed once per index and table generation. */

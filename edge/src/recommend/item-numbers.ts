@@ -27,6 +27,13 @@ export class ItemNumbers {
     return this.nums.size;
   }
 
+  /** Numbers of ids[0..count), index for index. */
+  ofIds(ids: readonly string[], count = ids.length): Int32Array {
+    const out = new Int32Array(count);
+    for (let i = 0; i < count; i++) out[i] = this.of(ids[i]!);
+    return out;
+  }
+
   /** Numbers of the ids of `xs`, index for index. */
   ofAll(xs: readonly { itemId: string }[], count = xs.length): Int32Array {
     const out = new Int32Array(count);

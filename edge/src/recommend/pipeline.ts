@@ -1,11 +1,11 @@
 import {
   heuristicScores,
   rerankMmrPicks,
-  writeFeatureValues,
-  type RerankItem,
+  writeFeatureRows,
   RANKING_FEATURE_COUNT,
   recency,
   type ItemFeatures,
+  type RerankItem,
   type RecallChannelName,
   type ScenarioConfig,
   type Scored,
@@ -14,8 +14,9 @@ import {
 import { featuresRecommendable } from '../items/feature-mirror.js';
 import { currentModel, scoreWithModel } from '../ranking/model-registry.js';
 import { hotWithFeatures } from './hot-channel.js';
-import { embeddingIndex, nearestWithRows, rowNorms, rowNumbers, rowOfNumber, userVector } from './embedding-index.js';
-import { bestRows, channelScore, channelsOfRow, itemCfRecall, mergeColumns, rowsByRecall, type ChannelColumns } from './candidates.js';
+import { embeddingIndex, nearestInto, rowNorms, rowNumbers, rowOfNumber, userVector, type RowNumbers } from './embedding-index.js';
+import { bestRows, sharedChannelsOfRow, itemCfRecall, mergeColumns, rowsByRecall, type ChannelColumns, type MergedColumns, type ScoredColumns } from './candidates.js';
+import { releaseScratch, takeScratch, type RequestScratch } from './request-scratch.js';
 import { itemNumbers } from './item-numbers.js';
 import type { FeatureStore } from '../feature-store/pipeline.js';
 import { cachedFeatures, cachedNeighbours, readBase, readFeatures, readNeighboursAndFeatures, type NeighbourList } from './feature-reader.js';
@@ -71,37 +72,38 @@ function recallShape(cfg: ScenarioConfig): RecallShape {
   return r;
 }
 
-/** A channel's eligible items, their features and item numbers (see candidates.ts). */
+/** A channel's items in columns with their eligible indexes (see candidates.ts). */
 type ChannelWithFeatures = ChannelColumns;
 
-/** Eligible items of a channel whose features were looked up index for index. */
-function eligibleOf(channel: RecallChannelName, xs: Scored[], fs: (ItemFeatures | undefined)[], nums: Int32Array, gen: number, cfg: ScenarioConfig, seen: ReadonlySet<string>, nowMs: number): ChannelWithFeatures {
-  const items: Scored[] = [];
-  const feats: ItemFeatures[] = [];
-  const kept = new Int32Array(xs.length);
-  for (let i = 0; i < xs.length; i++) {
-    const f = fs[i];
-    if (eligible(xs[i]!.itemId, f, cfg, seen, nowMs)) {
-      kept[items.length] = nums[i]!;
-      items.push(xs[i]!);
-      feats.push(f!);
-    }
-  }
-  return { channel, items, feats, nums: kept.subarray(0, items.length), gen };
+/** A recall result as merge columns (features looked up index for index); keep gets the indexes of its eligible items. */
+function eligibleOf(channel: RecallChannelName, xs: ScoredColumns, fs: readonly (ItemFeatures | undefined)[], keep: Int32Array, cfg: ScenarioConfig, seen: ReadonlySet<string>, nowMs: number): ChannelWithFeatures {
+  let count = 0;
+  for (let i = 0; i < xs.count; i++) if (eligible(xs.ids[i]!, fs[i], cfg, seen, nowMs)) keep[count++] = i;
+  return { channel, ids: xs.ids, scores: xs.scores, feats: fs, nums: xs.nums, gen: xs.gen, len: xs.count, keep, count };
 }
 /** The user's part of eligibility, for lists already checked for everyone (hotWithFeatures). */
-function unseen(channel: RecallChannelName, xs: { items: Scored[]; feats: ItemFeatures[] }, nums: Int32Array, gen: number, cfg: ScenarioConfig, seen: ReadonlySet<string>): ChannelWithFeatures {
-  if (!cfg.rerank.filterSeen || !seen.size) return { channel, items: xs.items, feats: xs.feats, nums, gen };
-  const items: Scored[] = [];
-  const feats: ItemFeatures[] = [];
-  const kept = new Int32Array(xs.items.length);
-  for (let i = 0; i < xs.items.length; i++) {
-    if (seen.has(xs.items[i]!.itemId)) continue;
-    kept[items.length] = nums[i]!;
-    items.push(xs.items[i]!);
-    feats.push(xs.feats[i]!);
+function unseen(channel: RecallChannelName, xs: ListColumns, feats: readonly ItemFeatures[], nums: Int32Array, gen: number, keep: Int32Array, cfg: ScenarioConfig, seen: ReadonlySet<string>): ChannelWithFeatures {
+  const len = xs.ids.length;
+  const all = { channel, ids: xs.ids, scores: xs.scores, feats, nums, gen, len, keep: null, count: len };
+  if (!cfg.rerank.filterSeen || !seen.size) return all;
+  let count = 0;
+  for (let i = 0; i < len; i++) if (!seen.has(xs.ids[i]!)) keep[count++] = i;
+  return count === len ? all : { ...all, keep, count };
+}
+
+/** A long-lived list (the cached hot channel) as columns, once per list object. */
+interface ListColumns {
+  ids: string[];
+  scores: Float64Array;
+}
+const listColumns = new WeakMap<readonly Scored[], ListColumns>();
+function columnsOfList(xs: readonly Scored[]): ListColumns {
+  let c = listColumns.get(xs);
+  if (!c) {
+    c = { ids: xs.map((x) => x.itemId), scores: Float64Array.from(xs, (x) => x.score) };
+    listColumns.set(xs, c);
   }
-  return { channel, items, feats, nums: kept.subarray(0, items.length), gen };
+  return c;
 }
 
 /**
@@ -147,6 +149,7 @@ function numsOfList(xs: readonly Scored[]): { gen: number; nums: Int32Array } {
 const completeLists = new WeakMap<Map<string, ItemFeatures>, WeakSet<readonly Scored[]>>();
 const compactList = (xs: Scored[]): NeighbourList => ({ ids: xs.map((x) => x.itemId), scores: Float64Array.from(xs, (x) => x.score) });
 const NOBODY: ReadonlySet<string> = new Set();
+const NO_CATEGORIES: readonly string[] = Object.freeze([]);
 const MODEL_WAIT_MS = 1_500;
 const EMBEDDING_WAIT_MS = 1_500;
 
@@ -222,17 +225,16 @@ class RequestFeatures {
     }
   }
   /**
-   * The features of each of `xs` known so far (undefined: not yet), index for index, collecting
-   * the unknown ids as collect does: one lookup per candidate serves both the miss list and,
-   * after fill, the eligibility check.
+   * The features of ids[0..count) known so far (undefined: not yet) into `out`, index for index,
+   * collecting the unknown ids as collect does: one lookup per candidate serves both the miss
+   * list and, after fill, the eligibility check.
    */
-  lookup(xs: readonly Scored[], nums?: Int32Array, gen?: number): (ItemFeatures | undefined)[] {
-    const out = new Array<ItemFeatures | undefined>(xs.length);
+  lookup(ids: readonly string[], count: number, nums: Int32Array | undefined, gen: number | undefined, out: (ItemFeatures | undefined)[]): (ItemFeatures | undefined)[] {
     const cache = this.cache;
     // By item number first: an array read instead of a lookup in the (100k-entry) cache map.
     const byNum = cache && nums && gen === itemNumbers.generation ? featuresByNumber(cache) : null;
-    for (let i = 0; i < xs.length; i++) {
-      const id = xs[i]!.itemId;
+    for (let i = 0; i < count; i++) {
+      const id = ids[i]!;
       let f: ItemFeatures | undefined;
       if (byNum) {
         const n = nums![i]!;
@@ -253,15 +255,14 @@ class RequestFeatures {
     }
     return out;
   }
-  /** The features known now of each of `xs` (no misses collected). */
-  known(xs: readonly Scored[]): (ItemFeatures | undefined)[] {
-    const out = new Array<ItemFeatures | undefined>(xs.length);
-    for (let i = 0; i < xs.length; i++) out[i] = this.get(xs[i]!.itemId);
+  /** The features known now of ids[0..count) into `out` (no misses collected). */
+  known(ids: readonly string[], count: number, out: (ItemFeatures | undefined)[]): (ItemFeatures | undefined)[] {
+    for (let i = 0; i < count; i++) out[i] = this.get(ids[i]!);
     return out;
   }
   /** Completes a lookup's result with what was read since. */
-  fill(xs: readonly Scored[], feats: (ItemFeatures | undefined)[]): void {
-    for (let i = 0; i < xs.length; i++) if (feats[i] === undefined) feats[i] = this.get(xs[i]!.itemId);
+  fill(ids: readonly string[], count: number, feats: (ItemFeatures | undefined)[]): void {
+    for (let i = 0; i < count; i++) if (feats[i] === undefined) feats[i] = this.get(ids[i]!);
   }
   /** The ids collected since the last call. */
   takeMisses(): string[] {
@@ -278,20 +279,72 @@ class RequestFeatures {
 }
 
 /**
+ * The fresh channel: published items (score = publish time ≤ now) scored by recency, the first
+ * `size` of them, into `out`. Per-candidate loops live in small functions like this one rather
+ * than in the long async pipeline, where V8 optimises later and boxes every double.
+ */
+function freshInto(out: ScoredColumns, list: readonly Scored[], all: { gen: number; nums: Int32Array }, size: number, nowMs: number, halfLifeHours: number): ScoredColumns {
+  out.count = 0;
+  out.gen = all.gen;
+  out.reserve(Math.min(list.length, size));
+  for (let i = 0; i < list.length; i++) {
+    const f = list[i]!;
+    if (out.count >= size) break;
+    if (f.score <= nowMs) {
+      out.nums[out.count] = all.nums[i]!;
+      out.ids[out.count] = f.itemId;
+      out.scores[out.count++] = recency(f.score, nowMs, halfLifeHours);
+    }
+  }
+  return out;
+}
+
+/** Rewrites ranked[0..count) (reused objects) for the ranked rows: id, model score, categories, publish time, recency, embedding row. */
+function fillRanked(ranked: RerankItem[], count: number, rows: Int32Array, m: MergedColumns, scores: Float32Array, rec: Float64Array, rn: RowNumbers | null): void {
+  for (let i = 0; i < count; i++) {
+    const row = rows[i]!;
+    const f = m.feats[row];
+    const it = ranked[i]!;
+    it.itemId = m.ids[row]!;
+    it.score = scores[i]!;
+    it.categories = f?.c ?? NO_CATEGORIES;
+    // The re-rank reads the publish time only through recency (the feature row's, for f.p; 0
+    // without features). publishedAt stays null: copying the cached double into this object's
+    // field would box a new heap number per candidate per request.
+    it.publishedAt = null;
+    it.recency = f ? rec[i]! : 0;
+    it.embeddingRow = rn ? rowOfNumber(rn, m.nums[row]!) : undefined;
+  }
+}
+
+/**
  * GET /v1/recommend's pipeline: recall channels → eligibility filter → weighted merge → rank
  * (ONNX model, else heuristic) → re-rank (freshness, MMR, per-category cap). Reads only the
  * feature store and isolate caches (KV-backed models and embeddings). Every stage after the first
  * read degrades instead of failing, and says so in its trace.
  */
 export async function runPipeline(redis: FeatureStore, kv: KVNamespace, input: RecommendInput): Promise<RecommendOutput> {
+  const scratch = takeScratch();
+  try {
+    return await pipelineWith(scratch, redis, kv, input);
+  } finally {
+    releaseScratch(scratch);
+  }
+}
+
+const EMPTY_NEIGHBOURS: NeighbourList = { ids: [], scores: new Float64Array(0) };
+/** Debug listing of a recall result's first 50 rows. */
+const topOfColumns = (c: ScoredColumns): Scored[] => topItems(c.toScored(50));
+
+async function pipelineWith(x: RequestScratch, redis: FeatureStore, kv: KVNamespace, input: RecommendInput): Promise<RecommendOutput> {
   const { tenant, scenario, user, n, cfg, nowMs } = input;
   const debug = input.debug ?? true;
   const traces: StageTrace[] = [];
   const { sizes, weights, totalWeight } = recallShape(cfg);
   const clock = new StageClock();
-  const lap = clock.lap.bind(clock);
   // Per-stage item lists only for debug=1: building them costs more than some stages.
   const top = debug ? topItems : noItems;
+  const topCols = debug ? topOfColumns : noItems;
 
   // 1. One round trip: hot list, fresh items, the user's recent items.
   let base: Awaited<ReturnType<typeof readBase>>;
@@ -304,7 +357,7 @@ export async function runPipeline(redis: FeatureStore, kv: KVNamespace, input: R
   const recent = base.recent.map((r) => r.itemId);
   const seen = new Set(recent);
   const cold = recent.length === 0;
-  traces.push({ stage: 'recall.hot', ms: lap(), candidates: base.hot.length, items: top(base.hot), ...(sizes.hot ? {} : { note: 'channel not configured' }) });
+  traces.push({ stage: 'recall.hot', ms: clock.lap(), candidates: base.hot.length, items: top(base.hot), ...(sizes.hot ? {} : { note: 'channel not configured' }) });
 
   // 2. Item-CF neighbours of the recent items, plus features of everything known so far.
   const seeds = sizes.item_cf ? recent.slice(0, RECENT_SEEDS) : [];
@@ -315,38 +368,39 @@ export async function runPipeline(redis: FeatureStore, kv: KVNamespace, input: R
   // Lookups go to the isolate cache, then to what this request fetched itself (no cache, or a
   // cache replaced while this request waited).
   const features = new RequestFeatures(cache);
-  const remember = features.remember.bind(features);
   features.collect(base.hot);
   features.collect(base.fresh);
   features.collect(base.recent, 20);
   const firstIds = features.takeMisses();
-  let cf: Scored[] = [];
-  let cfNums: Int32Array = new Int32Array(0);
-  let cfGen = itemNumbers.generation;
+  // Recall results live in this request's scratch (they are read after later awaits).
+  const cf = x.cf;
+  cf.count = 0;
+  cf.gen = itemNumbers.generation;
   let cfNote: string | undefined = cold ? 'cold start: no recent items' : undefined;
   let cfFallback = false;
   try {
     const nbrCache = cachedNeighbours(tenant, base.neighboursVersion);
     const seedsToRead = seeds.filter((sd) => !nbrCache?.has(sd));
     // Nothing to read when every list and feature is cached: the request stays at one round trip.
-    const r = seedsToRead.length || firstIds.length ? await readNeighboursAndFeatures(redis, tenant, seedsToRead, perSeed, firstIds) : { neighbours: [], features: new Map<string, ItemFeatures>() };
-    remember(r.features);
-    const fetched = new Map(seedsToRead.map((sd, i) => [sd, nbrCache ? nbrCache.set(sd, r.neighbours[i]!) : compactList(r.neighbours[i]!)]));
-    const lists = seeds.map((sd) => fetched.get(sd) ?? nbrCache?.get(sd) ?? compactList([]));
-    const r2 = itemCfRecall(lists, seen, sizes.item_cf ?? 0);
-    cf = r2.items;
-    cfNums = r2.nums;
-    cfGen = r2.gen;
+    const r = seedsToRead.length || firstIds.length ? await readNeighboursAndFeatures(redis, tenant, seedsToRead, perSeed, firstIds) : null;
+    let lists: NeighbourList[];
+    if (r) {
+      features.remember(r.features);
+      const fetched = new Map(seedsToRead.map((sd, i) => [sd, nbrCache ? nbrCache.set(sd, r.neighbours[i]!) : compactList(r.neighbours[i]!)]));
+      lists = seeds.map((sd) => fetched.get(sd) ?? nbrCache?.get(sd) ?? EMPTY_NEIGHBOURS);
+    } else lists = seeds.map((sd) => nbrCache?.get(sd) ?? EMPTY_NEIGHBOURS);
+    itemCfRecall(lists, seen, sizes.item_cf ?? 0, cf);
   } catch (e) {
+    cf.count = 0;
     cfFallback = true;
     cfNote = `neighbours/features read failed: ${e instanceof Error ? e.message : String(e)}`;
   }
-  traces.push({ stage: 'recall.item_cf', ms: lap(), candidates: cf.length, items: top(cf), ...(cfNote ? { note: cfNote } : {}), ...(cfFallback ? { fallback: true } : {}) });
+  traces.push({ stage: 'recall.item_cf', ms: clock.lap(), candidates: cf.count, items: topCols(cf), ...(cfNote ? { note: cfNote } : {}), ...(cfFallback ? { fallback: true } : {}) });
 
   // 3. Embedding neighbours of the user's taste vector (mean of recent items), brute force.
-  let emb: Scored[] = [];
-  let embNums: Int32Array = new Int32Array(0);
-  let embGen = itemNumbers.generation;
+  const emb = x.emb;
+  emb.count = 0;
+  emb.gen = itemNumbers.generation;
   let embNote: string | undefined;
   let ix: Awaited<ReturnType<typeof embeddingIndex>>['index'] = null;
   if (sizes.embedding) {
@@ -356,92 +410,68 @@ export async function runPipeline(redis: FeatureStore, kv: KVNamespace, input: R
       const q = ix && !cold ? userVector(ix, recent) : null;
       if (!ix) embNote = r.note ?? 'no embeddings trained for this tenant';
       else if (!q) embNote = cold ? 'cold start: no recent items' : 'recent items have no embeddings';
-      else {
-        const found = nearestWithRows(ix, q, sizes.embedding, seen);
-        emb = found.items;
-        const rn = rowNumbers(ix);
-        embNums = new Int32Array(found.rows.length);
-        for (let i = 0; i < embNums.length; i++) embNums[i] = rn.nums[found.rows[i]!]!;
-        embGen = rn.gen;
-      }
+      else nearestInto(ix, q, sizes.embedding, seen, emb);
     } catch (e) {
+      emb.count = 0;
       embNote = `embedding recall failed: ${e instanceof Error ? e.message : String(e)}`;
     }
   } else embNote = 'channel not configured';
-  traces.push({ stage: 'recall.embedding', ms: lap(), candidates: emb.length, items: top(emb), ...(embNote ? { note: embNote } : {}), ...(embNote && sizes.embedding && !cold ? { fallback: true } : {}) });
+  traces.push({ stage: 'recall.embedding', ms: clock.lap(), candidates: emb.count, items: topCols(emb), ...(embNote ? { note: embNote } : {}), ...(embNote && sizes.embedding && !cold ? { fallback: true } : {}) });
 
-  const fresh: Scored[] = [];
-  const freshAll = numsOfList(base.fresh);
-  const freshNums = new Int32Array(Math.min(base.fresh.length, sizes.fresh ?? 0));
-  for (let i = 0; i < base.fresh.length; i++) {
-    const f = base.fresh[i]!;
-    if (fresh.length >= (sizes.fresh ?? 0)) break;
-    if (f.score <= nowMs) {
-      freshNums[fresh.length] = freshAll.nums[i]!;
-      fresh.push({ itemId: f.itemId, score: recency(f.score, nowMs, cfg.rerank.freshnessHalfLifeHours) });
-    }
-  }
+  const fresh = freshInto(x.fresh, base.fresh, numsOfList(base.fresh), sizes.fresh ?? 0, nowMs, cfg.rerank.freshnessHalfLifeHours);
 
-  traces.push({ stage: 'recall.fresh', ms: lap(), candidates: fresh.length, items: top(fresh), ...(sizes.fresh ? {} : { note: 'channel not configured' }) });
+  traces.push({ stage: 'recall.fresh', ms: clock.lap(), candidates: fresh.count, items: topCols(fresh), ...(sizes.fresh ? {} : { note: 'channel not configured' }) });
 
   // 4. Features of the candidates not read yet, then the eligibility filter and the merge.
-  const cfFeats = features.lookup(cf, cfNums, cfGen);
-  const embFeats = features.lookup(emb, embNums, embGen);
+  const cfFeats = features.lookup(cf.ids, cf.count, cf.nums, cf.gen, x.cfFeats);
+  const embFeats = features.lookup(emb.ids, emb.count, emb.nums, emb.gen, x.embFeats);
   const missing = features.takeMisses();
   let featNote: string | undefined;
   if (missing.length) {
     try {
-      remember(await readFeatures(redis, tenant, missing));
-      features.fill(cf, cfFeats);
-      features.fill(emb, embFeats);
+      features.remember(await readFeatures(redis, tenant, missing));
+      features.fill(cf.ids, cf.count, cfFeats);
+      features.fill(emb.ids, emb.count, embFeats);
     } catch (e) {
       // Without features we cannot prove them published: those candidates are dropped.
       featNote = `item features read failed, ${missing.length} candidates dropped: ${e instanceof Error ? e.message : String(e)}`;
     }
   }
-  const freshFeats = features.known(fresh);
+  const freshFeats = features.known(fresh.ids, fresh.count, x.freshFeats);
   const hotAll = hotWithFeatures(tenant, scenario, base.hot, base.meta?.version ?? null, base.itemsVersion, features, cfg, nowMs, eligible);
   const hotNums = numsOfList(hotAll.items);
   const channels: ChannelWithFeatures[] = [
-    unseen('hot', hotAll, hotNums.nums, hotNums.gen, cfg, seen),
+    unseen('hot', columnsOfList(hotAll.items), hotAll.feats, hotNums.nums, hotNums.gen, x.keepFor(0, hotAll.items.length), cfg, seen),
     // Item-CF and embedding recall already left out the seen items: no seen check per candidate.
-    eligibleOf('item_cf', cf, cfFeats, cfNums, cfGen, cfg, NOBODY, nowMs),
-    eligibleOf('embedding', emb, embFeats, embNums, embGen, cfg, NOBODY, nowMs),
-    eligibleOf('fresh', fresh, freshFeats, freshNums, freshAll.gen, cfg, seen, nowMs),
+    eligibleOf('item_cf', cf, cfFeats, x.keepFor(1, cf.count), cfg, NOBODY, nowMs),
+    eligibleOf('embedding', emb, embFeats, x.keepFor(2, emb.count), cfg, NOBODY, nowMs),
+    eligibleOf('fresh', fresh, freshFeats, x.keepFor(3, fresh.count), cfg, seen, nowMs),
   ];
-  const m = mergeColumns(channels, weights);
+  const m = mergeColumns(channels, weights, x.merged);
   // Ranking and re-ranking do not depend on the candidates' order (scores are per row; re-rank
   // sorts by its own score): rows are sorted only for the debug listing.
   const limit = rankLimit(n);
   const byRecallRows = debug ? rowsByRecall(m) : null;
-  const totalRecalled = debug ? String(new Set([...base.hot, ...cf, ...emb, ...fresh].map((x) => x.itemId)).size) : '';
+  const totalRecalled = debug ? String(new Set([...base.hot.map((h) => h.itemId), ...cf.ids.slice(0, cf.count), ...emb.ids.slice(0, emb.count), ...fresh.ids.slice(0, fresh.count)]).size) : '';
   let mergeNote = `${totalRecalled ? `${totalRecalled} recalled, ` : ''}${m.count} eligible (published, unseen, allowed)`;
   if (featNote) mergeNote += `; ${featNote}`;
   if (cold) mergeNote += '; cold start: hot + fresh';
-  traces.push({ stage: 'merge', ms: lap(), candidates: m.count, items: byRecallRows ? top(Array.from(byRecallRows.subarray(0, 50), (r) => ({ itemId: m.ids[r]!, score: m.recall[r]! }))) : [], note: mergeNote });
+  traces.push({ stage: 'merge', ms: clock.lap(), candidates: m.count, items: byRecallRows ? top(Array.from(byRecallRows.subarray(0, 50), (r) => ({ itemId: m.ids[r]!, score: m.recall[r]! }))) : [], note: mergeNote });
 
   // 5. Rank: the scenario's ONNX model, else the heuristic.
   const eligibleCount = m.count;
-  const rows = byRecallRows ? byRecallRows.subarray(0, limit) : bestRows(m, limit);
+  x.reserveRank(Math.min(limit, m.count), RANKING_FEATURE_COUNT);
+  const rows = byRecallRows ? byRecallRows.subarray(0, limit) : bestRows(m, limit, x.rows);
   const rankCount = rows.length;
   const userCats = new Map<string, number>();
-  for (const id of recent.slice(0, 20)) for (const c of features.get(id)?.c ?? []) userCats.set(c, (userCats.get(c) ?? 0) + 1);
-  const fm = new Float32Array(rankCount * RANKING_FEATURE_COUNT);
+  for (let i = 0; i < recent.length && i < 20; i++) for (const c of features.get(recent[i]!)?.c ?? []) userCats.set(c, (userCats.get(c) ?? 0) + 1);
+  // This request's own buffers: the model reads them after an await.
+  const fm = x.features;
   let userCatTotal = 0;
   for (const k of userCats.values()) userCatTotal += k;
-  const ctx = { publishedAt: null as number | null, categories: [] as readonly string[] }; // reused: no object per candidate
-  const rec = new Float64Array(rankCount);
-  for (let i = 0; i < rankCount; i++) {
-    const row = rows[i]!;
-    const f = m.feats[row];
-    if (f) {
-      ctx.publishedAt = f.p;
-      ctx.categories = f.c;
-    }
-    // One recency per candidate, for its feature row and the re-rank's freshness boost alike.
-    rec[i] = f ? recency(f.p, nowMs, cfg.rerank.freshnessHalfLifeHours) : 0;
-    writeFeatureValues(fm, i, channelScore(m, row, 0), channelScore(m, row, 1), channelScore(m, row, 2), channelScore(m, row, 3), m.recall[row]!, f ? ctx : undefined, userCats, totalWeight, nowMs, cfg.rerank.freshnessHalfLifeHours, userCatTotal, rec[i]);
-  }
+  // One recency per candidate, for its feature row and the re-rank's freshness boost alike.
+  const rec = x.recency;
+  writeFeatureRows(fm, rec, rows, rankCount, m.ch, m.recall, m.feats, userCats, totalWeight, nowMs, cfg.rerank.freshnessHalfLifeHours, userCatTotal);
   let scores: Float32Array | null = null;
   let model: string | null = null;
   let rankNote: string;
@@ -461,53 +491,37 @@ export async function runPipeline(redis: FeatureStore, kv: KVNamespace, input: R
   }
   const usedModel = scores !== null;
   scores ??= heuristicScores(fm, rankCount);
-  const ranked = new Array<RerankItem>(rankCount);
+  // The re-rank's items: this request's reused objects, every field rewritten (ranked[0..rankCount) count).
+  const ranked = x.ranked;
   // Embedding rows by item number (no lookup by id in the re-rank's pool).
   const rn = ix ? rowNumbers(ix) : null;
   const rnOk = rn !== null && rn.gen === itemNumbers.generation;
-  for (let i = 0; i < rankCount; i++) {
-    const row = rows[i]!;
-    const f = m.feats[row];
-    const publishedAt = f?.p ?? null;
-    ranked[i] = {
-      itemId: m.ids[row]!,
-      score: scores[i]!,
-      categories: f?.c ?? [],
-      publishedAt,
-      // The feature row's recency is for f.p; an item without features has publishedAt null (recency 0).
-      recency: f ? rec[i]! : 0,
-      embeddingRow: rnOk ? rowOfNumber(rn, m.nums[row]!) : undefined,
-    };
-  }
+  fillRanked(ranked, rankCount, rows, m, scores, rec, rnOk ? rn : null);
   traces.push({
     stage: 'rank',
-    ms: lap(),
-    candidates: ranked.length,
-    items: debug ? top([...ranked].sort((a, b) => b.score - a.score)) : [],
+    ms: clock.lap(),
+    candidates: rankCount,
+    items: debug ? top(ranked.slice(0, rankCount).sort((a, b) => b.score - a.score)) : [],
     note: eligibleCount > rankCount ? `${rankNote}; best ${rankCount} of ${eligibleCount} by recall` : rankNote,
     ...(cfg.rankingModel && !usedModel && rankCount ? { fallback: true } : {}),
   });
 
   // 6. Re-rank: freshness boost, MMR diversity, per-category cap.
-  const picks = rerankMmrPicks(
-    ranked,
-    {
-      n,
-      lambda: cfg.rerank.diversityLambda,
-      freshnessBoost: cfg.rerank.freshnessBoost,
-      freshnessHalfLifeHours: cfg.rerank.freshnessHalfLifeHours,
-      maxPerCategory: cfg.rerank.maxPerCategory,
-      nowMs,
-      // Embeddings only for the MMR pool, not for every ranked candidate.
-      embeddingRows: ix ? { matrix: ix.matrix, dim: ix.dim, rowOf: ix.rowOf, norm2: rowNorms(ix) } : undefined,
-    },
-  );
-  const finalItems: Scored[] = picks.index.map((i, k) => ({ itemId: ranked[i]!.itemId, score: picks.score[k]! }));
-  traces.push({ stage: 'rerank', ms: lap(), candidates: finalItems.length, items: top(finalItems), note: `mmr λ=${cfg.rerank.diversityLambda}, freshness boost ${cfg.rerank.freshnessBoost}` });
-
+  const picks = rerankMmrPicks(ranked, {
+    n,
+    count: rankCount,
+    lambda: cfg.rerank.diversityLambda,
+    freshnessBoost: cfg.rerank.freshnessBoost,
+    freshnessHalfLifeHours: cfg.rerank.freshnessHalfLifeHours,
+    maxPerCategory: cfg.rerank.maxPerCategory,
+    nowMs,
+    // Embeddings only for the MMR pool, not for every ranked candidate.
+    embeddingRows: ix ? { matrix: ix.matrix, dim: ix.dim, rowOf: ix.rowOf, norm2: rowNorms(ix) } : undefined,
+  });
   // Each pick's channels from its merged row (ranked[i] is row rows[i]).
-  const items = new Array<RecommendOutput['items'][number]>(finalItems.length);
-  for (let k = 0; k < items.length; k++) items[k] = { itemId: finalItems[k]!.itemId, score: Math.round(finalItems[k]!.score * 1e6) / 1e6, channels: channelsOfRow(m, rows[picks.index[k]!]!) };
+  const items = new Array<RecommendOutput['items'][number]>(picks.index.length);
+  for (let k = 0; k < items.length; k++) items[k] = { itemId: ranked[picks.index[k]!]!.itemId, score: Math.round(picks.score[k]! * 1e6) / 1e6, channels: sharedChannelsOfRow(m, rows[picks.index[k]!]!) };
+  traces.push({ stage: 'rerank', ms: clock.lap(), candidates: items.length, items: debug ? top(picks.index.map((i, k) => ({ itemId: ranked[i]!.itemId, score: picks.score[k]! }))) : [], note: `mmr λ=${cfg.rerank.diversityLambda}, freshness boost ${cfg.rerank.freshnessBoost}` });
   return {
     items,
     snapshotVersion: base.meta?.version ?? null,

@@ -32,3 +32,43 @@ export function kthLargest(a: Float64Array, n: number, k: number): number {
   }
   return a[target]!;
 }
+
+/**
+ * Sorts rows[0..n) best score first, ties by smaller row (rows must hold distinct rows): what
+ * `rows.sort((a, b) => scores[b] - scores[a] || a - b)` gives, as a bottom-up merge sort through
+ * `tmp` (length ≥ n). A typed-array sort with a comparator copies the rows and calls back per
+ * comparison; this allocates nothing.
+ */
+export function sortRowsByScore(rows: Int32Array, n: number, scores: Float64Array, tmp: Int32Array): void {
+  let src = rows;
+  let dst = tmp;
+  for (let width = 1; width < n; width *= 2) {
+    for (let lo = 0; lo < n; lo += 2 * width) {
+      const mid = Math.min(lo + width, n);
+      const hi = Math.min(lo + 2 * width, n);
+      let i = lo;
+      let j = mid;
+      let k = lo;
+      while (i < mid && j < hi) {
+        const a = src[i]!;
+        const b = src[j]!;
+        // a first unless b is strictly ahead (higher score, or an equal/unordered score and a smaller row).
+        const sa = scores[a]!;
+        const sb = scores[b]!;
+        if (sb > sa || (!(sb < sa) && b < a)) {
+          dst[k++] = b;
+          j++;
+        } else {
+          dst[k++] = a;
+          i++;
+        }
+      }
+      while (i < mid) dst[k++] = src[i++]!;
+      while (j < hi) dst[k++] = src[j++]!;
+    }
+    const t = src;
+    src = dst;
+    dst = t;
+  }
+  if (src !== rows) rows.set(src.subarray(0, n));
+}

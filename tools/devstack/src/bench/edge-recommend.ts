@@ -28,7 +28,8 @@
  * Tail diagnostics in every run: the load generator's event-loop delay and GC pauses per phase,
  * the feature store alone at 100 req/s, when the slowest 1% were sent (pauses show as bursts), and
  * with BENCH_PRIORITY=1 the bench processes at nice -10, with BENCH_FREEZE=1 no isolate cache refreshes,
- * with BENCH_ALLOC=1 the bytes each recommend request allocates, by site.
+ * with BENCH_ALLOC=1 the bytes each recommend request allocates, by site, with BENCH_FLOOR=1 the
+ * CPU and throughput of the work every recommend request must do (see FLOOR).
  * Last line: {"bench":"edge-recommend","rps","p50_ms","p99_ms","baseline_rps","ratio"}.
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -78,6 +79,15 @@ const FREEZE = process.env.BENCH_FREEZE === '1';
  * isolate scavenges, and each scavenge delays the requests that arrive during it.
  */
 const ALLOC = process.env.BENCH_ALLOC === '1';
+/**
+ * BENCH_FLOOR=1: the Worker gets BENCH_FLOOR_ROUTE=1, and after the measured phases the bench
+ * saturates GET /v1/recommend/floor (edge/src/recommend/floor.ts: auth, query, the one
+ * feature-store round trip, one ONNX run over the ranked-set size, the JSON response; no recall,
+ * merge or re-rank) for 10 s: its workerd CPU per request is the floor under recommend's, and its
+ * req/s over hello's bounds the ratio the pipeline could reach if its own compute cost nothing.
+ * Printed only; the last line is unchanged.
+ */
+const FLOOR = process.env.BENCH_FLOOR === '1';
 /** BENCH_FIXED_SECONDS: length of each measured 100 req/s phase (default 30). */
 const FIXED_SECONDS = Number(process.env.BENCH_FIXED_SECONDS ?? 30);
 /** BENCH_VIA_ENTRY=1: load through Miniflare's entry worker and outbound strip worker (dev shims), as before. */
@@ -341,6 +351,7 @@ try {
       PLAYBACK_SIGNING_KEYS: JSON.stringify({ kb: randomBytes(32).toString('base64url') }),
       FEATURE_STORE_TIMEOUT_MS: '2000',
       ...(FREEZE ? { BENCH_FREEZE_REFRESH: '1' } : {}),
+      ...(FLOOR ? { BENCH_FLOOR_ROUTE: '1' } : {}),
     },
   });
   cleanups.push(() => mf.dispose());
@@ -596,6 +607,19 @@ try {
   const helloSat = await saturate(helloPath, 10);
   const hcpu1 = cpuMs(pids);
   log(`hello-world saturation CPU per request: ${Object.keys(pids).map((k) => `${k} ${((hcpu1[k]! - hcpu0[k]!) / (helloSat.rps * 10)).toFixed(3)} ms`).join(', ')}`);
+  if (FLOOR) {
+    // The whole floor, then its parts: the round trip alone, the ONNX run alone.
+    for (const parts of ['all', 'fetch', 'onnx'] as const) {
+      const floorPath = () => `${recPath().replace('/v1/recommend?', '/v1/recommend/floor?')}&parts=${parts}`;
+      await saturate(floorPath, 2);
+      const fcpu0 = cpuMs(pids);
+      const floorSat = await saturate(floorPath, 10);
+      const fcpu1 = cpuMs(pids);
+      const what = { all: 'auth + one /pipeline round trip + one ONNX run over rankLimit(20) rows + JSON response', fetch: 'auth + the round trip + JSON response, no ONNX', onnx: 'auth + the ONNX run + JSON response, no round trip' }[parts];
+      log(`floor parts=${parts} (${what}) saturation CPU per request: ${Object.keys(pids).map((k) => `${k} ${((fcpu1[k]! - fcpu0[k]!) / (floorSat.rps * 10)).toFixed(3)} ms`).join(', ')}`);
+      log(`floor parts=${parts} saturation (8 connections): ${floorSat.rps.toFixed(0)} req/s, errors ${floorSat.errors}; /hello ${(floorSat.rps / helloSat.rps).toFixed(2)}, recommend/this ${(recSat.rps / floorSat.rps).toFixed(2)}`);
+    }
+  }
   if (ALLOC) await allocationProfile(mf, async () => (await saturate(recPath, 5)).rps * 5);
   if (PROFILE) {
     printTopSelf(await cpuProfile(mf, () => saturate(recPath, 5)), 'recommend-saturation');
