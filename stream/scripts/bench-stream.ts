@@ -181,7 +181,10 @@ try {
         .filter((l) => l.startsWith('stream_flush_phase_seconds_total{'))
         .map((l) => `${/job="([^"]+)"/.exec(l)?.[1]}/${/phase="([^"]+)"/.exec(l)?.[1]} ${Number(l.split(' ').pop()).toFixed(2)}s`);
       const lanes = Object.entries(s.lanes ?? {}).map(([job, l]) => `${job} ${l.windowsWritten}`).join(', ');
-      say(`${s.job}: read ${s.read}, windows written ${s.windowsWritten} (${lanes}); time in ${phases.join(', ')}`);
+      // The process's CPU seconds so far (start-up included): a comparison that holds better than
+      // wall-clock time when other work shares the cores.
+      const cpu = Number(/^process_cpu_seconds_total(?:\{[^}]*\})? (\S+)$/m.exec(text)?.[1] ?? NaN);
+      say(`${s.job}: read ${s.read}, windows written ${s.windowsWritten} (${lanes}); process CPU ${cpu.toFixed(2)} s; time in ${phases.join(', ')}`);
     }
     const t0 = Math.min(...stats.map((s) => s.assignedAt).filter((t) => t > 0));
     const t1 = Math.max(...done.values());

@@ -9,9 +9,10 @@
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { syntheticEvents } from '@vidplat/devstack/demo/synthetic-events';
 import { behaviourEventKey } from '@vidplat/contracts';
+import { PanedPartitionWindows } from '../src/windows/pane-windows.js';
 import { PartitionWindows } from '../src/windows/partition-windows.js';
 import { decodeBehaviourEvent } from '../src/windows/event-decoder.js';
-import { itemHeatAggregator, itemHeatSpec } from '../src/jobs/item-heat/item-heat-window.js';
+import { itemHeatPaneAggregator, itemHeatSpec } from '../src/jobs/item-heat/item-heat-window.js';
 import { profileSpec, userProfileAggregator } from '../src/jobs/user-profiles/user-profile-window.js';
 import { metricsAggregator, metricsSpec } from '../src/jobs/realtime-metrics/metrics-window.js';
 import { DEFAULT_HEAT } from '../src/jobs/shared/scenario-weights.js';
@@ -25,7 +26,7 @@ interface Packed {
 /** Decodes and folds one partition's messages into three fresh lanes; returns the fired window count. */
 function fold(p: Packed): number {
   const lanes = [
-    new PartitionWindows(p.partition, itemHeatSpec(5000, 60_000), itemHeatAggregator(() => DEFAULT_HEAT)),
+    new PanedPartitionWindows(p.partition, itemHeatSpec(5000, 60_000), itemHeatPaneAggregator(() => DEFAULT_HEAT)),
     new PartitionWindows(p.partition, profileSpec(5000, 60_000), userProfileAggregator),
     new PartitionWindows(p.partition, metricsSpec(5000, 60_000), metricsAggregator),
   ];

@@ -5,9 +5,10 @@
  * build them. Run: npx tsx stream/scripts/write-micro.ts
  */
 import { syntheticEvents } from '@vidplat/devstack/demo/synthetic-events';
+import { PanedPartitionWindows } from '../src/windows/pane-windows.js';
 import { PartitionWindows, type FiredWindow } from '../src/windows/partition-windows.js';
 import { decodeBehaviourEvent } from '../src/windows/event-decoder.js';
-import { itemHeatAggregator, itemHeatSpec, type ItemHeatAcc } from '../src/jobs/item-heat/item-heat-window.js';
+import { itemHeatPaneAggregator, itemHeatSpec, type ItemHeatAcc } from '../src/jobs/item-heat/item-heat-window.js';
 import { profileSpec, userProfileAggregator, type UserProfileAcc } from '../src/jobs/user-profiles/user-profile-window.js';
 import { metricsAggregator, metricsSpec, type MetricsAcc } from '../src/jobs/realtime-metrics/metrics-window.js';
 import { DEFAULT_HEAT } from '../src/jobs/shared/scenario-weights.js';
@@ -32,7 +33,7 @@ const far = decodeBehaviourEvent(JSON.stringify({ ...all[0]!, tenantId: 'flush',
 
 function close() {
   const parts = [0, 1].map((p) => [
-    new PartitionWindows(p, itemHeatSpec(5000, 60_000), itemHeatAggregator(() => DEFAULT_HEAT)),
+    new PanedPartitionWindows(p, itemHeatSpec(5000, 60_000), itemHeatPaneAggregator(() => DEFAULT_HEAT)),
     new PartitionWindows(p, profileSpec(5000, 60_000), userProfileAggregator),
     new PartitionWindows(p, metricsSpec(5000, 60_000), metricsAggregator),
   ] as const);

@@ -1,7 +1,7 @@
 import { Topics } from '@vidplat/contracts';
 import { FeatureSnapshotWriter } from '../features/snapshot-writer.js';
 import { ItemHeatOutput } from './item-heat/item-heat-output.js';
-import { ITEM_HEAT_JOB, itemHeatAggregator, itemHeatSpec, type ItemHeatAcc } from './item-heat/item-heat-window.js';
+import { ITEM_HEAT_JOB, itemHeatPaneAggregator, itemHeatSpec, type ItemHeatAcc } from './item-heat/item-heat-window.js';
 import { MetricsOutput } from './realtime-metrics/metrics-output.js';
 import { metricsAggregator, metricsSpec, REALTIME_METRICS_JOB, type MetricsAcc } from './realtime-metrics/metrics-window.js';
 import type { WindowJobDefinition } from './shared/run-window-job.js';
@@ -18,7 +18,7 @@ export const itemHeatJob: WindowJobDefinition<ItemHeatAcc> = {
     const weights = new ScenarioWeights(redis);
     return {
       spec: itemHeatSpec(env.WINDOW_OUT_OF_ORDERNESS_MS, env.WINDOW_ALLOWED_LATENESS_MS),
-      aggregator: itemHeatAggregator((t, s) => weights.get(t, s)),
+      aggregator: itemHeatPaneAggregator((t, s) => weights.get(t, s)),
       output: new ItemHeatOutput(ch, producer, new FeatureSnapshotWriter(redis, ITEM_HEAT_JOB), env.HOT_LIST_SIZE),
     };
   },

@@ -57,6 +57,23 @@ export interface FiredWindow<A> {
 
 export type Verdict = 'accepted' | 'ignored' | 'duplicate' | 'late' | 'replayed';
 
+/** The window state of one partition as the engine and the consumer use it (PartitionWindows, PanedPartitionWindows). */
+export interface PartitionState<E, A> {
+  readonly partition: number;
+  /** Where this state's checkpoint resumes; the caller feeds no offset below it. */
+  readonly resumeAt: bigint;
+  /** Wall-clock ms of the last message; the engine uses it to detect idle partitions. */
+  lastActivity: number;
+  readonly openWindows: number;
+  watermark(): number;
+  isReplay(offset: bigint): boolean;
+  skip(offset: bigint): void;
+  process(offset: bigint, id: string, t: number, e: E): Verdict;
+  advanceTo(watermark: number): void;
+  collect(): FiredWindow<A>[];
+  checkpoint(): { offset: bigint; meta: PartitionCheckpoint } | null;
+}
+
 /**
  * Window state of one Kafka partition. Everything here is a function of the partition's message
  * sequence (plus idle advances), so replaying from a checkpoint rebuilds exactly the same windows:
@@ -67,7 +84,7 @@ export type Verdict = 'accepted' | 'ignored' | 'duplicate' | 'late' | 'replayed'
  * - during a replay (offsets below the checkpoint's `n`), windows the checkpoint had already
  *   finalised are skipped: their complete rows are in the sink, a partial rebuild must not overwrite them.
  */
-export class PartitionWindows<E, A> {
+export class PartitionWindows<E, A> implements PartitionState<E, A> {
   private wmBase = Number.NEGATIVE_INFINITY;
   /** Last offset read (next = last + 1, computed at checkpoint time: no BigInt per event). */
   private lastOffset: bigint | null = null;

@@ -1,5 +1,6 @@
 import type { PartitionCheckpoint } from './checkpoint.js';
-import { PartitionWindows, type FiredWindow, type Verdict, type WindowAggregator } from './partition-windows.js';
+import { PanedPartitionWindows, isPaneAggregator, type PaneAggregator } from './pane-windows.js';
+import { PartitionWindows, type FiredWindow, type PartitionState, type Verdict, type WindowAggregator } from './partition-windows.js';
 import type { WindowSpec } from './window-spec.js';
 
 export interface EngineOptions {
@@ -13,13 +14,14 @@ export interface EngineOptions {
  * dropped and its next owner rebuilds it from the committed checkpoint.
  */
 export class WindowEngine<E, A> {
-  private readonly parts = new Map<number, PartitionWindows<E, A>>();
+  private readonly parts = new Map<number, PartitionState<E, A>>();
   /** Partitions whose last read reached the log end (so silence means idleness, not lag). */
   private readonly caughtUp = new Set<number>();
 
   constructor(
     readonly spec: WindowSpec,
-    private readonly agg: WindowAggregator<E, A>,
+    /** A PaneAggregator folds hopping windows as panes (PanedPartitionWindows). */
+    private readonly agg: WindowAggregator<E, A> | PaneAggregator<E, unknown, A>,
     private readonly opts: EngineOptions,
   ) {}
 
@@ -28,8 +30,11 @@ export class WindowEngine<E, A> {
   }
 
   /** Starts (or restarts) a partition from its checkpoint. */
-  open(partition: number, checkpoint: PartitionCheckpoint | undefined, nowMs: number, resumeAt?: bigint): PartitionWindows<E, A> {
-    const p = new PartitionWindows(partition, this.spec, this.agg, checkpoint, resumeAt);
+  open(partition: number, checkpoint: PartitionCheckpoint | undefined, nowMs: number, resumeAt?: bigint): PartitionState<E, A> {
+    const agg = this.agg;
+    const p: PartitionState<E, A> = isPaneAggregator<E, A>(agg)
+      ? new PanedPartitionWindows(partition, this.spec, agg, checkpoint, resumeAt)
+      : new PartitionWindows(partition, this.spec, agg, checkpoint, resumeAt);
     p.lastActivity = nowMs;
     this.parts.set(partition, p);
     this.caughtUp.delete(partition);
@@ -46,11 +51,11 @@ export class WindowEngine<E, A> {
     this.caughtUp.clear();
   }
 
-  partitions(): PartitionWindows<E, A>[] {
+  partitions(): PartitionState<E, A>[] {
     return [...this.parts.values()];
   }
 
-  get(partition: number): PartitionWindows<E, A> | undefined {
+  get(partition: number): PartitionState<E, A> | undefined {
     return this.parts.get(partition);
   }
 

@@ -6,7 +6,8 @@ import type { JobMetrics } from '../ops/job-metrics.js';
 import { decodeLaneCheckpoints, encodeLaneCheckpoints, type LaneCheckpoint } from './checkpoint.js';
 import { insertRows } from './clickhouse-writer.js';
 import { decodeBehaviourEvent } from './event-decoder.js';
-import type { FiredWindow, PartitionWindows, Verdict, WindowAggregator } from './partition-windows.js';
+import type { PaneAggregator } from './pane-windows.js';
+import type { FiredWindow, PartitionState, Verdict, WindowAggregator } from './partition-windows.js';
 import { WindowEngine } from './window-engine.js';
 import type { WindowSpec } from './window-spec.js';
 
@@ -21,7 +22,8 @@ export interface WindowOutput<A> {
 export interface WindowLaneConfig<A> {
   job: string;
   spec: WindowSpec;
-  aggregator: WindowAggregator<BehaviourEvent, A>;
+  /** Per-window fold, or (hopping windows) per-pane fold composed into windows when they fire. */
+  aggregator: WindowAggregator<BehaviourEvent, A> | PaneAggregator<BehaviourEvent, unknown, A>;
   output: WindowOutput<A>;
 }
 
@@ -186,9 +188,9 @@ export class WindowedJob {
   }
 
   /** Every lane's state of the partition, opened from the committed checkpoint on first use. */
-  private async partitionStates(partition: number): Promise<PartitionWindows<BehaviourEvent, unknown>[]> {
+  private async partitionStates(partition: number): Promise<PartitionState<BehaviourEvent, unknown>[]> {
     const open = this.lanes.map((l) => l.engine.get(partition));
-    if (open.every((p) => p !== undefined)) return open as PartitionWindows<BehaviourEvent, unknown>[];
+    if (open.every((p) => p !== undefined)) return open as PartitionState<BehaviourEvent, unknown>[];
     const [c] = await this.consumer.committed([{ topic: this.cfg.topic, partition }], 10_000);
     const committedOffset = c?.offset !== undefined && /^\d+$/.test(c.offset) ? BigInt(c.offset) : null;
     const cps = decodeLaneCheckpoints(c?.metadata, committedOffset, this.lanes.map((l) => l.job));

@@ -1,4 +1,5 @@
 import type { ActionCounts, BehaviourEvent } from '@vidplat/contracts';
+import type { PaneAggregator } from '../../windows/pane-windows.js';
 import type { WindowAggregator } from '../../windows/partition-windows.js';
 import { hopping, type WindowSpec } from '../../windows/window-spec.js';
 import { countAction, emptyCounts } from '../shared/action-counts.js';
@@ -50,7 +51,11 @@ export function heatMicro(type: BehaviourEvent['type'], eventTime: number, windo
   return Math.round(w * 2 ** (-(windowEnd - eventTime) / p.halfLifeMs) * 1e6);
 }
 
-/** Item heat: keyed by tenant, scenario and item; recent actions weigh more within the hour. */
+/**
+ * Item heat folded per window (four window updates per event). The job folds panes instead
+ * (itemHeatPaneAggregator); this is the reference the pane fold is checked against
+ * (item-heat-window.test.ts).
+ */
 export function itemHeatAggregator(params: (tenantId: string, scenario: string) => HeatParams): WindowAggregator<BehaviourEvent, ItemHeatAcc> {
   return {
     keys: (e) => `${e.tenantId}|${e.scenario ?? ''}|${e.itemId}`,
@@ -80,4 +85,94 @@ export function itemHeatAggregator(params: (tenantId: string, scenario: string) 
       for (let k = k0 + 1; k < PANES_PER_WINDOW; k++) p.heat[k]! += heatMicro(e.type, t, paneEnd + k * PANE, a.params);
     },
   };
+}
+
+/** One item's 15-minute pane in the engine: its events grouped by `first`, as the pane rows store them. */
+export interface ItemHeatPaneAcc {
+  tenantId: string;
+  scenario: string;
+  itemId: string;
+  /** Scenario heat parameters, resolved once when the pane opens. */
+  params: HeatParams;
+  /** Usually one (first = 0); late events add correction groups (first > 0). */
+  subs: ItemHeatPane[];
+}
+
+/**
+ * Item heat: keyed by tenant, scenario and item; recent actions weigh more within the hour. Each
+ * event updates its item's pane once (its heat decayed to the end of each of the four windows
+ * containing it); a window fires as the sum of its four panes, with the same integers the
+ * per-window fold adds (each event rounded on its own), and carries the pane rows it is the first
+ * window of (ItemHeatAcc.panes), as the per-window fold recorded them.
+ */
+export function itemHeatPaneAggregator(params: (tenantId: string, scenario: string) => HeatParams): PaneAggregator<BehaviourEvent, ItemHeatPaneAcc, ItemHeatAcc> {
+  return {
+    kind: 'panes',
+    keys: (e) => `${e.tenantId}|${e.scenario ?? ''}|${e.itemId}`,
+    createPane: (_k, e) => ({ tenantId: e.tenantId, scenario: e.scenario ?? '', itemId: e.itemId, params: params(e.tenantId, e.scenario ?? ''), subs: [] }),
+    addToPane: (a, e, paneStart, t, first) => {
+      const subs = a.subs;
+      let p = subs.length === 1 && subs[0]!.first === first ? subs[0]! : subs.find((x) => x.first === first);
+      if (!p) subs.push((p = { first, events: 0, counts: emptyCounts(), heat: [0, 0, 0, 0] }));
+      p.events++;
+      countAction(p.counts, e.type);
+      const paneEnd = paneStart + PANE;
+      for (let k = first; k < PANES_PER_WINDOW; k++) p.heat[k]! += heatMicro(e.type, t, paneEnd + k * PANE, a.params);
+    },
+    compose: (_key, panes, _start, _end) => {
+      // Usually one pane group holds all of the window's events (no late corrections): the window
+      // takes its counts object as is. Later events of that group belong to this window too (every
+      // window composed from a group has first ≤ its position), so, as with a per-window
+      // accumulator, the object only ever grows by this window's own events.
+      let only: ItemHeatPane | undefined;
+      let onlyAt = -1;
+      let onlyPane: ItemHeatPaneAcc | undefined;
+      let groups = 0;
+      for (let j = 0; j < panes.length; j++) {
+        const pane = panes[j];
+        if (pane) {
+          for (const s of pane.subs) {
+            if (s.first > j) continue;
+            groups++;
+            only = s;
+            onlyAt = j;
+            onlyPane = pane;
+          }
+        }
+      }
+      if (groups === 1) {
+        const a = onlyPane!;
+        const s = only!;
+        return { tenantId: a.tenantId, scenario: a.scenario, itemId: a.itemId, counts: s.counts, heatMicro: s.heat[onlyAt]!, params: a.params, panes: s.first === onlyAt ? [s] : null };
+      }
+      let a: ItemHeatPaneAcc | undefined;
+      const counts = emptyCounts();
+      let heat = 0;
+      let rows: ItemHeatPane[] | null = null;
+      for (let j = 0; j < panes.length; j++) {
+        const pane = panes[j];
+        if (!pane) continue;
+        a ??= pane;
+        for (const s of pane.subs) {
+          if (s.first > j) continue; // came after this window was purged
+          addCounts(counts, s.counts);
+          heat += s.heat[j]!;
+          if (s.first === j) (rows ??= []).push(s);
+        }
+      }
+      if (!a) throw new Error('compose without a pane');
+      return { tenantId: a.tenantId, scenario: a.scenario, itemId: a.itemId, counts, heatMicro: heat, params: a.params, panes: rows };
+    },
+  };
+}
+
+function addCounts(to: ActionCounts, c: ActionCounts): void {
+  to.impressions += c.impressions;
+  to.clicks += c.clicks;
+  to.plays += c.plays;
+  to.completes += c.completes;
+  to.likes += c.likes;
+  to.shares += c.shares;
+  to.comments += c.comments;
+  to.purchases += c.purchases;
 }
