@@ -1,6 +1,7 @@
 import type { PartitionCheckpoint } from './checkpoint.js';
 import type { FiredWindow, PartitionState, Verdict, WindowAggregator } from './partition-windows.js';
 import type { WindowSpec } from './window-spec.js';
+import { PartitionProgress } from './partition-progress.js';
 
 /**
  * How a job folds events into panes (one hop of event time each) and composes a hopping window
@@ -69,12 +70,7 @@ interface WindowTrack {
  *   end + lateness; a pane lives until its latest window is purged;
  * - windows the restored checkpoint had finalised are never tracked: their rows are in the sink.
  */
-export class PanedPartitionWindows<E, P, A> implements PartitionState<E, A> {
-  private wmBase = Number.NEGATIVE_INFINITY;
-  private lastOffset: bigint | null = null;
-  private replayUntil = -1n;
-  private finalizedWm = Number.NEGATIVE_INFINITY;
-  private live = true;
+export class PanedPartitionWindows<E, P, A> extends PartitionProgress implements PartitionState<E, A> {
   private readonly panes = new Map<number, Pane<P>>();
   /** Windows by end, in creation order (not necessarily sorted). */
   private readonly windows = new Map<number, WindowTrack>();
@@ -86,49 +82,15 @@ export class PanedPartitionWindows<E, P, A> implements PartitionState<E, A> {
   /** The pane of the previous event (consecutive events mostly share one). */
   private lastPane: Pane<P> | null = null;
   private readonly perWindow: number;
-  lastActivity = 0;
 
-  constructor(
-    readonly partition: number,
-    private readonly spec: WindowSpec,
-    private readonly agg: PaneAggregator<E, P, A>,
-    private readonly restored?: PartitionCheckpoint,
-    readonly resumeAt: bigint = -1n,
-  ) {
+  constructor(partition: number, spec: WindowSpec, private readonly agg: PaneAggregator<E, P, A>, restored?: PartitionCheckpoint, resumeAt: bigint = -1n) {
+    super(partition, spec, restored, resumeAt);
     this.perWindow = spec.sizeMs / spec.hopMs;
-    if (restored) {
-      this.wmBase = restored.wm;
-      this.replayUntil = restored.n;
-      this.finalizedWm = restored.ft;
-      this.live = false;
-    }
-  }
-
-  watermark(): number {
-    return this.wmBase - this.spec.outOfOrdernessMs;
-  }
-
-  isReplay(offset: bigint): boolean {
-    return offset < this.replayUntil;
   }
 
   /** Pane entries held (one per key and pane). */
   get openWindows(): number {
     return this.entryCount;
-  }
-
-  skip(offset: bigint): void {
-    this.enter(offset);
-    this.lastOffset = offset;
-  }
-
-  private enter(offset: bigint): boolean {
-    const replay = offset < this.replayUntil;
-    if (!replay && !this.live) {
-      this.live = true;
-      this.wmBase = Math.max(this.wmBase, this.finalizedWm + this.spec.outOfOrdernessMs);
-    }
-    return replay;
   }
 
   process(offset: bigint, id: string, t: number, e: E): Verdict {
@@ -202,11 +164,6 @@ export class PanedPartitionWindows<E, P, A> implements PartitionState<E, A> {
         this.hasDirty = true;
       }
     }
-  }
-
-  advanceTo(watermark: number): void {
-    const base = watermark + this.spec.outOfOrdernessMs;
-    if (base > this.wmBase) this.wmBase = base;
   }
 
   collect(): FiredWindow<A>[] {
@@ -299,18 +256,8 @@ export class PanedPartitionWindows<E, P, A> implements PartitionState<E, A> {
     out.push({ partition: this.partition, key, start: w.start, end: w.end, acc: this.agg.compose(key, accs, w.start, w.end), count, final });
   }
 
+  /** Where a restarted owner must resume: the first offset any open pane needs (PartitionProgress). */
   checkpoint(): { offset: bigint; meta: PartitionCheckpoint } | null {
-    if (this.lastOffset === null) return this.restored && this.resumeAt >= 0n ? { offset: this.resumeAt, meta: this.restored } : null;
-    const next = this.lastOffset + 1n;
-    let offset = next;
-    let wm = this.wmBase;
-    for (const p of this.panes.values()) {
-      if (p.minOffset < offset) {
-        offset = p.minOffset;
-        wm = p.wmBaseBefore;
-      }
-    }
-    const n = next > this.replayUntil ? next : this.replayUntil;
-    return { offset, meta: { wm, n, ft: Math.max(this.watermark(), this.finalizedWm) } };
+    return this.checkpointOver(this.panes.values());
   }
 }

@@ -1,5 +1,6 @@
 import type { WindowSpec } from './window-spec.js';
 import type { PartitionCheckpoint } from './checkpoint.js';
+import { PartitionProgress } from './partition-progress.js';
 
 /** How a job folds events into window accumulators. */
 export interface WindowAggregator<E, A> {
@@ -84,13 +85,7 @@ export interface PartitionState<E, A> {
  * - during a replay (offsets below the checkpoint's `n`), windows the checkpoint had already
  *   finalised are skipped: their complete rows are in the sink, a partial rebuild must not overwrite them.
  */
-export class PartitionWindows<E, A> implements PartitionState<E, A> {
-  private wmBase = Number.NEGATIVE_INFINITY;
-  /** Last offset read (next = last + 1, computed at checkpoint time: no BigInt per event). */
-  private lastOffset: bigint | null = null;
-  private replayUntil = -1n;
-  private finalizedWm = Number.NEGATIVE_INFINITY;
-  private live = true;
+export class PartitionWindows<E, A> extends PartitionProgress implements PartitionState<E, A> {
   private readonly buckets = new Map<number, WindowBucket<A>>();
   private windowCount = 0;
   private readonly seen = new Map<string, number>();
@@ -98,56 +93,17 @@ export class PartitionWindows<E, A> implements PartitionState<E, A> {
   private seenMin = Number.POSITIVE_INFINITY;
   private nextDue = Number.POSITIVE_INFINITY;
   private hasDirty = false;
-  /** Wall-clock ms of the last message; the engine uses it to detect idle partitions. */
-  lastActivity = 0;
 
   /**
    * @param resumeAt where this state's checkpoint resumes; the caller feeds no offset below it
    *   (a group feeding several jobs may re-read from an earlier offset another job still needs).
    */
-  constructor(
-    readonly partition: number,
-    private readonly spec: WindowSpec,
-    private readonly agg: WindowAggregator<E, A>,
-    private readonly restored?: PartitionCheckpoint,
-    readonly resumeAt: bigint = -1n,
-  ) {
-    const checkpoint = restored;
-    if (checkpoint) {
-      this.wmBase = checkpoint.wm;
-      this.replayUntil = checkpoint.n;
-      this.finalizedWm = checkpoint.ft;
-      this.live = false;
-    }
-  }
-
-  watermark(): number {
-    return this.wmBase - this.spec.outOfOrdernessMs;
-  }
-
-  /** True while re-reading offsets a previous owner already committed work for. */
-  isReplay(offset: bigint): boolean {
-    return offset < this.replayUntil;
+  constructor(partition: number, spec: WindowSpec, private readonly agg: WindowAggregator<E, A>, restored?: PartitionCheckpoint, resumeAt: bigint = -1n) {
+    super(partition, spec, restored, resumeAt);
   }
 
   get openWindows(): number {
     return this.windowCount;
-  }
-
-  /** Records a message that is not an event (dead-lettered), so the commit point moves past it. */
-  skip(offset: bigint): void {
-    this.enter(offset);
-    this.lastOffset = offset;
-  }
-
-  private enter(offset: bigint): boolean {
-    const replay = offset < this.replayUntil;
-    if (!replay && !this.live) {
-      // Caught up with what the checkpoint covered: continue from its watermark.
-      this.live = true;
-      this.wmBase = Math.max(this.wmBase, this.finalizedWm + this.spec.outOfOrdernessMs);
-    }
-    return replay;
   }
 
   process(offset: bigint, id: string, t: number, e: E): Verdict {
@@ -207,12 +163,6 @@ export class PartitionWindows<E, A> implements PartitionState<E, A> {
     return suppressed ? 'replayed' : 'late';
   }
 
-  /** Moves the watermark forward without an event (idle partition). */
-  advanceTo(watermark: number): void {
-    const base = watermark + this.spec.outOfOrdernessMs;
-    if (base > this.wmBase) this.wmBase = base;
-  }
-
   /** Windows due to fire (watermark ≥ end) or to be finalised (≥ end + lateness); purges the latter. */
   collect(): FiredWindow<A>[] {
     const wm = this.watermark();
@@ -259,24 +209,8 @@ export class PartitionWindows<E, A> implements PartitionState<E, A> {
     return { partition: this.partition, key: w.key, start: b.start, end: b.end, acc: w.acc, count: w.count, final };
   }
 
-  /**
-   * Where a restarted owner must resume: the first offset any open window depends on, with the
-   * watermark as it was there. `n` and `ft` tell the replay what was already done. Call after
-   * collect() and after everything it returned is written.
-   */
+  /** Where a restarted owner must resume: the first offset any open bucket needs (PartitionProgress). */
   checkpoint(): { offset: bigint; meta: PartitionCheckpoint } | null {
-    // Nothing read since the restart: the restored checkpoint still holds.
-    if (this.lastOffset === null) return this.restored && this.resumeAt >= 0n ? { offset: this.resumeAt, meta: this.restored } : null;
-    const next = this.lastOffset + 1n;
-    let offset = next;
-    let wm = this.wmBase;
-    for (const b of this.buckets.values()) {
-      if (b.minOffset < offset) {
-        offset = b.minOffset;
-        wm = b.wmBaseBefore;
-      }
-    }
-    const n = next > this.replayUntil ? next : this.replayUntil;
-    return { offset, meta: { wm, n, ft: Math.max(this.watermark(), this.finalizedWm) } };
+    return this.checkpointOver(this.buckets.values());
   }
 }
