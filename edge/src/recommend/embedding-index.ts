@@ -243,21 +243,21 @@ export function nearestWithRows(ix: EmbeddingIndex, query: Float32Array, k: numb
     const items = topKDot(ix.matrix, ix.dim, ix.ids, query, k, exclude);
     return { items, rows: Int32Array.from(items, (x) => ix.rowOf.get(x.itemId)!) };
   }
-  // Ids are unique (rowOf has one row per id), so marking each excluded id's row is the same test.
-  const ivfIx = ix as EmbeddingIndex & { ivf: Ivf };
-  if (!exclude.size || ix.rowOf.size !== ix.ids.length) return rowsAndItems(searchIvfTop(ivfIx, query, k, exclude, 8, undefined), ix.ids);
-  const marks = (ix.excludeScratch ??= new Uint8Array(ix.ids.length));
-  for (const id of exclude) {
-    const r = ix.rowOf.get(id);
-    if (r !== undefined) marks[r] = 1;
-  }
+  return rowsAndItems(ivfTop(ix as EmbeddingIndex & { ivf: Ivf }, query, k, exclude), ix.ids);
+}
+
+/**
+ * The IVF's best k rows for the query without the excluded ids. Ids are unique (rowOf has one row
+ * per id), so the excluded ids' rows are marked in the index's mark array for the scan (a byte
+ * read per row instead of a set lookup) and unmarked after it.
+ */
+function ivfTop(ix: EmbeddingIndex & { ivf: Ivf }, query: Float32Array, k: number, exclude: ReadonlySet<string>): TopKRows {
+  if (!exclude.size || ix.rowOf.size !== ix.ids.length) return searchIvfTop(ix, query, k, exclude, 8, undefined);
+  const marks = markExcluded(ix, exclude, 1);
   try {
-    return rowsAndItems(searchIvfTop(ivfIx, query, k, exclude, 8, marks), ix.ids);
+    return searchIvfTop(ix, query, k, exclude, 8, marks);
   } finally {
-    for (const id of exclude) {
-      const r = ix.rowOf.get(id);
-      if (r !== undefined) marks[r] = 0;
-    }
+    markExcluded(ix, exclude, 0);
   }
 }
 
@@ -280,17 +280,7 @@ export function nearestInto(ix: EmbeddingIndex, query: Float32Array, k: number, 
     out.gen = rn.gen;
     return out;
   }
-  const ivfIx = ix as EmbeddingIndex & { ivf: Ivf };
-  let top: TopKRows;
-  if (!exclude.size || ix.rowOf.size !== ix.ids.length) top = searchIvfTop(ivfIx, query, k, exclude, 8, undefined);
-  else {
-    const marks = markExcluded(ix, exclude, 1);
-    try {
-      top = searchIvfTop(ivfIx, query, k, exclude, 8, marks);
-    } finally {
-      markExcluded(ix, exclude, 0);
-    }
-  }
+  const top = ivfTop(ix as EmbeddingIndex & { ivf: Ivf }, query, k, exclude);
   const rn = rowNumbers(ix);
   const n = top.count;
   out.reserve(n);
