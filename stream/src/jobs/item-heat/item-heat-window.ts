@@ -2,7 +2,7 @@ import type { ActionCounts, BehaviourEvent } from '@vidplat/contracts';
 import type { PaneAggregator } from '../../windows/pane-windows.js';
 import type { WindowAggregator } from '../../windows/partition-windows.js';
 import { hopping, type WindowSpec } from '../../windows/window-spec.js';
-import { countAction, emptyCounts } from '../shared/action-counts.js';
+import { addCounts, countAction, emptyCounts } from '../shared/action-counts.js';
 import type { HeatParams } from '../shared/scenario-weights.js';
 
 export const ITEM_HEAT_JOB = 'item-heat';
@@ -164,15 +164,4 @@ export function itemHeatPaneAggregator(params: (tenantId: string, scenario: stri
       return { tenantId: a.tenantId, scenario: a.scenario, itemId: a.itemId, counts, heatMicro: heat, params: a.params, panes: rows };
     },
   };
-}
-
-function addCounts(to: ActionCounts, c: ActionCounts): void {
-  to.impressions += c.impressions;
-  to.clicks += c.clicks;
-  to.plays += c.plays;
-  to.completes += c.completes;
-  to.likes += c.likes;
-  to.shares += c.shares;
-  to.comments += c.comments;
-  to.purchases += c.purchases;
 }

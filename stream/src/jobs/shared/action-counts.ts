@@ -18,5 +18,17 @@ export function countAction(c: ActionCounts, type: BehaviourEvent['type']): void
   if (f) c[f]++;
 }
 
+/** Adds every count of `c` to `to` (a window composed from several panes). */
+export function addCounts(to: ActionCounts, c: ActionCounts): void {
+  to.impressions += c.impressions;
+  to.clicks += c.clicks;
+  to.plays += c.plays;
+  to.completes += c.completes;
+  to.likes += c.likes;
+  to.shares += c.shares;
+  to.comments += c.comments;
+  to.purchases += c.purchases;
+}
+
 /** Seconds actually watched, carried by progress and complete events. */
 export const watchedSeconds = (e: BehaviourEvent): number => ('watchedSeconds' in e ? e.watchedSeconds : 0);
