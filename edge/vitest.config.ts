@@ -3,6 +3,12 @@ import { fileURLToPath } from 'node:url';
 import { defineProject } from 'vitest/config';
 // @ts-expect-error plain JS module (Node side of the tests), no type declarations
 import { startHttpSink } from './src/scheduling/testing/http-sink.mjs';
+// @ts-expect-error plain JS module (build script), no type declarations
+import { buildAdminClient } from './src/admin/client/build.mjs';
+
+// The Worker imports the admin page's browser bundle; wrangler builds it ([build] in
+// wrangler.toml), these tests bundle the Worker without wrangler, so build it here.
+await buildAdminClient();
 
 // A real HTTP receiver on loopback for scheduling tests (webhook targets, messaging API).
 let sink: Promise<{ url: string }> | undefined;

@@ -22,12 +22,44 @@ describe('admin page', () => {
     expect(page.headers.get('content-type')).toContain('text/html');
     expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
     const html = await page.text();
-    expect(html).toContain('<script src="/admin/app.js">');
-    for (const nav of ['#dashboards', '#experiments', '#schedule', '#broadcaster', '#campaigns', '#transcode']) expect(html).toContain(`href="${nav}"`);
-    const js = await SELF.fetch('https://edge.test/admin/app.js');
+    expect(html.startsWith('<!doctype html>')).toBe(true);
+    expect(html).toContain('<script src="/admin/assets/app.js">');
+    expect(html).not.toMatch(/<script>|<style>| style=| on[a-z]+=/); // nothing inline the CSP would block
+    for (const nav of ['/admin', '/admin/experiments', '/admin/schedule', '/admin/broadcaster', '/admin/campaigns', '/admin/transcode']) expect(html).toContain(`href="${nav}"`);
+    const js = await SELF.fetch('https://edge.test/admin/assets/app.js');
     expect(js.headers.get('content-type')).toContain('javascript');
     expect(await js.text()).toContain('/v1/admin/analytics/');
-    expect((await SELF.fetch('https://edge.test/admin/admin.css')).headers.get('content-type')).toContain('text/css');
+    const css = await SELF.fetch('https://edge.test/admin/assets/admin.css');
+    expect(css.headers.get('content-type')).toContain('text/css');
+    expect(await css.text()).toContain('.chart-box');
+  });
+
+  it.each([
+    ['dashboards', '/admin', ['id="kpis"', 'id="export-profiles-csv"', 'id="range-form"']],
+    ['experiments', '/admin/experiments', ['id="experiment-report"', 'id="ss-form"']],
+    ['schedule', '/admin/schedule', ['id="calendar"', '<option value="paused">paused</option>', 'id="schedule-create"', 'data-error-for="contentId"']],
+    ['broadcaster', '/admin/broadcaster', ['id="broadcast-log"']],
+    ['campaigns', '/admin/campaigns', ['id="campaign-result"']],
+    ['transcode', '/admin/transcode', ['id="remote"']],
+  ])('renders the %s page on the server with its sections and its nav link active', async (id, path, parts) => {
+    const res = await SELF.fetch(`https://edge.test${path}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
+    const html = await res.text();
+    expect(html).toContain(`<body data-page="${id}">`);
+    expect(html).toContain(`<a href="${path}" data-page="${id}" class="active" aria-current="page">`);
+    for (const part of parts) expect(html).toContain(part);
+  });
+
+  it('answers 404 for an unknown page and redirects the old paths', async () => {
+    const res = await SELF.fetch('https://edge.test/admin/nope');
+    expect(res.status).toBe(404);
+    expect((await errorOf(res)).code).toBe('not_found');
+    for (const path of ['/admin/', '/admin/dashboards']) {
+      const r = await SELF.fetch(`https://edge.test${path}`, { redirect: 'manual' });
+      expect(r.status).toBe(301);
+      expect(r.headers.get('location')).toBe('/admin');
+    }
   });
 });
 

@@ -1,0 +1,51 @@
+/**
+ * The admin page's browser entry: one bundle for every page. The server renders each page's
+ * frame (pages/*.tsx beside routes.ts); this finds the page by <body data-page>, wires the key
+ * form, and lets the page's module fill its sections from the admin API.
+ */
+import { apiKey } from './api.js';
+import { stopPolls, type PageModule } from './page.js';
+import { broadcaster } from './pages/broadcaster.js';
+import { campaigns } from './pages/campaigns.js';
+import { dashboards } from './pages/dashboards.js';
+import { experiments } from './pages/experiments.js';
+import { schedule } from './pages/schedule.js';
+import { transcode } from './pages/transcode.js';
+import { byId } from './ui.js';
+
+const PAGES: Record<string, PageModule> = { dashboards, experiments, schedule, broadcaster, campaigns, transcode };
+
+// Links from the single-page admin (/admin#schedule) land on the page itself.
+const legacy = location.hash.slice(1);
+const target = legacy ? document.querySelector<HTMLAnchorElement>(`nav a[data-page="${CSS.escape(legacy)}"]`) : null;
+if (target && location.pathname === '/admin') location.replace(target.href);
+
+const page = PAGES[document.body.dataset.page ?? ''];
+let mounted = false;
+
+function show(): void {
+  const hasKey = apiKey.get() !== '';
+  byId('who').textContent = hasKey ? 'key set' : '';
+  byId('need-key').hidden = hasKey;
+  byId('page').hidden = !hasKey;
+  stopPolls();
+  if (!hasKey || !page) return;
+  if (!mounted) {
+    page.mount();
+    mounted = true;
+  }
+  page.load();
+}
+
+byId('login').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const input = byId<HTMLInputElement>('api-key');
+  apiKey.set(input.value.trim());
+  input.value = '';
+  show();
+});
+byId('logout').addEventListener('click', () => {
+  apiKey.clear();
+  show();
+});
+show();
