@@ -72,6 +72,25 @@ afterAll(async () => {
   if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
 });
 
+/**
+ * What a Chart.js canvas shows: the points and series the page gave it (data-points /
+ * data-series) and how many of its pixels are painted in `rgb` (a series colour; axes and grid
+ * are grey), so an empty or undrawn chart fails.
+ */
+async function chart(id: string, rgb: [number, number, number] = [37, 99, 235]) {
+  await page.waitForSelector(`canvas#${id}[data-points]`);
+  return page.evaluate(
+    ([canvasId, [r, g, b]]) => {
+      const c = document.getElementById(canvasId) as HTMLCanvasElement;
+      const px = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      let painted = 0;
+      for (let i = 0; i < px.length; i += 4) if (px[i + 3]! > 40 && Math.abs(px[i]! - r) < 12 && Math.abs(px[i + 1]! - g) < 12 && Math.abs(px[i + 2]! - b) < 12) painted++;
+      return { points: Number(c.dataset.points), series: c.dataset.series, painted, width: c.width, height: c.height };
+    },
+    [id, rgb] as const,
+  );
+}
+
 async function shot(name: string): Promise<string> {
   const file = join(ARTIFACTS, `admin-${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
@@ -90,12 +109,28 @@ describe('admin page in headless Chromium', () => {
     for (const id of ['trends', 'ctr', 'items', 'behaviour', 'videos', 'heatmap-section', 'hot-courses']) await page.waitForSelector(`#${id}[data-ready]`);
     const events = await page.locator('.kpi[data-kpi="Events"] .v').textContent();
     expect(Number(events!.replace(/,/g, ''))).toBe(rows);
-    await page.waitForSelector('#trend-chart path[data-series="events"]');
-    await page.waitForSelector('#ctr-chart path[data-series="ctr"]');
-    expect(await page.locator('#items-chart rect').count()).toBe(10);
-    expect(await page.locator('#heatmap rect').count()).toBe(168);
+    // Charts are Chart.js canvases: each holds the API's points and has drawn them.
+    const trend = await chart('trend-chart');
+    expect(trend.series).toBe('events,active_users,plays,completions');
+    expect(trend.points).toBe(4 * 14);
+    expect(trend.painted).toBeGreaterThan(100);
+    expect(trend.width).toBeGreaterThan(200);
+    const ctr = await chart('ctr-chart');
+    expect([ctr.series, ctr.points]).toEqual(['ctr', 14]);
+    expect(ctr.painted).toBeGreaterThan(50);
+    const items = await chart('items-chart');
+    expect(items.points).toBe(10);
+    expect(items.painted).toBeGreaterThan(500);
+    const heat = await chart('heatmap');
+    expect(heat.points).toBe(168);
+    expect(heat.painted).toBeGreaterThan(1000);
     expect(await page.locator('#suggestions li').count()).toBe(3);
-    await page.waitForSelector('#funnel-chart rect');
+    const funnel = await chart('funnel-chart');
+    expect(funnel.points).toBeGreaterThan(1);
+    expect(funnel.painted).toBeGreaterThan(100);
+    const video = await chart('video-chart');
+    expect(video.series).toBe('plays,uniqueViewers,completions');
+    expect(video.painted).toBeGreaterThan(50);
     await expect(page.locator('#video-summary').textContent()).resolves.toMatch(/\d+ plays · \d+ unique viewers/);
     await page.waitForSelector('#courses-table tbody tr');
     // Export from the page: a real download of the streamed CSV.
@@ -126,14 +161,54 @@ describe('admin page in headless Chromium', () => {
     await page.waitForSelector('#kpis[data-ready] .kpi');
   });
 
+  it('every page is reachable from the navigation, server-rendered with its own heading', async () => {
+    const pages = [
+      ['experiments', 'Experiments'],
+      ['schedule', 'Schedule'],
+      ['broadcaster', 'Broadcaster'],
+      ['campaigns', 'Campaigns'],
+      ['transcode', 'Transcode jobs'],
+      ['dashboards', 'Dashboards'],
+    ] as const;
+    for (const [id, title] of pages) {
+      await Promise.all([page.waitForURL(id === 'dashboards' ? /\/admin$/ : new RegExp(`/admin/${id}$`)), page.click(`nav a[data-page="${id}"]`)]);
+      expect(await page.getAttribute('body', 'data-page')).toBe(id);
+      expect(await page.locator('#page > h2').textContent()).toBe(title);
+      expect(await page.getAttribute(`nav a[data-page="${id}"]`, 'class')).toBe('active');
+      // The key carries over (sessionStorage of this tab): the page is shown, not the key prompt.
+      expect(await page.isVisible('#page')).toBe(true);
+      expect(await page.isHidden('#need-key')).toBe(true);
+    }
+    // Links of the former single-page admin land on their page.
+    await page.goto(`${urls.edge}/admin#campaigns`);
+    await page.waitForURL(/\/admin\/campaigns$/);
+    // The range applied on one analytics page is the range of the next.
+    await page.goto(`${urls.edge}/admin/experiments`);
+    await page.fill('#from', '2020-02-01');
+    await page.fill('#to', '2020-02-10');
+    await page.click('#apply-range');
+    await page.click('nav a[data-page="dashboards"]');
+    await page.waitForSelector('#kpis[data-ready] .kpi');
+    expect(await page.inputValue('#from')).toBe('2020-02-01');
+    expect(await page.locator('.kpi[data-kpi="Events"] .v').textContent()).toBe('0');
+    await page.fill('#from', new Date(Date.now() - 13 * 86_400_000).toISOString().slice(0, 10));
+    await page.fill('#to', new Date().toISOString().slice(0, 10));
+    await page.click('#apply-range');
+    await page.waitForSelector('#kpis[data-ready] .kpi');
+  });
+
   it('experiment results show intervals and a verdict', async () => {
-    await page.goto(`${urls.edge}/admin#experiments`);
+    await page.click('nav a[data-page="experiments"]');
     await page.waitForSelector('#verdict');
     expect(await page.locator('#experiment-select option').count()).toBeGreaterThanOrEqual(1);
     expect(await page.getAttribute('#verdict', 'data-decision')).toBe('ship');
     expect(await page.locator('#verdict strong').textContent()).toBe('Ship: b');
     await expect(page.locator('#srm').textContent()).resolves.toContain('ok');
-    await page.waitForSelector('#forest-click_rate circle');
+    // Forest plot of the primary metric: b's interval and point, drawn green (better).
+    const forest = await chart('forest-click_rate', [22, 163, 74]);
+    expect(forest.series).toBe('95% interval,difference');
+    expect(forest.points).toBe(2);
+    expect(forest.painted).toBeGreaterThan(30);
     expect(await page.locator('.metric').count()).toBe(4); // primary, 2 secondary, 1 guardrail
     await expect(page.locator('#allocation').textContent()).resolves.toContain('P(best)');
     // The calculator reproduces R's power.prop.test(p1 = .50, p2 = .75, power = .90): n = 76.7.
@@ -157,7 +232,7 @@ describe('admin page in headless Chromium', () => {
       expect(r.status).toBe(201);
       ids.push((r.body as unknown as { id: string }).id);
     }
-    await page.goto(`${urls.edge}/admin#schedule`);
+    await page.goto(`${urls.edge}/admin/schedule`);
     await page.waitForSelector('#schedule-stats[data-ready]');
     await page.waitForSelector('#calendar[data-ready]');
     await page.waitForSelector('#schedule-list[data-ready]');
@@ -193,6 +268,45 @@ describe('admin page in headless Chromium', () => {
     await shot('schedule');
   });
 
+  it('schedule create form: a bad value is shown at its field; a good one creates the schedule', async () => {
+    await page.goto(`${urls.edge}/admin/schedule`);
+    await page.waitForSelector('#schedule-list[data-ready]');
+    const local = new Date(Date.now() + 3 * 86_400_000);
+    local.setSeconds(0, 0);
+    const at = `${local.getFullYear()}-${String(local.getMonth() + 1).padStart(2, '0')}-${String(local.getDate()).padStart(2, '0')}T09:30`;
+    await page.fill('#sc-title', 'Spring trailer');
+    await page.selectOption('#sc-contentKind', 'video');
+    await page.fill('#sc-contentId', 'trailer-7');
+    await page.fill('#sc-scheduledAt', at);
+    await page.fill('#sc-priority', '500'); // over the contract's 0-100
+    await page.click('#sc-create');
+    await page.waitForSelector('.field.invalid[data-field="priority"]');
+    expect(await page.locator('[data-error-for="priority"]').textContent()).toMatch(/100/);
+    expect(await page.getAttribute('#sc-priority', 'aria-invalid')).toBe('true');
+    expect(await page.locator('.field.invalid').count()).toBe(1);
+    expect(await page.locator('#sc-result').textContent()).toBe('Not created: see priority above.');
+    // A check only the server can make (the video is not in the catalogue) lands at its field too.
+    await page.fill('#sc-priority', '60');
+    await page.click('#sc-create');
+    await page.waitForSelector('.field.invalid[data-field="contentId"]');
+    expect(await page.locator('[data-error-for="contentId"]').textContent()).toContain('unknown video trailer-7');
+    expect(await page.locator('.field.invalid').count()).toBe(1); // the priority mark is gone
+    expect(await page.locator('[data-error-for="priority"]').textContent()).toBe('');
+    // Fixed (a banner needs no catalogue entry): created, and the list shows it.
+    await page.selectOption('#sc-contentKind', 'banner');
+    await page.click('#sc-create');
+    await expect.poll(() => page.locator('#sc-result').textContent(), { timeout: 20_000 }).toContain('Created “Spring trailer”');
+    expect(await page.locator('.field.invalid').count()).toBe(0);
+    await page.selectOption('#filter-status', '');
+    await page.click('#cal-apply');
+    await expect.poll(() => page.locator('#schedules-table').textContent(), { timeout: 20_000 }).toContain('Spring trailer');
+    const listed = await api('/v1/admin/scheduling/schedules?contentId=trailer-7');
+    const item = (listed.body as unknown as { items: { priority: number; scheduledAt: string }[] }).items[0]!;
+    expect(item.priority).toBe(60);
+    expect(new Date(item.scheduledAt).getTime()).toBe(new Date(at).getTime()); // the browser's local time, sent as an instant
+    await shot('schedule-form');
+  });
+
   it('broadcaster page shows live status and runs start / stop / trigger on tasks', async () => {
     // Tasks need a webhook secret configured in the Worker (BROADCAST_WEBHOOK_SECRETS); without it
     // the API refuses them and the page must show its empty state.
@@ -200,7 +314,7 @@ describe('admin page in headless Chromium', () => {
       method: 'POST',
       body: { taskId: 'stats-1', targetUrl: 'http://127.0.0.1:9/hook', secretRef: 'demo', siteName: 'Demo', active: false },
     });
-    await page.goto(`${urls.edge}/admin#broadcaster`);
+    await page.goto(`${urls.edge}/admin/broadcaster`);
     await page.waitForSelector('#remote[data-ready]');
     await page.waitForSelector('#broadcast-log[data-ready]');
     const status = await api('/v1/admin/broadcaster');
@@ -223,7 +337,7 @@ describe('admin page in headless Chromium', () => {
   it('campaigns page shows status and progress, and cancels a campaign', async () => {
     const created = await api('/v1/admin/campaigns', { method: 'POST', body: { name: 'Winter sale', message: { title: 'Winter sale', body: '20% off all courses' }, audience: { userIds: ['user-1', 'user-2'] } } });
     expect(created.status).toBe(201);
-    await page.goto(`${urls.edge}/admin#campaigns`);
+    await page.goto(`${urls.edge}/admin/campaigns`);
     await page.waitForSelector('#campaigns-table');
     expect(await page.locator('[data-campaign-status="Winter sale"]').textContent()).toBe('draft');
     await page.locator('#campaigns-table tbody tr').filter({ hasText: 'Winter sale' }).locator('button[data-action="cancel"]').click();
@@ -234,7 +348,7 @@ describe('admin page in headless Chromium', () => {
 
   it('transcode page shows jobs from the media API, or a clear "not available" state', async () => {
     const r = await api('/v1/admin/media/jobs');
-    await page.goto(`${urls.edge}/admin#transcode`);
+    await page.goto(`${urls.edge}/admin/transcode`);
     await page.waitForSelector('#remote[data-ready]');
     if (r.status === 404 && /^no route/.test(r.body?.error?.message ?? '')) {
       expect(await page.locator('#remote [data-state="not-available"]').textContent()).toContain('not available');

@@ -15,10 +15,14 @@ import { byId } from './ui.js';
 
 const PAGES: Record<string, PageModule> = { dashboards, experiments, schedule, broadcaster, campaigns, transcode };
 
-// Links from the single-page admin (/admin#schedule) land on the page itself.
-const legacy = location.hash.slice(1);
-const target = legacy ? document.querySelector<HTMLAnchorElement>(`nav a[data-page="${CSS.escape(legacy)}"]`) : null;
-if (target && location.pathname === '/admin') location.replace(target.href);
+// Links of the former single-page admin (/admin#schedule) land on the page itself.
+function followLegacyHash(): void {
+  const id = location.hash.slice(1);
+  const link = id && location.pathname === '/admin' ? document.querySelector<HTMLAnchorElement>(`nav a[data-page="${CSS.escape(id)}"]`) : null;
+  if (link) location.replace(link.href);
+}
+followLegacyHash();
+window.addEventListener('hashchange', followLegacyHash);
 
 const page = PAGES[document.body.dataset.page ?? ''];
 let mounted = false;

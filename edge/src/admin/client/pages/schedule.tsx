@@ -107,7 +107,7 @@ async function create(e: Event) {
   const r = await api<ScheduleView>(`${S}schedules`, { method: 'POST', body });
   if (!r.ok) {
     const unplaced = showIssues(form, issuesFromApiError(r.error));
-    return status('sc-result', unplaced.length ? { result: r, what: 'Create schedule' } : 'Not created: see the field marked above.');
+    return status('sc-result', unplaced.length ? { result: r, what: 'Create schedule' } : `Not created: see ${r.error.field ?? 'the field'} above.`);
   }
   form.reset();
   status('sc-result', `Created “${r.body.title}” for ${r.body.scheduledAt}.`);
