@@ -81,8 +81,15 @@ async function chart(id: string, rgb: [number, number, number] = [37, 99, 235]) 
   await page.waitForSelector(`canvas#${id}[data-points]`);
   return page.evaluate(
     ([canvasId, [r, g, b]]) => {
-      const c = document.getElementById(canvasId) as HTMLCanvasElement;
-      const px = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      // Runs in the page; the test project has no DOM lib, so the canvas is typed structurally.
+      interface Canvas {
+        width: number;
+        height: number;
+        dataset: Record<string, string | undefined>;
+        getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } };
+      }
+      const c = (globalThis as unknown as { document: { getElementById(id: string): Canvas } }).document.getElementById(canvasId);
+      const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
       let painted = 0;
       for (let i = 0; i < px.length; i += 4) if (px[i + 3]! > 40 && Math.abs(px[i]! - r) < 12 && Math.abs(px[i + 1]! - g) < 12 && Math.abs(px[i + 2]! - b) < 12) painted++;
       return { points: Number(c.dataset.points), series: c.dataset.series, painted, width: c.width, height: c.height };
