@@ -153,7 +153,7 @@ export function forestChart(id: string, comparisons: readonly { variant: string;
           data: comparisons.map((c) => ({ x: c.difference, y: c.variant as unknown as number })),
           backgroundColor: comparisons.map((c) => color(c.outcome)),
           pointRadius: 5,
-        } as never,
+        } as never, // a scatter layer in a bar chart: Chart.js's mixed-chart types cannot express it per dataset
       ],
     },
     options: {
