@@ -155,7 +155,7 @@ export const ScheduleListQuery = z.object({
 export type ScheduleListQuery = z.infer<typeof ScheduleListQuery>;
 export const ScheduleListResponse = z.object({ items: z.array(ScheduleView), nextCursor: z.string().nullable() });
 
-export const ScheduleActionKind = z.enum(['publish', 'unpublish', 'remind', 'step', 'rollback', 'cancel', 'create', 'update', 'resume']);
+export const ScheduleActionKind = z.enum(['publish', 'unpublish', 'remind', 'step', 'rollback', 'cancel', 'create', 'update', 'pause', 'resume']);
 export const ScheduleHistoryRow = z.object({
   id: z.number().int(),
   scheduleId: UuidV7,
