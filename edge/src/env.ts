@@ -1,4 +1,5 @@
 import type { Principal } from './tenancy/api-keys.js';
+import type { BroadcasterRpc, CampaignRpc, SchedulerRpc } from './scheduling/rpc.js';
 import { EdgeEnv, parseEnv } from '@vidplat/contracts';
 
 /** Worker bindings as wrangler.toml declares them; string vars are validated by EdgeEnv. */
@@ -29,9 +30,9 @@ export interface Bindings {
   CATALOGUE: D1Database;
   MODELS: KVNamespace;
   /** Scheduling (issue 5): one Scheduler and one Broadcaster per tenant, one Campaign per campaign. */
-  SCHEDULER: DurableObjectNamespace<import('./scheduling/schedules/scheduler.js').Scheduler>;
-  BROADCASTER: DurableObjectNamespace<import('./scheduling/broadcaster/broadcaster.js').Broadcaster>;
-  CAMPAIGN: DurableObjectNamespace<import('./scheduling/campaigns/campaign.js').Campaign>;
+  SCHEDULER: DurableObjectNamespace<SchedulerRpc>;
+  BROADCASTER: DurableObjectNamespace<BroadcasterRpc>;
+  CAMPAIGN: DurableObjectNamespace<CampaignRpc>;
   /** Messaging API base URL (multicast) and its token (a secret). */
   MESSAGING_API_URL?: string;
   MESSAGING_API_TOKEN?: string;

@@ -13,6 +13,7 @@ import {
 } from '@vidplat/contracts';
 import type { z } from 'zod';
 import type { Bindings } from '../../env.js';
+import type { SchedulerRpc } from '../rpc.js';
 import { fail, ok, type Actor, type Outcome } from '../shared/result.js';
 import { armAlarmAt } from '../alarm.js';
 import { cancelSchedule, createSchedule, pauseSchedule, resumeSchedule, rollbackSchedule, updateSchedule } from './commands.js';
@@ -46,7 +47,7 @@ export { regionalTime } from './planning.js';
  * idempotent and its completion is committed in one SQLite transaction, so a re-fired alarm
  * (at-least-once) repeats the effect harmlessly and never the bookkeeping.
  */
-export class Scheduler extends DurableObject<Bindings> {
+export class Scheduler extends DurableObject<Bindings> implements SchedulerRpc {
   private readonly store: SchedulerStore;
 
   constructor(ctx: DurableObjectState, env: Bindings) {
