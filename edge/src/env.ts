@@ -38,10 +38,6 @@ export interface Bindings {
   MESSAGING_API_TOKEN?: string;
   /** JSON {secretRef: secret} for broadcaster webhook signatures (a secret). */
   BROADCAST_WEBHOOK_SECRETS?: string;
-  /** Bench-only diagnostic: '1' stops isolate cache refreshes once filled (tenancy/swr-cache.ts). */
-  BENCH_FREEZE_REFRESH?: string;
-  /** Bench-only diagnostic: '1' enables GET /v1/recommend/floor (recommend/floor.ts). */
-  BENCH_FLOOR_ROUTE?: string;
 }
 
 export type AppEnv = { Bindings: Bindings; Variables: { principal: Principal } };
