@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { SCHEMA_VERSION, Topics, uuidv7, type TranscodeProgress } from '@vidplat/contracts';
-import { createKafka, createProducer, kafkaSettingsFromEnv } from '@vidplat/stream/kafka/client';
+import { createKafka, createProducer, kafkaSettingsFromEnv } from '@vidplat/node-runtime/kafka';
 import type {} from '@vidplat/devstack/vitest-global-setup';
 
 /**

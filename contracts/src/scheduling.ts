@@ -4,7 +4,7 @@ import { ItemId, Slug, TenantId, UserId, UuidV7 } from './ids.js';
 
 export const ScheduleContentKind = z.enum(['video', 'banner', 'announcement', 'recommendation_slot', 'series']);
 export const ScheduleAction = z.enum(['publish', 'unpublish']);
-/** paused: a progressive rollout stopped at a failed metrics gate, waiting for an operator. */
+/** paused: stopped by an operator (POST …/pause) or at a failed progressive gate; fires nothing until resumed. */
 export const ScheduleStatus = z.enum(['pending', 'published', 'failed', 'cancelled', 'expired', 'paused']);
 export const Recurrence = z.object({
   frequency: z.enum(['once', 'daily', 'weekly', 'monthly']),
@@ -155,7 +155,7 @@ export const ScheduleListQuery = z.object({
 export type ScheduleListQuery = z.infer<typeof ScheduleListQuery>;
 export const ScheduleListResponse = z.object({ items: z.array(ScheduleView), nextCursor: z.string().nullable() });
 
-export const ScheduleActionKind = z.enum(['publish', 'unpublish', 'remind', 'step', 'rollback', 'cancel', 'create', 'update', 'resume']);
+export const ScheduleActionKind = z.enum(['publish', 'unpublish', 'remind', 'step', 'rollback', 'cancel', 'create', 'update', 'pause', 'resume']);
 export const ScheduleHistoryRow = z.object({
   id: z.number().int(),
   scheduleId: UuidV7,
@@ -267,7 +267,7 @@ export type ScheduleSettings = z.infer<typeof ScheduleSettings>;
 
 /** Legacy rows `video_id, scheduled_publish_at` from the old system. */
 export const LegacyScheduleRow = z.object({ video_id: ItemId, scheduled_publish_at: z.string().min(1) });
-/** Resume a paused rollout: the held step runs now; `skipGates` runs it without re-checking them. */
+/** Resume a paused schedule: a held step and whatever fell due while paused run now; `skipGates` runs a held step without re-checking its gates. */
 export const ResumeScheduleRequest = z.object({ skipGates: z.boolean().default(false) });
 
 export const SuggestTimeQuery = z.object({

@@ -1,4 +1,5 @@
 import type { Principal } from './tenancy/api-keys.js';
+import type { BroadcasterRpc, CampaignRpc, SchedulerRpc } from './scheduling/rpc.js';
 import { EdgeEnv, parseEnv } from '@vidplat/contracts';
 
 /** Worker bindings as wrangler.toml declares them; string vars are validated by EdgeEnv. */
@@ -29,18 +30,14 @@ export interface Bindings {
   CATALOGUE: D1Database;
   MODELS: KVNamespace;
   /** Scheduling (issue 5): one Scheduler and one Broadcaster per tenant, one Campaign per campaign. */
-  SCHEDULER: DurableObjectNamespace<import('./scheduling/schedules/scheduler.js').Scheduler>;
-  BROADCASTER: DurableObjectNamespace<import('./scheduling/broadcaster/broadcaster.js').Broadcaster>;
-  CAMPAIGN: DurableObjectNamespace<import('./scheduling/campaigns/campaign.js').Campaign>;
+  SCHEDULER: DurableObjectNamespace<SchedulerRpc>;
+  BROADCASTER: DurableObjectNamespace<BroadcasterRpc>;
+  CAMPAIGN: DurableObjectNamespace<CampaignRpc>;
   /** Messaging API base URL (multicast) and its token (a secret). */
   MESSAGING_API_URL?: string;
   MESSAGING_API_TOKEN?: string;
   /** JSON {secretRef: secret} for broadcaster webhook signatures (a secret). */
   BROADCAST_WEBHOOK_SECRETS?: string;
-  /** Bench-only diagnostic: '1' stops isolate cache refreshes once filled (tenancy/swr-cache.ts). */
-  BENCH_FREEZE_REFRESH?: string;
-  /** Bench-only diagnostic: '1' enables GET /v1/recommend/floor (recommend/floor.ts). */
-  BENCH_FLOOR_ROUTE?: string;
 }
 
 export type AppEnv = { Bindings: Bindings; Variables: { principal: Principal } };

@@ -59,6 +59,55 @@ describe('scheduling: strategies', () => {
     expect(await publishState(t.tenantId, 'gb')).toMatchObject({ percent: 50 });
   });
 
+  it('a paused progressive rollout fires no step until resumed; pause and resume through the API', async () => {
+    const t = await tenantWithKeys('sch-pause');
+    const s = await createOk(t.alice, { contentKind: 'banner', contentId: 'pz', scheduledAt: inHours(1), title: 'P', strategy: { kind: 'progressive', steps } });
+    await fireAfter(t.tenantId, HOUR);
+    expect(await publishState(t.tenantId, 'pz')).toMatchObject({ published: 1, percent: 10 });
+
+    expect((await SELF.fetch(`${BASE}/schedules/${s.id}/pause`, json('POST', t.alice))).status).toBe(403);
+    const paused = await SELF.fetch(`${BASE}/schedules/${s.id}/pause`, json('POST', t.senior));
+    expect(paused.status).toBe(200);
+    expect(((await paused.json()) as ScheduleView).status).toBe('paused');
+    // Nothing of a paused schedule is armed (only the outbox retry may be), and its steps stay unfired past their time.
+    const armed = await scheduler(t.tenantId).nextAlarm();
+    const stepsDue = await runInDurableObject(scheduler(t.tenantId), (_i, st) =>
+      st.storage.sql.exec<{ d: number }>("SELECT due_at AS d FROM actions WHERE state = 'due' AND kind = 'step'").toArray().map((r) => r.d),
+    );
+    expect(stepsDue).toHaveLength(2);
+    expect(stepsDue).not.toContain(armed);
+    await fireAfter(t.tenantId, 2 * HOUR);
+    expect(await publishState(t.tenantId, 'pz')).toMatchObject({ percent: 10 });
+    const ran = await SELF.fetch(`${BASE}/execute-due`, json('POST', t.senior));
+    expect(await ran.json()).toEqual({ ran: 0 });
+    expect((await SELF.fetch(`${BASE}/schedules/${s.id}/execute`, json('POST', t.senior))).status).toBe(409);
+    expect((await SELF.fetch(`${BASE}/schedules/${s.id}/pause`, json('POST', t.senior))).status).toBe(409);
+    expect(await get(t.alice, s.id)).toMatchObject({ status: 'paused' });
+
+    // Resume: the steps that fell due meanwhile run now, in order.
+    const resumed = await SELF.fetch(`${BASE}/schedules/${s.id}/resume`, json('POST', t.senior, {}));
+    expect(((await resumed.json()) as ScheduleView).status).toBe('published');
+    expect(await publishState(t.tenantId, 'pz')).toMatchObject({ published: 1, percent: 100 });
+    const h = (await (await SELF.fetch(`${BASE}/schedules/${s.id}/history`, json('GET', t.alice))).json()) as ScheduleHistoryRow[];
+    expect(h.reverse().map((r) => r.action)).toEqual(['create', 'publish', 'pause', 'resume', 'step', 'step']);
+  });
+
+  it('a paused pending schedule does not publish at its time and goes back to pending on resume', async () => {
+    const t = await tenantWithKeys('sch-pause-pending');
+    const s = await createOk(t.alice, { contentKind: 'banner', contentId: 'pp', scheduledAt: inHours(2), title: 'P' });
+    expect(((await (await SELF.fetch(`${BASE}/schedules/${s.id}/pause`, json('POST', t.senior))).json()) as ScheduleView).status).toBe('paused');
+    await fireAfter(t.tenantId, 3 * HOUR);
+    expect(await publishState(t.tenantId, 'pp')).toBeNull();
+    expect((await SELF.fetch(`${BASE}/schedules/${s.id}/resume`, json('POST', t.senior, {}))).status).toBe(200);
+    // Its time passed while paused: it publishes on resume.
+    expect(await get(t.alice, s.id)).toMatchObject({ status: 'published', occurrencesDone: 1 });
+    expect(await publishState(t.tenantId, 'pp')).toMatchObject({ published: 1 });
+    const other = await createOk(t.alice, { contentKind: 'banner', contentId: 'pq', scheduledAt: inHours(2), title: 'Q' });
+    await SELF.fetch(`${BASE}/schedules/${other.id}/pause`, json('POST', t.senior));
+    const back = await SELF.fetch(`${BASE}/schedules/${other.id}/resume`, json('POST', t.senior, {}));
+    expect(await back.json()).toMatchObject({ status: 'pending', nextActionAt: other.scheduledAt });
+  });
+
   it('rejects an error-rate gate the event path cannot measure', async () => {
     const t = await tenantWithKeys('sch-gate-val');
     const res = await createSchedule(t.alice, {

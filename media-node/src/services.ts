@@ -1,4 +1,4 @@
-import type { ServiceEntrypoint } from '@vidplat/stream/services';
+import type { ServiceEntrypoint } from '@vidplat/node-runtime/service-entry';
 
 /**
  * The media-node's long-running processes, as docker-compose.yml runs them:

@@ -25,7 +25,7 @@ import {
   type Rung,
   type Video,
 } from '@vidplat/contracts';
-import { createKafka, createProducer, ensureTopics, kafkaSettingsFromEnv, type Consumer, type Producer } from '@vidplat/stream/kafka/client';
+import { createKafka, createProducer, ensureTopics, kafkaSettingsFromEnv, type Consumer, type Producer } from '@vidplat/node-runtime/kafka';
 import type {} from '@vidplat/devstack/vitest-global-setup';
 import { HttpVideoRegistry } from '../src/catalogue/video-registry.js';
 import { encodeMetadata, sha256File, TusClient, UploadError } from '../src/cli/tus-client.js';
@@ -93,8 +93,8 @@ function workerEnv(id: string): Record<string, string> {
     KAFKA_BROKERS: env.KAFKA_BROKERS!,
     KAFKA_REPLICATION_FACTOR: '1',
     EDGE_URL: env.EDGE_URL!,
-    // The dev stack's edge has no EDGE_INTERNAL_TOKEN; a tenant super key is the other credential
-    // the internal API accepts, so the workers act for this test tenant with it.
+    // A tenant super key is the other credential the internal API accepts (beside the stack's
+    // EDGE_INTERNAL_TOKEN): the workers act for this test tenant only.
     EDGE_INTERNAL_TOKEN: superKey,
     MEDIA_OUTPUT_DIR: out,
     MEDIA_WORKER_ID: id,

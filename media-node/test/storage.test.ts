@@ -20,7 +20,7 @@ import {
   TranscodeProgress,
   uuidv7,
 } from '@vidplat/contracts';
-import { createKafka, createProducer, ensureTopics, kafkaSettingsFromEnv, type Consumer, type Producer } from '@vidplat/stream/kafka/client';
+import { createKafka, createProducer, ensureTopics, kafkaSettingsFromEnv, type Consumer, type Producer } from '@vidplat/node-runtime/kafka';
 import type {} from '@vidplat/devstack/vitest-global-setup';
 import { HttpVideoRegistry } from '../src/catalogue/video-registry.js';
 import { sha256File, TusClient } from '../src/cli/tus-client.js';

@@ -1,17 +1,11 @@
+import type { ServiceEntrypoint } from '@vidplat/node-runtime/service-entry';
+
+export type { ServiceEntrypoint };
+
 /**
  * The stream tier's long-running processes. The dev stack (npm start, integration tests) starts
  * each of them with the shared environment; docker-compose.yml runs the same entry points.
- * `healthPort` names the env variable holding the port its /healthz listens on.
  */
-export interface ServiceEntrypoint {
-  name: string;
-  /** Path relative to the repository root. */
-  entry: string;
-  /** Env variable with the health port; the stack allocates a free port for it. */
-  healthPortVar: string;
-  healthPath: string;
-}
-
 export const streamServices: ServiceEntrypoint[] = [
   { name: 'stream-ingest', entry: 'stream/src/ingest/main.ts', healthPortVar: 'INGEST_PORT', healthPath: '/healthz' },
   { name: 'stream-raw-events', entry: 'stream/src/raw-events/main.ts', healthPortVar: 'METRICS_PORT', healthPath: '/' },

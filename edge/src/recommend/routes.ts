@@ -5,14 +5,13 @@ import { edgeConfig, type AppEnv } from '../env.js';
 import { errorBody, sendError } from '../http/errors.js';
 import { forwardToIngest } from '../events/ingest-client.js';
 import { requireKey } from '../tenancy/auth.js';
-import { refreshHold, waitUntilOf, type WaitUntil } from '../tenancy/swr-cache.js';
+import { waitUntilOf, type WaitUntil } from '../tenancy/swr-cache.js';
 import { cachedScenario, freshScenario } from '../scenarios/store.js';
 import { cachedRunningExperiment, freshRunningExperiment } from '../experiments/store.js';
 import { applyOverrides, assignVariant } from '../experiments/assignment.js';
 import { FeatureStoreDown, runPipeline } from './pipeline.js';
 import { recommendStore } from '../feature-store/pipeline.js';
 import { plainRecommendQuery } from './query.js';
-import { floorRecommend } from './floor.js';
 
 /**
  * GET /v1/recommend (tenant API key): the scenario's full pipeline (recall → merge → rank →
@@ -26,14 +25,9 @@ const serverTiming = createMiddleware<AppEnv>(async (c, next) => {
 });
 
 export const recommendRoutes = new Hono<AppEnv>()
-  // Hono hello-world on the same Worker: the benchmark's baseline for what the runtime costs.
-  .get('/v1/recommend/hello', (c) => c.text('Hello Hono!'))
-  // Bench-only (binding BENCH_FLOOR_ROUTE=1, else 404): the work every recommend request must do, without the pipeline.
-  .get('/v1/recommend/floor', requireKey(), floorRecommend)
   // Server-Timing app;dur= is the Worker's wall time from before auth to the response (I/O waits
   // included; workerd's clock only moves across I/O): bench:edge splits its latency tail with it.
   .get('/v1/recommend', serverTiming, requireKey(), async (c) => {
-    if (c.env.BENCH_FREEZE_REFRESH === '1') refreshHold.frozen = true;
     const raw = c.req.query();
     let query = plainRecommendQuery(raw);
     if (!query) {

@@ -12,10 +12,10 @@ export function waitUntilOf(c: { executionCtx: { waitUntil(p: Promise<unknown>):
 }
 
 /**
- * Bench-only diagnostic (binding BENCH_FREEZE_REFRESH=1, set by `npm run bench:edge` with
- * BENCH_FREEZE=1): once an isolate cache holds a value it is never refreshed (D1 caches here, the
- * model and embedding KV pointer checks), so a latency run can tell whether background refreshes
- * cause the tail. Never set in wrangler.toml.
+ * Bench diagnostic, set only by the bench Worker (edge/bench/worker.ts, BENCH_FREEZE_REFRESH=1 from
+ * `npm run bench:edge` with BENCH_FREEZE=1; the production Worker never sets it): once an isolate
+ * cache holds a value it is never refreshed (D1 caches here, the model and embedding KV pointer
+ * checks), so a latency run can tell whether background refreshes cause the tail.
  */
 export const refreshHold = { frozen: false };
 

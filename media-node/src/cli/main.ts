@@ -11,7 +11,7 @@ import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Topics, TranscodeProgress } from '@vidplat/contracts';
-import { createKafka, kafkaSettingsFromEnv, type Consumer } from '@vidplat/stream/kafka/client';
+import { createKafka, kafkaSettingsFromEnv, type Consumer } from '@vidplat/node-runtime/kafka';
 import { formatBytes, ProgressBar } from './progress-bar.js';
 import { sha256File, TusClient, UploadError } from './tus-client.js';
 

@@ -1,1 +1,2 @@
-export { log } from '@vidplat/stream/ops/log';
+// The platform's one logger (shared with stream).
+export { log } from '@vidplat/node-runtime/log';

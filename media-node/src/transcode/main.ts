@@ -2,7 +2,7 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { deadLetterTopic, MediaTopics, MediaWorkerEnv, parseEnv, Topics } from '@vidplat/contracts';
-import { createKafka, createProducer, ensureTopics, kafkaSettingsFromEnv } from '@vidplat/stream/kafka/client';
+import { createKafka, createProducer, ensureTopics, kafkaSettingsFromEnv } from '@vidplat/node-runtime/kafka';
 import { HttpVideoRegistry } from '../catalogue/video-registry.js';
 import { startHealthServer } from '../ops/health.js';
 import { log } from '../ops/log.js';

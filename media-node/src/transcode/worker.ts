@@ -14,7 +14,7 @@ import {
   uuidv7,
   type TranscodeState,
 } from '@vidplat/contracts';
-import type { Consumer, Kafka, KafkaMessage, Producer } from '@vidplat/stream/kafka/client';
+import type { Consumer, Kafka, KafkaMessage, Producer } from '@vidplat/node-runtime/kafka';
 import type { VideoRegistry } from '../catalogue/video-registry.js';
 import { log } from '../ops/log.js';
 import { FfmpegError } from './ffmpeg.js';

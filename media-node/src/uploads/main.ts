@@ -1,6 +1,6 @@
 /** Upload server process: tus uploads on MEDIA_PORT, plus the HLS origin (/hls/*) when PLAYBACK_SIGNING_KEYS is set; /healthz on the same port. */
 import { MediaUploadEnv, parseEnv, parseSigningKeys, Topics } from '@vidplat/contracts';
-import { createKafka, createProducer, ensureTopics, kafkaSettingsFromEnv } from '@vidplat/stream/kafka/client';
+import { createKafka, createProducer, ensureTopics, kafkaSettingsFromEnv } from '@vidplat/node-runtime/kafka';
 import { HttpVideoRegistry } from '../catalogue/video-registry.js';
 import { log } from '../ops/log.js';
 import { hlsOriginHandler } from '../origin/hls-origin.js';

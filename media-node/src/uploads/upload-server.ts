@@ -20,7 +20,7 @@ import {
   type Rung,
   type UploadCompleted,
 } from '@vidplat/contracts';
-import type { Producer } from '@vidplat/stream/kafka/client';
+import type { Producer } from '@vidplat/node-runtime/kafka';
 import { RegistryError, type VideoRegistry } from '../catalogue/video-registry.js';
 import { log } from '../ops/log.js';
 import { FileUploadStorage, type UploadOwner, type UploadStorage } from '../storage/upload-storage.js';

@@ -7,6 +7,7 @@ import {
   type CallbackLogRow,
 } from '@vidplat/contracts';
 import type { Bindings } from '../../env.js';
+import type { BroadcasterRpc } from '../rpc.js';
 import { backoffMs, fail, iso, isoOrNull, ok, type Actor, type Outcome } from '../shared/result.js';
 import { schedulingConfig } from '../shared/config.js';
 import { bucketStats, readItemStats, type ItemStats } from './stats.js';
@@ -56,7 +57,7 @@ const RETRY_BASE_MS = 10_000;
  * with their own timeout, so a slow or failing target never holds up the others. A failed post is
  * retried with backoff up to maxRetries, then the task waits for its next regular tick.
  */
-export class Broadcaster extends DurableObject<Bindings> {
+export class Broadcaster extends DurableObject<Bindings> implements BroadcasterRpc {
   private sql: SqlStorage;
   private inFlight = new Set<string>();
 

@@ -8,6 +8,7 @@ import {
   type CampaignView,
 } from '@vidplat/contracts';
 import type { Bindings } from '../../env.js';
+import type { CampaignRpc } from '../rpc.js';
 import { schedulingConfig } from '../shared/config.js';
 import { backoffMs, fail, iso, isoOrNull, ok, type Actor, type Outcome } from '../shared/result.js';
 import { MessagingApi, type SendResult } from './messaging-api.js';
@@ -67,7 +68,7 @@ CREATE TABLE IF NOT EXISTS batches (
  * key it already accepted): no recipient gets the message twice. One batch per alarm, spaced by
  * the rate limit.
  */
-export class Campaign extends DurableObject<Bindings> {
+export class Campaign extends DurableObject<Bindings> implements CampaignRpc {
   private sql: SqlStorage;
   private busy = false;
 

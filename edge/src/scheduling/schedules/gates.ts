@@ -1,5 +1,5 @@
 import type { SchedulingConfig } from '../shared/config.js';
-import { clickhouseRows } from '../shared/clickhouse.js';
+import { analyticsRows } from '../shared/analytics.js';
 
 /** A progressive step's metrics gate did not hold (or could not be checked): the rollout pauses. */
 export class GateFailure extends Error {
@@ -20,11 +20,11 @@ export interface Gates {
  */
 export async function gateFailure(cfg: SchedulingConfig, tenantId: string, contentId: string, sinceMs: number, gates: Gates): Promise<string | null> {
   if (gates.minPlayRate === undefined && gates.minCompletionRate === undefined) return null;
-  const rows = await clickhouseRows<{ impressions: number | string; plays: number | string; completes: number | string }>(
+  const rows = await analyticsRows<{ impressions: number | string; plays: number | string; completes: number | string }>(
     cfg,
     `SELECT countIf(type = 'impression') AS impressions, countIf(type = 'play_start') AS plays, countIf(type = 'play_complete') AS completes
      FROM events_raw WHERE tenant_id = {tenant:String} AND item_id = {item:String} AND event_time >= fromUnixTimestamp64Milli({since:Int64})`,
-    { tenant: tenantId, item: contentId, since: String(Math.floor(sinceMs)) },
+    { tenant: tenantId, item: contentId, since: Math.floor(sinceMs) },
     5_000,
   );
   if (!rows) return 'analytics unavailable: gates cannot be verified';

@@ -34,6 +34,7 @@ export const scheduleRoutes = new Hono<AppEnv>()
   .delete(`${base}/schedules/:id`, async (c) => reply(c, await scheduler(c.env, c.var.principal.tenantId).cancel(actorOf(c), c.req.param('id'))))
   .post(`${base}/schedules/:id/cancel`, async (c) => reply(c, await scheduler(c.env, c.var.principal.tenantId).cancel(actorOf(c), c.req.param('id'))))
   .post(`${base}/schedules/:id/execute`, async (c) => reply(c, await scheduler(c.env, c.var.principal.tenantId).executeNow(actorOf(c), c.req.param('id'))))
+  .post(`${base}/schedules/:id/pause`, async (c) => reply(c, await scheduler(c.env, c.var.principal.tenantId).pause(actorOf(c), c.req.param('id'))))
   .post(`${base}/schedules/:id/resume`, async (c) => {
     const text = await c.req.text();
     let body: unknown = {};

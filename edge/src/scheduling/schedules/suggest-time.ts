@@ -1,6 +1,6 @@
 import type { SuggestTimeResponse } from '@vidplat/contracts';
 import type { SchedulingConfig } from '../shared/config.js';
-import { clickhouseRows } from '../shared/clickhouse.js';
+import { analyticsRows } from '../shared/analytics.js';
 import { addLocalDays, wallTimeAt, zonedToEpoch } from './zoned-time.js';
 
 /** Interactions that show an audience is there (same set as the analytics publish heatmap). */
@@ -21,12 +21,12 @@ export function nextWeekdayHour(now: number, timeZone: string, weekday: number, 
  * users over the last `days`. Null when analytics cannot answer.
  */
 export async function suggestTimes(cfg: SchedulingConfig, tenantId: string, timeZone: string, days: number, n: number, now = Date.now()): Promise<SuggestTimeResponse | null> {
-  const rows = await clickhouseRows<{ weekday: number | string; hour: number | string; users: number | string }>(
+  const rows = await analyticsRows<{ weekday: number | string; hour: number | string; users: number | string }>(
     cfg,
     `SELECT toDayOfWeek(toTimeZone(event_time, {tz:String})) AS weekday, toHour(toTimeZone(event_time, {tz:String})) AS hour, uniqExact(user_id) AS users
      FROM events_raw WHERE tenant_id = {tenant:String} AND event_time >= now64(3) - toIntervalDay({days:UInt32}) AND type IN ${ENGAGED}
      GROUP BY weekday, hour ORDER BY users DESC, weekday, hour LIMIT {n:UInt32}`,
-    { tenant: tenantId, tz: timeZone, days: String(days), n: String(n) },
+    { tenant: tenantId, tz: timeZone, days, n },
     10_000,
   );
   if (!rows) return null;

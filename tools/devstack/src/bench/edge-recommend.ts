@@ -2,7 +2,8 @@
  * `npm run bench:edge`: GET /v1/recommend latency and throughput against a Hono hello-world route
  * of the same Worker, measured in the same run.
  *
- * The Worker is wrangler's production bundle (`wrangler deploy --dry-run`) run by one workerd
+ * The Worker is wrangler's bundle (`wrangler deploy --dry-run`) of the bench entry edge/bench/worker.ts
+ * (the production app, unchanged, plus the hello and floor routes it alone has), run by one workerd
  * through the Miniflare API — no `wrangler dev` proxy in front, so the Worker itself is measured.
  * The load goes to the Worker's own socket (`unsafeDirectSockets`), not through Miniflare's
  * `core:entry` worker, and outbound fetches go straight to the network (`stripCfConnectingIp:
@@ -80,8 +81,8 @@ const FREEZE = process.env.BENCH_FREEZE === '1';
  */
 const ALLOC = process.env.BENCH_ALLOC === '1';
 /**
- * BENCH_FLOOR=1: the Worker gets BENCH_FLOOR_ROUTE=1, and after the measured phases the bench
- * saturates GET /v1/recommend/floor (edge/src/recommend/floor.ts: auth, query, the one
+ * BENCH_FLOOR=1: after the measured phases the bench
+ * saturates GET /v1/recommend/floor (edge/bench/floor.ts: auth, query, the one
  * feature-store round trip, one ONNX run over the ranked-set size, the JSON response; no recall,
  * merge or re-rank) for 10 s: its workerd CPU per request is the floor under recommend's, and its
  * req/s over hello's bounds the ratio the pipeline could reach if its own compute cost nothing.
@@ -300,10 +301,12 @@ function stalls(profile: CpuProfile, seconds: number) {
 }
 
 try {
-  // 1. The production bundle.
+  // 1. The bundle: the production app inside the bench entry.
   const bundle = join(runDir, 'bundle');
   log('bundling the Worker (wrangler deploy --dry-run)');
-  execFileSync(join(REPO_ROOT, 'node_modules', '.bin', 'wrangler'), ['deploy', '--dry-run', '--outdir', bundle], {
+  // The bench Worker (edge/bench/worker.ts): the production app plus the hello and floor routes,
+  // bundled with the root wrangler.toml so everything else is the production configuration.
+  execFileSync(join(REPO_ROOT, 'node_modules', '.bin', 'wrangler'), ['deploy', '--dry-run', '--outdir', bundle, 'edge/bench/worker.ts'], {
     cwd: REPO_ROOT,
     env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_HIDE_BANNER: 'true' },
     stdio: 'ignore',
@@ -329,7 +332,7 @@ try {
   const edgePort = await freePort();
   const mf = new Miniflare({
     modules: [
-      { type: 'ESModule', path: join(bundle, 'index.js') },
+      { type: 'ESModule', path: join(bundle, 'worker.js') },
       ...wasm.map((f) => ({ type: 'CompiledWasm' as const, path: join(bundle, f) })),
     ],
     modulesRoot: bundle,
@@ -351,7 +354,6 @@ try {
       PLAYBACK_SIGNING_KEYS: JSON.stringify({ kb: randomBytes(32).toString('base64url') }),
       FEATURE_STORE_TIMEOUT_MS: '2000',
       ...(FREEZE ? { BENCH_FREEZE_REFRESH: '1' } : {}),
-      ...(FLOOR ? { BENCH_FLOOR_ROUTE: '1' } : {}),
     },
   });
   cleanups.push(() => mf.dispose());
@@ -362,7 +364,7 @@ try {
     const statements = sql.split(/;\s*(?:\n|$)/).map((s) => s.trim()).filter(Boolean);
     await db.batch(statements.map((s) => db.prepare(s)));
   }
-  log(`Worker on workerd at ${edge} (bundle ${Math.round(readFileSync(join(bundle, 'index.js')).length / 1024)} KiB JS + ${wasm.length} wasm)`);
+  log(`Worker on workerd at ${edge} (bundle ${Math.round(readFileSync(join(bundle, 'worker.js')).length / 1024)} KiB JS + ${wasm.length} wasm)`);
 
   // 4. Data through the public APIs and the stream's writers.
   const tenant = 'bench';

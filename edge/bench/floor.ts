@@ -1,19 +1,19 @@
 import { RANKING_FEATURE_COUNT, uuidv7, type RecommendResponse } from '@vidplat/contracts';
 import type { Context } from 'hono';
-import type { AppEnv } from '../env.js';
-import { edgeConfig } from '../env.js';
-import { errorBody } from '../http/errors.js';
-import { recommendStore } from '../feature-store/pipeline.js';
-import { currentModel, scoreWithModel } from '../ranking/model-registry.js';
-import { cachedScenario, freshScenario } from '../scenarios/store.js';
-import { waitUntilOf } from '../tenancy/swr-cache.js';
-import { readBase } from './feature-reader.js';
-import { rankLimit } from './pipeline.js';
-import { plainRecommendQuery } from './query.js';
+import type { AppEnv } from '../src/env.js';
+import { edgeConfig } from '../src/env.js';
+import { errorBody } from '../src/http/errors.js';
+import { recommendStore } from '../src/feature-store/pipeline.js';
+import { currentModel, scoreWithModel } from '../src/ranking/model-registry.js';
+import { cachedScenario, freshScenario } from '../src/scenarios/store.js';
+import { waitUntilOf } from '../src/tenancy/swr-cache.js';
+import { readBase } from '../src/recommend/feature-reader.js';
+import { rankLimit } from '../src/recommend/pipeline.js';
+import { plainRecommendQuery } from '../src/recommend/query.js';
 
 /**
- * Bench-only diagnostic (binding BENCH_FLOOR_ROUTE=1, set by `npm run bench:edge` with
- * BENCH_FLOOR=1; 404 otherwise): GET /v1/recommend/floor does only what any recommend request
+ * Bench Worker only (edge/bench/worker.ts; `npm run bench:edge` with BENCH_FLOOR=1 measures it):
+ * GET /v1/recommend/floor does only what any recommend request
  * must do, so its Worker CPU is the floor under GET /v1/recommend's — the same auth middleware
  * and query check, the cached scenario, the one feature-store /pipeline round trip (readBase's
  * commands and reply parsing), one ONNX run over a ranked set of rankLimit(n) rows, and a
@@ -22,7 +22,6 @@ import { plainRecommendQuery } from './query.js';
  * run (the rest as above), so the floor can be split.
  */
 export async function floorRecommend(c: Context<AppEnv>): Promise<Response> {
-  if (c.env.BENCH_FLOOR_ROUTE !== '1') return c.json(errorBody('not_found', 'no such route'), 404);
   const query = plainRecommendQuery(c.req.query());
   if (!query) return c.json(errorBody('invalid_query', 'plain queries only'), 400);
   const { tenant, scenario, user, n } = query;
