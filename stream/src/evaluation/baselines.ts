@@ -1,5 +1,6 @@
 import { TopKRows } from '@vidplat/contracts';
-import { Ease } from '../similarity/ease.js';
+export { chooseEaseLambda, topUnseen } from '../similarity/ease.js';
+import type { Ease } from '../similarity/ease.js';
 import type { InteractionMatrix } from '../similarity/interaction-matrix.js';
 
 /**
@@ -76,55 +77,3 @@ export function ease(model: Ease): ScoringRecommender {
   return { name: 'baseline:ease', scoresInto: (u, out) => model.userScoresInto(u, out) };
 }
 
-/**
- * The k best unseen items of a score vector (ties by item order), as item ids. Items with no
- * score at all (−∞) are never returned.
- */
-export function topUnseen(m: InteractionMatrix, u: number, scores: Float64Array, k: number, top = new TopKRows(k)): string[] {
-  top.clear();
-  const seen = m.rowOf(u);
-  let s = 0;
-  for (let i = 0; i < scores.length; i++) {
-    // rowOf is ascending: walk it alongside i.
-    if (s < seen.length && seen[s] === i) {
-      s++;
-      continue;
-    }
-    const v = scores[i]!;
-    if (v > -Infinity && top.admits(v)) top.add(v, i);
-  }
-  const out: string[] = [];
-  for (let r = 0; r < top.count; r++) out.push(m.items[top.rowAt(r)]!);
-  return out;
-}
-
-/** Mean NDCG@10 of EASE on a validation split for each λ; the best λ (ties: the smaller). */
-export function chooseEaseLambda(
-  train: InteractionMatrix,
-  validation: ReadonlyMap<string, ReadonlySet<string>>,
-  lambdas: readonly number[],
-  ndcg: (list: readonly string[], rel: ReadonlySet<string>) => number,
-): { lambda: number; byLambda: Record<string, number> } {
-  const byLambda: Record<string, number> = {};
-  let best = lambdas[0]!;
-  let bestScore = -1;
-  const buf = new Float64Array(train.items.length);
-  for (const l of lambdas) {
-    const model = new Ease(train, l);
-    let sum = 0;
-    let n = 0;
-    for (const [user, rel] of validation) {
-      const u = train.userIx.get(user);
-      if (u === undefined || !rel.size) continue;
-      sum += ndcg(topUnseen(train, u, model.userScoresInto(u, buf), 10), rel);
-      n++;
-    }
-    const v = n ? sum / n : 0;
-    byLambda[String(l)] = Math.round(v * 1e4) / 1e4;
-    if (v > bestScore) {
-      bestScore = v;
-      best = l;
-    }
-  }
-  return { lambda: best, byLambda };
-}

@@ -1,12 +1,15 @@
 import { RANKING_FEATURE_COUNT, TopKRows, type RecallChannelName } from '@vidplat/contracts';
 import { rng, type Interaction } from '../training/interactions.js';
-import { auc, predict, trainLogisticRegression, type LrModel } from '../training/logistic-regression.js';
+import { auc, predict, trainLogisticRegression, trainPairwiseRanker, type LrModel } from '../training/logistic-regression.js';
 import { DEFAULT_CHANNELS, OfflineRecommender, rankingDataset, type OfflineOptions } from '../training/offline-recommender.js';
 import { Ease } from '../similarity/ease.js';
 import { InteractionMatrix } from '../similarity/interaction-matrix.js';
 import { chooseEaseLambda, ease, itemKnn, popularity, topUnseen, type ScoringRecommender } from './baselines.js';
 import { apAt, ndcgAt, precisionAt, recallAt } from './metrics.js';
 import { leaveLastOut, randomFolds, splitByTimePerUser } from './ratings.js';
+
+/** Neighbours per item published for item-CF (the edge reads at most 100 per seed). */
+const NEIGHBOURS = 100;
 
 export type Protocol = 'temporal' | 'random5' | 'loo';
 
@@ -30,7 +33,7 @@ export interface EvaluationReport {
   users: number;
   items: number;
   splits: { train: number; test: number; users: number; easeLambda: number; easeSpace: string; easeValidation: Record<string, number>; modelAuc: number; modelRows: number }[];
-  /** Weights of the first split's ranking model (features in RANKING_FEATURES order). */
+  /** Weights of the first split's ranking model, pairwise-trained as the trainer ships it (features in RANKING_FEATURES order). */
   model: { weights: number[]; bias: number } | null;
   results: Record<string, MethodFigures>;
   /** Best baseline by NDCG@10, and per pipeline the paired bootstrap 95 % CI of (pipeline − it). */
@@ -52,6 +55,8 @@ export interface EvaluateOptions {
   categories?: ReadonlyMap<string, readonly string[]>;
   options?: Partial<OfflineOptions>;
   progress?: (msg: string) => void;
+  /** The item-item model behind the item-CF channel: EASE's neighbour lists (default) or the cosine build. */
+  itemItem?: 'ease' | 'cosine';
 }
 
 interface Split {
@@ -176,21 +181,25 @@ export function evaluateRecommenders(ratings: readonly Interaction[], eo: Evalua
 
     // Ranking model: recall built on the inner training data, labels from its validation part.
     say(`${tag}training the ranking model`);
-    const innerRec = new OfflineRecommender(inner.train, o);
+    const useEase = (eo.itemItem ?? 'ease') === 'ease';
+    const innerRec = new OfflineRecommender(inner.train, useEase ? { ...o, neighbours: chosen.model.neighbours(NEIGHBOURS) } : o);
     const ds = rankingDataset(innerRec, inner.truth);
     let model: LrModel | null = null;
+    let pointwise: LrModel | null = null;
     let fitAuc = 0.5;
     if (ds.rows && ds.y.some((v) => v) && ds.y.some((v) => !v)) {
+      // Held-out AUC of the shipped (pairwise) ranker: fit on the first 80 % of rows.
       const cut = Math.floor(ds.rows * 0.8);
-      const fit = trainLogisticRegression(ds.x.subarray(0, cut * RANKING_FEATURE_COUNT), ds.y.subarray(0, cut), RANKING_FEATURE_COUNT);
+      const fit = trainPairwiseRanker(ds.x.subarray(0, cut * RANKING_FEATURE_COUNT), ds.y.subarray(0, cut), ds.groups.subarray(0, cut), RANKING_FEATURE_COUNT);
       const hold = ds.y.subarray(cut);
       const holdX = ds.x.subarray(cut * RANKING_FEATURE_COUNT);
       fitAuc = auc(Array.from(hold, (_, i) => predict(fit, holdX, i)), hold);
-      model = trainLogisticRegression(ds.x, ds.y, RANKING_FEATURE_COUNT);
+      model = trainPairwiseRanker(ds.x, ds.y, ds.groups, RANKING_FEATURE_COUNT);
+      pointwise = trainLogisticRegression(ds.x, ds.y, RANKING_FEATURE_COUNT);
     }
     firstModel ??= model;
     say(`${tag}building the pipeline on the training data`);
-    const rec = new OfflineRecommender(sp.train, o);
+    const rec = new OfflineRecommender(sp.train, useEase ? { ...o, neighbours: easeModel.neighbours(NEIGHBOURS) } : o);
 
     const buf = new Float64Array(m.items.length);
     const top = new TopKRows(10);
@@ -200,6 +209,8 @@ export function evaluateRecommenders(ratings: readonly Interaction[], eo: Evalua
       ...o.channels.map((c) => [`channel:${c.name}`, (u: string, n: number) => rec.recall(u).find((x) => x.channel === (c.name as RecallChannelName))?.items.slice(0, n).map((x) => x.itemId) ?? []] as [string, (u: string, n: number) => string[]]),
       ['pipeline:heuristic', (u, n) => rec.recommend(u, n, null).map((x) => x.itemId)],
       ...(model ? [['pipeline:model', (u: string, n: number) => rec.recommend(u, n, model).map((x) => x.itemId)] as [string, (u: string, n: number) => string[]]] : []),
+      // The previous trainer's pointwise logistic regression, for comparison.
+      ...(pointwise ? [['pipeline:model_pointwise', (u: string, n: number) => rec.recommend(u, n, pointwise).map((x) => x.itemId)] as [string, (u: string, n: number) => string[]]] : []),
     ];
     for (const [user, rel] of sp.truth) {
       if (!rel.size) continue;
