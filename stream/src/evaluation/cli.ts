@@ -1,7 +1,7 @@
 /**
  * `npm run eval:recs -- --ratings FILE [--movies movies.csv] [--protocol temporal|random5|loo]
  *   [--seed 1] [--min-rating 4] [--test-share 0.2] [--knn-k 100] [--ease-lambdas 10,50,200,500,1000]
- *   [--resamples 1000]`
+ *   [--resamples 1000] [--drop-features fresh,recency]`
  *
  * Offline evaluation on a MovieLens file (`u.data` or `ratings.csv`): baselines (popularity,
  * item-kNN, EASE), each recall channel, the pipeline with heuristic weights and with a trained
@@ -11,10 +11,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { RANKING_FEATURES } from '@vidplat/contracts';
 import { evaluateRecommenders, type Protocol } from './evaluate.js';
 import { parseMovies, parseRatings, RatingsFileError } from './ratings.js';
 
-const USAGE = 'usage: npm run eval:recs -- --ratings FILE [--movies FILE] [--protocol temporal|random5|loo] [--seed N] [--min-rating 4] [--test-share 0.2] [--knn-k 100] [--ease-lambdas 10,50,200] [--resamples 1000]';
+const USAGE = 'usage: npm run eval:recs -- --ratings FILE [--movies FILE] [--protocol temporal|random5|loo] [--seed N] [--min-rating 4] [--test-share 0.2] [--knn-k 100] [--ease-lambdas 10,50,200] [--resamples 1000] [--drop-features a,b]';
 const fail = (msg: string): never => {
   console.error(msg);
   process.exit(2);
@@ -33,6 +34,7 @@ try {
       'knn-k': { type: 'string', default: '100' },
       'ease-lambdas': { type: 'string', default: '10,50,200,500,1000' },
       resamples: { type: 'string', default: '1000' },
+      'drop-features': { type: 'string' },
     },
   }) as { values: Record<string, string | undefined> });
 } catch (e) {
@@ -55,6 +57,9 @@ const testShare = Number(v['test-share']);
 if (!Number.isFinite(minRating) || !(testShare > 0 && testShare < 1)) fail('--min-rating must be a number and --test-share in (0, 1)');
 const easeLambdas = v['ease-lambdas']!.split(',').map(Number);
 if (!easeLambdas.length || easeLambdas.some((l) => !(l > 0))) fail('--ease-lambdas must be positive numbers, comma-separated');
+
+const unknown = (v['drop-features'] ?? '').split(',').filter((f) => f && !(RANKING_FEATURES as readonly string[]).includes(f));
+if (unknown.length) fail(`--drop-features: unknown ${unknown.join(', ')}; features are ${RANKING_FEATURES.join(', ')}`);
 
 const read = (file: string) => {
   try {
@@ -83,6 +88,7 @@ const report = evaluateRecommenders(parsed.ratings, {
   knnK,
   easeLambdas,
   resamples,
+  ...(v['drop-features'] ? { dropFeatures: v['drop-features'].split(',') } : {}),
   ...(categories ? { categories } : {}),
   progress: (msg) => process.stderr.write(`[eval:recs ${((performance.now()) / 1000).toFixed(1)}s] ${msg}\n`),
 });

@@ -1,4 +1,4 @@
-import { RANKING_FEATURE_COUNT, TopKRows, type RecallChannelName } from '@vidplat/contracts';
+import { RANKING_FEATURE_COUNT, RANKING_FEATURES, TopKRows, type RecallChannelName } from '@vidplat/contracts';
 import { rng, type Interaction } from '../training/interactions.js';
 import { auc, predict, trainLogisticRegression, trainPairwiseRanker, type LrModel } from '../training/logistic-regression.js';
 import { DEFAULT_CHANNELS, OfflineRecommender, rankingDataset, type OfflineOptions } from '../training/offline-recommender.js';
@@ -57,6 +57,8 @@ export interface EvaluateOptions {
   progress?: (msg: string) => void;
   /** The item-item model behind the item-CF channel: EASE's neighbour lists (default) or the cosine build. */
   itemItem?: 'ease' | 'cosine';
+  /** Ranking features held at 0 while training (an ablation: the model then gives them no weight). */
+  dropFeatures?: readonly string[];
 }
 
 interface Split {
@@ -184,6 +186,11 @@ export function evaluateRecommenders(ratings: readonly Interaction[], eo: Evalua
     const useEase = (eo.itemItem ?? 'ease') === 'ease';
     const innerRec = new OfflineRecommender(inner.train, useEase ? { ...o, neighbours: chosen.model.neighbours(NEIGHBOURS) } : o);
     const ds = rankingDataset(innerRec, inner.truth);
+    for (const name of eo.dropFeatures ?? []) {
+      const k = (RANKING_FEATURES as readonly string[]).indexOf(name);
+      if (k < 0) throw new Error(`unknown ranking feature ${name}; one of ${RANKING_FEATURES.join(', ')}`);
+      for (let r = 0; r < ds.rows; r++) ds.x[r * RANKING_FEATURE_COUNT + k] = 0;
+    }
     let model: LrModel | null = null;
     let pointwise: LrModel | null = null;
     let fitAuc = 0.5;

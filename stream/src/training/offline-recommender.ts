@@ -85,8 +85,19 @@ export class OfflineRecommender {
     this.fresh = [...this.publishedAt].map(([itemId, publishedAt]) => ({ itemId, publishedAt })).sort((a, b) => b.publishedAt - a.publishedAt);
   }
 
-  /** Each channel's candidates for a user, seen items removed (as the edge filters them). */
+  /** The last user's recall and candidates: the evaluation asks for each channel and several rankers in a row. */
+  private memo: { user: string; channels: ChannelResult[]; cands?: { cands: Candidate[]; features: Float32Array } } | null = null;
+  private freshScored: Scored[] | null = null;
+
+  /** Each channel's candidates for a user, seen items removed (as the edge filters them). Do not mutate the result. */
   recall(user: string): ChannelResult[] {
+    if (this.memo?.user === user) return this.memo.channels;
+    const channels = this.recallOf(user);
+    this.memo = { user, channels };
+    return channels;
+  }
+
+  private recallOf(user: string): ChannelResult[] {
     const recent = [...(this.users.get(user) ?? [])].reverse().map((x) => x.item);
     const seen = new Set(recent);
     const size = (c: RecallChannelName) => this.o.channels.find((x) => x.name === c)?.size ?? 0;
@@ -119,7 +130,8 @@ export class OfflineRecommender {
       out.push({ channel: 'embedding', items: used ? topKDot(e.itemVectors, e.dim, e.items, q, size('embedding'), seen) : [] });
     }
     if (size('fresh')) {
-      out.push({ channel: 'fresh', items: take(this.fresh.map((f) => ({ itemId: f.itemId, score: recency(f.publishedAt, this.nowMs, this.o.halfLifeHours) })), size('fresh')) });
+      this.freshScored ??= this.fresh.map((f) => ({ itemId: f.itemId, score: recency(f.publishedAt, this.nowMs, this.o.halfLifeHours) }));
+      out.push({ channel: 'fresh', items: take(this.freshScored, size('fresh')) });
     }
     return out;
   }
@@ -132,6 +144,14 @@ export class OfflineRecommender {
 
   /** Merged candidates with their ranking features (rows in candidate order). */
   candidates(user: string, channels = this.recall(user)): { cands: Candidate[]; features: Float32Array } {
+    const memo = this.memo?.user === user && this.memo.channels === channels ? this.memo : null;
+    if (memo?.cands) return memo.cands;
+    const r = this.candidatesOf(user, channels);
+    if (memo) memo.cands = r;
+    return r;
+  }
+
+  private candidatesOf(user: string, channels: ChannelResult[]): { cands: Candidate[]; features: Float32Array } {
     const weights = Object.fromEntries(this.o.channels.map((c) => [c.name, c.weight]));
     const cands = mergeRecall(channels, weights).slice(0, 500);
     const features = new Float32Array(cands.length * RANKING_FEATURE_COUNT);
