@@ -94,9 +94,15 @@ const report = evaluateRecommenders(parsed.ratings, {
 });
 const pad = (s: string, n: number) => s.padEnd(n);
 console.log(`${report.protocol}: ratings ${report.ratings}, users ${report.users}, items ${report.items}; ${report.splits.length} split(s); EASE λ ${report.splits.map((s) => s.easeLambda).join(', ')} (${report.splits[0]!.easeSpace} space); ranking model AUC ${report.splits.map((s) => s.modelAuc).join(', ')}`);
-console.log(`${pad('recommender', 22)} P@10    R@10    NDCG@10 MAP@10  HR@10   coverage`);
-for (const [name, f] of Object.entries(report.results)) {
-  console.log(`${pad(name, 22)} ${[f.precision_at_10, f.recall_at_10, f.ndcg_at_10, f.map_at_10, f.hr_at_10, f.coverage].map((x) => x.toFixed(4)).join('  ')}`);
+if (report.protocol === 'loo') {
+  // One held-out item against 99 sampled ones: only hit rate and NDCG mean anything.
+  console.log(`${pad('recommender', 26)} HR@10   NDCG@10`);
+  for (const [name, f] of Object.entries(report.results)) console.log(`${pad(name, 26)} ${f.hr_at_10.toFixed(4)}  ${f.ndcg_at_10.toFixed(4)}`);
+} else {
+  console.log(`${pad('recommender', 26)} P@10    R@10    NDCG@10 MAP@10  HR@10   coverage`);
+  for (const [name, f] of Object.entries(report.results)) {
+    console.log(`${pad(name, 26)} ${[f.precision_at_10, f.recall_at_10, f.ndcg_at_10, f.map_at_10, f.hr_at_10, f.coverage].map((x) => x.toFixed(4)).join('  ')}`);
+  }
 }
 for (const [name, d] of Object.entries(report.comparison.diffs)) {
   console.log(`${name} − ${report.comparison.bestBaseline}, NDCG@10: ${d.mean >= 0 ? '+' : ''}${d.mean.toFixed(4)} (95 % CI ${d.lo.toFixed(4)} … ${d.hi.toFixed(4)}, ${report.comparison.resamples} paired bootstrap resamples over users)`);
