@@ -71,7 +71,9 @@ export class OfflineRecommender {
     this.users = byUser(history);
     this.nowMs = history.reduce((m, x) => Math.max(m, x.ts), 0) + 1;
     const size = (c: RecallChannelName) => o.channels.find((x) => x.name === c)?.size ?? 0;
-    this.neighbours = size('item_cf') ? (o.neighbours ?? itemCfNeighbours(history, o.neighbourK ?? 50)) : new Map();
+    // Lists in the order the edge reads them from the feature store (ZREVRANGE: score descending,
+    // equal scores by member descending), so ties among recalled items break as they do there.
+    this.neighbours = size('item_cf') ? inStoreOrder(o.neighbours ?? itemCfNeighbours(history, o.neighbourK ?? 50)) : new Map();
     this.embeddings = size('embedding') ? trainBpr(history, { dim: o.embeddingDim ?? 16, epochs: o.embeddingEpochs ?? 15 }) : null;
     this.rowOf = new Map((this.embeddings?.items ?? []).map((id, i) => [id, i]));
     // Heat decays with the same half-life the edge uses for freshness.
@@ -182,6 +184,12 @@ export class OfflineRecommender {
       { n, lambda: this.o.diversityLambda, freshnessBoost: this.o.freshnessBoost, freshnessHalfLifeHours: this.o.halfLifeHours, nowMs: this.nowMs },
     );
   }
+}
+
+/** Neighbour lists re-sorted as a sorted set returns them by ZREVRANGE (ids compared as the store's bytes; equal for ASCII ids). */
+function inStoreOrder(lists: ReadonlyMap<string, Scored[]>): Map<string, Scored[]> {
+  const byScoreThenIdDesc = (a: Scored, b: Scored) => b.score - a.score || (a.itemId < b.itemId ? 1 : a.itemId > b.itemId ? -1 : 0);
+  return new Map([...lists].map(([k, l]) => [k, [...l].sort(byScoreThenIdDesc)]));
 }
 
 export interface RankingDataset {
