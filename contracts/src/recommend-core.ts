@@ -92,6 +92,43 @@ export function mergeRecallInto<R extends ChannelResult, C extends Candidate>(
   return out;
 }
 
+/**
+ * Item-CF seeding, shared by the edge (candidates.ts' itemCfRecall, in columns) and the offline
+ * pipeline: the user's whole recent history (newest first, up to ITEM_CF_SEEDS items, what the
+ * feature store keeps) seeds the recall, seed r weighing itemCfSeedWeight(r); an item's score is
+ * the weighted sum of its scores in the seeds' neighbour lists (an item-item model's prediction
+ * X·B restricted to the lists, as EASE and item-kNN score), so an item many recent seeds point to
+ * rises. Recency halves a seed's weight every ITEM_CF_SEED_HALF_LIFE items: tastes drift, yet
+ * the 100th item still counts a little (the old rule took the 5 latest seeds only).
+ */
+export const ITEM_CF_SEEDS = 100;
+export const ITEM_CF_SEED_HALF_LIFE = 25;
+const SEED_WEIGHTS = Float64Array.from({ length: ITEM_CF_SEEDS }, (_, r) => Math.pow(2, -r / ITEM_CF_SEED_HALF_LIFE));
+/** Neighbours read per seed for an item-CF channel of `size`: a fixed depth, so a cached list serves every user. */
+export const itemCfListDepth = (size: number): number => Math.max(10, Math.min(100, size));
+/** Weight of the seed at recency rank r (0 = newest); 0 past ITEM_CF_SEEDS. */
+export const itemCfSeedWeight = (r: number): number => (r < ITEM_CF_SEEDS ? SEED_WEIGHTS[r]! : 0);
+
+/**
+ * Item-CF recall over seed neighbour lists (lists[r] = neighbours of the seed at recency rank r):
+ * unseen items scored by Σ_r itemCfSeedWeight(r)·score, summed in seed order then list order; the
+ * `size` best, ties in first-seen order. The reference the edge's columnar version must equal.
+ */
+export function itemCfRecallScores(lists: readonly (readonly Scored[])[], seen: ReadonlySet<string>, size: number): Scored[] {
+  const score = new Map<string, number>();
+  for (let r = 0; r < lists.length && r < ITEM_CF_SEEDS; r++) {
+    const w = SEED_WEIGHTS[r]!;
+    for (const x of lists[r]!) {
+      if (seen.has(x.itemId)) continue;
+      score.set(x.itemId, (score.get(x.itemId) ?? 0) + x.score * w);
+    }
+  }
+  const out: Scored[] = [];
+  for (const [itemId, s] of score) out.push({ itemId, score: s });
+  // Array.prototype.sort is stable: ties keep first-seen order.
+  return out.sort((a, b) => b.score - a.score).slice(0, Math.max(0, size));
+}
+
 /** Inputs of the ranking model, in this order (the ONNX model's input is [N, RANKING_FEATURES.length]). */
 export const RANKING_FEATURES = ['hot', 'item_cf', 'embedding', 'fresh', 'recency', 'category_affinity', 'channel_count', 'recall'] as const;
 export const RANKING_FEATURE_COUNT = RANKING_FEATURES.length;

@@ -337,5 +337,9 @@ export const ItemSimilarityRunSummary = z.object({
   pairs: z.number().int(),
   version: z.number().int(),
   scenario: Slug.optional(),
+  /** The item-item model published: EASE, or the cosine co-occurrence build (fallback). */
+  model: z.enum(['ease', 'cosine']).optional(),
+  /** EASE's regularisation, when model = ease. */
+  lambda: z.number().optional(),
 });
 export type ItemSimilarityRunSummary = z.infer<typeof ItemSimilarityRunSummary>;

@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { byRecall, mergeRecall, mergeRecallUnsorted, RANKING_FEATURE_COUNT, RecommendQuery, recency, rerankMmr, topKDot, writeFeatureRows, writeFeatureValues, type Candidate, type RerankItem } from '@vidplat/contracts';
+import { byRecall, ITEM_CF_SEEDS, itemCfRecallScores, itemCfSeedWeight, mergeRecall, mergeRecallUnsorted, RANKING_FEATURE_COUNT, RecommendQuery, recency, rerankMmr, topKDot, writeFeatureRows, writeFeatureValues, type Candidate, type RerankItem } from '@vidplat/contracts';
 import { plainRecommendQuery } from '../src/recommend/query.js';
 import { rankLimit } from '../src/recommend/pipeline.js';
 import { bestRows, channelScore, channelsOfRow, emptyMerged, sharedChannelsOfRow, itemCfRecall, mergeColumns, rowsByRecall, ScoredColumns, type ChannelColumns, type MergedColumns } from '../src/recommend/candidates.js';
@@ -264,25 +264,30 @@ describe('recommend hot path: the fast paths give what the plain algorithms give
     expect(rerankMmr(withRows, { ...o, embeddingRows: { matrix, dim: 8, norm2 } })).toEqual(partial);
   });
 
-  it('item-CF recall equals the plain max-per-item, stable sort and slice', () => {
+  it("item-CF recall equals contracts' itemCfRecallScores bit for bit (recency-weighted sums over up to 100 seeds)", () => {
     const r = rnd(17);
     const reused = new ScoredColumns();
     for (let t = 0; t < 30; t++) {
-      const lists = Array.from({ length: 1 + (t % 5) }, () => {
-        const len = Math.floor(r() * 100);
+      // 1 to 5 seeds, and some histories past ITEM_CF_SEEDS (the 101st seed onwards counts nothing).
+      const nLists = t % 6 === 5 ? ITEM_CF_SEEDS + 20 : 1 + (t % 5);
+      const lists = Array.from({ length: nLists }, () => {
+        const len = Math.floor(r() * (nLists > 5 ? 30 : 100));
         return { ids: Array.from({ length: len }, () => `i${Math.floor(r() * 300)}`), scores: Float64Array.from({ length: len }, () => Math.floor(r() * 8) / 8 - (t % 7 === 0 ? 0.2 : 0)) };
       });
       const seen = new Set(Array.from({ length: t }, (_, i) => `i${i * 7}`));
       const size = [0, 1, 50, 150, 1000][t % 5]!;
-      const best = new Map<string, number>();
-      lists.forEach((list, i) => {
-        const decay = 1 / (1 + i * 0.3);
-        for (let j = 0; j < list.ids.length; j++) {
-          const id = list.ids[j]!;
-          if (!seen.has(id)) best.set(id, Math.max(best.get(id) ?? 0, list.scores[j]! * decay));
-        }
-      });
-      const expected = [...best].map(([itemId, score]) => ({ itemId, score })).sort((a, b) => b.score - a.score).slice(0, size);
+      const expected = itemCfRecallScores(
+        lists.map((l) => l.ids.map((itemId, j) => ({ itemId, score: l.scores[j]! }))),
+        seen,
+        size,
+      );
+      if (size && expected.length && t % 6 !== 5) {
+        // The rule itself: a weighted sum (seed r weighing 2^(−r/ITEM_CF_SEED_HALF_LIFE)).
+        const id = expected[0]!.itemId;
+        let sum = 0;
+        lists.forEach((l, i) => l.ids.forEach((x, j) => x === id && (sum += l.scores[j]! * itemCfSeedWeight(i))));
+        expect(expected[0]!.score).toBeCloseTo(sum, 12);
+      }
       // Into one reused output (as a request's scratch): the same as into a fresh one.
       const got = itemCfRecall(lists, seen, size, reused);
       expect(got.toScored()).toEqual(expected);

@@ -8,6 +8,8 @@ import { syntheticEvents } from '@vidplat/devstack/demo/synthetic-events';
 import type {} from '@vidplat/devstack/vitest-global-setup';
 import { itemNeighboursMetaKey } from '../src/features/snapshot-writer.js';
 import { REPO_ROOT } from './helpers.js';
+import { Ease } from '../src/similarity/ease.js';
+import { InteractionMatrix } from '../src/similarity/interaction-matrix.js';
 
 /** The item-CF CLI against real ClickHouse and Redis: neighbours in both, progress on stderr. */
 const { env } = inject('stack');
@@ -31,9 +33,10 @@ describe('item similarity CLI', () => {
     const events = syntheticEvents({ tenants: [tenant], users: 30, items: 12, count: 1500, seed: 9, startMs: Date.UTC(2026, 10, 23, 12) });
     await ch.insert({ table: 'events_raw', values: events.map((e, i) => eventRawRow(e, 0, String(i), new Date())), format: 'JSONEachRow' });
 
-    const { stdout, stderr } = await cli(['--tenant', tenant, '--top-k', '5']);
+    const { stdout, stderr } = await cli(['--tenant', tenant, '--top-k', '5', '--model', 'cosine']);
     const summary = ItemSimilarityRunSummary.parse(JSON.parse(stdout.trim().split('\n').pop()!));
     expect(summary.tenantId).toBe(tenant);
+    expect(summary.model).toBe('cosine');
     expect(stderr).toMatch(/item-cf .* \[#+\] 100% 30\/30/);
 
     // Reference cosine for one pair, straight from the events.
@@ -59,5 +62,26 @@ describe('item similarity CLI', () => {
     expect(Number(nbrs[1])).toBeCloseTo(rows.find((x) => x.item_id === i)!.score, 12);
     const meta = SnapshotMeta.parse(JSON.parse((await redis.get(itemNeighboursMetaKey(tenant)))!));
     expect(meta).toMatchObject({ version: summary.version, source: 'item-similarity', size: summary.items });
+  });
+
+  it('publishes EASE weights by default: the lists equal the closed form on the same interactions', async () => {
+    const t2 = `${tenant}-ease`;
+    const events = syntheticEvents({ tenants: [t2], users: 30, items: 12, count: 1500, seed: 11, startMs: Date.UTC(2026, 10, 23, 12) });
+    await ch.insert({ table: 'events_raw', values: events.map((e, i) => eventRawRow(e, 0, String(i), new Date())), format: 'JSONEachRow' });
+    const { stdout } = await cli(['--tenant', t2, '--top-k', '5', '--ease-lambda', '5']);
+    const summary = ItemSimilarityRunSummary.parse(JSON.parse(stdout.trim().split('\n').pop()!));
+    expect(summary).toMatchObject({ tenantId: t2, model: 'ease', lambda: 5 });
+    const expected = new Ease(new InteractionMatrix(events.filter((e) => e.type !== 'impression').map((e) => ({ user: e.userId, item: e.itemId, ts: 0, weight: 1 }))), 5).neighbours(5);
+    expect(summary.items).toBe(expected.size);
+    for (const item of ['v0', 'v3']) {
+      const got = await redis.zrange(FeatureKeys.itemNeighbours(t2, item), 0, -1, 'REV', 'WITHSCORES');
+      const want = expected.get(item)!;
+      expect(got.length / 2).toBe(want.length);
+      for (let k = 0; k < want.length; k++) {
+        expect(Number(got[2 * k + 1])).toBeCloseTo(want[k]!.score, 9);
+        // Equal scores may come back in either order from the sorted set: compare the score's item set.
+        expect(want.filter((w) => Math.abs(w.score - want[k]!.score) < 1e-12).map((w) => w.itemId)).toContain(got[2 * k]);
+      }
+    }
   });
 });

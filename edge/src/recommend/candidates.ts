@@ -1,4 +1,4 @@
-import { normalisedRecallScore, type ItemFeatures, type RecallChannelName, type Scored } from '@vidplat/contracts';
+import { itemCfSeedWeight, normalisedRecallScore, type ItemFeatures, type RecallChannelName, type Scored } from '@vidplat/contracts';
 import { kthLargest, sortRowsByScore } from './select.js';
 import { itemNumbers, NumberSlots } from './item-numbers.js';
 
@@ -230,10 +230,11 @@ function numsOf(list: NeighbourList): Int32Array {
 const cf = { scores: new Float64Array(1024), found: new Int32Array(1024), order: new Int32Array(1024), sortTmp: new Int32Array(1024), ids: [] as string[], seenNums: [] as number[], numLists: [] as Int32Array[] };
 
 /**
- * Item-CF recall: each unseen neighbour's best score over the seed lists (the latest seed's
- * neighbours count most), the `size` best, ties in first-seen order — what a Map, a stable sort
- * and a slice give, with duplicates found by item number and no object per item: the result is
- * written into `out` (ids, scores, item numbers).
+ * Item-CF recall: each unseen neighbour's score summed over the seed lists, seed r weighted by
+ * contracts' itemCfSeedWeight(r) (lists[r]: the seed at recency rank r), the `size` best, ties in
+ * first-seen order — exactly contracts' itemCfRecallScores (tests compare them bit for bit), with
+ * duplicates found by item number and no object per item (the seeding over 100 items allocates
+ * nothing per item): the result is written into `out` (ids, scores, item numbers).
  */
 export function itemCfRecall(lists: readonly NeighbourList[], seen: ReadonlySet<string>, size: number, out: ScoredColumns = new ScoredColumns()): ScoredColumns {
   let total = 0;
@@ -261,16 +262,17 @@ export function itemCfRecall(lists: readonly NeighbourList[], seen: ReadonlySet<
   for (let i = 0; i < lists.length; i++) {
     const list = lists[i]!;
     const nums = numLists[i]!;
-    const decay = 1 / (1 + i * 0.3);
+    const w = itemCfSeedWeight(i);
+    if (w === 0) break;
     for (let j = 0; j < list.ids.length; j++) {
       const n = nums[j]!;
-      const s = list.scores[j]! * decay;
+      const s = list.scores[j]! * w;
       if (slots.seen(n)) {
         const at = slots.slot[n]!;
-        if (at >= 0) scores[at] = Math.max(scores[at]!, s);
+        if (at >= 0) scores[at]! += s;
       } else {
         slots.mark(n, count);
-        scores[count] = Math.max(0, s);
+        scores[count] = 0 + s;
         found[count] = n;
         ids[count++] = list.ids[j]!;
       }

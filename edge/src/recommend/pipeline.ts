@@ -1,5 +1,7 @@
 import {
   heuristicScores,
+  ITEM_CF_SEEDS,
+  itemCfListDepth,
   rerankMmrPicks,
   writeFeatureRows,
   RANKING_FEATURE_COUNT,
@@ -44,7 +46,6 @@ export class FeatureStoreDown extends Error {
   override name = 'FeatureStoreDown';
 }
 
-const RECENT_SEEDS = 5;
 /**
  * Candidates ranked per request: the best by recall score, 10 per requested item (at least 100,
  * at most 500). Every later stage costs per candidate; items past 10·n by recall rarely reach
@@ -350,7 +351,7 @@ async function pipelineWith(x: RequestScratch, redis: FeatureStore, kv: KVNamesp
   let base: Awaited<ReturnType<typeof readBase>>;
   try {
     // Over-fetch fresh items: some are scheduled for later and get filtered.
-    base = await readBase(redis, tenant, scenario, user, { hot: sizes.hot ?? 0, fresh: (sizes.fresh ?? 0) * 2, recent: 50 });
+    base = await readBase(redis, tenant, scenario, user, { hot: sizes.hot ?? 0, fresh: (sizes.fresh ?? 0) * 2, recent: ITEM_CF_SEEDS });
   } catch (e) {
     throw new FeatureStoreDown(e instanceof Error ? e.message : String(e));
   }
@@ -359,10 +360,11 @@ async function pipelineWith(x: RequestScratch, redis: FeatureStore, kv: KVNamesp
   const cold = recent.length === 0;
   traces.push({ stage: 'recall.hot', ms: clock.lap(), candidates: base.hot.length, items: top(base.hot), ...(sizes.hot ? {} : { note: 'channel not configured' }) });
 
-  // 2. Item-CF neighbours of the recent items, plus features of everything known so far.
-  const seeds = sizes.item_cf ? recent.slice(0, RECENT_SEEDS) : [];
+  // 2. Item-CF neighbours of the recent items (all of them, up to ITEM_CF_SEEDS, recency-weighted
+  // in itemCfRecall), plus features of everything known so far.
+  const seeds = sizes.item_cf ? recent.slice(0, ITEM_CF_SEEDS) : [];
   // A fixed depth per seed, so a cached list serves users with one seed or five alike.
-  const perSeed = Math.max(10, Math.min(100, sizes.item_cf ?? 0));
+  const perSeed = itemCfListDepth(sizes.item_cf ?? 0);
   // Item features: isolate cache for the current itemMetaVersion, the feature store for misses.
   const cache = cachedFeatures(tenant, base.itemsVersion);
   // Lookups go to the isolate cache, then to what this request fetched itself (no cache, or a

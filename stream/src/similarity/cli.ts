@@ -2,6 +2,9 @@
 /**
  * Item similarity (item-CF) from the command line or on a schedule:
  *   tsx stream/src/similarity/cli.ts [--tenant T ...] [--top-k 20] [--days 30] [--every-minutes 60] [--no-publish]
+ *     [--model ease|cosine] [--ease-lambda L] [--ease-max-dim 3000]
+ * --model ease (default) publishes EASE's item-item weights where min(users, items) ≤ --ease-max-dim
+ * (λ chosen on each user's newest 20 % unless given), the cosine co-occurrence build elsewhere.
  * Without --tenant it builds every tenant with interactions. A progress bar goes to stderr; the
  * last stdout line per tenant is a JSON summary.
  */
@@ -21,6 +24,9 @@ const { values } = parseArgs({
     days: { type: 'string' },
     'every-minutes': { type: 'string' },
     'no-publish': { type: 'boolean', default: false },
+    model: { type: 'string', default: 'ease' },
+    'ease-lambda': { type: 'string' },
+    'ease-max-dim': { type: 'string' },
   },
 });
 const num = (v: string | undefined, d: number, name: string) => {
@@ -31,6 +37,10 @@ const num = (v: string | undefined, d: number, name: string) => {
 };
 const topK = num(values['top-k'], env.SIMILARITY_TOP_K, 'top-k');
 const days = num(values.days, env.SIMILARITY_LOOKBACK_DAYS, 'days');
+if (values.model !== 'ease' && values.model !== 'cosine') throw new Error('--model must be ease or cosine');
+const easeLambda = values['ease-lambda'] === undefined ? undefined : Number(values['ease-lambda']);
+if (easeLambda !== undefined && !(easeLambda > 0)) throw new Error('--ease-lambda must be a positive number');
+const easeMaxDim = values['ease-max-dim'] === undefined ? undefined : num(values['ease-max-dim'], 3000, 'ease-max-dim');
 const everyMinutes = values['every-minutes'] ? num(values['every-minutes'], 60, 'every-minutes') : 0;
 
 const ch = createClickHouse({ url: env.CLICKHOUSE_URL, database: env.CLICKHOUSE_DATABASE, username: env.CLICKHOUSE_USER, password: env.CLICKHOUSE_PASSWORD, requestTimeoutMs: 300_000 });
@@ -46,6 +56,9 @@ async function runOnce(): Promise<void> {
       lookbackDays: days,
       maxItemsPerUser: env.SIMILARITY_MAX_ITEMS_PER_USER,
       version,
+      model: values.model as 'ease' | 'cosine',
+      ...(easeLambda !== undefined ? { easeLambda } : {}),
+      ...(easeMaxDim !== undefined ? { easeMaxDim } : {}),
       onProgress: (total) => {
         const bar = new ProgressBar(`item-cf ${t}`, total);
         return (done) => bar.update(done);

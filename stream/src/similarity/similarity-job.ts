@@ -3,6 +3,8 @@ import type { ItemSimilarityRow, ItemSimilarityRunSummary } from '@vidplat/contr
 import type { FeatureSnapshotWriter } from '../features/snapshot-writer.js';
 import { insertRows } from '../windows/clickhouse-writer.js';
 import { ItemCooccurrence } from './item-cf.js';
+import { easeNeighbourLists } from './ease.js';
+import type { Interaction } from '../training/interactions.js';
 
 export interface SimilarityOptions {
   topK: number;
@@ -11,6 +13,14 @@ export interface SimilarityOptions {
   /** Build version (epoch ms); rerunning with the same version replaces its rows. */
   version?: number;
   onProgress?: (total: number) => (done: number) => void;
+  /**
+   * The item-item model: 'ease' (default) publishes EASE's weights (similarity/ease.ts) when
+   * min(users, items) ≤ easeMaxDim, else falls back to 'cosine', the co-occurrence build.
+   */
+  model?: 'ease' | 'cosine';
+  /** EASE's λ; default: chosen on a validation split of the tenant's interactions. */
+  easeLambda?: number;
+  easeMaxDim?: number;
 }
 
 /** Tenants with interactions in the lookback window. */
@@ -26,7 +36,8 @@ export async function tenantsWithInteractions(ch: ClickHouseClient, lookbackDays
 
 /**
  * Offline item-CF for one tenant: user → items from `events_raw` (interactions, not impressions,
- * within the lookback before the tenant's newest event), cosine co-occurrence, top-K per item →
+ * within the lookback before the tenant's newest event), EASE weights (or cosine co-occurrence
+ * where the catalogue is too large for EASE, or when asked), top-K per item →
  * ClickHouse `item_similarity` (versioned) and the edge feature store (FeatureKeys.itemNeighbours).
  */
 export async function buildItemSimilarity(ch: ClickHouseClient, snapshots: FeatureSnapshotWriter | null, tenantId: string, o: SimilarityOptions): Promise<ItemSimilarityRunSummary> {
@@ -46,14 +57,26 @@ export async function buildItemSimilarity(ch: ClickHouseClient, snapshots: Featu
     query_params: params,
     format: 'JSONEachRow',
   });
+  const model = o.model ?? 'ease';
+  // Each user's items, newest first (ts = minus the position: only their order matters to EASE).
+  const interactions: Interaction[] = [];
   for await (const rows of rs.stream<{ user_id: string; items: string[] }>()) {
     for (const row of rows) {
-      cf.addUser(row.json().items);
+      const { user_id, items } = row.json();
+      cf.addUser(items);
+      if (model === 'ease') items.forEach((item, k) => interactions.push({ user: user_id, item, ts: -k, weight: 1 }));
       progress?.(cf.users);
     }
   }
   progress?.(total);
-  const lists = cf.neighbours(o.topK);
+  const ease = model === 'ease' ? easeNeighbourLists(interactions, o.topK, { ...(o.easeLambda !== undefined ? { lambda: o.easeLambda } : {}), ...(o.easeMaxDim ? { maxDim: o.easeMaxDim } : {}) }) : null;
+  // Under EASE, the co-occurrence counts only fill item_similarity's co_users column.
+  const cosine = cf.neighbours(ease ? Number.MAX_SAFE_INTEGER : o.topK);
+  const coUsers = new Map<string, Map<string, number>>();
+  if (ease) for (const [i, l] of cosine) coUsers.set(i, new Map(l.map((n) => [n.itemId, n.coUsers])));
+  const lists: Map<string, { itemId: string; score: number; coUsers: number }[]> = ease
+    ? new Map([...ease.lists].map(([i, l]) => [i, l.map((n) => ({ ...n, coUsers: coUsers.get(i)?.get(n.itemId) ?? 0 }))]))
+    : cosine;
   const rows: ItemSimilarityRow[] = [];
   for (const [item, l] of lists) for (const n of l) rows.push({ tenant_id: tenantId, item_id: item, neighbour_id: n.itemId, score: n.score, co_users: n.coUsers, version });
   for (let i = 0; i < rows.length; i += 50_000) await insertRows(ch, 'item_similarity', rows.slice(i, i + 50_000));
@@ -72,5 +95,5 @@ export async function buildItemSimilarity(ch: ClickHouseClient, snapshots: Featu
       stale,
     );
   }
-  return { tenantId, items: lists.size, pairs: cf.pairCount, version };
+  return { tenantId, items: lists.size, pairs: cf.pairCount, version, model: ease ? 'ease' : 'cosine', ...(ease ? { lambda: ease.lambda } : {}) };
 }

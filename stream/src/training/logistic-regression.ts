@@ -75,3 +75,66 @@ export function auc(scores: ArrayLike<number>, y: Uint8Array): number {
   const neg = y.length - pos;
   return pos && neg ? (rankSum - (pos * (pos + 1)) / 2) / (pos * neg) : 0.5;
 }
+
+/**
+ * A linear ranker trained on pairs (RankNet / BPR on features): for each positive row, a negative
+ * row of the same group (user) is drawn, and σ(w·(x⁺ − x⁻)) is pushed towards 1 with Adam and L2.
+ * Only the order within a user matters at serving time, which the pointwise loss ignores: it
+ * spends weights explaining which users have many positives. The bias is fitted afterwards so
+ * that σ(w·x + b) matches the base rate (the served model's output stays a probability-like score).
+ */
+export function trainPairwiseRanker(x: Float32Array, y: Uint8Array, groups: Int32Array, features: number, o: LrOptions = {}): LrModel {
+  const n = y.length;
+  const epochs = o.epochs ?? 8;
+  const lr = o.learningRate ?? 0.05;
+  const l2 = o.l2 ?? 1e-4;
+  const rand = rng(o.seed ?? 7);
+  // Negatives per group, as index ranges into negIdx.
+  const negIdx: number[] = [];
+  const start = new Map<number, [number, number]>();
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => groups[a]! - groups[b]! || a - b);
+  for (const i of order) {
+    if (y[i]) continue;
+    const g = groups[i]!;
+    const r = start.get(g);
+    if (r) r[1]++;
+    else start.set(g, [negIdx.length, negIdx.length + 1]);
+    negIdx.push(i);
+  }
+  const positives = order.filter((i) => y[i] && start.has(groups[i]!));
+  const w = new Float64Array(features);
+  const m1 = new Float64Array(features);
+  const m2 = new Float64Array(features);
+  const d = new Float64Array(features);
+  let t = 0;
+  for (let e = 0; e < epochs; e++) {
+    for (let i = positives.length - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1));
+      [positives[i], positives[j]] = [positives[j]!, positives[i]!];
+    }
+    for (const p of positives) {
+      const [lo, hi] = start.get(groups[p]!)!;
+      const q = negIdx[lo + Math.floor(rand() * (hi - lo))]!;
+      let z = 0;
+      for (let k = 0; k < features; k++) {
+        d[k] = x[p * features + k]! - x[q * features + k]!;
+        z += w[k]! * d[k]!;
+      }
+      const g = sigmoid(z) - 1; // d/dz of −ln σ(z)
+      t++;
+      for (let k = 0; k < features; k++) {
+        const grad = g * d[k]! + l2 * w[k]!;
+        m1[k] = 0.9 * m1[k]! + 0.1 * grad;
+        m2[k] = 0.999 * m2[k]! + 0.001 * grad * grad;
+        w[k] = w[k]! - (lr * (m1[k]! / (1 - 0.9 ** t))) / (Math.sqrt(m2[k]! / (1 - 0.999 ** t)) + 1e-8);
+      }
+    }
+  }
+  // Bias: the logit of the base rate minus the mean score, so outputs sit around the base rate.
+  let mean = 0;
+  for (let r = 0; r < n; r++) for (let k = 0; k < features; k++) mean += w[k]! * x[r * features + k]!;
+  mean /= Math.max(1, n);
+  const pos = y.reduce((s, v) => s + v, 0);
+  const rate = Math.min(1 - 1e-6, Math.max(1e-6, pos / Math.max(1, n)));
+  return { weights: Array.from(w), bias: Math.log(rate / (1 - rate)) - mean };
+}

@@ -1,5 +1,8 @@
 import {
   heuristicScores,
+  ITEM_CF_SEEDS,
+  itemCfListDepth,
+  itemCfRecallScores,
   mergeRecall,
   RANKING_FEATURE_COUNT,
   recency,
@@ -27,8 +30,13 @@ export interface OfflineOptions {
   halfLifeHours: number;
   diversityLambda: number;
   freshnessBoost: number;
-  /** Recent items used as item-CF seeds (the edge uses 5). */
-  seeds?: number;
+  /**
+   * Item-item neighbour lists for item-CF recall, as published to the feature store (e.g. EASE's,
+   * see similarity/ease.ts); default: the cosine co-occurrence build (itemCfNeighbours).
+   */
+  neighbours?: ReadonlyMap<string, Scored[]>;
+  /** Neighbours kept per item by the cosine build. */
+  neighbourK?: number;
   embeddingDim?: number;
   embeddingEpochs?: number;
   categories?: ReadonlyMap<string, readonly string[]>;
@@ -48,7 +56,7 @@ export const DEFAULT_CHANNELS: ChannelConfig[] = [
  */
 export class OfflineRecommender {
   readonly users: Map<string, Interaction[]>;
-  readonly neighbours: Map<string, Scored[]>;
+  readonly neighbours: ReadonlyMap<string, Scored[]>;
   readonly embeddings: Embeddings | null;
   readonly hot: Scored[];
   readonly fresh: { itemId: string; publishedAt: number }[];
@@ -63,7 +71,9 @@ export class OfflineRecommender {
     this.users = byUser(history);
     this.nowMs = history.reduce((m, x) => Math.max(m, x.ts), 0) + 1;
     const size = (c: RecallChannelName) => o.channels.find((x) => x.name === c)?.size ?? 0;
-    this.neighbours = size('item_cf') ? itemCfNeighbours(history, 50) : new Map();
+    // Lists in the order the edge reads them from the feature store (ZREVRANGE: score descending,
+    // equal scores by member descending), so ties among recalled items break as they do there.
+    this.neighbours = size('item_cf') ? inStoreOrder(o.neighbours ?? itemCfNeighbours(history, o.neighbourK ?? 50)) : new Map();
     this.embeddings = size('embedding') ? trainBpr(history, { dim: o.embeddingDim ?? 16, epochs: o.embeddingEpochs ?? 15 }) : null;
     this.rowOf = new Map((this.embeddings?.items ?? []).map((id, i) => [id, i]));
     // Heat decays with the same half-life the edge uses for freshness.
@@ -77,8 +87,19 @@ export class OfflineRecommender {
     this.fresh = [...this.publishedAt].map(([itemId, publishedAt]) => ({ itemId, publishedAt })).sort((a, b) => b.publishedAt - a.publishedAt);
   }
 
-  /** Each channel's candidates for a user, seen items removed (as the edge filters them). */
+  /** The last user's recall and candidates: the evaluation asks for each channel and several rankers in a row. */
+  private memo: { user: string; channels: ChannelResult[]; cands?: { cands: Candidate[]; features: Float32Array } } | null = null;
+  private freshScored: Scored[] | null = null;
+
+  /** Each channel's candidates for a user, seen items removed (as the edge filters them). Do not mutate the result. */
   recall(user: string): ChannelResult[] {
+    if (this.memo?.user === user) return this.memo.channels;
+    const channels = this.recallOf(user);
+    this.memo = { user, channels };
+    return channels;
+  }
+
+  private recallOf(user: string): ChannelResult[] {
     const recent = [...(this.users.get(user) ?? [])].reverse().map((x) => x.item);
     const seen = new Set(recent);
     const size = (c: RecallChannelName) => this.o.channels.find((x) => x.name === c)?.size ?? 0;
@@ -93,12 +114,9 @@ export class OfflineRecommender {
     const out: ChannelResult[] = [];
     if (size('hot')) out.push({ channel: 'hot', items: take(this.hot, size('hot')) });
     if (size('item_cf')) {
-      const best = new Map<string, number>();
-      [...new Set(recent)].slice(0, this.o.seeds ?? 5).forEach((seed, i) => {
-        const decay = 1 / (1 + i * 0.3);
-        for (const x of this.neighbours.get(seed) ?? []) if (!seen.has(x.itemId)) best.set(x.itemId, Math.max(best.get(x.itemId) ?? 0, x.score * decay));
-      });
-      out.push({ channel: 'item_cf', items: [...best].map(([itemId, score]) => ({ itemId, score })).sort((a, b) => b.score - a.score).slice(0, size('item_cf')) });
+      // The edge's seeding: the whole recent history (newest first), recency-weighted sums.
+      const seeds = [...new Set(recent)].slice(0, ITEM_CF_SEEDS);
+      out.push({ channel: 'item_cf', items: itemCfRecallScores(seeds.map((sd) => (this.neighbours.get(sd) ?? []).slice(0, itemCfListDepth(size('item_cf')))), seen, size('item_cf')) });
     }
     if (size('embedding') && this.embeddings) {
       const e = this.embeddings;
@@ -114,7 +132,8 @@ export class OfflineRecommender {
       out.push({ channel: 'embedding', items: used ? topKDot(e.itemVectors, e.dim, e.items, q, size('embedding'), seen) : [] });
     }
     if (size('fresh')) {
-      out.push({ channel: 'fresh', items: take(this.fresh.map((f) => ({ itemId: f.itemId, score: recency(f.publishedAt, this.nowMs, this.o.halfLifeHours) })), size('fresh')) });
+      this.freshScored ??= this.fresh.map((f) => ({ itemId: f.itemId, score: recency(f.publishedAt, this.nowMs, this.o.halfLifeHours) }));
+      out.push({ channel: 'fresh', items: take(this.freshScored, size('fresh')) });
     }
     return out;
   }
@@ -127,6 +146,14 @@ export class OfflineRecommender {
 
   /** Merged candidates with their ranking features (rows in candidate order). */
   candidates(user: string, channels = this.recall(user)): { cands: Candidate[]; features: Float32Array } {
+    const memo = this.memo?.user === user && this.memo.channels === channels ? this.memo : null;
+    if (memo?.cands) return memo.cands;
+    const r = this.candidatesOf(user, channels);
+    if (memo) memo.cands = r;
+    return r;
+  }
+
+  private candidatesOf(user: string, channels: ChannelResult[]): { cands: Candidate[]; features: Float32Array } {
     const weights = Object.fromEntries(this.o.channels.map((c) => [c.name, c.weight]));
     const cands = mergeRecall(channels, weights).slice(0, 500);
     const features = new Float32Array(cands.length * RANKING_FEATURE_COUNT);
@@ -159,9 +186,17 @@ export class OfflineRecommender {
   }
 }
 
+/** Neighbour lists re-sorted as a sorted set returns them by ZREVRANGE (ids compared as the store's bytes; equal for ASCII ids). */
+function inStoreOrder(lists: ReadonlyMap<string, Scored[]>): Map<string, Scored[]> {
+  const byScoreThenIdDesc = (a: Scored, b: Scored) => b.score - a.score || (a.itemId < b.itemId ? 1 : a.itemId > b.itemId ? -1 : 0);
+  return new Map([...lists].map(([k, l]) => [k, [...l].sort(byScoreThenIdDesc)]));
+}
+
 export interface RankingDataset {
   x: Float32Array;
   y: Uint8Array;
+  /** The user (as a small integer) each row belongs to: pairwise training pairs rows within a user. */
+  groups: Int32Array;
   rows: number;
 }
 
@@ -181,7 +216,10 @@ export function rankingDataset(
   const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
   const rows: number[][] = [];
   const labels: number[] = [];
+  const groups: number[] = [];
+  let group = -1;
   for (const [user, pos] of positives) {
+    group++;
     const channels = rec.recall(user);
     const known = new Set(channels.flatMap((c) => c.items.map((x) => x.itemId)));
     // Impressed-but-not-clicked items the channels did not find still teach the model.
@@ -195,13 +233,15 @@ export function rankingDataset(
       if (!y && rand() > keepNeg) return;
       rows.push(Array.from(features.subarray(i * RANKING_FEATURE_COUNT, (i + 1) * RANKING_FEATURE_COUNT)));
       labels.push(y);
+      groups.push(group);
     });
     for (const id of extra.slice(0, negPerPos)) {
       const f = new Float32Array(RANKING_FEATURE_COUNT);
       writeFeatures(f, 0, { itemId: id, recall: 0, channels: {} }, { publishedAt: rec.publishedAt.get(id) ?? null, categories: [] }, new Map(), 1, rec.nowMs, rec.o.halfLifeHours);
       rows.push(Array.from(f));
       labels.push(0);
+      groups.push(group);
     }
   }
-  return { x: Float32Array.from(rows.flat()), y: Uint8Array.from(labels), rows: labels.length };
+  return { x: Float32Array.from(rows.flat()), y: Uint8Array.from(labels), groups: Int32Array.from(groups), rows: labels.length };
 }

@@ -1,7 +1,8 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { logisticRegressionOnnx, RANKING_FEATURE_COUNT, ScenarioConfig } from '@vidplat/contracts';
 import type { Interaction } from './interactions.js';
-import { auc, predict, trainLogisticRegression, type LrModel } from './logistic-regression.js';
+import { auc, predict, trainPairwiseRanker, type LrModel } from './logistic-regression.js';
+import { easeNeighbourLists } from '../similarity/ease.js';
 import { DEFAULT_CHANNELS, OfflineRecommender, rankingDataset } from './offline-recommender.js';
 
 /** Engagement weights of the default scenario config; impressions are exposures, not interest. */
@@ -55,7 +56,9 @@ export function trainRanking(ev: TrainingEvents, halfLifeHours = 48): TrainedRan
   const cut = all[0]!.ts + (all.at(-1)!.ts - all[0]!.ts) * 0.8;
   const before = all.filter((x) => x.ts < cut);
   const after = all.filter((x) => x.ts >= cut);
-  const rec = new OfflineRecommender(before, { channels: DEFAULT_CHANNELS, halfLifeHours, diversityLambda: 1, freshnessBoost: 0, embeddingEpochs: 10 });
+  // Item-CF features from the lists the similarity job publishes: EASE where it fits, else cosine.
+  const ease = easeNeighbourLists(before, 100);
+  const rec = new OfflineRecommender(before, { channels: DEFAULT_CHANNELS, halfLifeHours, diversityLambda: 1, freshnessBoost: 0, embeddingEpochs: 10, ...(ease ? { neighbours: ease.lists } : {}) });
   const positives = new Map<string, Set<string>>();
   for (const x of after) {
     let s = positives.get(x.user);
@@ -73,12 +76,13 @@ export function trainRanking(ev: TrainingEvents, halfLifeHours = 48): TrainedRan
   const nPos = ds.y.reduce((s, v) => s + v, 0);
   if (!nPos || nPos === ds.rows) return null;
   const split = Math.floor(ds.rows * 0.8);
-  const model = trainLogisticRegression(ds.x.subarray(0, split * RANKING_FEATURE_COUNT), ds.y.subarray(0, split), RANKING_FEATURE_COUNT);
+  // Pairwise within each user: what the served order needs (eval:recs compares it with the pointwise fit).
+  const model = trainPairwiseRanker(ds.x.subarray(0, split * RANKING_FEATURE_COUNT), ds.y.subarray(0, split), ds.groups.subarray(0, split), RANKING_FEATURE_COUNT);
   const holdY = ds.y.subarray(split);
   const holdX = ds.x.subarray(split * RANKING_FEATURE_COUNT);
   const a = auc(Array.from(holdY, (_, i) => predict(model, holdX, i)), holdY);
   // Final model on every row: the held-out AUC above is the estimate of its quality.
-  const final = trainLogisticRegression(ds.x, ds.y, RANKING_FEATURE_COUNT);
+  const final = trainPairwiseRanker(ds.x, ds.y, ds.groups, RANKING_FEATURE_COUNT);
   return { model: final, auc: a, rows: ds.rows, positives: nPos, onnx: logisticRegressionOnnx(final, `ctr model; held-out AUC ${a.toFixed(4)}`), recommender: new OfflineRecommender(all, { channels: [{ name: 'embedding', weight: 1, size: 1 }], halfLifeHours, diversityLambda: 1, freshnessBoost: 0, embeddingEpochs: 10 }) };
 }
 
