@@ -6,10 +6,12 @@ import { entitlementRoutes } from './entitlements.js';
 import { internalVideoRoutes } from './internal.js';
 import { playRoutes } from './play/routes.js';
 import { progressRoutes } from './progress/routes.js';
+import { courseItemRoutes } from './recommender-items.js';
 
 /** Catalogue, entitlements, play authorisation, the guarded media origin and learning progress. */
 export const catalogueRoutes = new Hono<AppEnv>()
   .route('/', categoryRoutes)
+  .route('/', courseItemRoutes)
   .route('/', courseRoutes)
   .route('/', entitlementRoutes)
   .route('/', internalVideoRoutes)
