@@ -1,0 +1,99 @@
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { RecommendResponse } from '@vidplat/contracts';
+import type {} from '@vidplat/devstack/vitest-global-setup';
+
+/**
+ * Catalogue → recommender end to end (wrangler dev, the Upstash bridge, Redis): a course published
+ * through the catalogue API is recommended to a user of that tenant within seconds, with no item
+ * written by hand; unpublished (or deleted) it never appears again.
+ */
+const { env, urls } = inject('stack');
+const tenant = `cat-rec-${Date.now()}`;
+let key = '';
+
+async function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any; headers: Headers }> {
+  const res = await fetch(`${urls.edge}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    signal: AbortSignal.timeout(30_000),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
+}
+const rec = async (user: string) => {
+  const r = await call('GET', `/v1/recommend?tenant=${tenant}&scenario=learn&user=${user}&n=50`);
+  expect(r.status, JSON.stringify(r.body)).toBe(200);
+  return RecommendResponse.parse(r.body).items.map((i) => i.itemId);
+};
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+beforeAll(async () => {
+  const p = await fetch(`${urls.edge}/v1/platform/tenants`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${env.ADMIN_API_KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ tenantId: tenant, name: tenant }),
+  });
+  key = ((await p.json()) as { apiKey: string }).apiKey;
+  const scn = await call('POST', '/v1/scenarios', {
+    scenario: 'learn',
+    template: 'vlog',
+    recall: [
+      { name: 'hot', weight: 1, size: 50 },
+      { name: 'fresh', weight: 1, size: 50 },
+    ],
+    rerank: { diversityLambda: 0.7, freshnessBoost: 0.2, freshnessHalfLifeHours: 48, filterSeen: true, maxPerCategory: 50 },
+  });
+  expect(scn.status).toBe(201);
+  expect((await call('POST', '/v1/categories', { id: 'code', name: 'Code' })).status).toBe(201);
+  expect((await call('POST', '/v1/categories', { id: 'ts', parentId: 'code', name: 'TypeScript' })).status).toBe(201);
+});
+
+describe('catalogue courses are recommender items', () => {
+  it('published through the catalogue API → recommended within seconds; unpublished → never again', async () => {
+    const created = await call('POST', '/v1/courses', { id: 'ts-101', categoryId: 'ts', title: 'TypeScript 101', level: 'beginner', access: 'free', instructorId: 'ins-1' });
+    expect(created.status).toBe(201);
+    expect(await rec('learner-1')).not.toContain('ts-101'); // a draft is never recommended
+    expect((await call('POST', '/v1/courses/ts-101/status', { status: 'in_review' })).status).toBe(200);
+    const pub = await call('POST', '/v1/courses/ts-101/status', { status: 'published' });
+    expect(pub.status).toBe(200);
+    expect(pub.headers.get('x-item-sync')).toBe('done');
+
+    // Within seconds (bounded wait; the feature store was written before the API answered).
+    let ids: string[] = [];
+    for (let i = 0; i < 20 && !ids.includes('ts-101'); i++) {
+      ids = await rec('learner-1');
+      if (!ids.includes('ts-101')) await sleep(250);
+    }
+    expect(ids).toContain('ts-101');
+    expect((await call('GET', '/v1/items/ts-101')).body).toMatchObject({ kind: 'course', categories: ['code', 'ts'], state: 'published', authorId: 'ins-1' });
+
+    const unpub = await call('POST', '/v1/courses/ts-101/status', { status: 'unpublished' });
+    expect(unpub.status).toBe(200);
+    // From the very next request on, and on every one after.
+    for (let i = 0; i < 8; i++) {
+      expect(await rec(`learner-${i % 3}`)).not.toContain('ts-101');
+      await sleep(150);
+    }
+  });
+
+  it('a deleted course is never recommended again; the backfill brings back items of existing courses only', async () => {
+    expect((await call('POST', '/v1/courses', { id: 'ts-201', categoryId: 'ts', title: 'TypeScript 201', level: 'advanced', access: 'paid', priceCents: 990, instructorId: 'ins-1' })).status).toBe(201);
+    await call('POST', '/v1/courses/ts-201/status', { status: 'in_review' });
+    await call('POST', '/v1/courses/ts-201/status', { status: 'published' });
+    let ids: string[] = [];
+    for (let i = 0; i < 20 && !ids.includes('ts-201'); i++) {
+      ids = await rec('learner-9');
+      if (!ids.includes('ts-201')) await sleep(250);
+    }
+    expect(ids).toContain('ts-201');
+    expect((await call('DELETE', '/v1/courses/ts-201')).status).toBe(204);
+    expect(await rec('learner-9')).not.toContain('ts-201');
+    expect((await call('GET', '/v1/items/ts-201')).status).toBe(404);
+    const back = await call('POST', '/v1/courses/recommender-items/backfill');
+    expect(back.body).toMatchObject({ sync: 'done', written: 1 });
+    const again = await rec('learner-9');
+    expect(again).not.toContain('ts-201');
+    expect(again).not.toContain('ts-101');
+  });
+});
