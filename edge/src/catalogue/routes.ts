@@ -7,12 +7,16 @@ import { internalVideoRoutes } from './internal.js';
 import { playRoutes } from './play/routes.js';
 import { progressRoutes } from './progress/routes.js';
 import { courseItemRoutes } from './recommender-items.js';
+import { reviewRoutes } from './reviews.js';
+import { hotCourseRoutes } from './hot-courses.js';
 
 /** Catalogue, entitlements, play authorisation, the guarded media origin and learning progress. */
 export const catalogueRoutes = new Hono<AppEnv>()
   .route('/', categoryRoutes)
   .route('/', courseItemRoutes)
+  .route('/', hotCourseRoutes)
   .route('/', courseRoutes)
+  .route('/', reviewRoutes)
   .route('/', entitlementRoutes)
   .route('/', internalVideoRoutes)
   .route('/', playRoutes)
