@@ -86,5 +86,15 @@ describe('server-side catalogue events reach ClickHouse', () => {
     });
     const [row] = await r.json<{ payload: string }>();
     expect(JSON.parse(row!.payload)).toMatchObject({ access: 'free', userId: 'learner-1' });
+
+    // The enrolment moved the public hot-courses list (served from the edge cache the second time).
+    const hot = await call(app, 'GET', '/v1/courses/hot?category=music&limit=5');
+    expect(hot.status, JSON.stringify(hot.body)).toBe(200);
+    expect(hot.body.courses).toEqual([expect.objectContaining({ courseId: 'guitar-1', enrolments: 1, learners: 1, title: 'Guitar 1' })]);
+    const res = await fetch(`${urls.edge}/v1/courses/hot?category=music&limit=5`, { headers: { authorization: `Bearer ${app}` } });
+    expect(res.headers.get('x-cache')).toBe('hit');
+    // The instructor's view of the course: enrolments, plays and the roster.
+    const stats = await call(sup, 'GET', '/v1/courses/guitar-1/stats');
+    expect(stats.body).toMatchObject({ courseId: 'guitar-1', enrolments: { total: 1, active: 1 }, plays: 1 });
   });
 });

@@ -57,3 +57,28 @@ describe('public hot courses', () => {
     expect((await call('GET', '/v1/courses/hot', s.appKey)).status).not.toBe(404);
   });
 });
+
+describe('instructor views', () => {
+  it('course stats (enrolments, completion, watch time) and the roster with progress, for the course\'s instructor or a manager only', async () => {
+    const s = await seedShop('ins-a');
+    for (const u of ['ann', 'bob']) await call('POST', '/v1/courses/free-1/enrolments', s.appKey, { kind: 'free' }, asUser(u));
+    const play = await call('GET', '/v1/play/fv-1', s.appKey, undefined, asUser('ann'));
+    const done = await call('POST', '/v1/videos/fv-1/progress', s.appKey, { positionSeconds: 590, durationSeconds: 600, watchedSeconds: 5, device: 'web', playbackToken: play.body.token }, asUser('ann'));
+    expect(done.body.event).toBe('play_complete');
+
+    const stats = await call('GET', '/v1/courses/free-1/stats', s.instructorKey);
+    expect(stats.status).toBe(200);
+    expect(stats.body).toMatchObject({ courseId: 'free-1', enrolments: { total: 2, active: 2 }, completions: 1, completionRate: 0.5, watchSeconds: 5 });
+    const roster = await call('GET', '/v1/courses/free-1/students', s.instructorKey);
+    expect(roster.body).toMatchObject({ courseId: 'free-1', totalVideos: 1 });
+    expect(roster.body.items.map((r: { userId: string; progress: number; completedVideos: number }) => [r.userId, r.completedVideos, r.progress])).toEqual([
+      ['ann', 1, 1],
+      ['bob', 0, 0],
+    ]);
+    expect((await call('GET', '/v1/courses/free-1/students', s.otherInstructorKey)).status).toBe(403);
+    expect((await call('GET', '/v1/courses/free-1/stats', s.appKey)).status).toBe(403);
+    expect((await call('GET', '/v1/courses/free-1/stats', s.superKey)).status).toBe(200);
+    const mine = await call('GET', '/v1/instructor/courses', s.instructorKey);
+    expect(mine.body.items.map((x: { courseId: string }) => x.courseId)).toEqual(['draft-1', 'free-1', 'member-1', 'paid-1']);
+  });
+});

@@ -9,6 +9,7 @@ import { progressRoutes } from './progress/routes.js';
 import { courseItemRoutes } from './recommender-items.js';
 import { reviewRoutes } from './reviews.js';
 import { hotCourseRoutes } from './hot-courses.js';
+import { instructorRoutes } from './instructor.js';
 
 /** Catalogue, entitlements, play authorisation, the guarded media origin and learning progress. */
 export const catalogueRoutes = new Hono<AppEnv>()
@@ -17,6 +18,7 @@ export const catalogueRoutes = new Hono<AppEnv>()
   .route('/', hotCourseRoutes)
   .route('/', courseRoutes)
   .route('/', reviewRoutes)
+  .route('/', instructorRoutes)
   .route('/', entitlementRoutes)
   .route('/', internalVideoRoutes)
   .route('/', playRoutes)
