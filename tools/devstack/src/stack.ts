@@ -184,11 +184,14 @@ async function startServices(runDir: string, env: Record<string, string>, edgePo
 export async function applyD1Migrations(persistDir: string, env: NodeJS.ProcessEnv): Promise<void> {
   const { execFile } = await import('node:child_process');
   await new Promise<void>((resolvePromise, reject) => {
-    execFile(
+    // Wrangler exits 0 when the timeout's SIGTERM reaches it mid-apply: a killed run must fail
+    // loudly, not start the Worker on a half-migrated database. Generous: a loaded machine is slow.
+    const child = execFile(
       bin('wrangler'),
       ['d1', 'migrations', 'apply', 'vidplat-catalogue', '--local', '--persist-to', persistDir],
-      { cwd: REPO_ROOT, env: { ...env, CI: 'true' }, timeout: 120_000 },
-      (err, stdout, stderr) => (err ? reject(new Error(`D1 migrations failed: ${stderr || stdout || err.message}`)) : resolvePromise()),
+      { cwd: REPO_ROOT, env: { ...env, CI: 'true' }, timeout: 600_000 },
+      (err, stdout, stderr) =>
+        err || child.killed ? reject(new Error(`D1 migrations failed${child.killed ? ' (timed out)' : ''}: ${stderr || stdout || err?.message}`)) : resolvePromise(),
     );
   });
 }
