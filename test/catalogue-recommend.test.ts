@@ -96,4 +96,26 @@ describe('catalogue courses are recommender items', () => {
     expect(again).not.toContain('ts-201');
     expect(again).not.toContain('ts-101');
   });
+
+  it('recommend accepts item attribute filters (filter=price<20;language=en); an unknown attribute or operator is a 400 naming filter', async () => {
+    const now = new Date().toISOString();
+    const put = (id: string, attributes: Record<string, unknown>) =>
+      call('PUT', `/v1/items/${id}`, { kind: 'product', title: `Book ${id}`, state: 'published', publishedAt: now, categories: ['books'], attributes });
+    expect((await put('book-cheap-en', { price: 9.5, language: 'en' })).status).toBe(201);
+    expect((await put('book-dear-en', { price: 45, language: 'en' })).status).toBe(201);
+    expect((await put('book-cheap-fr', { price: 12, language: 'fr' })).status).toBe(201);
+    let all: string[] = [];
+    for (let i = 0; i < 20 && !all.includes('book-cheap-fr'); i++) {
+      all = await rec('shopper');
+      if (!all.includes('book-cheap-fr')) await sleep(250);
+    }
+    expect(all).toEqual(expect.arrayContaining(['book-cheap-en', 'book-dear-en', 'book-cheap-fr']));
+    const filtered = await call('GET', `/v1/recommend?tenant=${tenant}&scenario=learn&user=shopper&n=10&filter=${encodeURIComponent('price<20;language=en')}`);
+    expect(filtered.status).toBe(200);
+    expect(RecommendResponse.parse(filtered.body).items.map((i) => i.itemId)).toEqual(['book-cheap-en']);
+    const unknown = await call('GET', `/v1/recommend?tenant=${tenant}&scenario=learn&user=shopper&filter=${encodeURIComponent('colour=red')}`);
+    expect(unknown).toMatchObject({ status: 400, body: { error: { field: 'filter', message: 'unknown attribute colour' } } });
+    const op = await call('GET', `/v1/recommend?tenant=${tenant}&scenario=learn&user=shopper&filter=${encodeURIComponent('price=>20')}`);
+    expect(op).toMatchObject({ status: 400, body: { error: { field: 'filter' } } });
+  });
 });
