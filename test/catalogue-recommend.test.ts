@@ -118,4 +118,38 @@ describe('catalogue courses are recommender items', () => {
     const op = await call('GET', `/v1/recommend?tenant=${tenant}&scenario=learn&user=shopper&filter=${encodeURIComponent('price=>20')}`);
     expect(op).toMatchObject({ status: 400, body: { error: { field: 'filter' } } });
   });
+
+  it('a paid course the user cannot play is filtered or labelled as the scenario says, by the user\'s entitlements', async () => {
+    for (const [scenario, entitlement] of [['learn-filter', 'filter'], ['learn-label', 'label']]) {
+      const r = await call('POST', '/v1/scenarios', {
+        scenario,
+        template: 'vlog',
+        recall: [{ name: 'fresh', weight: 1, size: 50 }],
+        rerank: { diversityLambda: 0.7, freshnessBoost: 0.2, freshnessHalfLifeHours: 48, filterSeen: true, maxPerCategory: 50, entitlement },
+      });
+      expect(r.status, JSON.stringify(r.body)).toBe(201);
+    }
+    expect((await call('POST', '/v1/courses', { id: 'ts-pro', categoryId: 'ts', title: 'TypeScript Pro', level: 'advanced', access: 'paid', priceCents: 4900, instructorId: 'ins-1' })).status).toBe(201);
+    await call('POST', '/v1/courses/ts-pro/status', { status: 'in_review' });
+    expect((await call('POST', '/v1/courses/ts-pro/status', { status: 'published' })).status).toBe(200);
+    const items = async (scenario: string, user: string) => {
+      const r = await call('GET', `/v1/recommend?tenant=${tenant}&scenario=${scenario}&user=${user}&n=50`);
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      return RecommendResponse.parse(r.body).items;
+    };
+    let labelled = await items('learn-label', 'buyer');
+    for (let i = 0; i < 20 && !labelled.some((x) => x.itemId === 'ts-pro'); i++) {
+      await sleep(250);
+      labelled = await items('learn-label', 'buyer');
+    }
+    expect(labelled.find((x) => x.itemId === 'ts-pro')).toMatchObject({ entitled: false });
+    expect((await items('learn-filter', 'buyer')).map((x) => x.itemId)).not.toContain('ts-pro');
+    // After the purchase: shown, entitled.
+    const enrol = await call('POST', '/v1/courses/ts-pro/enrolments', { kind: 'paid', userId: 'buyer', orderId: `ord-${Date.now()}`, pricePaidCents: 4900 });
+    expect(enrol.status, JSON.stringify(enrol.body)).toBe(201);
+    expect((await items('learn-label', 'buyer')).find((x) => x.itemId === 'ts-pro')).toMatchObject({ entitled: true });
+    expect((await items('learn-filter', 'buyer')).map((x) => x.itemId)).toContain('ts-pro');
+    // Another user is still not entitled.
+    expect((await items('learn-filter', 'someone-else')).map((x) => x.itemId)).not.toContain('ts-pro');
+  });
 });

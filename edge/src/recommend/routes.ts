@@ -13,6 +13,7 @@ import { FeatureStoreDown, runPipeline } from './pipeline.js';
 import { recommendStore } from '../feature-store/pipeline.js';
 import { plainRecommendQuery } from './query.js';
 import { FILTER_WIDENING, matching, recommendFilter } from './attribute-filter.js';
+import { entitlements } from './entitlement.js';
 import { floorRecommend } from './floor.js';
 
 /**
@@ -69,6 +70,13 @@ export const recommendRoutes = new Hono<AppEnv>()
       if (filter) {
         const keep = await matching(c.env.CATALOGUE, tenant, out.items.map((i) => i.itemId), filter);
         out.items = out.items.filter((i) => keep.has(i.itemId)).slice(0, wanted);
+      }
+      if (cfg.rerank.entitlement) {
+        const ent = await entitlements(c.env.CATALOGUE, tenant, user, out.items.map((i) => i.itemId), new Date().toISOString());
+        out.items =
+          cfg.rerank.entitlement === 'filter'
+            ? out.items.filter((i) => ent.get(i.itemId) !== false)
+            : out.items.map((i) => (ent.has(i.itemId) ? { ...i, entitled: ent.get(i.itemId)! } : i));
       }
       const body: RecommendResponse = {
         requestId,
