@@ -2,6 +2,7 @@ import { env, SELF } from 'cloudflare:test';
 import { describe, expect, it, vi } from 'vitest';
 import { BehaviourEvent, SCHEMA_VERSION, uuidv7, UuidV7 } from '@vidplat/contracts';
 import { factEventId } from '../src/events/fact-id.js';
+import { PLAY_SESSION_MS } from '../src/catalogue/server-events.js';
 import { asUser, call, DAY, iso, seedShop } from './catalogue-fixtures.js';
 import { json } from './helpers.js';
 
@@ -51,21 +52,22 @@ describe('server-side catalogue events', () => {
 
   it('play authorisation emits play_start with the access kind; re-authorising in the same session is the same play', async () => {
     const s = await seedShop('sev-b');
+    const t0 = Date.now();
     for (let i = 0; i < 3; i++) expect((await call('GET', '/v1/play/fv-1', s.appKey, undefined, asUser('viewer'))).status).toBe(200);
+    // The three calls are one play unless they straddle a 5-minute session boundary (then two).
+    const sessions = Math.floor(Date.now() / PLAY_SESSION_MS) - Math.floor(t0 / PLAY_SESSION_MS) + 1;
     expect((await call('GET', '/v1/play/pv-trial', s.appKey, undefined, asUser('viewer'))).status).toBe(200);
     expect((await call('GET', '/v1/play/pv-paid', s.appKey, undefined, asUser('viewer'))).status).toBe(403); // denied: no event
     const starts = await vi.waitFor(
       async () => {
         const e = await outbox('sev-b', 'play_start');
-        expect(e).toHaveLength(2);
+        expect(e).toHaveLength(sessions + 1);
         return e;
       },
       { timeout: 10_000, interval: 100 },
     );
-    expect(starts.map((e) => [e.itemId, e.userId, e.type === 'play_start' && e.access]).sort()).toEqual([
-      ['fv-1', 'viewer', 'free'],
-      ['pv-trial', 'viewer', 'trial'],
-    ]);
+    expect(starts.filter((e) => e.itemId === 'fv-1').map((e) => [e.userId, e.type === 'play_start' && e.access])).toEqual(Array(sessions).fill(['viewer', 'free']));
+    expect(starts.filter((e) => e.itemId === 'pv-trial').map((e) => [e.userId, e.type === 'play_start' && e.access])).toEqual([['viewer', 'trial']]);
   });
 
   it('a client\'s enrol / play_start about catalogue content is accepted but not forwarded (the server\'s event counts); other content passes', async () => {
