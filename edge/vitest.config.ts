@@ -10,14 +10,19 @@ import { buildAdminClient } from './src/admin/client/build.mjs';
 // wrangler.toml), these tests bundle the Worker without wrangler, so build it here.
 await buildAdminClient();
 
+import { startPlatformApis, type PlatformApis } from '../tools/devstack/src/platform-apis.js';
+
 // A real HTTP receiver on loopback for scheduling tests (webhook targets, messaging API).
 let sink: Promise<{ url: string }> | undefined;
+// The YouTube / TikTok / Douyin statistics API stand-in (tools/devstack) for the broadcaster's fetchers.
+let platformApis: Promise<PlatformApis> | undefined;
 
 /** Edge tests run inside workerd with the bindings of the root wrangler.toml. */
 export default defineProject({
   plugins: [
     cloudflareTest(async () => {
       const sinkUrl = (await (sink ??= startHttpSink())).url;
+      const apis = await (platformApis ??= startPlatformApis());
       return {
       wrangler: { configPath: '../wrangler.toml' },
       miniflare: {
@@ -42,6 +47,12 @@ export default defineProject({
           // Tests move the clock themselves; a real retry must not fire on its own meanwhile.
           CAMPAIGN_RETRY_BASE_MS: '60000',
           BROADCAST_WEBHOOK_SECRETS: JSON.stringify({ main: 'edge-test-webhook-secret-0123456789' }),
+          // Live statistics: the stand-in's URLs and keys; tests steer it through TEST_PLATFORM_APIS_URL/_control.
+          ...apis.env,
+          TEST_PLATFORM_APIS_URL: apis.url,
+          // Retries stay bounded and quick in tests (the backoff is still exercised).
+          STATS_FETCH_TIMEOUT_MS: '1500',
+          STATS_FETCH_RETRY_BASE_MS: '20',
         },
       },
       };

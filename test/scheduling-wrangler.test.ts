@@ -26,6 +26,7 @@ interface SinkEntry {
 }
 
 const PLATFORM_KEY = 'vp_platform_sched-wd-key-0123456789';
+const PROJECT = '0b6f4a52-9c1e-4d3b-8a7f-2e5d6c7b8a90';
 const SECRET = 'wrangler-test-webhook-secret-0123';
 const RUN = join(REPO_ROOT, '.run', 'test', `scheduling-wd-${process.pid}`);
 const stack = inject('stack').env;
@@ -76,6 +77,10 @@ beforeAll(async () => {
     // The dev stack's ClickHouse (started by the integration global setup): broadcaster stats.
     CLICKHOUSE_URL: stack.CLICKHOUSE_URL!,
     CLICKHOUSE_DATABASE: stack.CLICKHOUSE_DATABASE!,
+    // The stack's YouTube / TikTok / Douyin API stand-in (tools/devstack/src/platform-apis.ts).
+    ...Object.fromEntries(
+      ['YOUTUBE_API_URL', 'YOUTUBE_API_KEY', 'TIKTOK_API_URL', 'TIKTOK_ACCESS_TOKEN', 'DOUYIN_API_URL', 'DOUYIN_ACCESS_TOKEN', 'DOUYIN_OPEN_ID'].map((k) => [k, stack[k]!]),
+    ),
   });
   edge = await startEdge(prepared);
 });
@@ -134,8 +139,10 @@ describe('scheduling under wrangler dev', () => {
         targetUrl: `${sink.url}/hook/wd-bc/${path}`,
         secretRef: 'main',
         siteName: 'WD',
+        projectId: PROJECT,
+        receiverTaskId: taskId === 'good' ? 1 : 2,
+        duration: 30,
         items: [{ itemId: 'v1', platform: 'douyin' }],
-        platformMapping: { douyin: 'yt' },
       });
       expect(r.status).toBe(201);
     }
@@ -144,7 +151,8 @@ describe('scheduling under wrangler dev', () => {
     const good = log.find((e) => e.path === '/ok/good')!;
     const expected = createHmac('sha256', SECRET).update(`${good.headers['x-timestamp']}.${good.body}`).digest('hex');
     expect(good.headers['x-signature']).toBe(`sha256=${expected}`);
-    expect(JSON.parse(good.body)).toMatchObject({ site_name: 'WD', task_id: 'good', totals: { yt_views: 0, yt_likes: 0 } });
+    // No events for v1: no count fields, only the receiver's fixed ones.
+    expect(JSON.parse(good.body)).toEqual({ site_name: 'WD', stats: [{ project_id: PROJECT, task_id: 1, duration: 30, account_count: 0, yt_account_count: 0 }] });
     const status = await until(
       async () => (await call(key, 'GET', '/v1/admin/broadcaster/status')).body,
       (s) => s.tasks.every((t: { lastRunAt: string | null }) => t.lastRunAt),
@@ -155,7 +163,7 @@ describe('scheduling under wrangler dev', () => {
     expect(byId.bad).toMatchObject({ lastStatus: 500, consecutiveFailures: 1 });
   });
 
-  it('broadcaster: the numbers posted are the ClickHouse counts, Douyin folded into the yt totals', async () => {
+  it('broadcaster: the numbers posted are the ClickHouse counts (Douyin folded into yt_*) or the live platform statistics, in the receiver\'s format', async () => {
     const key = await tenant('wd-stats');
     const ev = (type: 'play_start' | 'like', itemId: string): BehaviourEvent =>
       ({ eventId: uuidv7(), tenantId: 'wd-stats', eventTime: new Date().toISOString(), schemaVersion: SCHEMA_VERSION, userId: `u-${Math.random()}`, itemId, type }) as BehaviourEvent;
@@ -166,25 +174,55 @@ describe('scheduling under wrangler dev', () => {
       targetUrl: `${sink.url}/hook/wd-stats/ok/stats`,
       secretRef: 'main',
       siteName: 'Stats',
+      projectId: PROJECT,
+      receiverTaskId: 42,
+      duration: 30,
       active: false,
       items: [
         { itemId: 'dy-1', platform: 'douyin' },
         { itemId: 'yt-1', platform: 'youtube' },
         { itemId: 'bl-1', platform: 'bilibili' },
       ],
-      platformMapping: { douyin: 'yt', youtube: 'yt' },
     });
     expect(r.status).toBe(201);
     const trig = await call(key, 'POST', '/v1/admin/broadcaster/trigger?taskId=stats');
     expect(trig.body).toEqual([expect.objectContaining({ ok: true, status: 200 })]);
     const post = (await sinkLog('wd-stats')).find((e) => e.path === '/ok/stats')!;
     const payload = JSON.parse(post.body);
-    expect(payload.stale).toBe(false);
-    expect(payload.totals).toEqual({ yt_views: 4, yt_likes: 2, bilibili_views: 1, bilibili_likes: 0 });
-    expect(payload.stats).toEqual([
-      { platform: 'bilibili', views: 1, likes: 0 },
-      { platform: 'douyin', views: 3, likes: 2 },
-      { platform: 'youtube', views: 1, likes: 0 },
-    ]);
+    // dy-1 (3 plays, 2 likes) + yt-1 (1 play) into yt_*; bilibili has its own bucket.
+    expect(payload).toEqual({
+      site_name: 'Stats',
+      stats: [{ project_id: PROJECT, task_id: 42, duration: 30, account_count: 0, yt_account_count: 0, yt_view_count: 4, yt_like_count: 2, bilibili_like_count: 0, bilibili_view_count: 1 }],
+    });
+    expect(post.headers['x-stats-stale']).toBe('false');
+
+    // The same receiver fed from live statistics: the stack's platform API stand-in answers.
+    const apis = stack.PLATFORM_APIS_URL!;
+    await fetch(`${apis}/_control`, {
+      method: 'POST',
+      body: JSON.stringify({ videos: { youtube: { 'wd-yt-live': { views: 12000, likes: 600 } }, douyin: { 'wd-dy-live': { views: 500, likes: 80 } } } }),
+    });
+    const live = await call(key, 'POST', '/v1/admin/broadcaster/tasks', {
+      taskId: 'live',
+      targetUrl: `${sink.url}/hook/wd-stats/ok/live`,
+      secretRef: 'main',
+      siteName: 'Stats',
+      projectId: PROJECT,
+      receiverTaskId: 43,
+      duration: 30,
+      active: false,
+      statsSource: 'live',
+      items: [
+        { itemId: 'c1-yt', platform: 'youtube', externalId: 'wd-yt-live' },
+        { itemId: 'c1-dy', platform: 'douyin', externalId: 'wd-dy-live' },
+      ],
+    });
+    expect(live.status).toBe(201);
+    expect((await call(key, 'POST', '/v1/admin/broadcaster/trigger?taskId=live')).body).toEqual([expect.objectContaining({ ok: true, stale: false })]);
+    const livePost = (await sinkLog('wd-stats')).find((e) => e.path === '/ok/live')!;
+    expect(JSON.parse(livePost.body)).toEqual({
+      site_name: 'Stats',
+      stats: [{ project_id: PROJECT, task_id: 43, duration: 30, account_count: 0, yt_account_count: 0, yt_view_count: 12500, yt_like_count: 680 }],
+    });
   });
 });

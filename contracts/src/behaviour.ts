@@ -24,7 +24,12 @@ const PlayFields = {
 
 export const ImpressionEvent = base.extend({ type: z.literal('impression') });
 export const ClickEvent = base.extend({ type: z.literal('click') });
-export const PlayStartEvent = base.extend({ type: z.literal('play_start'), ...PlayFields });
+export const PlayStartEvent = base.extend({
+  type: z.literal('play_start'),
+  ...PlayFields,
+  /** Set by the server when it authorised the play: why it was allowed (free, trial, enrolled, member...). */
+  access: z.string().regex(/^[a-z_]{1,32}$/).optional(),
+});
 export const PlayProgressEvent = base.extend({
   type: z.literal('play_progress'),
   ...PlayFields,

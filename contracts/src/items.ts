@@ -6,6 +6,22 @@ import { ItemId, Slug, TenantId } from './ids.js';
 export const ItemKind = z.enum(['video', 'article', 'product', 'track', 'course', 'banner', 'announcement', 'series']);
 export const PublishState = z.enum(['draft', 'scheduled', 'published', 'unpublished']);
 
+/** A tenant's own item attribute (brand, price, language, duration…): lowercase snake case. */
+export const AttributeKey = z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'attribute names are lowercase letters, digits and _ (up to 40), starting with a letter');
+/** Typed attribute values: string, number, boolean or a list of strings. */
+export const AttributeValue = z.union([z.string().max(200), z.number().finite(), z.boolean(), z.array(z.string().min(1).max(100)).max(20)]);
+export type AttributeValue = z.infer<typeof AttributeValue>;
+export type AttributeType = 'string' | 'number' | 'boolean' | 'list';
+export const attributeType = (v: AttributeValue): AttributeType =>
+  Array.isArray(v) ? 'list' : typeof v === 'number' ? 'number' : typeof v === 'boolean' ? 'boolean' : 'string';
+export const MAX_ITEM_ATTRIBUTES = 32;
+export const MAX_ITEM_ATTRIBUTES_BYTES = 4_096;
+export const ItemAttributes = z
+  .record(AttributeKey, AttributeValue)
+  .refine((a) => Object.keys(a).length <= MAX_ITEM_ATTRIBUTES, `at most ${MAX_ITEM_ATTRIBUTES} attributes per item`)
+  .refine((a) => JSON.stringify(a).length <= MAX_ITEM_ATTRIBUTES_BYTES, `attributes are limited to ${MAX_ITEM_ATTRIBUTES_BYTES} bytes of JSON`);
+export type ItemAttributes = z.infer<typeof ItemAttributes>;
+
 export const Item = z.object({
   tenantId: TenantId,
   itemId: ItemId,
@@ -22,6 +38,8 @@ export const Item = z.object({
   embedding: z.array(z.number()).max(256).optional(),
   /** Entitlement needed to consume it, so recommendations can filter what a user cannot play. */
   access: z.enum(['free', 'paid', 'member']).default('free'),
+  /** The tenant's own typed attributes, stored and indexed for filters (`filter=price<20;language=en`). */
+  attributes: ItemAttributes.optional(),
 });
 export type Item = z.infer<typeof Item>;
 
@@ -53,6 +71,8 @@ export const ItemSearchQuery = z.object({
   state: PublishState.optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: ItemId.optional().describe('itemId after which the next page starts'),
+  /** Attribute filters, `;`-separated `name op value` with op one of = != < <= > >= (on a list, = means contains). */
+  filter: z.string().min(1).max(1_000).optional(),
 });
 export type ItemSearchQuery = z.infer<typeof ItemSearchQuery>;
 

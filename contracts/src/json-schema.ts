@@ -14,6 +14,7 @@ export const publishedSchemas = {
   Schedule: c.Schedule,
   Campaign: c.Campaign,
   BroadcasterTask: c.BroadcasterTask,
+  BroadcastPayload: c.BroadcastPayload,
   Category: c.Category,
   Tag: c.Tag,
   Course: c.Course,

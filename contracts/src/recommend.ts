@@ -17,6 +17,8 @@ export const RecommendedItem = z.object({
   itemId: ItemId,
   score: z.number(),
   channels: z.array(z.string()).describe('recall channels that proposed this item'),
+  /** With the scenario's `entitlement: label`: false on a paid / member item this user cannot play. */
+  entitled: z.boolean().optional(),
 });
 
 export const StageTrace = z.object({

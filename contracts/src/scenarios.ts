@@ -23,6 +23,11 @@ export const RerankRules = z.object({
   excludeCategories: z.array(Slug).max(50).optional(),
   /** Only items with one of these access levels; unset = all. */
   access: z.array(z.enum(['free', 'paid', 'member'])).min(1).optional(),
+  /**
+   * Paid / member items the user is not entitled to (no active enrolment in the course, no active
+   * membership): `filter` drops them, `label` keeps them with `entitled: false`; unset = neither.
+   */
+  entitlement: z.enum(['filter', 'label']).optional(),
 });
 
 /** Per-action weight of item heat; unspecified actions weigh 0. */

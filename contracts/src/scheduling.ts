@@ -303,7 +303,28 @@ export type ScheduleEventBody = z.infer<typeof ScheduleEventBody>;
 // ---------------------------------------------------------------------------------------------
 // Stats broadcaster (Broadcaster Durable Object, one per tenant).
 
-export const BroadcastItem = z.object({ itemId: ItemId, platform: Slug });
+export const BroadcastItem = z.object({
+  itemId: ItemId,
+  platform: Slug,
+  /** The platform's own video id for live statistics (YouTube video id, TikTok / Douyin item id); default itemId. */
+  externalId: z.string().min(1).max(128).regex(/^[A-Za-z0-9_@.:=-]+$/, 'a platform video id').optional(),
+});
+export type BroadcastItem = z.infer<typeof BroadcastItem>;
+
+/**
+ * Where a task's numbers come from: `platform` = this platform's own play/like counts in ClickHouse;
+ * `live` = each item's live statistics from its platform's API (YouTube Data API, TikTok Display
+ * API, Douyin open platform) through the broadcaster's statistics fetchers.
+ */
+export const BroadcastStatsSource = z.enum(['platform', 'live']);
+export type BroadcastStatsSource = z.infer<typeof BroadcastStatsSource>;
+
+/** Platforms whose numbers count into the receiver's `yt_*` fields unless a task maps them elsewhere. */
+export const DEFAULT_PLATFORM_MAPPING: Readonly<Record<string, string>> = { youtube: 'yt', douyin: 'yt' };
+
+/** A receiver bucket: the prefix of `<bucket>_view_count` / `<bucket>_like_count`. */
+export const BroadcastBucket = z.string().regex(/^[a-z][a-z0-9]{0,31}$/, 'a bucket is lowercase letters and digits, e.g. yt');
+
 export const CreateBroadcasterTaskRequest = z.object({
   taskId: Slug,
   targetUrl: z.string().url().refine((u) => /^https?:/.test(u), 'must be http(s)'),
@@ -311,15 +332,29 @@ export const CreateBroadcasterTaskRequest = z.object({
   intervalSeconds: z.number().int().min(60).max(86_400).default(180),
   active: z.boolean().default(true),
   siteName: z.string().min(1).max(100),
+  /** The receiver's project this task reports for (its `project_id`). */
+  projectId: z.uuid(),
+  /** The receiver's numeric task id (its `task_id`). */
+  receiverTaskId: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+  /** The receiver's `duration` for this task, passed through as given. */
+  duration: z.number().int().min(0).max(10_000_000),
+  statsSource: BroadcastStatsSource.default('platform'),
   items: z.array(BroadcastItem).max(500).default([]),
-  /** Platform → bucket the platform's numbers count into, e.g. {douyin: "yt"} (the seed's rule). */
-  platformMapping: z.record(Slug, Slug).default({ douyin: 'yt' }),
+  /**
+   * Platform → receiver bucket its numbers count into. Merged over DEFAULT_PLATFORM_MAPPING
+   * (youtube and douyin → yt), so {tiktok: "yt"} also folds TikTok into yt_*.
+   */
+  platformMapping: z.record(Slug, BroadcastBucket).default({}),
   maxRetries: z.number().int().min(0).max(10).default(3),
 });
 export type CreateBroadcasterTaskRequest = z.infer<typeof CreateBroadcasterTaskRequest>;
 
 export const BroadcasterTaskView = BroadcasterTask.extend({
   siteName: z.string(),
+  projectId: z.string(),
+  receiverTaskId: z.number().int(),
+  duration: z.number().int(),
+  statsSource: BroadcastStatsSource,
   items: z.array(BroadcastItem),
   platformMapping: z.record(z.string(), z.string()),
   maxRetries: z.number().int(),
@@ -328,19 +363,42 @@ export const BroadcasterTaskView = BroadcasterTask.extend({
   lastStatus: z.number().int().nullable(),
   lastError: z.string().nullable(),
   consecutiveFailures: z.number().int(),
+  /** True when the last post re-sent some last good numbers because their source failed. */
+  stale: z.boolean(),
+  /** Why statistics were stale or missing on the last run, one line per failed source or item. */
+  statsErrors: z.array(z.string()),
 });
 export type BroadcasterTaskView = z.infer<typeof BroadcasterTaskView>;
 
-/** Body of every webhook post; signed as HMAC-SHA256 over `${X-Timestamp}.${body}`. */
-export const BroadcastPayload = z.object({
-  site_name: z.string(),
-  task_id: z.string(),
-  generated_at: IsoTime,
-  /** True when analytics could not be read and the last known numbers are re-sent. */
-  stale: z.boolean(),
-  stats: z.array(z.object({ platform: z.string(), views: z.number().int(), likes: z.number().int() })),
-  totals: z.record(z.string(), z.number().int()).describe('e.g. yt_views, yt_likes'),
-});
+const COUNT_FIELD = /^[a-z][a-z0-9]{0,31}_(view|like)_count$/;
+
+/**
+ * One task's numbers in the receiver's (X2C Pool) format. `account_count` and `yt_account_count`
+ * are always 0; a `<bucket>_view_count` / `<bucket>_like_count` is present only when at least one
+ * of the task's items has a value for it (no data → the field is absent, never 0 or null).
+ */
+export const BroadcastStat = z
+  .object({
+    project_id: z.uuid(),
+    task_id: z.number().int().positive(),
+    duration: z.number().int().min(0),
+    account_count: z.literal(0),
+    yt_account_count: z.literal(0),
+    yt_view_count: z.number().int().min(0).optional(),
+    yt_like_count: z.number().int().min(0).optional(),
+  })
+  .loose()
+  .superRefine((o, ctx) => {
+    for (const [k, v] of Object.entries(o)) {
+      if (['project_id', 'task_id', 'duration', 'account_count', 'yt_account_count'].includes(k)) continue;
+      if (!COUNT_FIELD.test(k)) ctx.addIssue({ code: 'custom', message: `unknown field ${k}`, path: [k] });
+      else if (!Number.isSafeInteger(v) || (v as number) < 0) ctx.addIssue({ code: 'custom', message: 'a count is a non-negative integer', path: [k] });
+    }
+  });
+export type BroadcastStat = z.infer<typeof BroadcastStat>;
+
+/** Body of every webhook post (the receiver's format); signed as HMAC-SHA256 over `${X-Timestamp}.${body}`. */
+export const BroadcastPayload = z.object({ site_name: z.string().min(1), stats: z.array(BroadcastStat).min(1) }).strict();
 export type BroadcastPayload = z.infer<typeof BroadcastPayload>;
 
 export const CallbackLogRow = z.object({
@@ -353,6 +411,8 @@ export const CallbackLogRow = z.object({
   status: z.number().int().nullable(),
   durationMs: z.number().int(),
   error: z.string().nullable(),
+  /** The post carried some last good numbers because their live source failed. */
+  stale: z.boolean(),
 });
 export type CallbackLogRow = z.infer<typeof CallbackLogRow>;
 
@@ -386,6 +446,20 @@ export const SchedulingEnv = z.object({
   CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('vidplat'),
   CLICKHOUSE_USER: z.string().default('default'),
   CLICKHOUSE_PASSWORD: z.string().default(''),
+  /** Live statistics fetchers (secrets; a platform without one answers "not configured" and its items stay stale). */
+  YOUTUBE_API_KEY: z.string().min(1).optional(),
+  YOUTUBE_API_URL: z.string().url().default('https://www.googleapis.com/youtube/v3'),
+  /** TikTok Display API user access token (scope video.list) of the account that owns the videos. */
+  TIKTOK_ACCESS_TOKEN: z.string().min(1).optional(),
+  TIKTOK_API_URL: z.string().url().default('https://open.tiktokapis.com'),
+  /** Douyin open platform user access token and the open_id it was issued for. */
+  DOUYIN_ACCESS_TOKEN: z.string().min(1).optional(),
+  DOUYIN_OPEN_ID: z.string().min(1).optional(),
+  DOUYIN_API_URL: z.string().url().default('https://open.douyin.com'),
+  /** Per-request timeout of a statistics fetch, and how many times a transient failure is retried. */
+  STATS_FETCH_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(4_000),
+  STATS_FETCH_RETRIES: z.coerce.number().int().min(0).max(5).default(2),
+  STATS_FETCH_RETRY_BASE_MS: z.coerce.number().int().min(10).max(10_000).default(250),
 });
 export type SchedulingEnv = z.infer<typeof SchedulingEnv>;
 

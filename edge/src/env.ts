@@ -38,6 +38,17 @@ export interface Bindings {
   MESSAGING_API_TOKEN?: string;
   /** JSON {secretRef: secret} for broadcaster webhook signatures (a secret). */
   BROADCAST_WEBHOOK_SECRETS?: string;
+  /** Broadcaster live statistics fetchers: API keys / tokens (secrets) and base URLs (vars). */
+  YOUTUBE_API_KEY?: string;
+  YOUTUBE_API_URL?: string;
+  TIKTOK_ACCESS_TOKEN?: string;
+  TIKTOK_API_URL?: string;
+  DOUYIN_ACCESS_TOKEN?: string;
+  DOUYIN_OPEN_ID?: string;
+  DOUYIN_API_URL?: string;
+  STATS_FETCH_TIMEOUT_MS?: string;
+  STATS_FETCH_RETRIES?: string;
+  STATS_FETCH_RETRY_BASE_MS?: string;
 }
 
 export type AppEnv = { Bindings: Bindings; Variables: { principal: Principal } };

@@ -5,6 +5,8 @@ declare global {
   namespace Cloudflare {
     interface Env extends Bindings {
       TEST_MIGRATIONS: D1Migration[];
+      /** The YouTube / TikTok / Douyin API stand-in (tools/devstack/src/platform-apis.ts). */
+      TEST_PLATFORM_APIS_URL: string;
     }
   }
 }

@@ -36,7 +36,8 @@ describe('learning progress', () => {
     // Ingest is unreachable in workerd tests: the event waits in the D1 outbox for a later report.
     await vi.waitFor(
       async () => {
-        const row = await env.CATALOGUE.prepare("SELECT body FROM event_outbox WHERE tenant_id = 'prog-a'").first<{ body: string }>();
+        // (The play authorisation's own play_start waits there too.)
+        const row = await env.CATALOGUE.prepare("SELECT body FROM event_outbox WHERE tenant_id = 'prog-a' AND json_extract(body, '$.type') = 'play_progress'").first<{ body: string }>();
         expect(JSON.parse(row!.body)).toMatchObject({ type: 'play_progress', userId: 'learner', itemId: 'pv-paid', positionSeconds: 120, tenantId: 'prog-a' });
       },
       { timeout: 10_000, interval: 100 },

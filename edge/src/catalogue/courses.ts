@@ -18,6 +18,8 @@ import { requireKey } from '../tenancy/auth.js';
 import { canEditCourse, canSeeCourse } from './access-control.js';
 import { bad, body, forbidden, HttpFail, isManager, MANAGER_ROLES, notFound, nowIso, query } from './http.js';
 import { getChapterRow, getCourseRow, getVideoRow, toChapter, toCourse, toVideo, type ChapterRow, type CourseRow, type VideoRow } from './rows.js';
+import { FeatureSyncFailed } from '../items/catalogue.js';
+import { itemSyncUnavailable, syncCourseItems, type CourseOverride } from './recommender-items.js';
 
 const EDITOR_ROLES = [...MANAGER_ROLES, 'instructor' as const];
 
@@ -77,6 +79,20 @@ function checkVideoTimes(c: Context<AppEnv>, durationSeconds: number, trialSecon
 }
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (m) => `\\${m}`);
+
+/**
+ * The course's recommender item follows the change just committed (x-item-sync: done | pending);
+ * a 503 when a hiding change could not reach the feature store (the call is safe to retry).
+ */
+async function followItem(c: Context<AppEnv>, courseId: string, override?: CourseOverride): Promise<Response | null> {
+  try {
+    c.header('x-item-sync', (await syncCourseItems(c.env, c.var.principal.tenantId, courseId, override)).sync);
+    return null;
+  } catch (e) {
+    if (e instanceof FeatureSyncFailed) return itemSyncUnavailable(e);
+    throw e;
+  }
+}
 
 export const courseRoutes = new Hono<AppEnv>()
   .get('/v1/courses', requireKey(), async (c) => {
@@ -157,7 +173,7 @@ export const courseRoutes = new Hono<AppEnv>()
         .bind(p.tenantId, b.id, b.categoryId, b.title, b.description, b.type, b.level, instructorId, b.priceCents, b.access, now),
       ...tagStatements(db, p.tenantId, b.id, b.tagIds),
     ]);
-    return c.json(await courseView(db, p.tenantId, b.id), 201);
+    return (await followItem(c, b.id)) ?? c.json(await courseView(db, p.tenantId, b.id), 201);
   })
   .get('/v1/courses/:courseId', requireKey(), async (c) => {
     const p = c.var.principal;
@@ -214,7 +230,7 @@ export const courseRoutes = new Hono<AppEnv>()
         ),
       ...(b.tagIds ? tagStatements(db, tenantId, course.course_id, b.tagIds) : []),
     ]);
-    return c.json(await courseView(db, tenantId, course.course_id));
+    return (await followItem(c, course.course_id)) ?? c.json(await courseView(db, tenantId, course.course_id));
   })
   .post('/v1/courses/:courseId/status', requireKey(...EDITOR_ROLES), async (c) => {
     const b = await body(c, CourseTransitionRequest);
@@ -222,12 +238,17 @@ export const courseRoutes = new Hono<AppEnv>()
     const course = await editableCourse(c, c.req.param('courseId'));
     if (course instanceof Response) return course;
     const p = c.var.principal;
+    // Already there: a retry (e.g. after a 503 from the item sync) re-syncs instead of failing 409.
+    if (course.status === b.status) return (await followItem(c, course.course_id)) ?? c.json(await courseView(c.env.CATALOGUE, p.tenantId, course.course_id));
     if (!COURSE_TRANSITIONS[course.status].includes(b.status)) {
       return c.json(errorBody('conflict', `a ${course.status} course cannot become ${b.status}`, 'status'), 409);
     }
     // Review is the managers' job: an instructor submits, withdraws and unpublishes, never approves.
     if (!isManager(p.role) && b.status === 'published') return forbidden(c, 'publishing needs a catalogue manager (review)');
     const now = nowIso();
+    // Item first: an unpublish that cannot reach the recommender fails (503) with nothing changed.
+    const early = await followItem(c, course.course_id, { status: b.status, published_at: b.status === 'published' ? (course.published_at ?? now) : course.published_at });
+    if (early) return early;
     await c.env.CATALOGUE.prepare(
       "UPDATE courses SET status = ?3, updated_at = ?4, published_at = CASE WHEN ?3 = 'published' THEN coalesce(published_at, ?4) ELSE published_at END WHERE tenant_id = ?1 AND course_id = ?2",
     )
@@ -238,8 +259,12 @@ export const courseRoutes = new Hono<AppEnv>()
   .delete('/v1/courses/:courseId', requireKey(...EDITOR_ROLES), async (c) => {
     const course = await editableCourse(c, c.req.param('courseId'));
     if (course instanceof Response) return course;
+    const now = nowIso();
+    // Item first (removed from the feature store, then D1): a delete that cannot reach it changes nothing.
+    const early = await followItem(c, course.course_id, { deleted_at: now });
+    if (early) return early;
     await c.env.CATALOGUE.prepare('UPDATE courses SET deleted_at = ?3, updated_at = ?3 WHERE tenant_id = ?1 AND course_id = ?2')
-      .bind(c.var.principal.tenantId, course.course_id, nowIso())
+      .bind(c.var.principal.tenantId, course.course_id, now)
       .run();
     return c.body(null, 204);
   })

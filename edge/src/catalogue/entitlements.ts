@@ -6,6 +6,7 @@ import { requireKey } from '../tenancy/auth.js';
 import { canSeeCourse } from './access-control.js';
 import { bad, body, forbidden, HttpFail, isManager, MANAGER_ROLES, notFound, nowIso, requireUser } from './http.js';
 import { getCourseRow } from './rows.js';
+import { emit, enrolEvent } from './server-events.js';
 
 /** ISO times are stored normalised (UTC, ms) so string comparison in SQL is time comparison. */
 const norm = (iso: string) => new Date(iso).toISOString();
@@ -20,6 +21,7 @@ export interface EnrolmentRow {
   price_paid_cents: number;
   valid_from: string;
   valid_until: string | null;
+  created_at: string;
 }
 export interface MembershipRow {
   tenant_id: string;
@@ -89,7 +91,11 @@ export const entitlementRoutes = new Hono<AppEnv>()
       const dup = await db.prepare('SELECT * FROM enrolments WHERE tenant_id = ?1 AND order_id = ?2').bind(p.tenantId, b.orderId).first<EnrolmentRow>();
       if (dup) {
         // Retried purchase: the same order for the same user and course is the same enrolment.
-        if (dup.user_id === userId && dup.course_id === course.course_id) return c.json(toEnrolment(dup, now), 200);
+        if (dup.user_id === userId && dup.course_id === course.course_id) {
+          // The same enrolment fact again: the same enrol event (same id and time), deduped downstream.
+          await emit(c, p.tenantId, [await enrolEvent(p.tenantId, dup)]);
+          return c.json(toEnrolment(dup, now), 200);
+        }
         return c.json(errorBody('conflict', `order ${b.orderId} is already recorded`, 'orderId'), 409);
       }
     }
@@ -103,6 +109,7 @@ export const entitlementRoutes = new Hono<AppEnv>()
       .bind(id, p.tenantId, userId, course.course_id, b.kind, b.orderId ?? null, b.pricePaidCents, validFrom, validUntil, now)
       .run();
     const row = (await db.prepare('SELECT * FROM enrolments WHERE enrolment_id = ?1').bind(id).first<EnrolmentRow>())!;
+    await emit(c, p.tenantId, [await enrolEvent(p.tenantId, row)]);
     return c.json(toEnrolment(row, now), 201);
   })
   .get('/v1/me/enrolments', requireKey(), async (c) => {

@@ -6,11 +6,19 @@ import { entitlementRoutes } from './entitlements.js';
 import { internalVideoRoutes } from './internal.js';
 import { playRoutes } from './play/routes.js';
 import { progressRoutes } from './progress/routes.js';
+import { courseItemRoutes } from './recommender-items.js';
+import { reviewRoutes } from './reviews.js';
+import { hotCourseRoutes } from './hot-courses.js';
+import { instructorRoutes } from './instructor.js';
 
 /** Catalogue, entitlements, play authorisation, the guarded media origin and learning progress. */
 export const catalogueRoutes = new Hono<AppEnv>()
   .route('/', categoryRoutes)
+  .route('/', courseItemRoutes)
+  .route('/', hotCourseRoutes)
   .route('/', courseRoutes)
+  .route('/', reviewRoutes)
+  .route('/', instructorRoutes)
   .route('/', entitlementRoutes)
   .route('/', internalVideoRoutes)
   .route('/', playRoutes)

@@ -4,6 +4,7 @@ import { edgeConfig, type AppEnv } from '../env.js';
 import { errorBody, sendError } from '../http/errors.js';
 import { forwardToIngest, IngestUnavailable } from './ingest-client.js';
 import { requireKey } from '../tenancy/auth.js';
+import { withoutServerOwned } from './server-owned.js';
 
 /**
  * POST /v1/events (tenant API key): each event is validated on its own. Valid ones go to Kafka through the ingest
@@ -33,9 +34,11 @@ export const eventRoutes = new Hono<AppEnv>().post('/v1/events', requireKey(), a
     } else valid.push(r.data);
   });
 
-  if (valid.length) {
+  // Catalogue facts (enrol, play start/complete of catalogue content) are counted from the server's own events.
+  const { forward } = valid.length ? await withoutServerOwned(c.env.CATALOGUE, tenantId, valid) : { forward: valid };
+  if (forward.length) {
     try {
-      await forwardToIngest(edgeConfig(c.env), valid);
+      await forwardToIngest(edgeConfig(c.env), forward);
     } catch (e) {
       if (e instanceof IngestUnavailable) {
         return c.json(errorBody('upstream_unavailable', 'event pipeline unavailable, retry the batch'), 503, { 'retry-after': '1' });

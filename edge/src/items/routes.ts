@@ -14,6 +14,7 @@ import { errorBody, sendError } from '../http/errors.js';
 import { requireKey } from '../tenancy/auth.js';
 import { FeatureSyncFailed, ItemCatalogue, setItemPublishState } from './catalogue.js';
 import { countLines, parseItemImport } from './ndjson-import.js';
+import { typeConflict } from './attribute-filter.js';
 
 const editors = requireKey('super', 'admin');
 const MAX_IMPORT_BYTES = MAX_IMPORT_LINES * 2048;
@@ -28,7 +29,8 @@ export const itemRoutes = new Hono<AppEnv>()
   .get('/v1/items', requireKey(), async (c) => {
     const q = ItemSearchQuery.safeParse(c.req.query());
     if (!q.success) return sendError(c, 400, apiErrorFromZod(q.error, 'invalid_query'));
-    return c.json(await new ItemCatalogue(c.env).store.search(c.var.principal.tenantId, q.data));
+    const page = await new ItemCatalogue(c.env).store.search(c.var.principal.tenantId, q.data);
+    return 'code' in page ? sendError(c, 400, page) : c.json(page);
   })
   .post('/v1/items/import', editors, async (c) => {
     const declared = Number(c.req.header('content-length') ?? 0);
@@ -39,6 +41,10 @@ export const itemRoutes = new Hono<AppEnv>()
     const { tenantId } = c.var.principal;
     const { items, rejected } = parseItemImport(tenantId, body);
     let synced = true;
+    const conflict = items.length ? typeConflict(items, await new ItemCatalogue(c.env).store.attributeTypes(tenantId)) : null;
+    if (conflict) {
+      return sendError(c, 400, { code: 'invalid_field', message: `item ${conflict.itemId}: attribute ${conflict.name} is a ${conflict.want} in this tenant, not a ${conflict.got}`, field: `attributes.${conflict.name}` });
+    }
     if (items.length) {
       try {
         synced = (await new ItemCatalogue(c.env).write(tenantId, items)).synced;
@@ -67,6 +73,8 @@ export const itemRoutes = new Hono<AppEnv>()
     const { tenantId } = c.var.principal;
     const existed = !!(await cat.store.get(tenantId, id.data));
     const item = { ...body.data, tenantId, itemId: id.data };
+    const conflict = typeConflict([item], await cat.store.attributeTypes(tenantId));
+    if (conflict) return sendError(c, 400, { code: 'invalid_field', message: `attribute ${conflict.name} is a ${conflict.want} in this tenant, not a ${conflict.got}`, field: `attributes.${conflict.name}` });
     try {
       const { synced } = await cat.write(tenantId, [item]);
       return c.json(item, existed ? 200 : 201, { 'x-feature-sync': synced ? 'done' : 'pending' });

@@ -1,4 +1,5 @@
-import { Item, type ItemSearchQuery } from '@vidplat/contracts';
+import { attributeType, Item, type ApiError, type AttributeType, type ItemSearchQuery } from '@vidplat/contracts';
+import { attributeRows, clauseSql, parseFilter } from './attribute-filter.js';
 
 export interface ItemRow {
   tenant_id: string;
@@ -15,6 +16,7 @@ export interface ItemRow {
   embedding: string | null;
   updated_at: string;
   synced: number;
+  attributes?: string | null;
 }
 
 export function rowToItem(r: ItemRow): Item {
@@ -31,6 +33,7 @@ export function rowToItem(r: ItemRow): Item {
     state: r.state,
     access: r.access,
     ...(r.embedding ? { embedding: JSON.parse(r.embedding) } : {}),
+    ...(r.attributes ? { attributes: JSON.parse(r.attributes) } : {}),
   });
 }
 
@@ -46,12 +49,12 @@ export class ItemStore {
     const s: D1PreparedStatement[] = [
       this.db
         .prepare(
-          `INSERT INTO items (tenant_id, item_id, kind, title, title_lc, categories, tags, author_id, state, published_at, unpublish_at, access, embedding, updated_at, synced)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, 0)
+          `INSERT INTO items (tenant_id, item_id, kind, title, title_lc, categories, tags, author_id, state, published_at, unpublish_at, access, embedding, updated_at, synced, attributes)
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, 0, ?15)
            ON CONFLICT (tenant_id, item_id) DO UPDATE SET kind = excluded.kind, title = excluded.title, title_lc = excluded.title_lc,
              categories = excluded.categories, tags = excluded.tags, author_id = excluded.author_id, state = excluded.state,
              published_at = excluded.published_at, unpublish_at = excluded.unpublish_at, access = excluded.access,
-             embedding = excluded.embedding, updated_at = excluded.updated_at, synced = 0`,
+             embedding = excluded.embedding, updated_at = excluded.updated_at, synced = 0, attributes = excluded.attributes`,
         )
         .bind(
           it.tenantId,
@@ -68,9 +71,24 @@ export class ItemStore {
           it.access,
           it.embedding ? JSON.stringify(it.embedding) : null,
           now,
+          it.attributes && Object.keys(it.attributes).length ? JSON.stringify(it.attributes) : null,
         ),
       this.db.prepare('DELETE FROM item_labels WHERE tenant_id = ?1 AND item_id = ?2').bind(it.tenantId, it.itemId),
+      this.db.prepare('DELETE FROM item_attribute_values WHERE tenant_id = ?1 AND item_id = ?2').bind(it.tenantId, it.itemId),
     ];
+    // Attribute index rows (D1: at most 100 bound parameters, 5 per row) and the tenant's names.
+    const rows = attributeRows(it);
+    for (let i = 0; i < rows.length; i += 20) {
+      const chunk = rows.slice(i, i + 20);
+      s.push(
+        this.db
+          .prepare(`INSERT INTO item_attribute_values (tenant_id, item_id, name, s, n) VALUES ${chunk.map((_, j) => `(?${j * 5 + 1}, ?${j * 5 + 2}, ?${j * 5 + 3}, ?${j * 5 + 4}, ?${j * 5 + 5})`).join(', ')}`)
+          .bind(...chunk.flatMap((r) => [it.tenantId, it.itemId, r.name, r.s, r.n])),
+      );
+    }
+    for (const [name, v] of Object.entries(it.attributes ?? {})) {
+      s.push(this.db.prepare('INSERT OR IGNORE INTO item_attribute_names (tenant_id, name, type) VALUES (?1, ?2, ?3)').bind(it.tenantId, name, attributeType(v)));
+    }
     const labels: [string, string][] = [...[...new Set(it.categories)].map((l): [string, string] => ['c', l]), ...[...new Set(it.tags)].map((l): [string, string] => ['t', l])];
     for (let i = 0; i < labels.length; i += LABELS_PER_STATEMENT) {
       const chunk = labels.slice(i, i + LABELS_PER_STATEMENT);
@@ -106,11 +124,18 @@ export class ItemStore {
     const [r] = await this.db.batch([
       this.db.prepare('DELETE FROM items WHERE tenant_id = ?1 AND item_id = ?2').bind(tenantId, itemId),
       this.db.prepare('DELETE FROM item_labels WHERE tenant_id = ?1 AND item_id = ?2').bind(tenantId, itemId),
+      this.db.prepare('DELETE FROM item_attribute_values WHERE tenant_id = ?1 AND item_id = ?2').bind(tenantId, itemId),
     ]);
     return (r?.meta.changes ?? 0) > 0;
   }
 
-  async search(tenantId: string, q: ItemSearchQuery): Promise<{ items: Item[]; nextCursor: string | null }> {
+  /** The tenant's attribute names and their types. */
+  async attributeTypes(tenantId: string): Promise<Map<string, AttributeType>> {
+    const { results } = await this.db.prepare('SELECT name, type FROM item_attribute_names WHERE tenant_id = ?1').bind(tenantId).all<{ name: string; type: AttributeType }>();
+    return new Map(results.map((r) => [r.name, r.type]));
+  }
+
+  async search(tenantId: string, q: ItemSearchQuery): Promise<{ items: Item[]; nextCursor: string | null } | ApiError> {
     const where = ['i.tenant_id = ?1'];
     const args: unknown[] = [tenantId];
     const arg = (v: unknown) => {
@@ -122,6 +147,11 @@ export class ItemStore {
     // Substring match on the lower-cased title; LIKE wildcards in the query are taken literally.
     if (q.q) where.push(`i.title_lc LIKE ${arg(`%${q.q.toLowerCase().replace(/[\\%_]/g, (m) => `\\${m}`)}%`)} ESCAPE '\\'`);
     if (q.state) where.push(`i.state = ${arg(q.state)}`);
+    if (q.filter) {
+      const clauses = parseFilter(q.filter, await this.attributeTypes(tenantId));
+      if (!Array.isArray(clauses)) return clauses;
+      for (const cl of clauses) where.push(clauseSql(cl, arg));
+    }
     if (q.cursor) where.push(`i.item_id > ${arg(q.cursor)}`);
     const sql = `SELECT i.* FROM items i WHERE ${where.join(' AND ')} ORDER BY i.item_id LIMIT ${arg(q.limit + 1)}`;
     const { results } = await this.db.prepare(sql).bind(...args).all<ItemRow>();

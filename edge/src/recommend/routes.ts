@@ -12,6 +12,8 @@ import { applyOverrides, assignVariant } from '../experiments/assignment.js';
 import { FeatureStoreDown, runPipeline } from './pipeline.js';
 import { recommendStore } from '../feature-store/pipeline.js';
 import { plainRecommendQuery } from './query.js';
+import { FILTER_WIDENING, matching, recommendFilter } from './attribute-filter.js';
+import { entitlements } from './entitlement.js';
 
 /**
  * GET /v1/recommend (tenant API key): the scenario's full pipeline (recall → merge → rank →
@@ -35,10 +37,16 @@ export const recommendRoutes = new Hono<AppEnv>()
       if (!q.success) return sendError(c, 400, apiErrorFromZod(q.error, 'invalid_query'));
       query = q.data;
     }
-    const { tenant, scenario, user, n, debug } = query;
+    const { tenant, scenario, user, debug } = query;
+    let { n } = query;
     const p = c.var.principal;
     // Not "forbidden": whether another tenant exists is none of this key's business.
     if (p.tenantId !== tenant) return c.json(errorBody('not_found', `unknown tenant ${tenant}`, 'tenant'), 404);
+    // Item attribute filter (`filter=price<20;language=en`): rank a wider list, keep the matches.
+    const filter = await recommendFilter(c.env.CATALOGUE, tenant, raw.filter);
+    if (filter && !Array.isArray(filter)) return sendError(c, 400, filter);
+    const wanted = n;
+    if (filter) n = Math.min(200, n * FILTER_WIDENING);
     if (p.userId && p.userId !== user) return c.json(errorBody('forbidden', 'a personal key recommends for its own user only', 'user'), 403);
     // Fresh cache entries without a promise (the common case); else the refresh-ahead lookups.
     const now = Date.now();
@@ -53,6 +61,17 @@ export const recommendRoutes = new Hono<AppEnv>()
     const requestId = uuidv7();
     try {
       const out = await runPipeline(recommendStore(cfgEnv), c.env.MODELS, { tenant, scenario, user, n, cfg, nowMs: Date.now(), debug: !!debug });
+      if (filter) {
+        const keep = await matching(c.env.CATALOGUE, tenant, out.items.map((i) => i.itemId), filter);
+        out.items = out.items.filter((i) => keep.has(i.itemId)).slice(0, wanted);
+      }
+      if (cfg.rerank.entitlement) {
+        const ent = await entitlements(c.env.CATALOGUE, tenant, user, out.items.map((i) => i.itemId), new Date().toISOString());
+        out.items =
+          cfg.rerank.entitlement === 'filter'
+            ? out.items.filter((i) => ent.get(i.itemId) !== false)
+            : out.items.map((i) => (ent.has(i.itemId) ? { ...i, entitled: ent.get(i.itemId)! } : i));
+      }
       const body: RecommendResponse = {
         requestId,
         tenant,

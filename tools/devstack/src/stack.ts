@@ -9,6 +9,7 @@ import { freePort, httpOk, startProcess, waitFor, type ManagedProcess } from './
 import { startRedis } from './redis.js';
 import { startS3 } from './s3.js';
 import { startUpstashBridge, type UpstashBridge } from './upstash-bridge.js';
+import { startPlatformApis, type PlatformApis } from './platform-apis.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const bin = (name: string) => join(REPO_ROOT, 'node_modules', '.bin', name);
@@ -43,8 +44,10 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   mkdirSync(runDir, { recursive: true });
   const procs: ManagedProcess[] = [];
   let bridge: UpstashBridge | undefined;
+  let platformApis: PlatformApis | undefined;
   const stop = async () => {
     await bridge?.close().catch(() => undefined);
+    await platformApis?.close().catch(() => undefined);
     for (const p of procs.reverse()) await p.stop();
   };
   try {
@@ -63,6 +66,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     procs.push(kafka.process, ch.process, redis.process, ...s3.processes);
     const bridgeToken = randomBytes(18).toString('base64url');
     bridge = await startUpstashBridge(redis.url, bridgeToken, bridgePort);
+    // YouTube / TikTok / Douyin statistics APIs for the broadcaster's live fetchers (fresh keys per run).
+    platformApis = await startPlatformApis();
     const ingestToken = randomBytes(24).toString('base64url');
     const secret = () => randomBytes(32).toString('base64url');
     const env: Record<string, string> = {
@@ -82,10 +87,12 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       PLAYBACK_SIGNING_KEYS: JSON.stringify({ [`k${Date.now().toString(36)}`]: secret() }),
       ...s3.env,
       ...s3Buckets,
+      ...platformApis.env,
+      PLATFORM_APIS_URL: platformApis.url,
     };
     await migrate({ url: ch.url, database: env.CLICKHOUSE_DATABASE! });
     const versions = { kafka: kafka.version, clickhouse: ch.version, redis: redis.version, s3: s3.version };
-    const urls: Record<string, string> = { clickhouse: ch.url, featureStore: bridge.url, s3: s3.url };
+    const urls: Record<string, string> = { clickhouse: ch.url, featureStore: bridge.url, s3: s3.url, platformApis: platformApis.url };
     if (o.services) {
       const [ingestPort, edgePort, metricsPort] = await Promise.all([freePort(p.ingest ?? 0), freePort(p.edge ?? 0), freePort(p.metrics ?? 0)]);
       const mediaOriginPort = await freePort(p.mediaOrigin ?? 0);
@@ -132,7 +139,8 @@ export const OFFLINE_WRANGLER_ENV = {
 /** Writes the edge's local secrets/vars file (git-ignored run dir), the .dev.vars equivalent. */
 export function writeEdgeEnvFile(runDir: string, env: Record<string, string>): string {
   const file = join(runDir, 'edge.env');
-  const keys = ['INGEST_URL', 'INGEST_TOKEN', 'UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN', 'ADMIN_API_KEY', 'PLAYBACK_SIGNING_KEYS', 'CLICKHOUSE_URL', 'CLICKHOUSE_DATABASE', 'EDGE_INTERNAL_TOKEN', 'MEDIA_ORIGIN_URL', 'BROADCAST_WEBHOOK_SECRETS'];
+  const keys = ['INGEST_URL', 'INGEST_TOKEN', 'UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN', 'ADMIN_API_KEY', 'PLAYBACK_SIGNING_KEYS', 'CLICKHOUSE_URL', 'CLICKHOUSE_DATABASE', 'EDGE_INTERNAL_TOKEN', 'MEDIA_ORIGIN_URL', 'BROADCAST_WEBHOOK_SECRETS',
+    'YOUTUBE_API_URL', 'YOUTUBE_API_KEY', 'TIKTOK_API_URL', 'TIKTOK_ACCESS_TOKEN', 'DOUYIN_API_URL', 'DOUYIN_ACCESS_TOKEN', 'DOUYIN_OPEN_ID'];
   writeFileSync(file, keys.map((k) => `${k}=${env[k] ?? ''}`).join('\n') + '\n', { mode: 0o600 });
   return file;
 }
@@ -176,11 +184,14 @@ async function startServices(runDir: string, env: Record<string, string>, edgePo
 export async function applyD1Migrations(persistDir: string, env: NodeJS.ProcessEnv): Promise<void> {
   const { execFile } = await import('node:child_process');
   await new Promise<void>((resolvePromise, reject) => {
-    execFile(
+    // Wrangler exits 0 when the timeout's SIGTERM reaches it mid-apply: a killed run must fail
+    // loudly, not start the Worker on a half-migrated database. Generous: a loaded machine is slow.
+    const child = execFile(
       bin('wrangler'),
       ['d1', 'migrations', 'apply', 'vidplat-catalogue', '--local', '--persist-to', persistDir],
-      { cwd: REPO_ROOT, env: { ...env, CI: 'true' }, timeout: 120_000 },
-      (err, stdout, stderr) => (err ? reject(new Error(`D1 migrations failed: ${stderr || stdout || err.message}`)) : resolvePromise()),
+      { cwd: REPO_ROOT, env: { ...env, CI: 'true' }, timeout: 600_000 },
+      (err, stdout, stderr) =>
+        err || child.killed ? reject(new Error(`D1 migrations failed${child.killed ? ' (timed out)' : ''}: ${stderr || stdout || err?.message}`)) : resolvePromise(),
     );
   });
 }

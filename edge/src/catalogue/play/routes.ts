@@ -7,6 +7,7 @@ import { HttpFail, notFound, requireUser } from '../http.js';
 import { getVideoRow, type VideoRow } from '../rows.js';
 import { decideAccess } from './access.js';
 import { rewritePlaylist } from './hls-playlist.js';
+import { emit, playStartEvent } from '../server-events.js';
 
 /** Every HLS file of a video lives under this prefix; the token grants exactly this prefix. */
 export const hlsPrefix = (tenantId: string, videoId: string) => `/hls/${tenantId}/${videoId}/`;
@@ -89,6 +90,8 @@ export const playRoutes = new Hono<AppEnv>()
       lastPositionSeconds: last,
       nextVideoId: next,
     };
+    // Server-side play_start (fact id per user, video and 5-minute play session: a retry is the same play).
+    await emit(c, tenantId, [await playStartEvent(tenantId, userId, video, decision.reason, now.getTime(), last)]);
     return c.json(res, 200, { 'cache-control': 'no-store' });
   })
   /**

@@ -18,6 +18,7 @@ import { bad, body, HttpFail, notFound, requireUser } from '../http.js';
 import { getCourseRow, getVideoRow } from '../rows.js';
 import { hlsPrefix } from '../play/routes.js';
 import { deliverEvents } from './event-outbox.js';
+import { completionFactId } from '../server-events.js';
 
 /** Reported positions may run this far past the catalogue duration (player rounding). */
 const POSITION_SLACK_SECONDS = 2;
@@ -110,10 +111,11 @@ export const progressRoutes = new Hono<AppEnv>()
       .first<ProgressRow>())!;
 
     const type = justCompleted ? ('play_complete' as const) : ('play_progress' as const);
+    // A completion is a fact (once per user and video): its id and time come from completed_at.
     const event = BehaviourEvent.parse({
-      eventId: uuidv7(),
+      eventId: justCompleted ? await completionFactId(tenantId, userId, video.video_id, stored.completed_at ?? now) : uuidv7(),
       tenantId,
-      eventTime: now,
+      eventTime: justCompleted ? (stored.completed_at ?? now) : now,
       schemaVersion: SCHEMA_VERSION,
       userId,
       itemId: video.video_id,

@@ -10,9 +10,12 @@ import type { Bindings } from '../../env.js';
 import type { BroadcasterRpc } from '../rpc.js';
 import { backoffMs, fail, iso, isoOrNull, ok, type Actor, type Outcome } from '../shared/result.js';
 import { schedulingConfig } from '../shared/config.js';
-import { bucketStats, readItemStats, type ItemStats } from './stats.js';
+import { readItemStats, type ItemStats } from './stats.js';
 import { signPayload } from './signature.js';
 import { armAlarmAt } from '../alarm.js';
+import { gatherTaskStats, type LastGood } from './gather.js';
+import { receiverPayload } from './payload.js';
+import { fetchPolicy, liveFetchers } from './sources/index.js';
 
 type TaskRow = {
   task_id: string;
@@ -32,7 +35,15 @@ type TaskRow = {
   last_error: string | null;
   consecutive_failures: number;
   last_stats: string | null;
+  project_id: string;
+  receiver_task_id: number;
+  duration: number;
+  stats_source: string;
+  stale: number;
+  stats_errors: string | null;
 };
+
+type CallbackRow = { id: number; task_id: string; at: number; attempt: number; trigger: string; ok: number; status: number | null; duration_ms: number; error: string | null; stale: number };
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS tasks (
@@ -45,7 +56,21 @@ CREATE TABLE IF NOT EXISTS callbacks (
   id INTEGER PRIMARY KEY AUTOINCREMENT, task_id TEXT NOT NULL, at INTEGER NOT NULL, attempt INTEGER NOT NULL,
   trigger TEXT NOT NULL, ok INTEGER NOT NULL, status INTEGER, duration_ms INTEGER NOT NULL, error TEXT);
 CREATE INDEX IF NOT EXISTS callbacks_task ON callbacks(task_id, id);
+CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
 `;
+
+/** Columns added after the first release: objects created before get them on their next start. */
+const ADDED_COLUMNS: Record<string, [string, string][]> = {
+  tasks: [
+    ['project_id', "TEXT NOT NULL DEFAULT ''"],
+    ['receiver_task_id', 'INTEGER NOT NULL DEFAULT 0'],
+    ['duration', 'INTEGER NOT NULL DEFAULT 0'],
+    ['stats_source', "TEXT NOT NULL DEFAULT 'platform'"],
+    ['stale', 'INTEGER NOT NULL DEFAULT 0'],
+    ['stats_errors', 'TEXT'],
+  ],
+  callbacks: [['stale', 'INTEGER NOT NULL DEFAULT 0']],
+};
 
 /** Keep the callback log bounded: the newest rows per object. */
 const LOG_KEEP = 5_000;
@@ -66,7 +91,20 @@ export class Broadcaster extends DurableObject<Bindings> implements BroadcasterR
     this.sql = ctx.storage.sql;
     ctx.blockConcurrencyWhile(async () => {
       this.sql.exec(SCHEMA);
+      for (const [table, cols] of Object.entries(ADDED_COLUMNS)) {
+        const have = new Set(this.sql.exec<{ name: string }>(`PRAGMA table_info(${table})`).toArray().map((c) => c.name));
+        for (const [name, type] of cols) if (!have.has(name)) this.sql.exec(`ALTER TABLE ${table} ADD COLUMN ${name} ${type}`);
+      }
     });
+  }
+
+  /** Broadcaster-wide start/stop: while stopped, a task created or updated is stored but not scheduled. */
+  private get running(): boolean {
+    return (this.sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = 'running'").toArray()[0]?.v ?? '1') === '1';
+  }
+
+  private setRunning(on: boolean): void {
+    this.sql.exec("INSERT INTO meta (k, v) VALUES ('running', ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v", on ? '1' : '0');
   }
 
   private task(taskId: string): TaskRow | null {
@@ -82,6 +120,10 @@ export class Broadcaster extends DurableObject<Bindings> implements BroadcasterR
       intervalSeconds: t.interval_seconds,
       active: t.active === 1,
       siteName: t.site_name,
+      projectId: t.project_id,
+      receiverTaskId: t.receiver_task_id,
+      duration: t.duration,
+      statsSource: t.stats_source === 'live' ? 'live' : 'platform',
       items: JSON.parse(t.items),
       platformMapping: JSON.parse(t.mapping),
       maxRetries: t.max_retries,
@@ -90,6 +132,8 @@ export class Broadcaster extends DurableObject<Bindings> implements BroadcasterR
       lastStatus: t.last_status,
       lastError: t.last_error,
       consecutiveFailures: t.consecutive_failures,
+      stale: t.stale === 1,
+      statsErrors: t.stats_errors ? (JSON.parse(t.stats_errors) as string[]) : [],
     };
   }
 
@@ -102,7 +146,10 @@ export class Broadcaster extends DurableObject<Bindings> implements BroadcasterR
     return this.ctx.storage.getAlarm();
   }
 
-  /** Create or replace a task (super); an active task is first due immediately. */
+  /**
+   * Create or replace a task (super). An active task is first due immediately, unless the
+   * broadcaster is stopped: then it posts nothing until started (all, or this task by id).
+   */
   async putTask(actor: Actor, body: unknown): Promise<Outcome<BroadcasterTaskView>> {
     if (actor.role !== 'super') return fail(403, 'forbidden', 'broadcaster tasks need the super role');
     const p = CreateBroadcasterTaskRequest.safeParse(body);
@@ -111,12 +158,15 @@ export class Broadcaster extends DurableObject<Bindings> implements BroadcasterR
     const secrets = schedulingConfig(this.env).secrets;
     if (!secrets[d.secretRef]) return fail(400, 'invalid_field', `no webhook secret configured under ${d.secretRef}`, 'secretRef');
     const now = Date.now();
+    const scheduled = d.active && this.running;
     this.sql.exec(
-      `INSERT INTO tasks (task_id, tenant_id, target_url, secret_ref, interval_seconds, active, site_name, items, mapping, max_retries, next_run_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO tasks (task_id, tenant_id, target_url, secret_ref, interval_seconds, active, site_name, items, mapping, max_retries, next_run_at,
+         project_id, receiver_task_id, duration, stats_source)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (task_id) DO UPDATE SET target_url = excluded.target_url, secret_ref = excluded.secret_ref,
          interval_seconds = excluded.interval_seconds, active = excluded.active, site_name = excluded.site_name, items = excluded.items,
-         mapping = excluded.mapping, max_retries = excluded.max_retries, next_run_at = excluded.next_run_at, attempts = 0`,
+         mapping = excluded.mapping, max_retries = excluded.max_retries, next_run_at = excluded.next_run_at, attempts = 0,
+         project_id = excluded.project_id, receiver_task_id = excluded.receiver_task_id, duration = excluded.duration, stats_source = excluded.stats_source`,
       d.taskId,
       actor.tenantId,
       d.targetUrl,
@@ -127,7 +177,11 @@ export class Broadcaster extends DurableObject<Bindings> implements BroadcasterR
       JSON.stringify(d.items),
       JSON.stringify(d.platformMapping),
       d.maxRetries,
-      d.active ? now : null,
+      scheduled ? now : null,
+      d.projectId,
+      d.receiverTaskId,
+      d.duration,
+      d.statsSource,
     );
     await this.rearm();
     return ok(this.view(this.task(d.taskId)!));
@@ -140,11 +194,16 @@ export class Broadcaster extends DurableObject<Bindings> implements BroadcasterR
     return r.rowsWritten ? ok(true) : fail(404, 'not_found', `no task ${taskId}`);
   }
 
-  /** Start (all tasks, or one): active, first post now. Stop: inactive, no alarm for it. */
+  /**
+   * Start (all tasks, or one by id): active, first post now. Stop: inactive, no alarm for it.
+   * Without a task id this also starts/stops the broadcaster itself (tasks created while it is
+   * stopped wait for a start); with one, only that task changes.
+   */
   async setActive(actor: Actor, active: boolean, taskId?: string): Promise<Outcome<{ tasks: BroadcasterTaskView[] }>> {
     if (actor.role !== 'super' && actor.role !== 'senior') return fail(403, 'forbidden', 'start/stop needs senior or super');
     if (taskId && !this.task(taskId)) return fail(404, 'not_found', `no task ${taskId}`);
     const now = Date.now();
+    if (!taskId) this.setRunning(active);
     this.sql.exec(
       `UPDATE tasks SET active = ?, next_run_at = ?, attempts = 0 ${taskId ? 'WHERE task_id = ?' : ''}`,
       active ? 1 : 0,
@@ -157,12 +216,12 @@ export class Broadcaster extends DurableObject<Bindings> implements BroadcasterR
 
   async status(): Promise<Outcome<{ running: boolean; nextAlarmAt: string | null; tasks: BroadcasterTaskView[] }>> {
     const tasks = this.sql.exec<TaskRow>('SELECT * FROM tasks ORDER BY task_id').toArray().map((t) => this.view(t));
-    return ok({ running: tasks.some((t) => t.active), nextAlarmAt: isoOrNull(await this.ctx.storage.getAlarm()), tasks });
+    return ok({ running: this.running, nextAlarmAt: isoOrNull(await this.ctx.storage.getAlarm()), tasks });
   }
 
   async log(taskId: string | null, limit = 100): Promise<Outcome<CallbackLogRow[]>> {
     const rows = this.sql
-      .exec<{ id: number; task_id: string; at: number; attempt: number; trigger: string; ok: number; status: number | null; duration_ms: number; error: string | null }>(
+      .exec<CallbackRow>(
         `SELECT * FROM callbacks ${taskId ? 'WHERE task_id = ?' : ''} ORDER BY id DESC LIMIT ?`,
         ...(taskId ? [taskId] : []),
         Math.min(Math.max(1, limit), 1000),
@@ -179,6 +238,7 @@ export class Broadcaster extends DurableObject<Bindings> implements BroadcasterR
         status: r.status,
         durationMs: r.duration_ms,
         error: r.error,
+        stale: r.stale === 1,
       })),
     );
   }
@@ -196,7 +256,7 @@ export class Broadcaster extends DurableObject<Bindings> implements BroadcasterR
 
   private logRows(ids: number[]): CallbackLogRow[] {
     if (!ids.length) return [];
-    const r = this.sql.exec<{ id: number; task_id: string; at: number; attempt: number; trigger: string; ok: number; status: number | null; duration_ms: number; error: string | null }>(
+    const r = this.sql.exec<CallbackRow>(
       `SELECT * FROM callbacks WHERE id IN (${ids.map(() => '?').join(',')}) ORDER BY task_id`,
       ...ids,
     );
@@ -210,6 +270,7 @@ export class Broadcaster extends DurableObject<Bindings> implements BroadcasterR
       status: x.status,
       durationMs: x.duration_ms,
       error: x.error,
+      stale: x.stale === 1,
     }));
   }
 
@@ -234,18 +295,25 @@ export class Broadcaster extends DurableObject<Bindings> implements BroadcasterR
 
   private async deliverEach(tasks: TaskRow[], trigger: 'alarm' | 'manual'): Promise<number[]> {
     const cfg = schedulingConfig(this.env);
-    const stats = await readItemStats(cfg, tasks[0]!.tenant_id, [...new Set(tasks.flatMap((t) => (JSON.parse(t.items) as { itemId: string }[]).map((i) => i.itemId)))]);
-    const results = await Promise.allSettled(tasks.map((t) => this.deliver(t, stats, trigger)));
+    // The platform's own counts: one ClickHouse query for every item of the run's platform-source tasks.
+    const ownItems = [...new Set(tasks.filter((t) => t.stats_source !== 'live').flatMap((t) => (JSON.parse(t.items) as { itemId: string }[]).map((i) => i.itemId)))];
+    const stats = ownItems.length ? await readItemStats(cfg, tasks[0]!.tenant_id, ownItems) : new Map<string, ItemStats>();
+    const fetchers = liveFetchers(cfg);
+    const results = await Promise.allSettled(tasks.map((t) => this.deliver(t, stats, fetchers, trigger)));
     return results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   }
 
-  private async deliver(t: TaskRow, fresh: Map<string, ItemStats> | null, trigger: 'alarm' | 'manual'): Promise<number> {
+  private async deliver(t: TaskRow, own: Map<string, ItemStats> | null, fetchers: ReturnType<typeof liveFetchers>, trigger: 'alarm' | 'manual'): Promise<number> {
     const cfg = schedulingConfig(this.env);
-    const items = JSON.parse(t.items) as { itemId: string; platform: string }[];
-    const last = t.last_stats ? (JSON.parse(t.last_stats) as Record<string, ItemStats>) : {};
-    const perItem = new Map(items.map((i) => [i.itemId, fresh?.get(i.itemId) ?? last[i.itemId] ?? { views: 0, likes: 0 }]));
-    const { stats, totals } = bucketStats(items, perItem, JSON.parse(t.mapping));
-    const payload: BroadcastPayload = { site_name: t.site_name, task_id: t.task_id, generated_at: iso(Date.now()), stale: fresh === null, stats, totals };
+    const view = this.view(t);
+    const gathered = await gatherTaskStats(
+      { items: view.items, statsSource: view.statsSource, lastGood: t.last_stats ? (JSON.parse(t.last_stats) as LastGood) : {} },
+      own,
+      fetchers,
+      fetchPolicy(cfg),
+      Date.now(),
+    );
+    const payload = receiverPayload(view, gathered.perItem);
     const body = JSON.stringify(payload);
     const secret = cfg.secrets[t.secret_ref];
     const t0 = Date.now();
@@ -263,6 +331,8 @@ export class Broadcaster extends DurableObject<Bindings> implements BroadcasterR
             'x-timestamp': ts,
             'x-signature': `sha256=${await signPayload(secret, ts, body)}`,
             'x-task-id': t.task_id,
+            // The receiver's body has no place for it: stale numbers are flagged in a header.
+            'x-stats-stale': gathered.stale ? 'true' : 'false',
           },
           body,
           signal: AbortSignal.timeout(cfg.BROADCAST_TIMEOUT_MS),
@@ -293,18 +363,20 @@ export class Broadcaster extends DurableObject<Bindings> implements BroadcasterR
     const id = this.ctx.storage.transactionSync(() => {
       this.sql.exec(
         `UPDATE tasks SET next_run_at = CASE WHEN active = 1 THEN ? ELSE NULL END, attempts = ?, last_run_at = ?, last_status = ?, last_error = ?,
-           consecutive_failures = CASE WHEN ? THEN 0 ELSE consecutive_failures + 1 END, last_stats = ? WHERE task_id = ?`,
+           consecutive_failures = CASE WHEN ? THEN 0 ELSE consecutive_failures + 1 END, last_stats = ?, stale = ?, stats_errors = ? WHERE task_id = ?`,
         next,
         attempts,
         now,
         status,
         error,
         okd ? 1 : 0,
-        JSON.stringify(Object.fromEntries(perItem)),
+        JSON.stringify(gathered.lastGood),
+        gathered.stale ? 1 : 0,
+        JSON.stringify(gathered.errors),
         t.task_id,
       );
       this.sql.exec(
-        'INSERT INTO callbacks (task_id, at, attempt, trigger, ok, status, duration_ms, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO callbacks (task_id, at, attempt, trigger, ok, status, duration_ms, error, stale) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
         t.task_id,
         now,
         attempt,
@@ -313,6 +385,7 @@ export class Broadcaster extends DurableObject<Bindings> implements BroadcasterR
         status,
         now - t0,
         error?.slice(0, 500) ?? null,
+        gathered.stale ? 1 : 0,
       );
       const rowId = this.sql.exec<{ id: number }>('SELECT last_insert_rowid() AS id').one().id;
       this.sql.exec('DELETE FROM callbacks WHERE id <= ?', rowId - LOG_KEEP);

@@ -1,4 +1,3 @@
-import type { BroadcastPayload } from '@vidplat/contracts';
 import { analyticsRows } from '../shared/analytics.js';
 import type { SchedulingConfig } from '../shared/config.js';
 
@@ -24,29 +23,4 @@ export async function readItemStats(cfg: SchedulingConfig, tenantId: string, ite
     0,
   );
   return rows && new Map(rows.map((r) => [r.item_id, { views: Number(r.views), likes: Number(r.likes) }]));
-}
-
-/**
- * Per-platform numbers folded into buckets by the mapping (a platform not in it is its own
- * bucket): with {douyin: "yt"}, Douyin's views and likes count into yt_views / yt_likes.
- */
-export function bucketStats(
-  items: { itemId: string; platform: string }[],
-  perItem: Map<string, ItemStats>,
-  mapping: Record<string, string>,
-): Pick<BroadcastPayload, 'stats' | 'totals'> {
-  const byPlatform = new Map<string, ItemStats>();
-  for (const it of items) {
-    const s = perItem.get(it.itemId) ?? { views: 0, likes: 0 };
-    const p = byPlatform.get(it.platform) ?? { views: 0, likes: 0 };
-    byPlatform.set(it.platform, { views: p.views + s.views, likes: p.likes + s.likes });
-  }
-  const totals: Record<string, number> = {};
-  for (const [platform, s] of byPlatform) {
-    const bucket = mapping[platform] ?? platform;
-    totals[`${bucket}_views`] = (totals[`${bucket}_views`] ?? 0) + s.views;
-    totals[`${bucket}_likes`] = (totals[`${bucket}_likes`] ?? 0) + s.likes;
-  }
-  const stats = [...byPlatform].map(([platform, s]) => ({ platform, views: s.views, likes: s.likes })).sort((a, b) => a.platform.localeCompare(b.platform));
-  return { stats, totals };
 }

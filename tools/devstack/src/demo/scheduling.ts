@@ -98,12 +98,15 @@ async function seedTenant(ctx: DemoContext, t: DemoTenant): Promise<string> {
     targetUrl: 'http://127.0.0.1:9/stats-webhook',
     secretRef: 'demo',
     siteName: t.name,
+    // The receiver's project and task this site reports for (X2C Pool ids; demo values).
+    projectId: '3f8e2a1c-5b7d-4e9f-a6c0-1d2e3f4a5b6c',
+    receiverTaskId: 1,
+    duration: 30,
     active: false,
     items: [
       { itemId: `${t.template}-video-1`, platform: 'youtube' },
       { itemId: `${t.template}-video-1-dy`, platform: 'douyin' },
     ],
-    platformMapping: { douyin: 'yt', youtube: 'yt' },
   });
   const taskNote = task.status === 201 ? 'broadcaster task (inactive)' : `no broadcaster task (${task.status})`;
 
