@@ -4,7 +4,7 @@ import { apiErrorFromZod, RecommendQuery, SCHEMA_VERSION, uuidv7, type Behaviour
 import { edgeConfig, type AppEnv } from '../env.js';
 import { errorBody, sendError } from '../http/errors.js';
 import { forwardToIngest } from '../events/ingest-client.js';
-import { requireKey } from '../tenancy/auth.js';
+import { requireKey, requireKeyOrUserToken } from '../tenancy/auth.js';
 import { refreshHold, waitUntilOf, type WaitUntil } from '../tenancy/swr-cache.js';
 import { cachedScenario, freshScenario } from '../scenarios/store.js';
 import { cachedRunningExperiment, freshRunningExperiment } from '../experiments/store.js';
@@ -32,7 +32,7 @@ export const recommendRoutes = new Hono<AppEnv>()
   .get('/v1/recommend/floor', requireKey(), floorRecommend)
   // Server-Timing app;dur= is the Worker's wall time from before auth to the response (I/O waits
   // included; workerd's clock only moves across I/O): bench:edge splits its latency tail with it.
-  .get('/v1/recommend', serverTiming, requireKey(), async (c) => {
+  .get('/v1/recommend', serverTiming, requireKeyOrUserToken(), async (c) => {
     if (c.env.BENCH_FREEZE_REFRESH === '1') refreshHold.frozen = true;
     const raw = c.req.query();
     let query = plainRecommendQuery(raw);
@@ -45,7 +45,13 @@ export const recommendRoutes = new Hono<AppEnv>()
     const p = c.var.principal;
     // Not "forbidden": whether another tenant exists is none of this key's business.
     if (p.tenantId !== tenant) return c.json(errorBody('not_found', `unknown tenant ${tenant}`, 'tenant'), 404);
-    if (p.userId && p.userId !== user) return c.json(errorBody('forbidden', 'a personal key recommends for its own user only', 'user'), 403);
+    // A personal key or an end-user token recommends for its own user; a server key names any
+    // user only with the act_as_user permission.
+    if (p.boundUser) {
+      if (p.boundUser !== user) return c.json(errorBody('forbidden', 'a personal key or end-user token recommends for its own user only', 'user'), 403);
+    } else if (!p.actAsUser) {
+      return c.json(errorBody('act_as_user_required', 'recommending for a user needs a key with the act_as_user permission, or the end user\'s token', 'user'), 403);
+    }
     // Fresh cache entries without a promise (the common case); else the refresh-ahead lookups.
     const now = Date.now();
     let waitUntil: WaitUntil | undefined;

@@ -32,7 +32,7 @@ async function provision(edgeUrl: string, adminKey: string): Promise<DemoTenant[
     const res = await fetch(`${edgeUrl}/v1/platform/tenants`, {
       method: 'POST',
       headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ tenantId: t.tenantId, name: t.name }),
+      body: JSON.stringify({ tenantId: t.tenantId, name: t.name, permissions: ['act_as_user'] }),
     });
     if (res.status !== 201) throw new Error(`provisioning ${t.tenantId}: ${res.status} ${await res.text()}`);
     out.push({ ...t, superKey: CreatedApiKey.parse(await res.json()).apiKey });
