@@ -8,7 +8,7 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreatedApiKey } from '@vidplat/contracts';
-import { syntheticEvents } from './demo/synthetic-events.js';
+import { liveTrafficBatch } from './demo/stream.js';
 import type { DemoContext, DemoSeeder, DemoTenant } from './demo/context.js';
 import { stopAll } from './process.js';
 import { REPO_ROOT, startStack } from './stack.js';
@@ -68,7 +68,7 @@ function startEventGenerator(ctx: DemoContext): () => void {
   let sent = 0;
   const timer = setInterval(async () => {
     for (const t of ctx.tenants) {
-      const events = syntheticEvents({ tenants: [t.tenantId], users: 200, items: 120, count: 20, seed: seed++, startMs: Date.now() - 2000 });
+      const events = liveTrafficBatch(t.tenantId, seed++, Date.now());
       try {
         const res = await fetch(`${ctx.edgeUrl}/v1/events`, {
           method: 'POST',
