@@ -45,7 +45,7 @@ beforeAll(async () => {
   const res = await fetch(`${urls.edge}/v1/platform/tenants`, {
     method: 'POST',
     headers: { authorization: `Bearer ${env.ADMIN_API_KEY}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ tenantId: tenant, name: 'Admin page test' }),
+    body: JSON.stringify({ tenantId: tenant, name: 'Admin page test', permissions: ['act_as_user'] }),
   });
   expect(res.status).toBe(201);
   superKey = CreatedApiKey.parse(await res.json()).apiKey;

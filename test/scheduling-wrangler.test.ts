@@ -56,7 +56,7 @@ async function call(key: string, method: string, path: string, body?: unknown): 
   return { status: res.status, body: text ? JSON.parse(text) : null };
 }
 async function tenant(id: string): Promise<string> {
-  const r = await call(PLATFORM_KEY, 'POST', '/v1/platform/tenants', { tenantId: id, name: id });
+  const r = await call(PLATFORM_KEY, 'POST', '/v1/platform/tenants', { tenantId: id, name: id, permissions: ['act_as_user'] });
   expect(r.status).toBe(201);
   return r.body.apiKey as string;
 }

@@ -16,7 +16,7 @@ async function provision(tenantId: string): Promise<string> {
   const res = await fetch(`${urls.edge}/v1/platform/tenants`, {
     method: 'POST',
     headers: { authorization: `Bearer ${env.ADMIN_API_KEY}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ tenantId, name: tenantId }),
+    body: JSON.stringify({ tenantId, name: tenantId, permissions: ['act_as_user'] }),
   });
   expect(res.status).toBe(201);
   return ((await res.json()) as { apiKey: string }).apiKey;

@@ -197,3 +197,24 @@ export function parseEnv<S extends z.ZodType>(schema: S, env: Record<string, str
   const issue = r.error.issues[0]!;
   throw new ConfigError(String(issue.path[0] ?? '?'), issue.message);
 }
+
+/**
+ * Request body limits of the edge Worker per route class, in bytes: a larger body answers 413
+ * `payload_too_large` before any handler reads it (edge/src/http/body-limits.ts says which route is
+ * which class; every other route with a body is `jsonWrite`).
+ */
+export const BODY_LIMITS = {
+  /** Ordinary JSON writes (items, courses, schedules, scenarios, keys…). */
+  jsonWrite: 256 * 1024,
+  /** POST /v1/events: up to 500 events per batch. */
+  eventBatch: 1024 * 1024,
+  /** JSON bodies that carry lists by design: campaign audiences, schedule batches and legacy imports. */
+  bulkJson: 16 * 1024 * 1024,
+  /** POST /v1/items/import (NDJSON): MAX_IMPORT_LINES lines of 2 KiB on average. */
+  ndjsonImport: 10_000 * 2048,
+  /** PUT /v1/models/:id/versions/:v (ONNX bytes). */
+  modelUpload: 20 * 1024 * 1024,
+  /** PUT /v1/embeddings/:version (ids + base64 float32 vectors). */
+  embeddingUpload: 64 * 1024 * 1024,
+} as const;
+export type BodyLimitClass = keyof typeof BODY_LIMITS;

@@ -7,6 +7,11 @@ export const ErrorCode = z.enum([
   'invalid_field',
   'unauthorized',
   'forbidden',
+  /** A server key named an end user without the act_as_user permission. */
+  'act_as_user_required',
+  /** An end-user token that is malformed, badly signed, for another audience or tenant. */
+  'invalid_token',
+  'token_expired',
   'not_found',
   'conflict',
   'payload_too_large',

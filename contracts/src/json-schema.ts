@@ -33,6 +33,7 @@ export const publishedSchemas = {
   CreateTenantRequest: c.CreateTenantRequest,
   CreateApiKeyRequest: c.CreateApiKeyRequest,
   CreatedApiKey: c.CreatedApiKey,
+  RegisterUserTokenKeyRequest: c.RegisterUserTokenKeyRequest,
   CreateScenarioRequest: c.CreateScenarioRequest,
   ItemBody: c.ItemBody,
   ItemImportResponse: c.ItemImportResponse,

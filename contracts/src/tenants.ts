@@ -24,14 +24,61 @@ export type ApiKeyRecord = z.infer<typeof ApiKeyRecord>;
 export const Role = z.enum(['tenant', 'admin', 'senior', 'super', 'instructor']);
 export type Role = z.infer<typeof Role>;
 
+/**
+ * What a server key may do beyond its role. `act_as_user`: the key may name the end user it acts
+ * for (X-User-Id, or `user` on recommend); without it, only a personal key's own user or an
+ * end-user token proves who the user is.
+ */
+export const KeyPermission = z.enum(['act_as_user']);
+export type KeyPermission = z.infer<typeof KeyPermission>;
+
 export const CreateTenantRequest = z.object({
   tenantId: TenantId,
   name: z.string().min(1).max(100),
+  /** Permissions of the tenant's first (super) key; none unless asked for. */
+  permissions: z.array(KeyPermission).max(8).default([]),
 });
 export const CreateApiKeyRequest = z.object({
   role: Role,
   userId: z.string().min(1).max(128).nullable().default(null),
+  permissions: z.array(KeyPermission).max(8).default([]),
 });
 /** The clear key appears in this response only. */
-export const CreatedApiKey = z.object({ keyId: z.string(), apiKey: z.string(), role: Role, tenantId: TenantId });
+export const CreatedApiKey = z.object({
+  keyId: z.string(),
+  apiKey: z.string(),
+  role: Role,
+  tenantId: TenantId,
+  permissions: z.array(KeyPermission).default([]),
+});
 export type CreatedApiKey = z.infer<typeof CreatedApiKey>;
+
+/** Audience every end-user token must carry: `vidplat:<tenantId>`. */
+export const userTokenAudience = (tenantId: string): string => `vidplat:${tenantId}`;
+
+const Kid = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'kid: 1-64 of A-Z a-z 0-9 _ . -');
+/** A P-256 public key as JWK (the private part `d` is refused: the platform never holds it). */
+export const EcPublicJwk = z.object({
+  kty: z.literal('EC'),
+  crv: z.literal('P-256'),
+  x: z.string().min(40).max(50),
+  y: z.string().min(40).max(50),
+  kid: Kid.optional(),
+  d: z.never({ error: 'send the public key only (no "d")' }).optional(),
+});
+export type EcPublicJwk = z.infer<typeof EcPublicJwk>;
+
+/**
+ * A key the tenant signs end-user tokens with: an HS256 shared secret (at least 32 bytes), an
+ * ES256 public key, or a JWKS document of ES256 public keys (each with its `kid`).
+ */
+export const RegisterUserTokenKeyRequest = z.union([
+  z.object({ kid: Kid, alg: z.literal('HS256'), secret: z.string().min(32).max(512) }),
+  z.object({ kid: Kid, alg: z.literal('ES256'), publicJwk: EcPublicJwk }),
+  z.object({ jwks: z.object({ keys: z.array(EcPublicJwk.extend({ kid: Kid })).min(1).max(20) }) }),
+]);
+export type RegisterUserTokenKeyRequest = z.infer<typeof RegisterUserTokenKeyRequest>;
+
+/** A registered key as the API shows it: never the secret. */
+export const UserTokenKeyView = z.object({ kid: z.string(), alg: z.enum(['HS256', 'ES256']), createdAt: IsoTime });
+export type UserTokenKeyView = z.infer<typeof UserTokenKeyView>;

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { AppEnv } from './env.js';
 import { errorBody, onError } from './http/errors.js';
+import { bodyLimits } from './http/body-limits.js';
 import { eventRoutes } from './events/routes.js';
 import { recommendRoutes } from './recommend/routes.js';
 import { scenarioRoutes } from './scenarios/routes.js';
@@ -18,6 +19,7 @@ import { catalogueRoutes } from './catalogue/routes.js';
 /** The edge API: each capability mounts its own routes. */
 export const app = new Hono<AppEnv>()
   .use('*', requestMetrics)
+  .use('*', bodyLimits)
   .route('/', healthRoutes)
   .route('/', eventRoutes)
   .route('/', recommendRoutes)

@@ -14,6 +14,7 @@ const bodies: Record<string, Body> = {
   'GET /v1/recommend': { response: 'RecommendResponse' },
   'POST /v1/platform/tenants': { request: 'CreateTenantRequest', response: 'CreatedApiKey' },
   'POST /v1/admin/api-keys': { request: 'CreateApiKeyRequest', response: 'CreatedApiKey' },
+  'POST /v1/admin/user-token-keys': { request: 'RegisterUserTokenKeyRequest' },
   'POST /v1/scenarios': { request: 'CreateScenarioRequest', response: 'ScenarioConfig' },
   'PUT /v1/items/:itemId': { request: 'ItemBody', response: 'Item' },
   'POST /v1/items/import': { response: 'ItemImportResponse' },

@@ -340,3 +340,34 @@ describe('broadcaster control', () => {
     await waitFor(() => postsTo(t.tenantId, '/ok/c'), (p) => p.length > 0);
   });
 });
+
+describe('broadcaster alarm never throws uncaught (issue 15)', () => {
+  it('a task whose delivery throws is recorded and retried with backoff, not re-fired at once forever', async () => {
+    const t = await tenantWithKeys('bc-throw');
+    const ns = t.tenantId;
+    for (const id of ['fine', 'corrupt']) {
+      const res = await SELF.fetch(`${BASE}/tasks`, json('POST', t.superKey, task(id, `${SINK}/hook/${ns}/ok/${id}`, { active: false })));
+      expect(res.status).toBe(201);
+    }
+    const stub = broadcaster(t.tenantId);
+    const now = Date.now();
+    // Both due; one with a stored mapping its delivery cannot parse (it throws inside the alarm).
+    await runInDurableObject(stub, (_i, st) => {
+      st.storage.sql.exec('UPDATE tasks SET active = 1, next_run_at = ?', now - 1000);
+      st.storage.sql.exec("UPDATE tasks SET mapping = '{broken' WHERE task_id = 'corrupt'");
+    });
+    await runInDurableObject(stub, async (instance) => (instance as unknown as { alarm(): Promise<void> }).alarm()); // resolves
+    const rows = await runInDurableObject(stub, (_i, st) =>
+      st.storage.sql.exec<{ task_id: string; next_run_at: number; last_error: string | null; consecutive_failures: number }>('SELECT task_id, next_run_at, last_error, consecutive_failures FROM tasks ORDER BY task_id').toArray(),
+    );
+    const corrupt = rows.find((r) => r.task_id === 'corrupt')!;
+    const fine = rows.find((r) => r.task_id === 'fine')!;
+    expect(fine).toMatchObject({ last_error: null, consecutive_failures: 0 });
+    expect(corrupt.consecutive_failures).toBe(1);
+    expect(corrupt.last_error).toBeTruthy();
+    expect(corrupt.next_run_at).toBeGreaterThan(Date.now() + 5_000);
+    const alarm = await runInDurableObject(stub, (_i, st) => st.storage.getAlarm());
+    expect(alarm).toBeGreaterThan(Date.now() + 5_000);
+    expect((await sinkLog(ns)).filter((e) => e.path === '/ok/fine')).toHaveLength(1);
+  });
+});

@@ -187,3 +187,57 @@ describe('message campaigns', () => {
     expect(sent.sort()).toEqual(['extra', 's1', 's2', 'x'].map((u) => `${t.tenantId}-${u}`));
   });
 });
+
+describe('campaign alarms never throw uncaught (issue 15)', () => {
+  it('resuming a campaign that failed for want of MESSAGING_API_URL fails again with the reason, not a TypeError', async () => {
+    const t = await tenantWithKeys('cmp-noapi');
+    const c = await createCampaign(t.senior, [`${t.tenantId}-a`, `${t.tenantId}-b`], { batchSize: 1 });
+    const stub = stubOf(t.tenantId, c.id);
+    await makeDue(t.tenantId, c.id);
+    // This object runs without a messaging API (as `npm start` did before it had one).
+    const withoutApi = (instance: unknown) => {
+      const o = instance as { env: Record<string, unknown> };
+      o.env = { ...o.env, MESSAGING_API_URL: undefined };
+    };
+    await runInDurableObject(stub, withoutApi);
+    await expect(runDurableObjectAlarm(stub)).resolves.toBe(true);
+    expect(await view(t.senior, c.id)).toMatchObject({ status: 'failed', error: 'MESSAGING_API_URL is not configured' });
+    // Resume: recipients are resolved, so it goes straight to sending — the path that threw.
+    expect(((await (await SELF.fetch(`${BASE}/${c.id}/resume`, json('POST', t.senior))).json()) as CampaignView).status).toBe('sending');
+    await runInDurableObject(stub, withoutApi);
+    await makeDue(t.tenantId, c.id);
+    await runInDurableObject(stub, async (instance) => (instance as unknown as Campaign).alarm());
+    expect(await view(t.senior, c.id)).toMatchObject({ status: 'failed', error: 'MESSAGING_API_URL is not configured', sentCount: 0 });
+  });
+
+  it('an alarm run that throws records the error on the campaign and re-arms with backoff', async () => {
+    const t = await tenantWithKeys('cmp-throw');
+    const c = await createCampaign(t.senior, [`${t.tenantId}-a`], { batchSize: 1 });
+    const stub = stubOf(t.tenantId, c.id);
+    await makeDue(t.tenantId, c.id);
+    // A stored message the sender cannot use: postBatch throws a TypeError inside the alarm.
+    await runInDurableObject(stub, (_i, st) => st.storage.sql.exec("UPDATE campaign SET message = 'null'"));
+    const before = Date.now();
+    await runInDurableObject(stub, async (instance) => (instance as unknown as Campaign).alarm()); // resolves: nothing escapes
+    const v = await view(t.senior, c.id);
+    expect(v.status).toBe('sending');
+    expect(v.error).toMatch(/^alarm failed \(1x, retrying\): TypeError/);
+    const first = await runInDurableObject(stub, (_i, st) => st.storage.getAlarm());
+    expect(first).toBeGreaterThanOrEqual(before + 1_000);
+    // A second failure backs off further.
+    await runInDurableObject(stub, async (instance) => (instance as unknown as Campaign).alarm());
+    expect((await view(t.senior, c.id)).error).toMatch(/^alarm failed \(2x, retrying\)/);
+    const second = await runInDurableObject(stub, (_i, st) => st.storage.getAlarm());
+    expect(second! - Date.now()).toBeGreaterThan(1_500);
+    // Repaired data: the next run sends and completes; the failure count resets.
+    await runInDurableObject(stub, (_i, st) => st.storage.sql.exec('UPDATE campaign SET message = ?', JSON.stringify({ title: 'T', body: 'B' })));
+    await makeDue(t.tenantId, c.id);
+    await runInDurableObject(stub, async (instance) => (instance as unknown as Campaign).alarm());
+    for (let i = 0; i < 5 && (await view(t.senior, c.id)).status !== 'completed'; i++) {
+      await makeDue(t.tenantId, c.id);
+      await runInDurableObject(stub, async (instance) => (instance as unknown as Campaign).alarm());
+    }
+    expect(await view(t.senior, c.id)).toMatchObject({ status: 'completed', sentCount: 1 });
+    expect(await runInDurableObject(stub, (_i, st) => st.storage.sql.exec('SELECT COUNT(*) AS n FROM alarm_failures').one().n)).toBe(0);
+  });
+});

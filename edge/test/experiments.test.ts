@@ -1,7 +1,9 @@
-import { SELF } from 'cloudflare:test';
+import { env, SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { ErrorBody, Experiment, ScenarioConfig } from '@vidplat/contracts';
 import { applyOverrides, assignVariant, hash32 } from '../src/experiments/assignment.js';
+import { cachedRunningExperiment } from '../src/experiments/store.js';
+import { cachedScenario } from '../src/scenarios/store.js';
 import { json, provisionTenant } from './helpers.js';
 
 const api = (path: string, init: RequestInit) => SELF.fetch(`https://edge.test${path}`, init);
@@ -72,6 +74,24 @@ describe('experiments API', () => {
     // One running experiment per scenario.
     const second = await api('/v1/experiments', json('POST', sup.apiKey, { ...body, experimentId: 'other' }));
     expect(second.status).toBe(409);
+  });
+
+  it('a variant overriding only rerank.diversityLambda keeps the scenario\'s freshness rules (issue 15)', async () => {
+    const sup = await provisionTenant('exp-deep');
+    // The news template: freshnessBoost 1 and a 6 h half-life, far from the schema defaults (0.2, 48 h).
+    expect((await api('/v1/scenarios', json('POST', sup.apiKey, { scenario: 'news', template: 'news' }))).status).toBe(201);
+    const body = { experimentId: 'lambda-only', scenario: 'news', variants: [{ name: 'control', weight: 1 }, { name: 'lambda', weight: 1, overrides: { rerank: { diversityLambda: 0.4 } } }] };
+    expect((await api('/v1/experiments', json('POST', sup.apiKey, body))).status).toBe(201);
+    // Stored as the variant named it: nothing filled in.
+    const stored = Experiment.parse(await (await api('/v1/experiments/lambda-only', json('GET', sup.apiKey))).json());
+    expect(stored.variants[1]!.overrides).toEqual({ rerank: { diversityLambda: 0.4 } });
+    // What recommend serves that arm: the same loads and merge as the recommend route.
+    const scn = (await cachedScenario(env.CATALOGUE, 'exp-deep', 'news'))!;
+    const running = (await cachedRunningExperiment(env.CATALOGUE, 'exp-deep', 'news'))!;
+    const served = applyOverrides(scn, running.variants.find((v) => v.name === 'lambda')!.overrides);
+    expect(served.rerank).toEqual({ ...scn.rerank, diversityLambda: 0.4 });
+    expect(served.rerank).toMatchObject({ freshnessBoost: 1, freshnessHalfLifeHours: 6, maxPerCategory: 4, filterSeen: true });
+    expect(served.recall).toEqual(scn.recall);
   });
 
   it('validates variants, scenario existence and isolates tenants', async () => {

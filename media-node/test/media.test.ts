@@ -197,6 +197,14 @@ describe('uploads: auth, limits, checksum, validation', () => {
     expect(await tusCreate({ ...auth, 'upload-length': '100', 'upload-metadata': meta({ filename: 'notes.pdf', filetype: 'application/pdf' }) })).toMatchObject({ status: 415, code: 'unsupported_media_type', message: expect.stringMatching(/only video files/) });
     expect(await tusCreate({ ...auth, 'upload-length': String(10 * 1024 * 1024), 'upload-metadata': meta({}) })).toMatchObject({ status: 413, code: 'payload_too_large' });
     expect(await tusCreate({ ...auth, 'upload-length': '100', 'upload-metadata': meta({ sha256: 'xyz' }) })).toMatchObject({ status: 400, message: expect.stringMatching(/64 lowercase hex/) });
+    // tus's own protocol checks answer in JSON too (they used to be plain text), naming the header.
+    const neg = await fetch(uploadUrl, { method: 'POST', headers: { 'tus-resumable': '1.0.0', ...auth, 'upload-length': '-5', 'upload-metadata': meta({}) } });
+    expect(neg.status).toBe(400);
+    expect(neg.headers.get('content-type')).toMatch(/application\/json/);
+    expect(await neg.json()).toEqual({ error: { code: 'invalid_field', message: 'invalid upload-length header', field: 'upload-length' } });
+    const noVersion = await fetch(uploadUrl, { method: 'POST', headers: { ...auth, 'upload-length': '100' } });
+    expect(noVersion.status).toBe(412);
+    expect(((await noVersion.json()) as { error: { code: string } }).error.code).toBe('invalid_body');
   });
 
   it('fails checksum mismatches, non-video and truncated files, and marks the video failed with the reason', async () => {

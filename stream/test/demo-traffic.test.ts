@@ -30,7 +30,7 @@ describe('stream demo traffic through the running services', () => {
     const res = await fetch(`${urls.edge}/v1/platform/tenants`, {
       method: 'POST',
       headers: { authorization: `Bearer ${env.ADMIN_API_KEY}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ tenantId, name: tenantId }),
+      body: JSON.stringify({ tenantId, name: tenantId, permissions: ['act_as_user'] }),
     });
     expect(res.status).toBe(201);
     const key = CreatedApiKey.parse(await res.json());

@@ -49,7 +49,7 @@ describe('offline trainer → ONNX → edge', () => {
     const prov = await fetch(`${urls.edge}/v1/platform/tenants`, {
       method: 'POST',
       headers: { authorization: `Bearer ${env.ADMIN_API_KEY}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ tenantId: tenant, name: tenant }),
+      body: JSON.stringify({ tenantId: tenant, name: tenant, permissions: ['act_as_user'] }),
     });
     const key = ((await prov.json()) as { apiKey: string }).apiKey;
     const h = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };

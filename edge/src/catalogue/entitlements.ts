@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { CreateEnrolmentRequest, PutMembershipRequest, TRIAL_ENROLMENT_DAYS, uuidv7, type EnrolmentView } from '@vidplat/contracts';
 import type { AppEnv } from '../env.js';
 import { errorBody } from '../http/errors.js';
-import { requireKey } from '../tenancy/auth.js';
+import { requireKey, requireKeyOrUserToken } from '../tenancy/auth.js';
 import { canSeeCourse } from './access-control.js';
 import { bad, body, forbidden, HttpFail, isManager, MANAGER_ROLES, notFound, nowIso, requireUser } from './http.js';
 import { getCourseRow } from './rows.js';
@@ -53,7 +53,7 @@ export const membershipOf = (db: D1Database, tenantId: string, userId: string) =
   db.prepare('SELECT * FROM memberships WHERE tenant_id = ?1 AND user_id = ?2').bind(tenantId, userId).first<MembershipRow>();
 
 export const entitlementRoutes = new Hono<AppEnv>()
-  .post('/v1/courses/:courseId/enrolments', requireKey(), async (c) => {
+  .post('/v1/courses/:courseId/enrolments', requireKeyOrUserToken(), async (c) => {
     const b = await body(c, CreateEnrolmentRequest);
     if (b instanceof HttpFail) return b.res;
     const p = c.var.principal;
@@ -112,7 +112,7 @@ export const entitlementRoutes = new Hono<AppEnv>()
     await emit(c, p.tenantId, [await enrolEvent(p.tenantId, row)]);
     return c.json(toEnrolment(row, now), 201);
   })
-  .get('/v1/me/enrolments', requireKey(), async (c) => {
+  .get('/v1/me/enrolments', requireKeyOrUserToken(), async (c) => {
     const u = requireUser(c);
     if (u instanceof HttpFail) return u.res;
     const { results } = await c.env.CATALOGUE.prepare('SELECT * FROM enrolments WHERE tenant_id = ?1 AND user_id = ?2 ORDER BY created_at DESC')
@@ -138,7 +138,7 @@ export const entitlementRoutes = new Hono<AppEnv>()
       .run();
     return c.json({ tenantId, userId, plan: b.plan, validFrom: from, validUntil: until, active: isActive({ valid_from: from, valid_until: until }, nowIso()) });
   })
-  .get('/v1/memberships/:userId', requireKey(), async (c) => {
+  .get('/v1/memberships/:userId', requireKeyOrUserToken(), async (c) => {
     const p = c.var.principal;
     const userId = c.req.param('userId');
     if (!isManager(p.role) && p.userId !== userId) return forbidden(c, 'users see their own membership only');

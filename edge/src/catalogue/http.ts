@@ -35,9 +35,17 @@ export const bad = (c: Context<AppEnv>, field: string, message: string) => c.jso
 export const notFound = (c: Context<AppEnv>, what: string, field?: string) => c.json(errorBody('not_found', `no such ${what} in this tenant`, field), 404);
 export const forbidden = (c: Context<AppEnv>, message: string) => c.json(errorBody('forbidden', message), 403);
 
-/** End-user calls need a user: a personal key's own, or X-User-Id beside a tenant key. */
+/**
+ * End-user calls need a proven user: a personal key's own, an end-user token's `sub`, or the
+ * X-User-Id named by a key with the `act_as_user` permission.
+ */
 export function requireUser(c: Context<AppEnv>): string | HttpFail {
   const u = c.var.principal.userId;
+  if (!u && c.req.header('x-user-id')) {
+    return new HttpFail(
+      c.json(errorBody('act_as_user_required', 'this key may not act for an end user: it lacks the act_as_user permission (or call with the end user\'s token)', 'X-User-Id'), 403),
+    );
+  }
   if (!u || !/^[A-Za-z0-9_.:-]{1,128}$/.test(u)) {
     return new HttpFail(c.json(errorBody('invalid_field', 'this call acts for an end user: send X-User-Id', 'X-User-Id'), 400));
   }

@@ -30,12 +30,17 @@ export function assignVariant(exp: Pick<Experiment, 'salt' | 'variants'>, userId
   return exp.variants.filter((v) => v.weight > 0).at(-1)!;
 }
 
-/** The scenario config a variant serves: its overrides on top of the scenario's. */
+/**
+ * The scenario config a variant serves: its overrides on top of the scenario's. Re-rank rules
+ * merge field by field and only fields the variant names (present, not undefined) change.
+ */
 export function applyOverrides(cfg: ScenarioConfig, o: ScenarioOverride): ScenarioConfig {
+  const rerank = { ...cfg.rerank };
+  for (const [k, v] of Object.entries(o.rerank ?? {})) if (v !== undefined) (rerank as Record<string, unknown>)[k] = v;
   return {
     ...cfg,
     ...(o.recall ? { recall: o.recall } : {}),
     ...(o.rankingModel !== undefined ? { rankingModel: o.rankingModel } : {}),
-    rerank: { ...cfg.rerank, ...(o.rerank ?? {}) },
+    rerank,
   };
 }

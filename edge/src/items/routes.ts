@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import {
   apiErrorFromZod,
+  BODY_LIMITS,
   ItemBody,
   ItemId,
   ItemSearchQuery,
@@ -17,7 +18,7 @@ import { countLines, parseItemImport } from './ndjson-import.js';
 import { typeConflict } from './attribute-filter.js';
 
 const editors = requireKey('super', 'admin');
-const MAX_IMPORT_BYTES = MAX_IMPORT_LINES * 2048;
+const MAX_IMPORT_BYTES = BODY_LIMITS.ndjsonImport;
 
 const unavailable = (e: FeatureSyncFailed) => ({
   code: 'upstream_unavailable' as const,

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { apiErrorFromZod, EmbeddingPointer, ModelPointer, RANKING_FEATURE_COUNT, Slug } from '@vidplat/contracts';
+import { apiErrorFromZod, BODY_LIMITS, EmbeddingPointer, ModelPointer, RANKING_FEATURE_COUNT, Slug } from '@vidplat/contracts';
 import type { AppEnv } from '../env.js';
 import { errorBody, sendError } from '../http/errors.js';
 import { requireKey } from '../tenancy/auth.js';
@@ -9,7 +9,7 @@ import { modelKeys, verifiedSession } from './model-registry.js';
 
 const editors = requireKey('super', 'admin');
 const Version = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - only (max 64)');
-const MAX_MODEL_BYTES = 20 * 1024 * 1024;
+const MAX_MODEL_BYTES = BODY_LIMITS.modelUpload;
 
 export const EmbeddingUpload = z.object({
   dim: z.number().int().min(1).max(256),

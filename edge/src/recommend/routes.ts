@@ -4,7 +4,7 @@ import { apiErrorFromZod, RecommendQuery, SCHEMA_VERSION, uuidv7, type Behaviour
 import { edgeConfig, type AppEnv } from '../env.js';
 import { errorBody, sendError } from '../http/errors.js';
 import { forwardToIngest } from '../events/ingest-client.js';
-import { requireKey } from '../tenancy/auth.js';
+import { requireKeyOrUserToken } from '../tenancy/auth.js';
 import { waitUntilOf, type WaitUntil } from '../tenancy/swr-cache.js';
 import { cachedScenario, freshScenario } from '../scenarios/store.js';
 import { cachedRunningExperiment, freshRunningExperiment } from '../experiments/store.js';
@@ -29,7 +29,7 @@ const serverTiming = createMiddleware<AppEnv>(async (c, next) => {
 export const recommendRoutes = new Hono<AppEnv>()
   // Server-Timing app;dur= is the Worker's wall time from before auth to the response (I/O waits
   // included; workerd's clock only moves across I/O): bench:edge splits its latency tail with it.
-  .get('/v1/recommend', serverTiming, requireKey(), async (c) => {
+  .get('/v1/recommend', serverTiming, requireKeyOrUserToken(), async (c) => {
     const raw = c.req.query();
     let query = plainRecommendQuery(raw);
     if (!query) {
@@ -42,12 +42,18 @@ export const recommendRoutes = new Hono<AppEnv>()
     const p = c.var.principal;
     // Not "forbidden": whether another tenant exists is none of this key's business.
     if (p.tenantId !== tenant) return c.json(errorBody('not_found', `unknown tenant ${tenant}`, 'tenant'), 404);
+    // A personal key or an end-user token recommends for its own user; a server key names any
+    // user only with the act_as_user permission.
+    if (p.boundUser) {
+      if (p.boundUser !== user) return c.json(errorBody('forbidden', 'a personal key or end-user token recommends for its own user only', 'user'), 403);
+    } else if (!p.actAsUser) {
+      return c.json(errorBody('act_as_user_required', 'recommending for a user needs a key with the act_as_user permission, or the end user\'s token', 'user'), 403);
+    }
     // Item attribute filter (`filter=price<20;language=en`): rank a wider list, keep the matches.
     const filter = await recommendFilter(c.env.CATALOGUE, tenant, raw.filter);
     if (filter && !Array.isArray(filter)) return sendError(c, 400, filter);
     const wanted = n;
     if (filter) n = Math.min(200, n * FILTER_WIDENING);
-    if (p.userId && p.userId !== user) return c.json(errorBody('forbidden', 'a personal key recommends for its own user only', 'user'), 403);
     // Fresh cache entries without a promise (the common case); else the refresh-ahead lookups.
     const now = Date.now();
     let waitUntil: WaitUntil | undefined;

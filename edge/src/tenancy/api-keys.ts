@@ -1,4 +1,4 @@
-import type { Role } from '@vidplat/contracts';
+import { KeyPermission, type Role } from '@vidplat/contracts';
 import { SwrCache, type WaitUntil } from './swr-cache.js';
 
 /** Who is calling: resolved from the API key, never from anything the caller asserts. */
@@ -6,9 +6,23 @@ export interface Principal {
   tenantId: string;
   role: Role;
   keyId: string;
-  /** Personal keys act as one user; tenant keys may name the end user in X-User-Id. */
+  /**
+   * The end user this call acts for, proven: a personal key's own user, an end-user token's `sub`,
+   * or the X-User-Id a key with `act_as_user` names. Never an unproven assertion.
+   */
   userId: string | null;
+  /** The user the credential itself is bound to (personal key, end-user token); null for server keys. */
+  boundUser: string | null;
+  /** The key may name any end user of its tenant (KeyPermission `act_as_user`). */
+  actAsUser: boolean;
+  /** How the caller proved itself. */
+  via: 'api_key' | 'user_token';
 }
+
+/** Stored form of a key's permissions: comma-separated, unknown values dropped. */
+export const permissionsColumn = (ps: readonly KeyPermission[]): string => [...new Set(ps)].sort().join(',');
+export const parsePermissions = (col: string | null | undefined): KeyPermission[] =>
+  (col ?? '').split(',').filter((x): x is KeyPermission => KeyPermission.safeParse(x).success);
 
 export async function sha256Hex(s: string): Promise<string> {
   const d = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(s)));
@@ -60,10 +74,19 @@ class KeyLoader {
   ) {}
   async load(): Promise<Principal | null> {
     const row = await this.db
-      .prepare('SELECT key_id, tenant_id, role, user_id FROM api_keys WHERE key_hash = ?1 AND revoked_at IS NULL')
+      .prepare('SELECT key_id, tenant_id, role, user_id, permissions FROM api_keys WHERE key_hash = ?1 AND revoked_at IS NULL')
       .bind(this.hash)
-      .first<{ key_id: string; tenant_id: string; role: Role; user_id: string | null }>();
-    return row ? { tenantId: row.tenant_id, role: row.role, keyId: row.key_id, userId: row.user_id } : null;
+      .first<{ key_id: string; tenant_id: string; role: Role; user_id: string | null; permissions: string | null }>();
+    if (!row) return null;
+    return {
+      tenantId: row.tenant_id,
+      role: row.role,
+      keyId: row.key_id,
+      userId: row.user_id,
+      boundUser: row.user_id,
+      actAsUser: parsePermissions(row.permissions).includes('act_as_user'),
+      via: 'api_key',
+    };
   }
 }
 
@@ -87,11 +110,17 @@ export function forgetKeyId(keyId: string): void {
   keys.deleteWhere((p) => p?.keyId === keyId);
 }
 
-export async function insertApiKey(db: D1Database, tenantId: string, role: Role, userId: string | null): Promise<{ keyId: string; apiKey: string }> {
+export async function insertApiKey(
+  db: D1Database,
+  tenantId: string,
+  role: Role,
+  userId: string | null,
+  permissions: readonly KeyPermission[] = [],
+): Promise<{ keyId: string; apiKey: string }> {
   const k = newApiKey();
   await db
-    .prepare('INSERT INTO api_keys (key_id, tenant_id, key_hash, role, user_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)')
-    .bind(k.keyId, tenantId, await sha256Hex(k.apiKey), role, userId, new Date().toISOString())
+    .prepare('INSERT INTO api_keys (key_id, tenant_id, key_hash, role, user_id, created_at, permissions) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)')
+    .bind(k.keyId, tenantId, await sha256Hex(k.apiKey), role, userId, new Date().toISOString(), permissionsColumn(permissions))
     .run();
   return k;
 }

@@ -2,29 +2,61 @@ import { createMiddleware } from 'hono/factory';
 import type { Role } from '@vidplat/contracts';
 import type { AppEnv } from '../env.js';
 import { errorBody } from '../http/errors.js';
-import { freshPrincipal, principalForKey, sha256Hex } from './api-keys.js';
+import { freshPrincipal, principalForKey, sha256Hex, type Principal } from './api-keys.js';
 import { waitUntilOf } from './swr-cache.js';
+import { looksLikeJwt, verifyUserToken } from './user-tokens.js';
+
+const bearer = (header: string): string => (header.startsWith('Bearer ') ? header.slice(7).trim() : '');
+
+/**
+ * The acting user of a key: a personal key's own; else the X-User-Id header, honoured only for a
+ * key with the `act_as_user` permission (an unproven assertion is dropped, and requireUser says why).
+ */
+function withActingUser(p: Principal, asserted: string | undefined): Principal {
+  if (p.boundUser || !asserted || !p.actAsUser) return p;
+  return { ...p, userId: asserted };
+}
 
 /**
  * Requires a tenant API key (Authorization: Bearer vp_…) with one of `roles` (any role when none
- * are given) and sets c.var.principal. A tenant key may name the acting end user in X-User-Id;
- * a personal key always acts as its own user.
+ * are given) and sets c.var.principal. A personal key always acts as its own user; another key
+ * acts for the X-User-Id it names only with the `act_as_user` permission.
  */
 export const requireKey = (...roles: Role[]) =>
   createMiddleware<AppEnv>(async (c, next) => {
-    const header = c.req.header('authorization') ?? '';
-    const key = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
+    const key = bearer(c.req.header('authorization') ?? '');
     if (!key) return c.json(errorBody('unauthorized', 'missing API key (Authorization: Bearer …)'), 401);
     // A fresh cached principal without a promise or digest (the common case); else the full lookup.
     const p = freshPrincipal(key) ?? (await principalForKey(c.env.CATALOGUE, key, waitUntilOf(c)));
-    if (!p) return c.json(errorBody('unauthorized', 'unknown or revoked API key'), 401);
+    if (!p) {
+      const why = looksLikeJwt(key) ? 'this route needs a server API key; end-user tokens are accepted on end-user routes only' : 'unknown or revoked API key';
+      return c.json(errorBody('unauthorized', why), 401);
+    }
     if (roles.length && !roles.includes(p.role)) {
       return c.json(errorBody('forbidden', `this action needs one of the roles: ${roles.join(', ')}`), 403);
     }
-    const asserted = c.req.header('x-user-id');
-    c.set('principal', { ...p, userId: p.userId ?? asserted ?? null });
+    c.set('principal', withActingUser(p, c.req.header('x-user-id')));
     await next();
   });
+
+/**
+ * End-user routes (play, progress, enrolments, recommend): a server API key as requireKey()
+ * accepts, or an end-user token the tenant signed (JWT; see user-tokens.ts), which acts as its
+ * `sub` and nothing else.
+ */
+export const requireKeyOrUserToken = () => {
+  const anyKey = requireKey();
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const credential = bearer(c.req.header('authorization') ?? '');
+    if (!credential.startsWith('vp_') && looksLikeJwt(credential)) {
+      const r = await verifyUserToken(c.env.CATALOGUE, credential, waitUntilOf(c));
+      if (!r.ok) return c.json({ error: r.error }, r.status);
+      c.set('principal', r.principal);
+      return next();
+    }
+    return anyKey(c, next);
+  });
+};
 
 /** The platform operator's key (ADMIN_API_KEY secret): creates tenants and their first keys. */
 export const requirePlatformKey = createMiddleware<AppEnv>(async (c, next) => {

@@ -4,25 +4,27 @@ import type { AppEnv } from '../env.js';
 import { errorBody, sendError } from '../http/errors.js';
 import { forgetKeyId, insertApiKey } from './api-keys.js';
 import { requireKey, requirePlatformKey } from './auth.js';
+import { userTokenKeyRoutes } from './user-token-key-routes.js';
 
 /** Tenant provisioning (platform key) and key management (the tenant's super key). */
 export const tenancyRoutes = new Hono<AppEnv>()
   .post('/v1/platform/tenants', requirePlatformKey, async (c) => {
     const body = CreateTenantRequest.safeParse(await c.req.json().catch(() => undefined));
     if (!body.success) return sendError(c, 400, apiErrorFromZod(body.error, 'invalid_body'));
-    const { tenantId, name } = body.data;
+    const { tenantId, name, permissions } = body.data;
     const existing = await c.env.CATALOGUE.prepare('SELECT 1 FROM tenants WHERE tenant_id = ?1').bind(tenantId).first();
     if (existing) return c.json(errorBody('conflict', `tenant ${tenantId} exists`, 'tenantId'), 409);
     await c.env.CATALOGUE.prepare('INSERT INTO tenants (tenant_id, name, created_at) VALUES (?1, ?2, ?3)').bind(tenantId, name, new Date().toISOString()).run();
-    const k = await insertApiKey(c.env.CATALOGUE, tenantId, 'super', null);
-    return c.json({ ...k, role: 'super', tenantId } satisfies CreatedApiKey, 201);
+    const k = await insertApiKey(c.env.CATALOGUE, tenantId, 'super', null, permissions);
+    return c.json({ ...k, role: 'super', tenantId, permissions } satisfies CreatedApiKey, 201);
   })
   .post('/v1/admin/api-keys', requireKey('super'), async (c) => {
     const body = CreateApiKeyRequest.safeParse(await c.req.json().catch(() => undefined));
     if (!body.success) return sendError(c, 400, apiErrorFromZod(body.error, 'invalid_body'));
     const { tenantId } = c.var.principal;
-    const k = await insertApiKey(c.env.CATALOGUE, tenantId, body.data.role, body.data.userId);
-    return c.json({ ...k, role: body.data.role, tenantId } satisfies CreatedApiKey, 201);
+    const { role, userId, permissions } = body.data;
+    const k = await insertApiKey(c.env.CATALOGUE, tenantId, role, userId, permissions);
+    return c.json({ ...k, role, tenantId, permissions } satisfies CreatedApiKey, 201);
   })
   .delete('/v1/admin/api-keys/:keyId', requireKey('super'), async (c) => {
     const r = await c.env.CATALOGUE.prepare('UPDATE api_keys SET revoked_at = ?1 WHERE key_id = ?2 AND tenant_id = ?3 AND revoked_at IS NULL')
@@ -31,4 +33,5 @@ export const tenancyRoutes = new Hono<AppEnv>()
     if (!r.meta.changes) return c.json(errorBody('not_found', 'no such active key in this tenant', 'keyId'), 404);
     forgetKeyId(c.req.param('keyId'));
     return c.body(null, 204);
-  });
+  })
+  .route('/', userTokenKeyRoutes);

@@ -56,6 +56,30 @@ const fail = (status: number, code: ErrorCode, message: string, field?: string) 
 const codeForStatus = (s: number): ErrorCode =>
   s === 401 ? 'unauthorized' : s === 403 ? 'forbidden' : s === 404 || s === 410 ? 'not_found' : s === 409 ? 'conflict' : s === 413 ? 'payload_too_large' : s === 415 ? 'unsupported_media_type' : s < 500 ? 'invalid_body' : 'internal';
 
+/**
+ * tus answers its own protocol errors (a malformed or negative Upload-Length, a missing
+ * Tus-Resumable, an unknown route) in plain text straight through `write`, bypassing
+ * onResponseError: every error response leaves through this wrapper as the platform's JSON body.
+ */
+export function jsonErrorBody(status: number, body: string): string {
+  if (body.startsWith('{')) return body;
+  const message = body.trim() || `request failed (${status})`;
+  const invalid = /^Invalid ([A-Za-z0-9-]+)/.exec(message);
+  const error = invalid
+    ? { code: 'invalid_field' as const, message: `invalid ${invalid[1]!} header`, field: invalid[1]!.toLowerCase() }
+    : { code: codeForStatus(status), message };
+  return JSON.stringify({ error } satisfies ErrorBody);
+}
+
+function jsonProtocolErrors(tus: TusServer): void {
+  const write = tus.write.bind(tus);
+  tus.write = (context: Parameters<TusServer['write']>[0], headers: Headers, status: number, body = '') => {
+    if (status < 400) return write(context, headers, status, body);
+    headers.set('content-type', 'application/json');
+    return write(context, headers, status, jsonErrorBody(status, body));
+  };
+}
+
 /** One job per upload, named after it: a repeated final request re-publishes the same job. */
 const jobIdFor = (uploadId: string) => `job-${uploadId.slice(0, 40)}`;
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -172,6 +196,8 @@ export function createUploadServer(o: UploadServerOptions): UploadServer {
       return { status_code: status, body: JSON.stringify({ error: { code: codeForStatus(status), message } } satisfies ErrorBody) };
     },
   });
+
+  jsonProtocolErrors(tus);
 
   const sendError = (res: ServerResponse, status: number, code: ErrorCode, message: string) => {
     res.writeHead(status, { 'content-type': 'application/json', 'tus-resumable': '1.0.0' }).end(JSON.stringify({ error: { code, message } } satisfies ErrorBody));

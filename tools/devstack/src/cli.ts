@@ -8,10 +8,10 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreatedApiKey } from '@vidplat/contracts';
-import { syntheticEvents } from './demo/synthetic-events.js';
+import { liveTrafficBatch } from './demo/stream.js';
 import type { DemoContext, DemoSeeder, DemoTenant } from './demo/context.js';
 import { stopAll } from './process.js';
-import { REPO_ROOT, startStack } from './stack.js';
+import { REPO_ROOT, startStack, type Stack } from './stack.js';
 
 const RUN_DIR = join(REPO_ROOT, '.run', 'dev');
 const num = (v: string | undefined, d: number) => (v ? Number(v) : d);
@@ -32,7 +32,7 @@ async function provision(edgeUrl: string, adminKey: string): Promise<DemoTenant[
     const res = await fetch(`${edgeUrl}/v1/platform/tenants`, {
       method: 'POST',
       headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ tenantId: t.tenantId, name: t.name }),
+      body: JSON.stringify({ tenantId: t.tenantId, name: t.name, permissions: ['act_as_user'] }),
     });
     if (res.status !== 201) throw new Error(`provisioning ${t.tenantId}: ${res.status} ${await res.text()}`);
     out.push({ ...t, superKey: CreatedApiKey.parse(await res.json()).apiKey });
@@ -68,7 +68,7 @@ function startEventGenerator(ctx: DemoContext): () => void {
   let sent = 0;
   const timer = setInterval(async () => {
     for (const t of ctx.tenants) {
-      const events = syntheticEvents({ tenants: [t.tenantId], users: 200, items: 120, count: 20, seed: seed++, startMs: Date.now() - 2000 });
+      const events = liveTrafficBatch(t.tenantId, seed++, Date.now());
       try {
         const res = await fetch(`${ctx.edgeUrl}/v1/events`, {
           method: 'POST',
@@ -86,10 +86,43 @@ function startEventGenerator(ctx: DemoContext): () => void {
   return () => clearInterval(timer);
 }
 
+/**
+ * Stops everything this run started, once, however it is asked to: SIGINT/SIGTERM to this process
+ * (npm forwards its own), or the parent going away. Installed before anything starts, so a signal
+ * during start-up stops what is already running (PID files under the run dir) instead of leaving
+ * it serving.
+ */
+function installShutdown(log: (l: string) => void): { setStack(s: Stack): void; onStop(f: () => void): void } {
+  let stack: Stack | undefined;
+  const hooks: (() => void)[] = [];
+  let stopping: Promise<void> | undefined;
+  const shutdown = (why: string) =>
+    (stopping ??= (async () => {
+      log(`stopping (${why})…`);
+      for (const f of hooks) f();
+      await stack?.stop().catch((e: unknown) => log(`stop: ${(e as Error).message}`));
+      // Anything started but not yet handed over (a signal during start-up) is in the PID files.
+      const rest = await stopAll(RUN_DIR).catch(() => []);
+      if (rest.length) log(`stopped ${rest.join(', ')}`);
+      log('stopped');
+      process.exit(0);
+    })());
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGHUP', () => void shutdown('SIGHUP'));
+  // A parent killed without passing a signal on (npm SIGKILLed, a closed terminal) re-parents us.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) void shutdown(`parent ${parent} exited`);
+  }, 1000).unref();
+  return { setStack: (s) => (stack = s), onStop: (f) => hooks.push(f) };
+}
+
 async function up(): Promise<void> {
+  const log = (l: string) => console.log(`[vidplat] ${l}`);
+  const lifecycle = installShutdown(log);
   await stopAll(RUN_DIR).catch(() => []);
   rmSync(RUN_DIR, { recursive: true, force: true }); // demo data is re-seeded on every start
-  const log = (l: string) => console.log(`[vidplat] ${l}`);
   const e = process.env;
   const stack = await startStack({
     runDir: RUN_DIR,
@@ -104,20 +137,12 @@ async function up(): Promise<void> {
       mediaOrigin: num(e.MEDIA_ORIGIN_PORT, 8790),
     },
   });
-  let stopGenerator = () => undefined as void;
-  const shutdown = async () => {
-    log('stopping…');
-    stopGenerator();
-    await stack.stop();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void shutdown());
-  process.on('SIGTERM', () => void shutdown());
+  lifecycle.setStack(stack);
   const edgeUrl = stack.urls.edge!;
   const tenants = await provision(edgeUrl, stack.env.ADMIN_API_KEY!);
   const ctx: DemoContext = { edgeUrl, env: stack.env, tenants, log };
   await runSeeders(ctx);
-  stopGenerator = startEventGenerator(ctx);
+  lifecycle.onStop(startEventGenerator(ctx));
   const line = '─'.repeat(72);
   console.log(`\n${line}\n vidplat is running locally (Ctrl-C to stop)\n${line}`);
   console.log(` edge API        ${edgeUrl}   (try ${edgeUrl}/healthz)`);
@@ -125,6 +150,9 @@ async function up(): Promise<void> {
   const vlog = tenants.find((t) => t.tenantId === 'demo-vlog');
   console.log(` recommend       curl -H 'authorization: Bearer ${vlog?.superKey}' '${edgeUrl}/v1/recommend?tenant=demo-vlog&scenario=feed&user=u1&debug=1'`);
   console.log(` OpenAPI         ${edgeUrl}/v1/openapi.json`);
+  const media = stack.env.MEDIA_ORIGIN_URL;
+  if (media) console.log(` media-node      ${media}   (tus uploads ${media}/v1/uploads, HLS ${media}/hls/…)`);
+  console.log(` platform key    ADMIN_API_KEY in ${join(RUN_DIR, 'edge.env')} (POST /v1/platform/tenants; local only)`);
   for (const [k, v] of Object.entries(stack.urls)) if (k !== 'edge') console.log(` ${k.padEnd(15)} ${v}`);
   console.log(` Kafka brokers   ${stack.env.KAFKA_BROKERS}`);
   console.log(` versions        ${Object.values(stack.versions).join(' · ')}`);

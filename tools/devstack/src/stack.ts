@@ -10,6 +10,7 @@ import { startRedis } from './redis.js';
 import { startS3 } from './s3.js';
 import { startUpstashBridge, type UpstashBridge } from './upstash-bridge.js';
 import { startPlatformApis, type PlatformApis } from './platform-apis.js';
+import { startMessagingApi, type MessagingApiServer } from './messaging-api.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const bin = (name: string) => join(REPO_ROOT, 'node_modules', '.bin', name);
@@ -18,7 +19,7 @@ export interface StackOptions {
   /** Where logs, PID files and data live (default .run/dev). */
   runDir: string;
   /** Preferred ports; a taken one falls back to a free port. 0 = any free port. */
-  ports?: Partial<Record<'clickhouse' | 'redis' | 'bridge' | 'ingest' | 'edge' | 'metrics' | 'mediaOrigin', number>>;
+  ports?: Partial<Record<'clickhouse' | 'redis' | 'bridge' | 'ingest' | 'edge' | 'metrics' | 'mediaOrigin' | 'messaging', number>>;
   /** Start the stream services and the edge Worker on top of the infrastructure. */
   services?: boolean;
   log?: (line: string) => void;
@@ -45,9 +46,11 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   const procs: ManagedProcess[] = [];
   let bridge: UpstashBridge | undefined;
   let platformApis: PlatformApis | undefined;
+  let messaging: MessagingApiServer | undefined;
   const stop = async () => {
     await bridge?.close().catch(() => undefined);
     await platformApis?.close().catch(() => undefined);
+    await messaging?.close().catch(() => undefined);
     for (const p of procs.reverse()) await p.stop();
   };
   try {
@@ -68,6 +71,9 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     bridge = await startUpstashBridge(redis.url, bridgeToken, bridgePort);
     // YouTube / TikTok / Douyin statistics APIs for the broadcaster's live fetchers (fresh keys per run).
     platformApis = await startPlatformApis();
+    // The messaging API campaigns send through (LINE's shapes), in this process like the bridge.
+    const messagingToken = randomBytes(24).toString('base64url');
+    messaging = await startMessagingApi({ token: messagingToken, port: await freePort(p.messaging ?? 0) });
     const ingestToken = randomBytes(24).toString('base64url');
     const secret = () => randomBytes(32).toString('base64url');
     const env: Record<string, string> = {
@@ -79,6 +85,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       REDIS_URL: redis.url,
       UPSTASH_REDIS_REST_URL: bridge.url,
       UPSTASH_REDIS_REST_TOKEN: bridgeToken,
+      MESSAGING_API_URL: messaging.url,
+      MESSAGING_API_TOKEN: messagingToken,
       INGEST_TOKEN: ingestToken,
       ADMIN_API_KEY: `vp_platform_${secret()}`,
       EDGE_INTERNAL_TOKEN: secret(),
@@ -92,7 +100,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     };
     await migrate({ url: ch.url, database: env.CLICKHOUSE_DATABASE! });
     const versions = { kafka: kafka.version, clickhouse: ch.version, redis: redis.version, s3: s3.version };
-    const urls: Record<string, string> = { clickhouse: ch.url, featureStore: bridge.url, s3: s3.url, platformApis: platformApis.url };
+    const urls: Record<string, string> = { clickhouse: ch.url, featureStore: bridge.url, s3: s3.url, platformApis: platformApis.url, messagingApi: messaging.url };
     if (o.services) {
       const [ingestPort, edgePort, metricsPort] = await Promise.all([freePort(p.ingest ?? 0), freePort(p.edge ?? 0), freePort(p.metrics ?? 0)]);
       const mediaOriginPort = await freePort(p.mediaOrigin ?? 0);
@@ -140,7 +148,7 @@ export const OFFLINE_WRANGLER_ENV = {
 export function writeEdgeEnvFile(runDir: string, env: Record<string, string>): string {
   const file = join(runDir, 'edge.env');
   const keys = ['INGEST_URL', 'INGEST_TOKEN', 'UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN', 'ADMIN_API_KEY', 'PLAYBACK_SIGNING_KEYS', 'CLICKHOUSE_URL', 'CLICKHOUSE_DATABASE', 'EDGE_INTERNAL_TOKEN', 'MEDIA_ORIGIN_URL', 'BROADCAST_WEBHOOK_SECRETS',
-    'YOUTUBE_API_URL', 'YOUTUBE_API_KEY', 'TIKTOK_API_URL', 'TIKTOK_ACCESS_TOKEN', 'DOUYIN_API_URL', 'DOUYIN_ACCESS_TOKEN', 'DOUYIN_OPEN_ID'];
+    'YOUTUBE_API_URL', 'YOUTUBE_API_KEY', 'TIKTOK_API_URL', 'TIKTOK_ACCESS_TOKEN', 'DOUYIN_API_URL', 'DOUYIN_ACCESS_TOKEN', 'DOUYIN_OPEN_ID', 'MESSAGING_API_URL', 'MESSAGING_API_TOKEN'];
   writeFileSync(file, keys.map((k) => `${k}=${env[k] ?? ''}`).join('\n') + '\n', { mode: 0o600 });
   return file;
 }

@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { parseSigningKeys, segmentsWithin, signPlaybackToken, verifyPlaybackToken, type PlayResponse } from '@vidplat/contracts';
 import { edgeConfig, type AppEnv } from '../../env.js';
 import { errorBody } from '../../http/errors.js';
-import { requireKey } from '../../tenancy/auth.js';
+import { requireKeyOrUserToken } from '../../tenancy/auth.js';
 import { HttpFail, notFound, requireUser } from '../http.js';
 import { getVideoRow, type VideoRow } from '../rows.js';
 import { decideAccess } from './access.js';
@@ -38,7 +38,7 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 export const playRoutes = new Hono<AppEnv>()
-  .get('/v1/play/:videoId', requireKey(), async (c) => {
+  .get('/v1/play/:videoId', requireKeyOrUserToken(), async (c) => {
     const userId = requireUser(c);
     if (userId instanceof HttpFail) return userId.res;
     const { tenantId } = c.var.principal;

@@ -12,7 +12,7 @@ import {
 } from '@vidplat/contracts';
 import { edgeConfig, type AppEnv } from '../../env.js';
 import { errorBody } from '../../http/errors.js';
-import { requireKey } from '../../tenancy/auth.js';
+import { requireKeyOrUserToken } from '../../tenancy/auth.js';
 import { canSeeCourse } from '../access-control.js';
 import { bad, body, HttpFail, notFound, requireUser } from '../http.js';
 import { getCourseRow, getVideoRow } from '../rows.js';
@@ -53,7 +53,7 @@ export const progressRoutes = new Hono<AppEnv>()
    * to this tenant, user and video, and a trial report cannot go past the trial's limit.
    * The progress is stored first; the behaviour event follows after the response.
    */
-  .post('/v1/videos/:videoId/progress', requireKey(), async (c) => {
+  .post('/v1/videos/:videoId/progress', requireKeyOrUserToken(), async (c) => {
     const userId = requireUser(c);
     if (userId instanceof HttpFail) return userId.res;
     const b = await body(c, ProgressRequest);
@@ -133,7 +133,7 @@ export const progressRoutes = new Hono<AppEnv>()
     }
     return c.json({ progress: toProgress(stored), event: type });
   })
-  .get('/v1/courses/:courseId/progress', requireKey(), async (c) => {
+  .get('/v1/courses/:courseId/progress', requireKeyOrUserToken(), async (c) => {
     const userId = requireUser(c);
     if (userId instanceof HttpFail) return userId.res;
     const p = c.var.principal;

@@ -275,9 +275,35 @@ export class Broadcaster extends DurableObject<Bindings> implements BroadcasterR
   }
 
   override async alarm(): Promise<void> {
-    const due = this.sql.exec<TaskRow>('SELECT * FROM tasks WHERE active = 1 AND next_run_at <= ?', Date.now()).toArray();
-    await this.deliverAll(due, 'alarm');
+    const startedAt = Date.now();
+    const due = this.sql.exec<TaskRow>('SELECT * FROM tasks WHERE active = 1 AND next_run_at <= ?', startedAt).toArray();
+    try {
+      await this.deliverAll(due, 'alarm');
+    } catch (e) {
+      // Never uncaught (e.g. the stats read threw): the tasks below are re-planned with the error.
+      console.error('broadcaster alarm failed', e instanceof Error ? e.message : String(e));
+      this.deferUnplanned(startedAt, e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+    }
+    // A task whose delivery threw (rather than failed) kept its past next_run_at: without this the
+    // re-arm below would fire again at once, forever.
+    this.deferUnplanned(startedAt, 'delivery threw before recording its outcome');
     await this.rearm();
+  }
+
+  /** Due tasks this run did not re-plan: recorded as a failure and retried with backoff. */
+  private deferUnplanned(startedAt: number, error: string): void {
+    const now = Date.now();
+    for (const t of this.sql.exec<TaskRow>('SELECT * FROM tasks WHERE active = 1 AND next_run_at <= ?', startedAt).toArray()) {
+      if (this.inFlight.has(t.task_id)) continue; // a manual trigger is delivering it right now
+      const next = now + backoffMs(RETRY_BASE_MS, t.consecutive_failures + 1, t.interval_seconds * 1000);
+      this.sql.exec(
+        'UPDATE tasks SET next_run_at = ?, last_run_at = ?, last_error = ?, consecutive_failures = consecutive_failures + 1 WHERE task_id = ?',
+        next,
+        now,
+        error,
+        t.task_id,
+      );
+    }
   }
 
   /** Delivers tasks concurrently; each outcome is logged and re-plans only its own task. */

@@ -57,7 +57,13 @@ CREATE INDEX IF NOT EXISTS recipients_batch ON recipients(batch_no);
 CREATE TABLE IF NOT EXISTS batches (
   batch_no INTEGER PRIMARY KEY, size INTEGER NOT NULL, state TEXT NOT NULL, idempotency_key TEXT NOT NULL,
   attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT, sent_at INTEGER, next_attempt_at INTEGER NOT NULL DEFAULT 0);
+-- Consecutive alarm runs that threw (reset by a run that completes): the backoff of the next try.
+CREATE TABLE IF NOT EXISTS alarm_failures (id INTEGER PRIMARY KEY CHECK (id = 1), failures INTEGER NOT NULL, last_error TEXT NOT NULL, at INTEGER NOT NULL);
 `;
+
+/** Backoff of an alarm run that threw: 1 s, 2 s, 4 s… capped at 10 minutes. */
+const ALARM_RETRY_BASE_MS = 1_000;
+const ALARM_RETRY_CAP_MS = 600_000;
 
 /**
  * One per campaign (named `<tenant>:<campaignId>`). At the send time the audience is resolved to
@@ -238,9 +244,32 @@ export class Campaign extends DurableObject<Bindings> implements CampaignRpc {
     this.busy = true;
     try {
       await this.tick();
+      this.sql.exec('DELETE FROM alarm_failures');
+    } catch (e) {
+      // Never uncaught: the runtime's own alarm retries are few and silent. Record what broke
+      // where the campaign's status shows it, and try again with backoff.
+      await this.alarmFailed(e);
     } finally {
       this.busy = false;
     }
+  }
+
+  private async alarmFailed(e: unknown): Promise<void> {
+    const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    console.error('campaign alarm failed', message);
+    const now = Date.now();
+    this.sql.exec(
+      `INSERT INTO alarm_failures (id, failures, last_error, at) VALUES (1, 1, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET failures = failures + 1, last_error = excluded.last_error, at = excluded.at`,
+      message,
+      now,
+    );
+    const failures = this.sql.exec<{ failures: number }>('SELECT failures FROM alarm_failures').one().failures;
+    const c = this.row();
+    if (!c) return;
+    this.sql.exec('UPDATE campaign SET error = ?, updated_at = ? WHERE status IN (?, ?)', `alarm failed (${failures}x, retrying): ${message}`, now, 'sending', 'scheduled');
+    await this.syncIndex();
+    if (c.status === 'sending' || c.status === 'scheduled') await this.ctx.storage.setAlarm(now + backoffMs(ALARM_RETRY_BASE_MS, failures, ALARM_RETRY_CAP_MS));
   }
 
   private async tick(): Promise<void> {
@@ -329,6 +358,12 @@ export class Campaign extends DurableObject<Bindings> implements CampaignRpc {
       await this.setStatus('completed');
       return;
     }
+    // Configuration can change between start and resume (e.g. a resumed campaign that had failed
+    // for want of MESSAGING_API_URL): fail with the reason, never call into a missing client.
+    if (!this.api()) {
+      await this.setStatus('failed', 'MESSAGING_API_URL is not configured');
+      return;
+    }
     if (b.next_attempt_at > Date.now()) {
       await this.ctx.storage.setAlarm(b.next_attempt_at);
       return;
@@ -345,7 +380,9 @@ export class Campaign extends DurableObject<Bindings> implements CampaignRpc {
     this.sql.exec("UPDATE batches SET state = 'sending', attempts = attempts + 1 WHERE batch_no = ?", b.batch_no);
     const to = this.sql.exec<{ user_id: string }>('SELECT user_id FROM recipients WHERE batch_no = ? ORDER BY user_id', b.batch_no).toArray().map((r) => r.user_id);
     const message = JSON.parse(c.message) as { title: string; body: string; link?: string };
-    return this.api()!.multicast(to, [message.title, message.body, message.link].filter(Boolean).join('\n'), b.idempotency_key);
+    const api = this.api();
+    if (!api) return { kind: 'rejected', error: 'MESSAGING_API_URL is not configured' };
+    return api.multicast(to, [message.title, message.body, message.link].filter(Boolean).join('\n'), b.idempotency_key);
   }
 
   private async finishBatch(c: CampaignRow, b: BatchRow, r: SendResult): Promise<void> {

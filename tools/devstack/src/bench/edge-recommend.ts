@@ -368,7 +368,7 @@ try {
 
   // 4. Data through the public APIs and the stream's writers.
   const tenant = 'bench';
-  const prov = await fetch(`${edge}/v1/platform/tenants`, { method: 'POST', headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ tenantId: tenant, name: 'Bench' }) });
+  const prov = await fetch(`${edge}/v1/platform/tenants`, { method: 'POST', headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ tenantId: tenant, name: 'Bench', permissions: ['act_as_user'] }) });
   const key = ((await prov.json()) as { apiKey: string }).apiKey;
   const h = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
   await fetch(`${edge}/v1/scenarios`, { method: 'POST', headers: h, body: JSON.stringify({ scenario: 'feed', template: 'vlog', rankingModel: 'ctr' }) });

@@ -2,6 +2,10 @@ import { createClickHouse } from '@vidplat/analytics';
 import { toClickHouseTime, type EventRawRow } from '@vidplat/contracts';
 import type { DemoSeeder } from './context.js';
 import { mulberry32 } from './synthetic-events.js';
+import { DEMO_LESSONS } from './catalogue.js';
+
+/** Course ids the catalogue seeder creates: enrolments in the history name real courses. */
+const DEMO_COURSES = Object.keys(DEMO_LESSONS);
 
 export interface AnalyticsDemoOptions {
   tenantId: string;
@@ -22,13 +26,17 @@ export const DEMO_EXPERIMENT = 'feed-ranker';
  * Deterministic behaviour history for dashboards and experiment results, written straight into
  * events_raw in the shape the raw-events consumer writes (older than the stream's lateness
  * window, so it cannot come through Kafka). Users are split 50/50 into the feed-ranker
- * experiment's control and b arms; b clicks more.
+ * experiment's control and b arms; b clicks more. Items are the recommender catalogue's ids
+ * (`v0`…, as the recommend seeder imports them; `items` must stay ≤ its 300), enrolments name the
+ * catalogue seeder's courses, and nothing is dated after the start of the current hour (the same
+ * rows for every call within an hour, none in the future).
  */
 export function analyticsDemoRows(o: AnalyticsDemoOptions): EventRawRow[] {
   const { tenantId, days = 14, users = 400, items = 40, seed = 11, ctr = { control: 0.03, b: 0.06 } } = o;
   const rand = mulberry32(seed);
   const now = o.now ?? new Date();
   const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  const cutoff = Math.floor(now.getTime() / 3_600_000) * 3_600_000;
   const rows: EventRawRow[] = [];
   let seq = 0;
   const devices = ['web', 'ios', 'android', 'tv'];
@@ -42,6 +50,7 @@ export function analyticsDemoRows(o: AnalyticsDemoOptions): EventRawRow[] {
     return 23;
   };
   const push = (t: number, userId: string, itemId: string, type: string, variant: string, device: string, extra: Record<string, unknown> = {}, watched = 0) => {
+    if (t >= cutoff) return; // history only: today's sessions end before the current hour
     const eventTime = toClickHouseTime(t);
     rows.push({
       event_id: `demo-${tenantId}-${seed}-${seq++}`,
@@ -70,7 +79,7 @@ export function analyticsDemoRows(o: AnalyticsDemoOptions): EventRawRow[] {
       let t = today - (days - 1 - d) * 86_400_000 + hour() * 3_600_000 + Math.floor(rand() * 3_000_000);
       for (let k = 0; k < 4; k++) {
         // Popularity follows a power law over items.
-        const item = `video-${Math.floor(items * rand() ** 2.2)}`;
+        const item = `v${Math.floor(items * rand() ** 2.2)}`;
         push(t, userId, item, 'impression', variant, device);
         t += 2000;
         if (rand() >= ctr[variant as 'control' | 'b']) continue;
@@ -87,7 +96,7 @@ export function analyticsDemoRows(o: AnalyticsDemoOptions): EventRawRow[] {
         }
         if (rand() < 0.03) push((t += 5000), userId, item, 'purchase', variant, device, { orderId: `o-${seq}`, amountCents: 499 + Math.floor(rand() * 4000), currency: 'USD' });
         if (rand() < 0.02) {
-          const course = `course-${Math.floor(8 * rand() ** 1.8)}`;
+          const course = DEMO_COURSES[Math.min(DEMO_COURSES.length - 1, Math.floor(DEMO_COURSES.length * rand() ** 1.8))]!;
           push((t += 5000), userId, course, 'enrol', variant, device, { courseId: course, kind: rand() < 0.3 ? 'paid' : 'free' });
         }
       }

@@ -12,6 +12,15 @@ import { syntheticEvents } from './synthetic-events.js';
 export const seedStream: DemoSeeder = (ctx) => postDemoTraffic(ctx, Date.now());
 
 /**
+ * One tick of `npm start`'s live event generator for a tenant: 20 events over the catalogue's
+ * items (v0…v119 of the 300 imported), all dated in the past — the generator advances < 2 s per
+ * event, so starting 42 s before `nowMs` ends at least 2 s before it.
+ */
+export function liveTrafficBatch(tenantId: string, seed: number, nowMs: number) {
+  return syntheticEvents({ tenants: [tenantId], users: 200, items: 120, count: 20, seed, startMs: nowMs - 42_000 });
+}
+
+/**
  * The traffic of seedStream ending at `now`. On a fresh stream (npm start) that is the present; a
  * stream that already carries live traffic has moved its watermark past a 90-minute backfill, which
  * is then late by design, so a test on such a stream places its traffic after everything else.
