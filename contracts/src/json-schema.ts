@@ -31,6 +31,7 @@ export const publishedSchemas = {
   // API bodies of the edge, by capability.
   CreateTenantRequest: c.CreateTenantRequest,
   CreateApiKeyRequest: c.CreateApiKeyRequest,
+  TenantEventPolicy: c.TenantEventPolicy,
   CreatedApiKey: c.CreatedApiKey,
   CreateScenarioRequest: c.CreateScenarioRequest,
   ItemBody: c.ItemBody,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { IsoTime } from './envelope.js';
 import { TenantId } from './ids.js';
+import { MAX_EVENT_HORIZON_DAYS } from './event-admission.js';
 
 export const Tenant = z.object({
   tenantId: TenantId,
@@ -35,3 +36,12 @@ export const CreateApiKeyRequest = z.object({
 /** The clear key appears in this response only. */
 export const CreatedApiKey = z.object({ keyId: z.string(), apiKey: z.string(), role: Role, tenantId: TenantId });
 export type CreatedApiKey = z.infer<typeof CreatedApiKey>;
+
+/**
+ * A tenant's event policy (GET/PUT /v1/admin/event-policy, super key): how old a live event may
+ * be (null = the platform's EVENT_HORIZON_DAYS). Older history goes through the backfill path.
+ */
+export const TenantEventPolicy = z.object({
+  eventHorizonDays: z.number().int().min(1).max(MAX_EVENT_HORIZON_DAYS).nullable(),
+});
+export type TenantEventPolicy = z.infer<typeof TenantEventPolicy>;
