@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { createClickHouse } from '@vidplat/analytics';
 import { SCHEMA_VERSION, uuidv7, type ErrorBody, type EventBatchResponse } from '@vidplat/contracts';
@@ -138,6 +140,23 @@ describe('the event door: every event posted is refused with its code or stored'
     // The window jobs skipped the backfilled events: no late row for them (they are not live), no window row either.
     const late = await (await ch.query({ query: 'SELECT count() AS n FROM late_events WHERE tenant_id = {t:String} AND event_id IN ({ids:Array(String)})', query_params: { t: tenant, ids: [history[0]!.eventId, history[1]!.eventId] }, format: 'JSONEachRow' })).json<{ n: string }>();
     expect(Number(late[0]!.n)).toBe(0);
+    const profiles = async () =>
+      Number((await (await ch.query({ query: 'SELECT count() AS n FROM user_profile_windows FINAL WHERE tenant_id = {t:String}', query_params: { t: tenant }, format: 'JSONEachRow' })).json<{ n: string }>())[0]!.n);
+    // The live event (29 days ago) has its window by now; the backfilled ones have none yet.
+    expect(await eventually(profiles, (n) => n >= 1)).toBe(1);
+
+    // Offline: recompute the tenant's windows over the backfilled range from events_raw.
+    const day = (ms: number) => new Date(Math.floor(ms / DAY) * DAY).toISOString();
+    // (Window tables keep 90 days: the 200-day-old event has its raw row, no window to recompute.)
+    const { stdout } = await promisify(execFile)('npx', ['tsx', 'stream/src/jobs/recompute/cli.ts', '--tenant', tenant, '--from', day(now - 201 * DAY), '--to', day(now - 59 * DAY)], {
+      env: { ...process.env, ...env },
+      timeout: 120_000,
+    });
+    const report = JSON.parse(stdout.trim().split('\n').pop()!) as { events: number; fromMs: number; windows: Record<string, number> };
+    expect(report.fromMs).toBeGreaterThan(now - 91 * DAY); // clamped to the window tables' retention
+    expect(report.events).toBe(1);
+    expect(report.windows['user-profiles']).toBe(1); // the 60-day-old event's 5-minute window
+    expect(await profiles()).toBe(2);
   });
 
   it("the platform's own schedule events still flow (the Scheduler's outbox is the platform, not a tenant key)", async () => {

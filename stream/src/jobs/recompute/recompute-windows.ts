@@ -11,6 +11,8 @@ export interface RecomputeRange {
 }
 
 export interface RecomputeReport {
+  /** The range start used: never before the window tables' retention (their TTL drops older rows at insert). */
+  fromMs: number;
   events: number;
   partitions: number;
   /** Windows written per job (those lying inside the range). */
@@ -19,6 +21,8 @@ export interface RecomputeReport {
 
 /** Widest window of the jobs (item heat: 1 hour), read on both sides so boundary windows are whole. */
 const MARGIN_MS = 3_600_000;
+/** TTL of the window tables (analytics/migrations 0002-0004, 0008: window start + 90 days), less a day. */
+export const WINDOW_RETENTION_DAYS = 89;
 
 /**
  * Recomputes a tenant's windows over [from, to) from events_raw (live and backfilled events
@@ -27,8 +31,12 @@ const MARGIN_MS = 3_600_000;
  * windows lying wholly inside the range are written, through each job's own output (`write`:
  * ClickHouse rows and the `*-updates` topics); hot-list and profile snapshots are left to the
  * real-time jobs, which own the present. Events are folded in event-time order, so none is late.
+ * The range starts no earlier than the window tables keep rows (90 days).
  */
-export async function recomputeWindows(ch: ClickHouseClient, lanes: WindowLaneConfig<unknown>[], range: RecomputeRange): Promise<RecomputeReport> {
+export async function recomputeWindows(ch: ClickHouseClient, lanes: WindowLaneConfig<unknown>[], asked: RecomputeRange, nowMs = Date.now()): Promise<RecomputeReport> {
+  // Rows older than the window tables' TTL would be dropped as they are written: not recomputed.
+  const retained = Math.ceil((nowMs - WINDOW_RETENTION_DAYS * 86_400_000) / 3_600_000) * 3_600_000;
+  const range = { ...asked, fromMs: Math.max(asked.fromMs, retained) };
   const parts = await (
     await ch.query({
       query: `SELECT DISTINCT kafka_partition AS p FROM events_raw WHERE tenant_id = {t:String} AND event_time >= fromUnixTimestamp64Milli({f:Int64}) AND event_time < fromUnixTimestamp64Milli({to:Int64}) ORDER BY p`,
@@ -36,7 +44,7 @@ export async function recomputeWindows(ch: ClickHouseClient, lanes: WindowLaneCo
       format: 'JSONEachRow',
     })
   ).json<{ p: number }>();
-  const report: RecomputeReport = { events: 0, partitions: parts.length, windows: Object.fromEntries(lanes.map((l) => [l.job, 0])) };
+  const report: RecomputeReport = { fromMs: range.fromMs, events: 0, partitions: parts.length, windows: Object.fromEntries(lanes.map((l) => [l.job, 0])) };
   for (const { p: partition } of parts) {
     const rows = await (
       await ch.query({
