@@ -62,7 +62,7 @@ describe('spine: events in, rows out, recommendations from the snapshot', () => 
   it('N events posted to the edge become N rows in ClickHouse, and a retried batch adds none', async () => {
     const tenant = `spine-${Date.now()}`;
     const key = await provision(tenant);
-    const events = syntheticEvents({ tenants: [tenant], users: 40, items: 60, count: 1200, seed: 7 });
+    const events = syntheticEvents({ tenants: [tenant], users: 40, items: 60, count: 1200, seed: 7, startMs: Date.now() - 3_600_000 });
     let accepted = 0;
     for (let i = 0; i < events.length; i += 300) {
       const res = await post(key, { events: events.slice(i, i + 300) });
@@ -80,7 +80,7 @@ describe('spine: events in, rows out, recommendations from the snapshot', () => 
   it('a batch with bad events rejects them by index with code and field, and accepts the rest', async () => {
     const tenant = `spine-bad-${Date.now()}`;
     const key = await provision(tenant);
-    const [good1, good2] = syntheticEvents({ tenants: [tenant], users: 2, items: 2, count: 2, seed: 3 });
+    const [good1, good2] = syntheticEvents({ tenants: [tenant], users: 2, items: 2, count: 2, seed: 3, startMs: Date.now() - 60_000 });
     const res = await post(key, {
       events: [good1, { ...good1, eventId: 'not-a-uuid' }, good2, { ...good2, eventId: uuidv7(), type: 'teleport' }],
     });

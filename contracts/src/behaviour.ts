@@ -15,7 +15,14 @@ const Context = z.object({
   device: z.enum(['web', 'ios', 'android', 'tv', 'other']).optional(),
 });
 
-const base = Envelope.extend(Context.shape);
+const base = Envelope.extend(Context.shape).extend({
+  /**
+   * Set by the platform on events that entered through the backfill path (never by a client on
+   * the live path): they are in events_raw, the real-time windows skip them (counted), and their
+   * windows are recomputed offline (stream CLI `recompute-windows`).
+   */
+  backfill: z.literal(true).optional(),
+});
 
 const PlayFields = {
   positionSeconds: z.number().min(0).max(86_400),

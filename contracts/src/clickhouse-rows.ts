@@ -20,6 +20,8 @@ export const EventRawRow = z.object({
   payload: z.string(),
   kafka_partition: z.number().int(),
   kafka_offset: z.string(),
+  /** 1 for events of the backfill path (the real-time windows skip them). */
+  backfill: z.number().int().min(0).max(1).optional(),
 });
 export type EventRawRow = z.infer<typeof EventRawRow>;
 
@@ -45,5 +47,6 @@ export function eventRawRow(e: BehaviourEvent, partition: number, offset: string
     payload: JSON.stringify(e),
     kafka_partition: partition,
     kafka_offset: offset,
+    backfill: e.backfill ? 1 : 0,
   };
 }

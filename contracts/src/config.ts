@@ -27,7 +27,15 @@ export const KafkaEnv = z.object({
   KAFKA_PARTITIONS: z.coerce.number().int().min(1).max(256).default(4),
 });
 
-export const StreamEnv = KafkaEnv.extend(ClickHouseEnv.shape).extend({
+/** The event-time door rule (contracts/event-admission): the same defaults at the edge and in the stream tier. */
+export const EventTimeEnv = z.object({
+  EVENT_MAX_FUTURE_SKEW_MS: z.coerce.number().int().min(0).max(3_600_000).default(120_000),
+  /** Live horizon of tenants without their own (tenant configuration, PUT /v1/admin/event-policy). */
+  EVENT_HORIZON_DAYS: z.coerce.number().int().min(1).max(90).default(7),
+});
+export type EventTimeEnv = z.infer<typeof EventTimeEnv>;
+
+export const StreamEnv = KafkaEnv.extend(ClickHouseEnv.shape).extend(EventTimeEnv.shape).extend({
   REDIS_URL: url.default('redis://127.0.0.1:6379'),
   INGEST_PORT: port.default(8788),
   INGEST_TOKEN: secret,
@@ -177,6 +185,7 @@ export const EdgeEnv = z.object({
   ...ClickHouseEnv.shape,
   ANALYTICS_MAX_RANGE_DAYS: z.coerce.number().int().min(1).max(3660).default(366),
   ANALYTICS_QUERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
+  ...EventTimeEnv.shape,
 });
 export type EdgeEnv = z.infer<typeof EdgeEnv>;
 

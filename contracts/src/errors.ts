@@ -19,6 +19,10 @@ export const ErrorCode = z.enum([
   'rate_limited',
   'upstream_unavailable',
   'internal',
+  /** An eventTime outside the accepted range (clock skew, horizon); `allowed` says the range. */
+  'event_time_out_of_range',
+  /** An event type only the platform emits (e.g. `schedule`), posted with a tenant key. */
+  'reserved_event_type',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 
@@ -26,6 +30,8 @@ export const ApiError = z.object({
   code: ErrorCode,
   message: z.string(),
   field: z.string().optional().describe('dotted path of the offending field, e.g. events.3.eventTime'),
+  /** For event_time_out_of_range: the accepted eventTime range at the time of the request. */
+  allowed: z.object({ from: z.string(), to: z.string() }).optional(),
 });
 export type ApiError = z.infer<typeof ApiError>;
 

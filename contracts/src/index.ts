@@ -22,3 +22,4 @@ export * from './playback-token.js';
 export * from './analytics.js';
 export * from './stream.js';
 export * from './reviews.js';
+export * from './event-admission.js';

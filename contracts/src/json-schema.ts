@@ -32,6 +32,7 @@ export const publishedSchemas = {
   // API bodies of the edge, by capability.
   CreateTenantRequest: c.CreateTenantRequest,
   CreateApiKeyRequest: c.CreateApiKeyRequest,
+  TenantEventPolicy: c.TenantEventPolicy,
   CreatedApiKey: c.CreatedApiKey,
   RegisterUserTokenKeyRequest: c.RegisterUserTokenKeyRequest,
   CreateScenarioRequest: c.CreateScenarioRequest,

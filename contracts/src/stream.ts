@@ -295,13 +295,20 @@ export const UserProfileWindowRow = z.object({
 });
 export type UserProfileWindowRow = z.infer<typeof UserProfileWindowRow>;
 
-/** ClickHouse `late_events`: events that arrived after their windows were finalised. */
+/**
+ * ClickHouse `late_events`: events a window job did not fold, with the reason: `late` (arrived after
+ * their windows were finalised, by their tenant's watermark) or `future` (dated beyond their Kafka
+ * message time + the allowed skew).
+ */
+export const LateEventReason = z.enum(['late', 'future']);
+export type LateEventReason = z.infer<typeof LateEventReason>;
 export const LateEventRow = z.object({
   job: z.string(),
   tenant_id: z.string(),
   event_id: z.string(),
   event_time: z.string(),
   watermark: z.string(),
+  reason: LateEventReason,
   source_partition: z.number().int(),
   source_offset: z.string(),
   payload: z.string(),

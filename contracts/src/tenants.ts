@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { IsoTime } from './envelope.js';
 import { TenantId } from './ids.js';
+import { MAX_EVENT_HORIZON_DAYS } from './event-admission.js';
 
 export const Tenant = z.object({
   tenantId: TenantId,
@@ -82,3 +83,12 @@ export type RegisterUserTokenKeyRequest = z.infer<typeof RegisterUserTokenKeyReq
 /** A registered key as the API shows it: never the secret. */
 export const UserTokenKeyView = z.object({ kid: z.string(), alg: z.enum(['HS256', 'ES256']), createdAt: IsoTime });
 export type UserTokenKeyView = z.infer<typeof UserTokenKeyView>;
+
+/**
+ * A tenant's event policy (GET/PUT /v1/admin/event-policy, super key): how old a live event may
+ * be (null = the platform's EVENT_HORIZON_DAYS). Older history goes through the backfill path.
+ */
+export const TenantEventPolicy = z.object({
+  eventHorizonDays: z.number().int().min(1).max(MAX_EVENT_HORIZON_DAYS).nullable(),
+});
+export type TenantEventPolicy = z.infer<typeof TenantEventPolicy>;

@@ -10,6 +10,7 @@ import { experimentRoutes } from './experiments/routes.js';
 import { rankingRoutes } from './ranking/routes.js';
 import { healthRoutes } from './ops/health.js';
 import { tenancyRoutes } from './tenancy/routes.js';
+import { eventPolicyRoutes } from './tenancy/event-policy.js';
 import { openApiDocument } from './openapi.js';
 import { adminRoutes } from './admin/routes.js';
 import { metricsRoutes, requestMetrics } from './admin/request-metrics.js';
@@ -28,6 +29,7 @@ export const app = new Hono<AppEnv>()
   .route('/', experimentRoutes)
   .route('/', rankingRoutes)
   .route('/', tenancyRoutes)
+  .route('/', eventPolicyRoutes)
   .route('/', schedulingRoutes)
   .route('/', catalogueRoutes)
   .route('/', adminRoutes)

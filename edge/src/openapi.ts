@@ -11,6 +11,9 @@ type Body = { request?: SchemaName; response?: SchemaName };
  */
 const bodies: Record<string, Body> = {
   'POST /v1/events': { request: 'EventBatchRequest', response: 'EventBatchResponse' },
+  'POST /v1/events/backfill': { request: 'EventBatchRequest', response: 'EventBatchResponse' },
+  'GET /v1/admin/event-policy': { response: 'TenantEventPolicy' },
+  'PUT /v1/admin/event-policy': { request: 'TenantEventPolicy', response: 'TenantEventPolicy' },
   'GET /v1/recommend': { response: 'RecommendResponse' },
   'POST /v1/platform/tenants': { request: 'CreateTenantRequest', response: 'CreatedApiKey' },
   'POST /v1/admin/api-keys': { request: 'CreateApiKeyRequest', response: 'CreatedApiKey' },

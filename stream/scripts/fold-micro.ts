@@ -7,6 +7,7 @@
 import { syntheticEvents } from '@vidplat/devstack/demo/synthetic-events';
 import { PanedPartitionWindows } from '../src/windows/pane-windows.js';
 import { PartitionWindows, type PartitionState } from '../src/windows/partition-windows.js';
+import { TenantPartitionWindows } from '../src/windows/tenant-windows.js';
 import { decodeBehaviourEvent } from '../src/windows/event-decoder.js';
 import { itemHeatAggregator, itemHeatPaneAggregator, itemHeatSpec } from '../src/jobs/item-heat/item-heat-window.js';
 import { profileSpec, userProfileAggregator } from '../src/jobs/user-profiles/user-profile-window.js';
@@ -28,7 +29,7 @@ for (let round = 1; round <= 3; round++) {
     for (let i = 0; i < N; i++) {
       const d = decoded[i]!;
       const offset = BigInt(i);
-      for (const p of lanes) p.process(offset, d.event!.eventId, d.t!, d.event! as never);
+      for (const p of lanes) p.process(offset, d.event!.eventId, d.t!, d.event! as never, Number.MAX_SAFE_INTEGER);
     }
     const foldUs = ((performance.now() - t) * 1000) / N;
     const open = lanes.map((l) => l.openWindows).join('/');
@@ -41,7 +42,14 @@ for (let round = 1; round <= 3; round++) {
     return `fold ${foldUs.toFixed(2)} µs/event, fire ${(performance.now() - t).toFixed(0)} ms (${fired} windows), open ${open}`;
   };
   const all = run([itemHeatPanes(), new PartitionWindows(0, profileSpec(5000, 60_000), userProfileAggregator), new PartitionWindows(0, metricsSpec(5000, 60_000), metricsAggregator)] as PartitionState<never, unknown>[]);
+  // The same three jobs as the window engine runs them: watermarks per tenant within the partition.
+  const perTenant = <A,>(make: () => PartitionState<never, A>) => new TenantPartitionWindows<never, A>(0, (e: { tenantId: string }) => e.tenantId, make as never);
+  const allPerTenant = run([
+    perTenant(itemHeatPanes as never),
+    perTenant(() => new PartitionWindows(0, profileSpec(5000, 60_000), userProfileAggregator) as never),
+    perTenant(() => new PartitionWindows(0, metricsSpec(5000, 60_000), metricsAggregator) as never),
+  ] as PartitionState<never, unknown>[]);
   const perWindow = run([itemHeatWindows()] as PartitionState<never, unknown>[]);
   const panes = run([itemHeatPanes()] as PartitionState<never, unknown>[]);
-  console.log(`round ${round}: decode ${decodeUs.toFixed(2)} µs/event; 3 jobs: ${all}; item heat per window: ${perWindow}; item heat as panes: ${panes}`);
+  console.log(`round ${round}: decode ${decodeUs.toFixed(2)} µs/event; 3 jobs: ${all}; 3 jobs, per-tenant watermarks: ${allPerTenant}; item heat per window: ${perWindow}; item heat as panes: ${panes}`);
 }

@@ -36,10 +36,10 @@ describe('stream demo traffic through the running services', () => {
     const key = CreatedApiKey.parse(await res.json());
     const lines: string[] = [];
     const t0 = Date.now();
-    // Other tests' live traffic has already moved this shared stream's watermarks to about now, so a
-    // backfill of the last 90 minutes would be (correctly) late here: place the traffic after it.
+    // The last 90 minutes, as the seeder posts them: a new tenant has its own watermarks, so other
+    // tests' traffic on the shared partitions does not make it late (and the door refuses the future).
     const ctx = { edgeUrl: urls.edge!, env, tenants: [{ tenantId, name: tenantId, template: 'vlog' as const, superKey: key.apiKey }], log: (l: string) => lines.push(l) };
-    await postDemoTraffic(ctx, Date.now() + 3 * 3_600_000);
+    await postDemoTraffic(ctx, Date.now());
     expect(Date.now() - t0).toBeLessThan(10_000);
     expect(lines.join('\n')).toContain(`${tenantId} 1500 live events`);
 

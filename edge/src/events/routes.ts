@@ -1,18 +1,21 @@
-import { Hono } from 'hono';
-import { apiErrorFromZod, BehaviourEvent, EventBatchRequest, type ApiError, type EventBatchResponse } from '@vidplat/contracts';
+import { Hono, type Context } from 'hono';
+import { admitEvent, apiErrorFromZod, EventBatchRequest, type ApiError, type BehaviourEvent, type EventBatchResponse, type EventOrigin } from '@vidplat/contracts';
 import { edgeConfig, type AppEnv } from '../env.js';
 import { errorBody, sendError } from '../http/errors.js';
 import { forwardToIngest, IngestUnavailable } from './ingest-client.js';
 import { requireKey } from '../tenancy/auth.js';
 import { withoutServerOwned } from './server-owned.js';
+import { tenantEventPolicy } from '../tenancy/event-policy.js';
+import { waitUntilOf } from '../tenancy/swr-cache.js';
 
 /**
- * POST /v1/events (tenant API key): each event is validated on its own. Valid ones go to Kafka through the ingest
- * producer; invalid ones come back by index. 202 when all were accepted, 400 when any was
- * rejected (the body still says how many were accepted), 503 when the ingest path is down
- * (nothing was accepted: retry the whole batch).
+ * One batch through the door (contracts admitEvent: schema, tenant, internal types, eventTime range
+ * for the origin), then to Kafka through the ingest producer, which applies the same rule.
+ * Invalid events come back by index; 202 when all were accepted, 400 when any was rejected (the
+ * body still says how many were accepted), 503 when the ingest path is down (nothing was
+ * accepted: retry the whole batch).
  */
-export const eventRoutes = new Hono<AppEnv>().post('/v1/events', requireKey(), async (c) => {
+async function acceptBatch(c: Context<AppEnv>, origin: EventOrigin): Promise<Response> {
   const { tenantId } = c.var.principal;
   let body: unknown;
   try {
@@ -23,22 +26,42 @@ export const eventRoutes = new Hono<AppEnv>().post('/v1/events', requireKey(), a
   const batch = EventBatchRequest.safeParse(body);
   if (!batch.success) return sendError(c, 400, apiErrorFromZod(batch.error, 'invalid_body'));
 
+  const cfg = edgeConfig(c.env);
+  const policy = await tenantEventPolicy(c.env.CATALOGUE, tenantId, waitUntilOf(c));
+  const horizonDays = policy.eventHorizonDays ?? cfg.EVENT_HORIZON_DAYS;
+  const rule = { maxFutureSkewMs: cfg.EVENT_MAX_FUTURE_SKEW_MS, horizonDays };
+  const now = Date.now();
   const valid: BehaviourEvent[] = [];
+  /** Batch index of each valid event, to map the ingest's per-event answer back. */
+  const validIndex: number[] = [];
   const rejected: { index: number; error: ApiError }[] = [];
   batch.data.events.forEach((raw, index) => {
-    const r = BehaviourEvent.safeParse(raw);
-    if (!r.success) rejected.push({ index, error: apiErrorFromZod(r.error, 'invalid_field', `events.${index}`) });
+    const r = admitEvent(raw, index, origin, rule, now);
+    if (r.error) rejected.push({ index, error: r.error });
     // A key writes its own tenant's events only.
-    else if (r.data.tenantId !== tenantId) {
+    else if (r.event.tenantId !== tenantId) {
       rejected.push({ index, error: { code: 'forbidden', message: `this key belongs to tenant ${tenantId}`, field: `events.${index}.tenantId` } });
-    } else valid.push(r.data);
+    } else {
+      valid.push(r.event);
+      validIndex.push(index);
+    }
   });
 
-  // Catalogue facts (enrol, play start/complete of catalogue content) are counted from the server's own events.
-  const { forward } = valid.length ? await withoutServerOwned(c.env.CATALOGUE, tenantId, valid) : { forward: valid };
+  // Catalogue facts (enrol, play start/complete of catalogue content) are counted from the server's
+  // own events; a tenant's copies are accepted and not forwarded. Backfilled history passes as is.
+  const { forward } = origin === 'tenant' && valid.length ? await withoutServerOwned(c.env.CATALOGUE, tenantId, valid) : { forward: valid };
+  const forwardIndex = forward === valid ? validIndex : forward.map((e) => validIndex[valid.indexOf(e)]!);
+  let accepted = valid.length;
   if (forward.length) {
     try {
-      await forwardToIngest(edgeConfig(c.env), forward);
+      const res = await forwardToIngest(cfg, forward, 3, { origin, ...(policy.eventHorizonDays ? { horizonDays } : {}) });
+      // The ingest refuses what the edge admitted only at a boundary its later clock crossed.
+      for (const r of res.rejected) {
+        const index = forwardIndex[r.index] ?? r.index;
+        rejected.push({ index, error: { ...r.error, ...(r.error.field ? { field: r.error.field.replace(/^events\.\d+/, `events.${index}`) } : {}) } });
+      }
+      accepted = valid.length - res.rejected.length;
+      rejected.sort((a, b) => a.index - b.index);
     } catch (e) {
       if (e instanceof IngestUnavailable) {
         return c.json(errorBody('upstream_unavailable', 'event pipeline unavailable, retry the batch'), 503, { 'retry-after': '1' });
@@ -46,9 +69,19 @@ export const eventRoutes = new Hono<AppEnv>().post('/v1/events', requireKey(), a
       throw e;
     }
   }
-  const result: EventBatchResponse = { accepted: valid.length, rejected };
+  const result: EventBatchResponse = { accepted, rejected };
   if (rejected.length) {
-    return c.json({ ...errorBody('invalid_field', `${rejected.length} of ${batch.data.events.length} events rejected`, rejected[0]!.error.field), ...result }, 400);
+    return c.json({ ...errorBody(rejected[0]!.error.code, `${rejected.length} of ${batch.data.events.length} events rejected`, rejected[0]!.error.field), ...result }, 400);
   }
   return c.json(result, 202);
-});
+}
+
+/**
+ * POST /v1/events (tenant API key): live events, within [now − the tenant's horizon, now + skew].
+ * POST /v1/events/backfill (admin or super key): history back to the raw-event retention, written
+ * to events_raw marked `backfill`; the real-time windows skip them and their windows are
+ * recomputed offline (stream CLI `recompute-windows`).
+ */
+export const eventRoutes = new Hono<AppEnv>()
+  .post('/v1/events', requireKey(), (c) => acceptBatch(c, 'tenant'))
+  .post('/v1/events/backfill', requireKey('admin', 'super'), (c) => acceptBatch(c, 'backfill'));

@@ -7,7 +7,7 @@ import { errorBody } from './errors.js';
 
 /** Routes whose bodies are larger by design; every other body is an ordinary JSON write. */
 const LARGER: ReadonlyArray<readonly [method: string, path: RegExp, cls: BodyLimitClass]> = [
-  ['POST', /^\/v1\/events\/?$/, 'eventBatch'],
+  ['POST', /^\/v1\/events(\/backfill)?\/?$/, 'eventBatch'],
   ['POST', /^\/v1\/items\/import\/?$/, 'ndjsonImport'],
   ['PUT', /^\/v1\/models\/[^/]+\/versions\/[^/]+\/?$/, 'modelUpload'],
   ['PUT', /^\/v1\/embeddings\/[^/]+\/?$/, 'embeddingUpload'],

@@ -1,11 +1,25 @@
 import { Hono } from 'hono';
-import { apiErrorFromZod, BehaviourEvent, IngestRequest, type ErrorBody, type IngestResponse } from '@vidplat/contracts';
+import {
+  admitEvent,
+  apiErrorFromZod,
+  IngestRequest,
+  type BehaviourEvent,
+  type ApiError,
+  type ErrorBody,
+  type EventTimeRule,
+  type IngestResponse,
+} from '@vidplat/contracts';
 import { ProducerUnavailable, type BehaviourEventProducer } from './event-producer.js';
 
 export interface IngestDeps {
   token: string;
   producer: Pick<BehaviourEventProducer, 'send'>;
+  /** The door rule's defaults (EVENT_MAX_FUTURE_SKEW_MS, EVENT_HORIZON_DAYS); the request may carry the tenant's horizon. */
+  rule: EventTimeRule;
   onAccepted?: (n: number) => void;
+  /** Events refused at the door, by error code (a metric). */
+  onRejected?: (code: string, n: number) => void;
+  now?: () => number;
 }
 
 const err = (code: ErrorBody['error']['code'], message: string, field?: string): ErrorBody => ({
@@ -13,12 +27,15 @@ const err = (code: ErrorBody['error']['code'], message: string, field?: string):
 });
 
 /**
- * HTTP → Kafka bridge the edge calls with already-validated batches. It validates again (the
- * contract is the boundary, whoever calls) and answers only after Kafka acknowledged every event,
- * so a 200 means durable and a 503 means "retry the same eventIds".
+ * HTTP → Kafka bridge the edge calls with already-validated batches. It validates again with the
+ * same contract and door rule (contracts/event-admission; whoever calls), writes the admitted
+ * events and answers only after Kafka acknowledged them: 200 = every event durable; 400 with
+ * `rejected` (by index, as the edge reports them) = the others were written; 503 = nothing was
+ * written, retry the same eventIds.
  */
 export function ingestApp(deps: IngestDeps): Hono {
   const app = new Hono();
+  const now = deps.now ?? Date.now;
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.post('/ingest/events', async (c) => {
     if (c.req.header('authorization') !== `Bearer ${deps.token}`) {
@@ -32,20 +49,30 @@ export function ingestApp(deps: IngestDeps): Hono {
     }
     const req = IngestRequest.safeParse(body);
     if (!req.success) return c.json({ error: apiErrorFromZod(req.error, 'invalid_body') }, 400);
+    const { origin, horizonDays } = req.data;
+    const rule: EventTimeRule = { maxFutureSkewMs: deps.rule.maxFutureSkewMs, horizonDays: horizonDays ?? deps.rule.horizonDays };
+    const at = now();
     const events: BehaviourEvent[] = [];
+    const rejected: { index: number; error: ApiError }[] = [];
     for (const [i, raw] of req.data.events.entries()) {
-      const ev = BehaviourEvent.safeParse(raw);
-      if (!ev.success) return c.json({ error: apiErrorFromZod(ev.error, 'invalid_field', `events.${i}`) }, 400);
-      events.push(ev.data);
+      const r = admitEvent(raw, i, origin, rule, at);
+      if (r.error) rejected.push({ index: i, error: r.error });
+      else events.push(r.event);
     }
-    try {
-      const written = await deps.producer.send(events);
-      deps.onAccepted?.(written);
-      return c.json({ written } satisfies IngestResponse);
-    } catch (e) {
-      if (e instanceof ProducerUnavailable) return c.json(err('upstream_unavailable', e.message), 503);
-      throw e;
+    for (const r of rejected) deps.onRejected?.(r.error.code, 1);
+    let written = 0;
+    if (events.length) {
+      try {
+        written = await deps.producer.send(events);
+        deps.onAccepted?.(written);
+      } catch (e) {
+        if (e instanceof ProducerUnavailable) return c.json(err('upstream_unavailable', e.message), 503);
+        throw e;
+      }
     }
+    const result: IngestResponse = { written, rejected };
+    if (rejected.length) return c.json({ error: rejected[0]!.error, ...result }, 400);
+    return c.json(result);
   });
   return app;
 }

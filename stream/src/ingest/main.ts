@@ -13,7 +13,14 @@ await ensureTopics(kafka, settings, Object.values(Topics));
 const producer = createProducer(kafka);
 await producer.connect();
 
-const server = serve({ fetch: ingestApp({ token: env.INGEST_TOKEN, producer: new BehaviourEventProducer(producer) }).fetch, port: env.INGEST_PORT, hostname: '127.0.0.1' });
+const app = ingestApp({
+  token: env.INGEST_TOKEN,
+  producer: new BehaviourEventProducer(producer),
+  rule: { maxFutureSkewMs: env.EVENT_MAX_FUTURE_SKEW_MS, horizonDays: env.EVENT_HORIZON_DAYS },
+  // The edge refuses the same events first; one reaching here means a caller that skipped it (or clocks apart).
+  onRejected: (code, n) => log.warn('ingest refused events at the door', { code, count: n }),
+});
+const server = serve({ fetch: app.fetch, port: env.INGEST_PORT, hostname: '127.0.0.1' });
 log.info('ingest listening', { port: env.INGEST_PORT, brokers: settings.brokers.length });
 
 const shutdown = async () => {

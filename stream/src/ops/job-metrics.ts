@@ -22,7 +22,7 @@ export class JobMetrics {
     this.registry.setDefaultLabels({ service: `stream-${job}` });
     collectDefaultMetrics({ register: this.registry });
     const r = [this.registry];
-    this.events = new Counter({ name: 'stream_events_total', help: 'Behaviour events read, by verdict (accepted, late, duplicate, ignored, replayed)', labelNames: ['job', 'verdict'], registers: r });
+    this.events = new Counter({ name: 'stream_events_total', help: 'Behaviour events read, by verdict (accepted, late, future, backfill, duplicate, ignored, replayed)', labelNames: ['job', 'verdict'], registers: r });
     this.deadLettered = new Counter({ name: 'stream_dlq_total', help: 'Messages sent to the dead-letter topic', labelNames: ['job'], registers: r });
     this.lag = new Gauge({ name: 'stream_consumer_lag', help: 'Messages behind the partition high watermark', labelNames: ['job', 'partition'], registers: r });
     this.watermark = new Gauge({ name: 'stream_watermark_ms', help: 'Event-time watermark per partition, epoch ms', labelNames: ['job', 'partition'], registers: r });

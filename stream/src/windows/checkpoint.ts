@@ -11,14 +11,40 @@ export interface PartitionCheckpoint {
   wm: number;
   n: bigint;
   ft: number;
+  /**
+   * Per tenant (watermarks are kept per tenant within a partition, TenantPartitionWindows): its
+   * watermark base at its own resume point and its finalised watermark. Absent in checkpoints
+   * written before tenants had their own: every tenant then starts from wm/ft.
+   */
+  tenants?: Map<string, TenantCheckpoint>;
 }
 
-const Wire = z.object({ v: z.literal(1), wm: z.number().nullable(), n: z.string().regex(/^\d+$/), ft: z.number().nullable() });
+export interface TenantCheckpoint {
+  wm: number;
+  ft: number;
+}
+
+const TenantsWire = z.record(z.string(), z.tuple([z.number().nullable(), z.number().nullable()])).optional();
+const Wire = z.object({ v: z.literal(1), wm: z.number().nullable(), n: z.string().regex(/^\d+$/), ft: z.number().nullable(), t: TenantsWire });
 
 const finite = (x: number) => (Number.isFinite(x) ? x : null);
+const orNegInf = (x: number | null) => x ?? Number.NEGATIVE_INFINITY;
+
+/** Tenants as `{tenant: [wm, ft]}`: compact, because Kafka bounds commit metadata (offset.metadata.max.bytes, 4096 by default). */
+function encodeTenants(t: Map<string, TenantCheckpoint> | undefined): Record<string, [number | null, number | null]> | undefined {
+  if (!t) return undefined;
+  const out: Record<string, [number | null, number | null]> = {};
+  for (const [tenant, c] of t) out[tenant] = [finite(c.wm), finite(c.ft)];
+  return out;
+}
+
+function decodeTenants(t: z.infer<typeof TenantsWire>): Map<string, TenantCheckpoint> | undefined {
+  if (!t) return undefined;
+  return new Map(Object.entries(t).map(([tenant, [wm, ft]]) => [tenant, { wm: orNegInf(wm), ft: orNegInf(ft) }]));
+}
 
 export function encodeCheckpoint(c: PartitionCheckpoint): string {
-  return JSON.stringify({ v: 1, wm: finite(c.wm), n: c.n.toString(), ft: finite(c.ft) });
+  return JSON.stringify({ v: 1, wm: finite(c.wm), n: c.n.toString(), ft: finite(c.ft), t: encodeTenants(c.tenants) });
 }
 
 /** Parses commit metadata; anything else (empty, foreign) means "no checkpoint": start fresh. */
@@ -26,7 +52,8 @@ export function decodeCheckpoint(s: string | null | undefined): PartitionCheckpo
   if (!s) return undefined;
   try {
     const w = Wire.parse(JSON.parse(s));
-    return { wm: w.wm ?? Number.NEGATIVE_INFINITY, n: BigInt(w.n), ft: w.ft ?? Number.NEGATIVE_INFINITY };
+    const tenants = decodeTenants(w.t);
+    return { wm: orNegInf(w.wm), n: BigInt(w.n), ft: orNegInf(w.ft), ...(tenants ? { tenants } : {}) };
   } catch {
     return undefined;
   }
@@ -38,7 +65,7 @@ export interface LaneCheckpoint {
   meta: PartitionCheckpoint;
 }
 
-const LaneWire = z.object({ o: z.string().regex(/^\d+$/), wm: z.number().nullable(), n: z.string().regex(/^\d+$/), ft: z.number().nullable() });
+const LaneWire = z.object({ o: z.string().regex(/^\d+$/), wm: z.number().nullable(), n: z.string().regex(/^\d+$/), ft: z.number().nullable(), t: TenantsWire });
 const MultiWire = z.object({ v: z.literal(2), j: z.record(z.string(), LaneWire) });
 
 /**
@@ -47,7 +74,7 @@ const MultiWire = z.object({ v: z.literal(2), j: z.record(z.string(), LaneWire) 
  */
 export function encodeLaneCheckpoints(lanes: Map<string, LaneCheckpoint>): string {
   const j: Record<string, z.infer<typeof LaneWire>> = {};
-  for (const [job, c] of lanes) j[job] = { o: c.offset.toString(), wm: finite(c.meta.wm), n: c.meta.n.toString(), ft: finite(c.meta.ft) };
+  for (const [job, c] of lanes) j[job] = { o: c.offset.toString(), wm: finite(c.meta.wm), n: c.meta.n.toString(), ft: finite(c.meta.ft), t: encodeTenants(c.meta.tenants) };
   return JSON.stringify({ v: 2, j });
 }
 
@@ -66,7 +93,8 @@ export function decodeLaneCheckpoints(s: string | null | undefined, committedOff
   try {
     const w = MultiWire.parse(JSON.parse(s));
     for (const [job, c] of Object.entries(w.j)) {
-      out.set(job, { offset: BigInt(c.o), meta: { wm: c.wm ?? Number.NEGATIVE_INFINITY, n: BigInt(c.n), ft: c.ft ?? Number.NEGATIVE_INFINITY } });
+      const tenants = decodeTenants(c.t);
+      out.set(job, { offset: BigInt(c.o), meta: { wm: orNegInf(c.wm), n: BigInt(c.n), ft: orNegInf(c.ft), ...(tenants ? { tenants } : {}) } });
     }
   } catch {
     /* foreign metadata: start fresh */

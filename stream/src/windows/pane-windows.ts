@@ -256,6 +256,10 @@ export class PanedPartitionWindows<E, P, A> extends PartitionProgress implements
     out.push({ partition: this.partition, key, start: w.start, end: w.end, acc: this.agg.compose(key, accs, w.start, w.end), count, final });
   }
 
+  protected openStates(): Iterable<Pane<P>> {
+    return this.panes.values();
+  }
+
   /** Where a restarted owner must resume: the first offset any open pane needs (PartitionProgress). */
   checkpoint(): { offset: bigint; meta: PartitionCheckpoint } | null {
     return this.checkpointOver(this.panes.values());

@@ -52,6 +52,24 @@ export abstract class PartitionProgress {
     return this.wmBase - this.spec.outOfOrdernessMs;
   }
 
+  /** The watermark that judged the last event (one watermark per instance here). */
+  eventWatermark(): number {
+    return this.watermark();
+  }
+
+  /** Open state that holds events (buckets, panes): the checkpoint never passes the first of them. */
+  protected abstract openStates(): Iterable<OpenSince>;
+
+  /**
+   * For a per-tenant checkpoint (TenantPartitionWindows): the earliest open state (its offset and
+   * the watermark base there), else null; the watermark base now; the finalised watermark.
+   */
+  progress(): { open: OpenSince | null; wmBase: number; ft: number } {
+    let open: OpenSince | null = null;
+    for (const s of this.openStates()) if (open === null || s.minOffset < open.minOffset) open = s;
+    return { open, wmBase: this.wmBase, ft: Math.max(this.watermark(), this.finalizedWm) };
+  }
+
   /** True while re-reading offsets a previous owner already committed work for. */
   isReplay(offset: bigint): boolean {
     return offset < this.replayUntil;

@@ -56,7 +56,11 @@ export interface FiredWindow<A> {
   final: boolean;
 }
 
-export type Verdict = 'accepted' | 'ignored' | 'duplicate' | 'late' | 'replayed';
+/**
+ * future: dated beyond its message time + the allowed skew (not folded, no watermark moved);
+ * backfill: entered through the backfill path (skipped by the real-time windows, recomputed offline).
+ */
+export type Verdict = 'accepted' | 'ignored' | 'duplicate' | 'late' | 'replayed' | 'future' | 'backfill';
 
 /** The window state of one partition as the engine and the consumer use it (PartitionWindows, PanedPartitionWindows). */
 export interface PartitionState<E, A> {
@@ -67,9 +71,12 @@ export interface PartitionState<E, A> {
   lastActivity: number;
   readonly openWindows: number;
   watermark(): number;
+  /** The watermark that judged the last processed event (its tenant's, with per-tenant watermarks). */
+  eventWatermark(): number;
   isReplay(offset: bigint): boolean;
   skip(offset: bigint): void;
-  process(offset: bigint, id: string, t: number, e: E): Verdict;
+  /** maxT: the latest event time admitted (message time + allowed skew); later is `future`. */
+  process(offset: bigint, id: string, t: number, e: E, maxT?: number): Verdict;
   advanceTo(watermark: number): void;
   collect(): FiredWindow<A>[];
   checkpoint(): { offset: bigint; meta: PartitionCheckpoint } | null;
@@ -207,6 +214,10 @@ export class PartitionWindows<E, A> extends PartitionProgress implements Partiti
 
   private fired(b: WindowBucket<A>, w: WindowState<A>, final: boolean): FiredWindow<A> {
     return { partition: this.partition, key: w.key, start: b.start, end: b.end, acc: w.acc, count: w.count, final };
+  }
+
+  protected openStates(): Iterable<WindowBucket<A>> {
+    return this.buckets.values();
   }
 
   /** Where a restarted owner must resume: the first offset any open bucket needs (PartitionProgress). */

@@ -3,6 +3,7 @@ import { decodeCheckpoint, decodeLaneCheckpoints, encodeCheckpoint, encodeLaneCh
 import { PanedPartitionWindows, type PaneAggregator } from './pane-windows.js';
 import { PartitionWindows, type FiredWindow, type PartitionState, type WindowAggregator } from './partition-windows.js';
 import { WindowEngine } from './window-engine.js';
+import { TenantPartitionWindows } from './tenant-windows.js';
 import type { PartitionCheckpoint } from './checkpoint.js';
 import { hopping, tumbling, windowStarts, type WindowSpec } from './window-spec.js';
 
@@ -273,5 +274,129 @@ describe('one consumer group feeding several jobs', () => {
       out.push(...resumed.collect());
     });
     expect(out.map((f) => [f.start, f.acc.ids])).toEqual([[T0 + 5 * MIN, ['c', 'd']]]);
+  });
+});
+
+describe('tenants isolated within a partition', () => {
+  interface TEv extends Ev {
+    tenant: string;
+    /** Kafka message time (the ingest's clock when it produced the event). */
+    ts: number;
+    /** Index of the live event (outliers carry their predecessor's, live = false): idle advances and collects follow live traffic. */
+    seq: number;
+    live: boolean;
+  }
+  const SKEW = 2 * MIN;
+  const tenantOf = (e: TEv) => e.tenant;
+  const layouts: [string, (spec: WindowSpec) => (cp?: PartitionCheckpoint) => PartitionState<TEv, Acc>][] = [
+    ['per window', (spec) => (cp) => new TenantPartitionWindows<TEv, Acc>(0, tenantOf, (r) => new PartitionWindows(0, spec, agg, r), cp)],
+    ['as panes', (spec) => (cp) => new TenantPartitionWindows<TEv, Acc>(0, tenantOf, (r) => new PanedPartitionWindows(0, spec, paneAgg, r), cp)],
+  ];
+
+  /** Tenant B's live traffic and tenant A's, on one partition; A optionally with a bad clock. */
+  function traffic(outliers: boolean): TEv[] {
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const out: TEv[] = [];
+    for (let i = 0; i < 400; i++) {
+      const now = i * 0.5; // minutes of wall clock
+      const tenant = rnd() < 0.5 ? 'A' : 'B';
+      const t = now - rnd() * 0.3 - (rnd() < 0.15 ? rnd() * 5 : 0);
+      out.push({ ...ev(`${tenant}${i}`, t, `${tenant}|k${Math.floor(rnd() * 3)}`), tenant, ts: T0 + now * MIN, seq: i, live: true });
+      const r = rnd(); // drawn either way: both runs see the same live traffic
+      if (outliers && tenant === 'A') {
+        // A's clock: ten years ahead (only the message time bounds it), just inside the skew, or far behind.
+        if (r < 0.05) out.push({ ...ev(`A-future-${i}`, now + 5_256_000, `A|k0`), tenant, ts: T0 + now * MIN, seq: i, live: false });
+        else if (r < 0.12) out.push({ ...ev(`A-skew-${i}`, now + 1.9, `A|k1`), tenant, ts: T0 + now * MIN, seq: i, live: false });
+        else if (r < 0.2) out.push({ ...ev(`A-past-${i}`, now - 600, `A|k2`), tenant, ts: T0 + now * MIN, seq: i, live: false });
+      }
+    }
+    return out;
+  }
+
+  it.each(layouts)("tenant A's future and past outliers leave tenant B's windows exactly as without them, through crashes anywhere (%s)", (_name, layout) => {
+    const spec = hopping(20 * MIN, 5 * MIN, 30_000, MIN);
+    const make = layout(spec);
+    const run = (evs: TEv[], p: PartitionState<TEv, Acc>, from: number, to: number, out: FiredWindow<Acc>[], verdicts: Map<string, string>, idleFrom = 0) => {
+      for (let i = from; i < to; i++) {
+        const e = evs[i]!;
+        // An idle advance never passes the clock; a replay does not repeat the ones it already covered.
+        if (e.live && e.seq % 41 === 0 && i >= idleFrom) p.advanceTo(e.ts - 10 * MIN);
+        const v = p.process(BigInt(i), e.id, e.t, e, e.ts + SKEW);
+        if (!p.isReplay(BigInt(i))) verdicts.set(e.id, v);
+        if (e.live && e.seq % 7 === 0) out.push(...p.collect().map(asFired));
+      }
+      out.push(...p.collect().map(asFired));
+    };
+    const flushAll = (p: PartitionState<TEv, Acc>, out: FiredWindow<Acc>[]) => {
+      p.advanceTo(T0 + 10_000 * MIN);
+      out.push(...p.collect().map(asFired));
+    };
+    const ofB = (rows: FiredWindow<Acc>[]) => rows.filter((r) => r.key.startsWith('B|'));
+    const bVerdicts = (v: Map<string, string>) => [...v].filter(([id]) => id.startsWith('B')).sort();
+
+    // Reference: the same traffic without A's outliers, no crash.
+    const clean = traffic(false);
+    const ref: FiredWindow<Acc>[] = [];
+    const refVerdicts = new Map<string, string>();
+    const r = make();
+    run(clean, r, 0, clean.length, ref, refVerdicts);
+    flushAll(r, ref);
+    const expectedB = sinkMerge(ofB(ref));
+    expect(expectedB.size).toBeGreaterThan(10);
+
+    const dirty = traffic(true);
+    expect(dirty.length - clean.length).toBeGreaterThan(20);
+    // Without a crash: B fires exactly the same windows, in the same collect() calls' contents.
+    const same: FiredWindow<Acc>[] = [];
+    const sameVerdicts = new Map<string, string>();
+    const s = make();
+    run(dirty, s, 0, dirty.length, same, sameVerdicts);
+    flushAll(s, same);
+    expect(firedSet(ofB(same))).toEqual(firedSet(ofB(ref)));
+    expect(bVerdicts(sameVerdicts)).toEqual(bVerdicts(refVerdicts));
+    // A's ten-years-ahead events are `future` (not folded, no watermark moved); its far-past ones are late.
+    const aFuture = [...sameVerdicts].filter(([id]) => id.startsWith('A-future'));
+    expect(aFuture.length).toBeGreaterThan(0);
+    expect(aFuture.every(([, v]) => v === 'future')).toBe(true);
+    expect([...sameVerdicts].filter(([id]) => id.startsWith('A-past')).every(([, v]) => v === 'late')).toBe(true);
+    expect(same.some((w) => w.acc.ids.some((id) => id.startsWith('A-future')))).toBe(false);
+
+    for (const crashAt of [17, 90, 201, 300, dirty.length - 5]) {
+      for (const commitAt of [Math.floor(crashAt / 2), crashAt - 3]) {
+        const rows: FiredWindow<Acc>[] = [];
+        const verdicts = new Map<string, string>();
+        const a = make();
+        run(dirty, a, 0, commitAt, rows, verdicts);
+        const cp = a.checkpoint()!;
+        const wire = decodeLaneCheckpoints(encodeLaneCheckpoints(new Map([['j', cp]])), cp.offset, ['j']).get('j')!;
+        expect(wire.meta.tenants?.size ?? 0).toBeGreaterThan(0);
+        run(dirty, a, commitAt, crashAt, rows, new Map());
+        const b = make(wire.meta);
+        run(dirty, b, Number(wire.offset), dirty.length, rows, verdicts, Number(wire.meta.n));
+        flushAll(b, rows);
+        expect(sinkMerge(ofB(rows)), `crash at ${crashAt}, commit at ${commitAt}`).toEqual(expectedB);
+        expect(bVerdicts(verdicts), `B's verdicts, crash at ${crashAt}`).toEqual(bVerdicts(refVerdicts));
+      }
+    }
+  });
+
+  it("an idle tenant is advanced (windows close) but never past the wall clock, whatever another tenant's clock says", () => {
+    const engine = new WindowEngine<TEv, Acc>(tumbling(5 * MIN, 0, MIN), agg, { idleTimeoutMs: 1000, tenantOf: (e) => (e as TEv).tenant, idleClockCap: true });
+    const now = T0 + 30 * MIN;
+    engine.open(0, undefined, now);
+    const e = (id: string, tenant: string, minute: number): TEv => ({ ...ev(id, minute, `${tenant}|k`), tenant, ts: now, seq: 0, live: true });
+    engine.process(0, 0n, 'b1', T0 + 28 * MIN, e('b1', 'B', 28), now);
+    // A's clock runs 1.9 minutes ahead (inside the skew) and A keeps sending.
+    engine.process(0, 1n, 'a1', now + 1.9 * MIN, e('a1', 'A', 31.9), now + 5000);
+    engine.markCaughtUp(0, true);
+    expect(engine.advanceIdle(now + 5000)).toEqual([0]); // B idle: advanced to the active A's watermark, capped at the clock
+    const p = engine.get(0)!;
+    expect(p.watermarkOf('B')).toBe(now + 5000);
+    expect(p.watermarkOf('A')).toBe(now + 1.9 * MIN);
+    // B's window 08:25-08:30 fired on the idle advance.
+    expect(engine.collect().filter((w) => w.key === 'B|k')).toMatchObject([{ start: T0 + 25 * MIN, count: 1, final: false }]);
+    // B's next live event, dated now (the last seconds of its 5-minute window), is on time, not late.
+    expect(engine.process(0, 2n, 'b2', now + 4000, e('b2', 'B', 30 + 4000 / MIN), now + 6000)).toBe('accepted');
   });
 });

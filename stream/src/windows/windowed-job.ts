@@ -38,6 +38,11 @@ export interface WindowedJobConfig {
   sessionTimeoutMs: number;
   /** Messages per batch handed over by the client; -1 = everything fetched for the partition. */
   maxBatchSize?: number;
+  /**
+   * An event dated more than this after its Kafka message time is `future` (side output, no
+   * watermark moved): the door's EVENT_MAX_FUTURE_SKEW_MS. Default 2 minutes.
+   */
+  maxFutureSkewMs?: number;
 }
 
 interface DeadLetter {
@@ -90,13 +95,14 @@ class Lane<A> {
   pendingLate: LateEventRow[] = [];
   snapshotQueue: FiredWindow<A>[] | null = null;
   snapshotRunning: Promise<void> | null = null;
-  readonly stats = { accepted: 0, late: 0, duplicates: 0, windowsWritten: 0 };
+  readonly stats = { accepted: 0, late: 0, future: 0, backfill: 0, duplicates: 0, windowsWritten: 0 };
 
   constructor(
     readonly cfg: WindowLaneConfig<A>,
     idleTimeoutMs: number,
   ) {
-    this.engine = new WindowEngine(cfg.spec, cfg.aggregator, { idleTimeoutMs });
+    // Watermarks per tenant within a partition; idle tenants are never advanced past the wall clock.
+    this.engine = new WindowEngine(cfg.spec, cfg.aggregator, { idleTimeoutMs, tenantOf: (e) => (e as BehaviourEvent).tenantId, idleClockCap: true });
   }
 
   get job(): string {
@@ -127,7 +133,7 @@ export class WindowedJob {
   private inflight: Promise<void> | null = null;
   private stopped = false;
   consumer!: Consumer;
-  readonly stats = { assignedAt: 0, firstReadAt: 0, committed: {} as Record<number, string>, read: 0, accepted: 0, late: 0, duplicates: 0, deadLettered: 0, windowsWritten: 0, commits: 0, lastFlushAt: '' };
+  readonly stats = { assignedAt: 0, firstReadAt: 0, committed: {} as Record<number, string>, read: 0, accepted: 0, late: 0, future: 0, backfill: 0, duplicates: 0, deadLettered: 0, windowsWritten: 0, commits: 0, lastFlushAt: '' };
 
   constructor(
     private readonly cfg: WindowedJobConfig,
@@ -213,9 +219,11 @@ export class WindowedJob {
       const now = Date.now();
       const t0 = performance.now();
       const parts = await this.partitionStates(batch.partition);
+      for (const p of parts) p.lastActivity = now; // stamps the tenants of this batch's events
       const lanes = this.lanes;
-      const verdicts = lanes.map(() => ({ accepted: 0, late: 0, duplicate: 0, ignored: 0, replayed: 0 }) as Record<Verdict, number>);
+      const verdicts = lanes.map((): Record<Verdict, number> => ({ accepted: 0, late: 0, duplicate: 0, ignored: 0, replayed: 0, future: 0, backfill: 0 }));
       const messages = batch.messages;
+      const skew = this.cfg.maxFutureSkewMs ?? 120_000;
       for (let m = 0; m < messages.length; m++) {
         const msg = messages[m]!;
         const offset = BigInt(msg.offset);
@@ -233,18 +241,31 @@ export class WindowedJob {
           continue;
         }
         const e = d.event;
+        // History from the backfill path is in events_raw; its windows are recomputed offline.
+        if (e.backfill === true) {
+          for (let i = 0; i < parts.length; i++) {
+            if (offset < parts[i]!.resumeAt) continue;
+            parts[i]!.skip(offset);
+            verdicts[i]!.backfill++;
+          }
+          continue;
+        }
+        // The message time is in the log, so a replay admits exactly the same events.
+        const ts = Number(msg.timestamp);
+        const maxT = ts > 0 ? ts + skew : Number.POSITIVE_INFINITY;
         for (let i = 0; i < parts.length; i++) {
           const part = parts[i]!;
           if (offset < part.resumeAt) continue; // this job's checkpoint is past it
-          const verdict = part.process(offset, e.eventId, d.t, e);
+          const verdict = part.process(offset, e.eventId, d.t, e, maxT);
           verdicts[i]![verdict]++;
-          if (verdict === 'late' && !part.isReplay(offset)) {
+          if ((verdict === 'late' || verdict === 'future') && !part.isReplay(offset)) {
             lanes[i]!.pendingLate.push({
               job: lanes[i]!.job,
               tenant_id: e.tenantId,
               event_id: e.eventId,
               event_time: toClickHouseTime(d.t),
-              watermark: toClickHouseTime(Math.max(0, part.watermark())),
+              watermark: toClickHouseTime(Math.max(0, part.eventWatermark())),
+              reason: verdict,
               source_partition: batch.partition,
               source_offset: msg.offset,
               payload: text,
@@ -277,9 +298,13 @@ export class WindowedJob {
     const job = lane.job;
     lane.stats.accepted += v.accepted;
     lane.stats.late += v.late;
+    lane.stats.future += v.future;
+    lane.stats.backfill += v.backfill;
     lane.stats.duplicates += v.duplicate;
     this.stats.accepted += v.accepted;
     this.stats.late += v.late;
+    this.stats.future += v.future;
+    this.stats.backfill += v.backfill;
     this.stats.duplicates += v.duplicate;
     for (const [verdict, k] of Object.entries(v)) if (k) this.metrics.events.inc({ job, verdict }, k);
     if (lag >= 0) this.metrics.lag.set({ job, partition: String(partition) }, lag);

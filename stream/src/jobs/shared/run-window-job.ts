@@ -80,6 +80,7 @@ export async function runWindowJobs(
       topic: env.STREAM_INPUT_TOPIC,
       flushIntervalMs: env.STREAM_FLUSH_INTERVAL_MS,
       idleTimeoutMs: env.WINDOW_IDLE_TIMEOUT_MS,
+      maxFutureSkewMs: env.EVENT_MAX_FUTURE_SKEW_MS,
       sessionTimeoutMs: env.STREAM_SESSION_TIMEOUT_MS,
     },
     kafka,

@@ -1,0 +1,43 @@
+import { Hono } from 'hono';
+import { apiErrorFromZod, TenantEventPolicy } from '@vidplat/contracts';
+import type { AppEnv } from '../env.js';
+import { errorBody, sendError } from '../http/errors.js';
+import { requireKey } from './auth.js';
+import { SwrCache, type WaitUntil } from './swr-cache.js';
+
+/** Per isolate, like API keys: a change made through another isolate applies within 30 s. */
+const policies = new SwrCache<TenantEventPolicy>(15_000, 30_000);
+
+class PolicyLoader {
+  constructor(
+    private readonly db: D1Database,
+    private readonly tenantId: string,
+  ) {}
+  async load(): Promise<TenantEventPolicy> {
+    const row = await this.db.prepare('SELECT event_horizon_days FROM tenants WHERE tenant_id = ?1').bind(this.tenantId).first<{ event_horizon_days: number | null }>();
+    return { eventHorizonDays: row?.event_horizon_days ?? null };
+  }
+}
+
+/** The tenant's event policy (tenant configuration in D1, cached per isolate). */
+export async function tenantEventPolicy(db: D1Database, tenantId: string, waitUntil?: WaitUntil): Promise<TenantEventPolicy> {
+  const hit = policies.peek(tenantId);
+  if (hit) return hit;
+  const loader = new PolicyLoader(db, tenantId);
+  return policies.get(tenantId, loader.load.bind(loader), waitUntil);
+}
+
+/** GET/PUT /v1/admin/event-policy (super key): the tenant's live-event horizon. */
+export const eventPolicyRoutes = new Hono<AppEnv>()
+  .get('/v1/admin/event-policy', requireKey('super', 'admin'), async (c) => {
+    return c.json(await new PolicyLoader(c.env.CATALOGUE, c.var.principal.tenantId).load());
+  })
+  .put('/v1/admin/event-policy', requireKey('super'), async (c) => {
+    const body = TenantEventPolicy.safeParse(await c.req.json().catch(() => undefined));
+    if (!body.success) return sendError(c, 400, apiErrorFromZod(body.error, 'invalid_body'));
+    const { tenantId } = c.var.principal;
+    const r = await c.env.CATALOGUE.prepare('UPDATE tenants SET event_horizon_days = ?1 WHERE tenant_id = ?2').bind(body.data.eventHorizonDays, tenantId).run();
+    if (!r.meta.changes) return c.json(errorBody('not_found', `tenant ${tenantId} not found`), 404);
+    policies.delete(tenantId);
+    return c.json(body.data);
+  });
