@@ -1,6 +1,7 @@
 import { createClient } from '@clickhouse/client-web';
 import { Reader } from '@vidplat/analytics/queries/reader';
 import type { EdgeEnv } from '@vidplat/contracts';
+import { breaker, guardedFetch } from '../guardrails/breaker.js';
 
 type WebClient = ReturnType<typeof createClient>;
 const clients = new Map<string, WebClient>();
@@ -33,8 +34,9 @@ export function analyticsClient(cfg: EdgeEnv): WebClient {
         readonly: '2',
       },
       // workerd's fetch rejects some RequestInit fields browsers accept; pass only what it needs.
-      fetch: (input: RequestInfo | URL, init?: RequestInit) =>
-        fetch(input, { method: init?.method ?? 'POST', headers: init?.headers ?? {}, body: init?.body ?? null, signal: init?.signal ?? null }),
+      // Behind the `clickhouse` breaker: while open, queries fail at once (503 via onError).
+      fetch: guardedFetch(breaker('clickhouse', { failures: cfg.BREAKER_FAILURES, openMs: cfg.BREAKER_OPEN_MS }), (input: RequestInfo | URL, init?: RequestInit) =>
+        fetch(input, { method: init?.method ?? 'POST', headers: init?.headers ?? {}, body: init?.body ?? null, signal: init?.signal ?? null })),
     });
     clients.set(key, client);
   }

@@ -1,7 +1,12 @@
 import type { BehaviourEvent, EdgeEnv } from '@vidplat/contracts';
+import { breaker, BreakerOpen } from '../guardrails/breaker.js';
 
 export class IngestUnavailable extends Error {
   override name = 'IngestUnavailable';
+  /** Seconds a client should wait before retrying the batch (the breaker's next probe when open). */
+  constructor(message: string, readonly retryAfterSeconds = 1) {
+    super(message);
+  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -12,6 +17,26 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * retries with the same eventIds, which the sinks dedupe).
  */
 export async function forwardToIngest(cfg: EdgeEnv, events: BehaviourEvent[], attempts = 3): Promise<void> {
+  // The `ingest` breaker: after consecutive failed batches, refuse at once (503 + Retry-After,
+  // nothing accepted) instead of holding every client for the whole time budget.
+  const b = breaker('ingest', { failures: cfg.BREAKER_FAILURES, openMs: cfg.BREAKER_OPEN_MS });
+  try {
+    b.admit();
+  } catch (e) {
+    if (e instanceof BreakerOpen) throw new IngestUnavailable(e.message, e.retryAfterSeconds);
+    throw e;
+  }
+  try {
+    await sendToIngest(cfg, events, attempts);
+    b.succeeded();
+  } catch (e) {
+    if (e instanceof IngestUnavailable) b.failed(e);
+    else b.released();
+    throw e;
+  }
+}
+
+async function sendToIngest(cfg: EdgeEnv, events: BehaviourEvent[], attempts: number): Promise<void> {
   const deadline = Date.now() + cfg.INGEST_TIMEOUT_MS;
   let last = 'no attempt made';
   for (let attempt = 1; attempt <= attempts; attempt++) {

@@ -38,7 +38,7 @@ export const eventRoutes = new Hono<AppEnv>().post('/v1/events', requireKey(), a
       await forwardToIngest(edgeConfig(c.env), valid);
     } catch (e) {
       if (e instanceof IngestUnavailable) {
-        return c.json(errorBody('upstream_unavailable', 'event pipeline unavailable, retry the batch'), 503, { 'retry-after': '1' });
+        return c.json(errorBody('upstream_unavailable', 'event pipeline unavailable, retry the batch'), 503, { 'retry-after': String(e.retryAfterSeconds) });
       }
       throw e;
     }
