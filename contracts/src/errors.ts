@@ -12,6 +12,7 @@ export const ErrorCode = z.enum([
   'payload_too_large',
   'unsupported_media_type',
   'rate_limited',
+  'quota_exceeded',
   'upstream_unavailable',
   'internal',
 ]);

@@ -32,6 +32,8 @@ export const publishedSchemas = {
   CreateTenantRequest: c.CreateTenantRequest,
   CreateApiKeyRequest: c.CreateApiKeyRequest,
   CreatedApiKey: c.CreatedApiKey,
+  TenantLimits: c.TenantLimits,
+  TenantLimitsPatch: c.TenantLimitsPatch,
   CreateScenarioRequest: c.CreateScenarioRequest,
   ItemBody: c.ItemBody,
   ItemImportResponse: c.ItemImportResponse,

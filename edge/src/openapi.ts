@@ -13,6 +13,8 @@ const bodies: Record<string, Body> = {
   'POST /v1/events': { request: 'EventBatchRequest', response: 'EventBatchResponse' },
   'GET /v1/recommend': { response: 'RecommendResponse' },
   'POST /v1/platform/tenants': { request: 'CreateTenantRequest', response: 'CreatedApiKey' },
+  'GET /v1/platform/tenants/:tenantId/limits': { response: 'TenantLimits' },
+  'PUT /v1/platform/tenants/:tenantId/limits': { request: 'TenantLimitsPatch', response: 'TenantLimits' },
   'POST /v1/admin/api-keys': { request: 'CreateApiKeyRequest', response: 'CreatedApiKey' },
   'POST /v1/scenarios': { request: 'CreateScenarioRequest', response: 'ScenarioConfig' },
   'PUT /v1/items/:itemId': { request: 'ItemBody', response: 'Item' },

@@ -50,6 +50,15 @@ export const rateLimited = new LabelledCounter('edge_rate_limited_total', 'Reque
 /** Writes refused by a quota (403). */
 export const quotaRefusals = new LabelledCounter('edge_quota_exceeded_total', 'Writes refused with 403 quota_exceeded, by quota.', ['quota']);
 
+/** Campaign batches by result (sent, retry = transient failure kept for a retry, failed = final). */
+export const campaignBatches = new LabelledCounter('edge_campaign_batches_total', 'Campaign batches by result (sent, retry, failed).', ['result']);
+/** Campaigns that ended failed, by cause (batch, audience, quota, config). */
+export const campaignFailures = new LabelledCounter('edge_campaign_failures_total', 'Campaigns that ended in the failed state.', ['cause']);
+/** Broadcaster webhook posts by result (ok, failed). */
+export const broadcasterPosts = new LabelledCounter('edge_broadcaster_posts_total', 'Broadcaster webhook posts by result (ok, failed).', ['result']);
+/** Consecutive failed posts per broadcaster task seen by this isolate (the gauge is the maximum). */
+export const broadcasterStreaks = new Map<string, number>();
+
 /** Prometheus text of every counter and the breaker states. */
 export function countersText(): string[] {
   const out: string[] = [];
@@ -61,5 +70,10 @@ export function countersText(): string[] {
   for (const b of bs) for (const [to, n] of Object.entries(b.transitions)) out.push(`edge_breaker_transitions_total{breaker="${esc(b.name)}",to="${to}"} ${n}`);
   out.push('# HELP edge_breaker_rejected_total Calls refused at once because the circuit was open.', '# TYPE edge_breaker_rejected_total counter');
   for (const b of bs) out.push(`edge_breaker_rejected_total{breaker="${esc(b.name)}"} ${b.rejected}`);
+  out.push(
+    '# HELP edge_broadcaster_consecutive_failures_max Longest current run of failed posts among broadcaster tasks this isolate ran.',
+    '# TYPE edge_broadcaster_consecutive_failures_max gauge',
+    `edge_broadcaster_consecutive_failures_max ${Math.max(0, ...broadcasterStreaks.values())}`,
+  );
   return out;
 }

@@ -4,6 +4,9 @@ import { edgeConfig, type AppEnv } from '../env.js';
 import { errorBody, sendError } from '../http/errors.js';
 import { forwardToIngest, IngestUnavailable } from './ingest-client.js';
 import { requireKey } from '../tenancy/auth.js';
+import { limitsOf } from '../guardrails/tenant-limits.js';
+import { eventsQuota, recordEvents } from '../guardrails/quotas.js';
+import { waitUntilOf } from '../tenancy/swr-cache.js';
 
 /**
  * POST /v1/events (tenant API key): each event is validated on its own. Valid ones go to Kafka through the ingest
@@ -34,8 +37,13 @@ export const eventRoutes = new Hono<AppEnv>().post('/v1/events', requireKey(), a
   });
 
   if (valid.length) {
+    // Events-per-day quota: the whole batch or nothing (403 quota_exceeded, nothing forwarded).
+    const wu = waitUntilOf(c);
+    const over = await eventsQuota(c.env.CATALOGUE, await limitsOf(c.env.CATALOGUE, tenantId, wu), tenantId, valid.length, wu);
+    if (over) return sendError(c, 403, over);
     try {
       await forwardToIngest(edgeConfig(c.env), valid);
+      void recordEvents(c.env.CATALOGUE, tenantId, valid.length, wu);
     } catch (e) {
       if (e instanceof IngestUnavailable) {
         return c.json(errorBody('upstream_unavailable', 'event pipeline unavailable, retry the batch'), 503, { 'retry-after': String(e.retryAfterSeconds) });

@@ -14,6 +14,8 @@ import { errorBody, sendError } from '../http/errors.js';
 import { requireKey } from '../tenancy/auth.js';
 import { FeatureSyncFailed, ItemCatalogue, setItemPublishState } from './catalogue.js';
 import { countLines, parseItemImport } from './ndjson-import.js';
+import { limitsOf } from '../guardrails/tenant-limits.js';
+import { itemsQuota } from '../guardrails/quotas.js';
 
 const editors = requireKey('super', 'admin');
 const MAX_IMPORT_BYTES = MAX_IMPORT_LINES * 2048;
@@ -40,6 +42,9 @@ export const itemRoutes = new Hono<AppEnv>()
     const { items, rejected } = parseItemImport(tenantId, body);
     let synced = true;
     if (items.length) {
+      // Items quota over the whole import: all of it or none (403 quota_exceeded).
+      const over = await itemsQuota(c.env.CATALOGUE, await limitsOf(c.env.CATALOGUE, tenantId), tenantId, items.map((i) => i.itemId));
+      if (over) return sendError(c, 403, over);
       try {
         synced = (await new ItemCatalogue(c.env).write(tenantId, items)).synced;
       } catch (e) {
@@ -66,6 +71,10 @@ export const itemRoutes = new Hono<AppEnv>()
     const cat = new ItemCatalogue(c.env);
     const { tenantId } = c.var.principal;
     const existed = !!(await cat.store.get(tenantId, id.data));
+    if (!existed) {
+      const over = await itemsQuota(c.env.CATALOGUE, await limitsOf(c.env.CATALOGUE, tenantId), tenantId, [id.data]);
+      if (over) return sendError(c, 403, over);
+    }
     const item = { ...body.data, tenantId, itemId: id.data };
     try {
       const { synced } = await cat.write(tenantId, [item]);

@@ -4,6 +4,7 @@ import type { AppEnv } from '../env.js';
 import { errorBody } from '../http/errors.js';
 import { freshPrincipal, principalForKey, sha256Hex } from './api-keys.js';
 import { waitUntilOf } from './swr-cache.js';
+import { rateGate } from '../guardrails/rate-gate.js';
 
 /**
  * Requires a tenant API key (Authorization: Bearer vp_…) with one of `roles` (any role when none
@@ -23,6 +24,10 @@ export const requireKey = (...roles: Role[]) =>
     }
     const asserted = c.req.header('x-user-id');
     c.set('principal', { ...p, userId: p.userId ?? asserted ?? null });
+    // Per-tenant and per-key rate limits (429 rate_limited + Retry-After before the handler runs).
+    const gate = rateGate(c, p);
+    const refused = gate instanceof Promise ? await gate : gate;
+    if (refused) return refused;
     await next();
   });
 

@@ -5,6 +5,7 @@ import { createKafka, createProducer, ensureTopics, kafkaSettingsFromEnv } from 
 import { BehaviourEventProducer } from './event-producer.js';
 import { ingestApp } from './app.js';
 import { log } from '../ops/log.js';
+import { ingestMetrics } from '../ops/service-metrics.js';
 
 const env = parseEnv(StreamEnv, process.env);
 const settings = kafkaSettingsFromEnv(process.env);
@@ -13,7 +14,7 @@ await ensureTopics(kafka, settings, Object.values(Topics));
 const producer = createProducer(kafka);
 await producer.connect();
 
-const server = serve({ fetch: ingestApp({ token: env.INGEST_TOKEN, producer: new BehaviourEventProducer(producer) }).fetch, port: env.INGEST_PORT, hostname: '127.0.0.1' });
+const server = serve({ fetch: ingestApp({ token: env.INGEST_TOKEN, producer: new BehaviourEventProducer(producer), metrics: ingestMetrics() }).fetch, port: env.INGEST_PORT, hostname: '127.0.0.1' });
 log.info('ingest listening', { port: env.INGEST_PORT, brokers: settings.brokers.length });
 
 const shutdown = async () => {
