@@ -25,6 +25,17 @@ export class ServiceMetrics {
   }
 }
 
+/** A topic → table copier's metrics, read from its running stats at scrape time. */
+export function copierMetrics(m: ServiceMetrics, group: string, table: string, stats: { written: number; deadLettered: number }): ServiceMetrics {
+  m.gauge('stream_copier_rows_written', 'Rows this copier wrote to its table since start', ['table'], function () {
+    this.set({ table }, stats.written);
+  });
+  m.gauge('stream_copier_dead_lettered', 'Messages this copier sent to its dead-letter topic since start', ['group'], function () {
+    this.set({ group }, stats.deadLettered);
+  });
+  return m;
+}
+
 /** The ingest producer's metrics. */
 export function ingestMetrics(m = new ServiceMetrics('stream-ingest')) {
   return {

@@ -4,7 +4,7 @@ import { deadLetterTopic, parseEnv, StreamEnv, Topics } from '@vidplat/contracts
 import type { z } from 'zod';
 import { createConsumer, createKafka, createProducer, ensureTopics, kafkaSettingsFromEnv } from '../kafka/client.js';
 import { log } from '../ops/log.js';
-import { ServiceMetrics } from '../ops/service-metrics.js';
+import { copierMetrics, ServiceMetrics } from '../ops/service-metrics.js';
 import { TableSink } from './table-sink.js';
 import { TopicTableJob, type TopicTableSpec } from './topic-table-job.js';
 
@@ -30,13 +30,7 @@ export async function runTopicTableService<S extends z.ZodType, Row extends obje
   log.info('topic → table copier running', { group: spec.group, topic: spec.topic, table: spec.table });
 
   // /metrics: rows written and dead-lettered (Prometheus text); anything else: health JSON.
-  const metrics = new ServiceMetrics(`stream-${spec.group}`);
-  metrics.gauge('stream_copier_rows_written', 'Rows this copier wrote to its table since start', ['table'], function () {
-    this.set({ table: spec.table }, job.stats.written);
-  });
-  metrics.gauge('stream_copier_dead_lettered', 'Messages this copier sent to its dead-letter topic since start', ['group'], function () {
-    this.set({ group: spec.group }, job.stats.deadLettered);
-  });
+  const metrics = copierMetrics(new ServiceMetrics(`stream-${spec.group}`), spec.group, spec.table, job.stats);
   const health = createServer((req, res) => {
     if ((req.url ?? '/').split('?')[0] === '/metrics') {
       metrics
