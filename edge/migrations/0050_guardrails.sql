@@ -12,3 +12,6 @@ CREATE TABLE IF NOT EXISTS tenant_usage (
   events    INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (tenant_id, day)
 );
+
+-- Bytes of each video's uploaded source (tus Upload-Length), summed for the mediaBytes quota.
+ALTER TABLE videos ADD COLUMN source_bytes INTEGER NOT NULL DEFAULT 0;

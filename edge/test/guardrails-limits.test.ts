@@ -109,4 +109,17 @@ describe('quotas', () => {
     const usage = await env.CATALOGUE.prepare('SELECT events FROM tenant_usage WHERE tenant_id = ?1').bind('quota-events').first();
     expect(usage).toBeNull();
   });
+
+  it('stored media: an upload whose declared size passes the quota is refused before anything is written', async () => {
+    await provisionTenant('quota-media');
+    await setLimits('quota-media', { quotas: { mediaBytes: 1000 } });
+    const internal = (body: unknown) => api('/v1/internal/videos', json('POST', env.EDGE_INTERNAL_TOKEN!, body));
+    expect((await internal({ tenantId: 'quota-media', videoId: 'v1', title: 'one', sizeBytes: 600 })).status).toBe(201);
+    const over = await internal({ tenantId: 'quota-media', videoId: 'v2', title: 'two', sizeBytes: 600 });
+    expect(over.status).toBe(403);
+    expect(ErrorBody.parse(await over.json()).error).toMatchObject({ code: 'quota_exceeded', field: 'mediaBytes' });
+    expect(await env.CATALOGUE.prepare("SELECT 1 FROM videos WHERE tenant_id = 'quota-media' AND video_id = 'v2'").first()).toBeNull();
+    // The same upload registered again counts once.
+    expect((await internal({ tenantId: 'quota-media', videoId: 'v1', title: 'one', sizeBytes: 900 })).status).toBe(200);
+  });
 });

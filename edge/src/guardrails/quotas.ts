@@ -25,6 +25,16 @@ export async function itemsQuota(db: D1Database, limits: TenantLimits, tenantId:
   return after > limits.quotas.items ? quotaError('items', limits.quotas.items, after) : null;
 }
 
+/** Stored media: the tenant's other (not deleted) video sources plus this upload's size. */
+export async function mediaBytesQuota(db: D1Database, limits: TenantLimits, tenantId: string, videoId: string, sizeBytes: number): Promise<ApiError | null> {
+  const row = await db
+    .prepare('SELECT coalesce(sum(source_bytes), 0) AS used FROM videos WHERE tenant_id = ?1 AND video_id != ?2 AND deleted_at IS NULL')
+    .bind(tenantId, videoId)
+    .first<{ used: number }>();
+  const after = (row?.used ?? 0) + sizeBytes;
+  return after > limits.quotas.mediaBytes ? quotaError('mediaBytes', limits.quotas.mediaBytes, after) : null;
+}
+
 const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 /**
