@@ -1,6 +1,5 @@
 import type { Server } from 'node:http';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Kafka } from '@vidplat/stream/kafka/client';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
  * Prometheus metrics of a media-node process (upload server or transcode worker), served at
@@ -10,7 +9,6 @@ export class MediaMetrics {
   readonly registry = new Registry();
   readonly transcodes: Counter<'result'>;
   readonly transcodeSeconds: Histogram<'result'>;
-  readonly queueDepth: Gauge<'topic'>;
 
   constructor(service: string) {
     this.registry.setDefaultLabels({ service });
@@ -24,42 +22,6 @@ export class MediaMetrics {
       buckets: [1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600],
       registers,
     });
-    this.queueDepth = new Gauge({ name: 'media_transcode_queue_depth', help: 'Transcode jobs not yet consumed by the worker group (sum over partitions of high watermark minus committed offset)', labelNames: ['topic'], registers });
-  }
-
-  /**
-   * Keeps media_transcode_queue_depth current: every `everyMs` the group's committed offsets
-   * against the topic's high watermarks (one admin connection, kept open).
-   */
-  watchQueue(kafka: Kafka, groupId: string, topic: string, everyMs = 15_000): () => Promise<void> {
-    const admin = kafka.admin();
-    let stopped = false;
-    const connected = admin.connect();
-    const tick = async () => {
-      if (stopped) return;
-      try {
-        await connected;
-        const [high, committed] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId, topics: [topic] })]);
-        const done = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
-        let depth = 0;
-        for (const p of high) {
-          const c = done.get(p.partition);
-          const from = c !== undefined && c >= 0 ? c : Number(p.low);
-          depth += Math.max(0, Number(p.high) - from);
-        }
-        this.queueDepth.set({ topic }, depth);
-      } catch {
-        // Broker unreachable: the gauge keeps its last value; the next tick tries again.
-      }
-    };
-    const timer = setInterval(() => void tick(), everyMs);
-    timer.unref();
-    void tick();
-    return async () => {
-      stopped = true;
-      clearInterval(timer);
-      await admin.disconnect().catch(() => undefined);
-    };
   }
 
   async text(): Promise<{ contentType: string; body: string }> {

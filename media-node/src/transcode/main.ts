@@ -42,15 +42,13 @@ const worker = new TranscodeWorker(kafka, producer, new HttpVideoRegistry(env.ED
 });
 await worker.start();
 const health = await startHealthServer(env.MEDIA_WORKER_PORT, () => worker.status, () => worker.status.state !== 'stopping');
-// GET /metrics on the health port; the queue depth from the group's committed offsets.
+// GET /metrics on the health port.
 serveMetrics(health, metrics);
-const stopQueueWatch = metrics.watchQueue(kafka, env.MEDIA_CONSUMER_GROUP, env.MEDIA_JOBS_TOPIC);
 log.info('transcode worker ready', { workerId, preset: env.MEDIA_X264_PRESET, port: env.MEDIA_WORKER_PORT, outputStore: env.MEDIA_OUTPUT_STORE });
 
 const shutdown = async () => {
   log.info('transcode worker stopping', { workerId });
   health.close();
-  await stopQueueWatch();
   await worker.stop();
   await producer.disconnect().catch(() => undefined);
   process.exit(0);
