@@ -53,7 +53,9 @@ export const itemRoutes = new Hono<AppEnv>()
       }
     }
     const res: ItemImportResponse = { accepted: items.length, rejected, featureSync: synced ? 'done' : 'pending' };
-    return c.json(res, rejected.length ? 400 : 200);
+    // A 400 is an error body like every other (as POST /v1/events does), with the per-line report beside it.
+    if (rejected.length) return c.json({ ...errorBody('invalid_body', `${rejected.length} line(s) rejected; the other ${items.length} were imported`, `line.${rejected[0]!.line}`), ...res }, 400);
+    return c.json(res, 200);
   })
   .post('/v1/items/sync', editors, async (c) => {
     const ok = await new ItemCatalogue(c.env).sync(c.var.principal.tenantId, [], 5000);
