@@ -10,6 +10,7 @@ APT_PACKAGES=(
   ffmpeg               # media-node transcoding and test media
   swift swift-proxy swift-account swift-container swift-object memcached  # local S3-compatible server (Swift s3api) for media storage
   chromium             # admin page browser tests (driven by playwright-core)
+  prometheus           # promtool: the alert-rule test (ops/prometheus); the server itself runs in docker-compose
   build-essential      # cc for the ClickHouse launcher, node-gyp for the Kafka client
   pkg-config
   zlib1g-dev libssl-dev libzstd-dev liblz4-dev libsasl2-dev libcurl4-openssl-dev  # librdkafka build deps

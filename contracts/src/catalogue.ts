@@ -141,6 +141,8 @@ export const InternalCreateVideoRequest = z.object({
   status: z.enum(['uploading', 'transcoding']).default('uploading'),
   durationSeconds: z.number().min(0).max(86_400).default(0),
   sourceUri: z.string().min(1).max(1000).optional(),
+  /** Size of the uploaded source in bytes (tus Upload-Length): counted against the tenant's mediaBytes quota. */
+  sizeBytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
 });
 export type InternalCreateVideoRequest = z.infer<typeof InternalCreateVideoRequest>;
 

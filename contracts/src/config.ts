@@ -174,6 +174,11 @@ export const EdgeEnv = z.object({
   UPSTASH_REDIS_REST_TOKEN: z.string().min(1),
   INGEST_TIMEOUT_MS: z.coerce.number().int().min(50).max(30_000).default(2000),
   FEATURE_STORE_TIMEOUT_MS: z.coerce.number().int().min(10).max(10_000).default(300),
+  /** Platform operator key (a secret): tenant provisioning, limits, /v1/platform/metrics. */
+  ADMIN_API_KEY: secret.optional(),
+  /** Circuit breakers (feature store, ingest, ClickHouse, messaging API): consecutive failures that open one, and how long it stays open before a probe. */
+  BREAKER_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
+  BREAKER_OPEN_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
   /** JSON {kid: secret}; the first key signs playback tokens, every listed key verifies (rotation). */
   PLAYBACK_SIGNING_KEYS: z.string().min(2).describe('JSON object {kid: secret}'),
   /** Base URL of the HLS origin that play-auth hands out (media-node locally, R2 Worker route in production). */

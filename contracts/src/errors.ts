@@ -17,6 +17,7 @@ export const ErrorCode = z.enum([
   'payload_too_large',
   'unsupported_media_type',
   'rate_limited',
+  'quota_exceeded',
   'upstream_unavailable',
   'internal',
   /** An eventTime outside the accepted range (clock skew, horizon); `allowed` says the range. */

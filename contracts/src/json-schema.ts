@@ -35,6 +35,8 @@ export const publishedSchemas = {
   TenantEventPolicy: c.TenantEventPolicy,
   CreatedApiKey: c.CreatedApiKey,
   RegisterUserTokenKeyRequest: c.RegisterUserTokenKeyRequest,
+  TenantLimits: c.TenantLimits,
+  TenantLimitsPatch: c.TenantLimitsPatch,
   CreateScenarioRequest: c.CreateScenarioRequest,
   ItemBody: c.ItemBody,
   ItemImportResponse: c.ItemImportResponse,

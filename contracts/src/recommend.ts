@@ -44,6 +44,8 @@ export const RecommendResponse = z.object({
   /** Ranking model version used, or null when the heuristic score ranked. */
   model: z.string().nullable().optional(),
   debug: z.array(StageTrace).optional(),
+  /** True when the feature store was unreachable and the answer came from the edge's caches (reason in debug). */
+  degraded: z.boolean().optional(),
 });
 export type RecommendResponse = z.infer<typeof RecommendResponse>;
 

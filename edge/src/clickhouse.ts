@@ -1,5 +1,6 @@
 import { createClient } from '@clickhouse/client-web';
 import { Reader } from '@vidplat/analytics/queries/reader';
+import { breaker, guardedFetch } from './guardrails/breaker.js';
 
 /**
  * The edge's one way to ClickHouse: @clickhouse/client-web over workerd's fetch, one client per
@@ -15,6 +16,9 @@ export interface ClickHouseConnection {
   CLICKHOUSE_DATABASE: string;
   CLICKHOUSE_USER: string;
   CLICKHOUSE_PASSWORD: string;
+  /** Circuit breaker settings (EdgeEnv); unset: the breaker's defaults. */
+  BREAKER_FAILURES?: number;
+  BREAKER_OPEN_MS?: number;
 }
 
 const clients = new Map<string, ClickHouseClient>();
@@ -39,12 +43,18 @@ export function clickhouseClient(conn: ClickHouseConnection, timeoutMs: number):
         readonly: '2',
       },
       // workerd's fetch rejects some RequestInit fields browsers accept; pass only what it needs.
-      fetch: (input: RequestInfo | URL, init?: RequestInit) =>
-        fetch(input, { method: init?.method ?? 'POST', headers: init?.headers ?? {}, body: init?.body ?? null, signal: init?.signal ?? null }),
+      // Behind the `clickhouse` breaker: while open, queries fail at once (503 via onError).
+      fetch: guardedFetch(breaker('clickhouse', breakerOptions(conn)), (input: RequestInfo | URL, init?: RequestInit) =>
+        fetch(input, { method: init?.method ?? 'POST', headers: init?.headers ?? {}, body: init?.body ?? null, signal: init?.signal ?? null })),
     });
     clients.set(key, client);
   }
   return client;
+}
+
+function breakerOptions(conn: ClickHouseConnection): { failures?: number; openMs?: number } | undefined {
+  if (conn.BREAKER_FAILURES === undefined && conn.BREAKER_OPEN_MS === undefined) return undefined;
+  return { ...(conn.BREAKER_FAILURES !== undefined ? { failures: conn.BREAKER_FAILURES } : {}), ...(conn.BREAKER_OPEN_MS !== undefined ? { openMs: conn.BREAKER_OPEN_MS } : {}) };
 }
 
 export function clickhouseReader(conn: ClickHouseConnection, timeoutMs: number, retries = 1): Reader {

@@ -16,6 +16,8 @@ const bodies: Record<string, Body> = {
   'PUT /v1/admin/event-policy': { request: 'TenantEventPolicy', response: 'TenantEventPolicy' },
   'GET /v1/recommend': { response: 'RecommendResponse' },
   'POST /v1/platform/tenants': { request: 'CreateTenantRequest', response: 'CreatedApiKey' },
+  'GET /v1/platform/tenants/:tenantId/limits': { response: 'TenantLimits' },
+  'PUT /v1/platform/tenants/:tenantId/limits': { request: 'TenantLimitsPatch', response: 'TenantLimits' },
   'POST /v1/admin/api-keys': { request: 'CreateApiKeyRequest', response: 'CreatedApiKey' },
   'POST /v1/admin/user-token-keys': { request: 'RegisterUserTokenKeyRequest' },
   'POST /v1/scenarios': { request: 'CreateScenarioRequest', response: 'ScenarioConfig' },

@@ -3,6 +3,7 @@ import { createMiddleware } from 'hono/factory';
 import { routePath } from 'hono/route';
 import type { AppEnv } from '../env.js';
 import { requirePlatformKey } from '../tenancy/auth.js';
+import { countersText } from './counters.js';
 
 /**
  * Request metrics of this isolate: count, errors and a latency histogram per method, route
@@ -75,6 +76,7 @@ export function prometheusText(): string {
     });
     out.push(`edge_request_duration_ms_bucket{${l},le="+Inf"} ${s.count}`, `edge_request_duration_ms_sum{${l}} ${s.sumMs}`, `edge_request_duration_ms_count{${l}} ${s.count}`);
   }
+  out.push(...countersText());
   out.push('# HELP edge_isolate_uptime_seconds Seconds since this isolate started counting.', '# TYPE edge_isolate_uptime_seconds gauge', `edge_isolate_uptime_seconds ${Math.round((Date.now() - startedAt) / 1000)}`);
   return `${out.join('\n')}\n`;
 }

@@ -1,7 +1,9 @@
 import { Hono, type Context } from 'hono';
 import { InternalCreateVideoRequest, InternalVideoStatusRequest, type InternalVideoResponse } from '@vidplat/contracts';
 import { edgeConfig, type AppEnv } from '../env.js';
-import { errorBody } from '../http/errors.js';
+import { errorBody, sendError } from '../http/errors.js';
+import { limitsOf } from '../guardrails/tenant-limits.js';
+import { mediaBytesQuota } from '../guardrails/quotas.js';
 import { principalForKey, sha256Hex } from '../tenancy/api-keys.js';
 import { bad, body, HttpFail, notFound, nowIso } from './http.js';
 import { getVideoRow, toVideo } from './rows.js';
@@ -38,11 +40,16 @@ export const internalVideoRoutes = new Hono<AppEnv>()
     const db = c.env.CATALOGUE;
     const now = nowIso();
     const existing = await db.prepare('SELECT 1 FROM videos WHERE tenant_id = ?1 AND video_id = ?2').bind(tenantId, b.videoId).first();
+    // Stored-media quota: the tenant's other sources plus this one (403 quota_exceeded, nothing written).
+    if (b.sizeBytes !== undefined) {
+      const over = await mediaBytesQuota(db, await limitsOf(db, tenantId), tenantId, b.videoId, b.sizeBytes);
+      if (over) return sendError(c, 403, over);
+    }
     if (existing) {
       // At-least-once: a repeated create only refreshes the upload fields.
       await db
-        .prepare('UPDATE videos SET source_uri = coalesce(?3, source_uri), updated_at = ?4 WHERE tenant_id = ?1 AND video_id = ?2')
-        .bind(tenantId, b.videoId, b.sourceUri ?? null, now)
+        .prepare('UPDATE videos SET source_uri = coalesce(?3, source_uri), source_bytes = coalesce(?5, source_bytes), updated_at = ?4 WHERE tenant_id = ?1 AND video_id = ?2')
+        .bind(tenantId, b.videoId, b.sourceUri ?? null, now, b.sizeBytes ?? null)
         .run();
     } else {
       if (b.courseId) {
@@ -55,10 +62,10 @@ export const internalVideoRoutes = new Hono<AppEnv>()
       }
       await db
         .prepare(
-          `INSERT INTO videos (tenant_id, video_id, course_id, chapter_id, title, duration_seconds, status, source_uri, created_at, updated_at)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)`,
+          `INSERT INTO videos (tenant_id, video_id, course_id, chapter_id, title, duration_seconds, status, source_uri, created_at, updated_at, source_bytes)
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)`,
         )
-        .bind(tenantId, b.videoId, b.courseId, b.chapterId, b.title, b.durationSeconds, b.status, b.sourceUri ?? null, now)
+        .bind(tenantId, b.videoId, b.courseId, b.chapterId, b.title, b.durationSeconds, b.status, b.sourceUri ?? null, now, b.sizeBytes ?? 0)
         .run();
     }
     const video = (await getVideoRow(db, tenantId, b.videoId)) ?? null;

@@ -1,7 +1,12 @@
 import { IngestResponse, type BehaviourEvent, type EdgeEnv, type EventOrigin } from '@vidplat/contracts';
+import { breaker, BreakerOpen } from '../guardrails/breaker.js';
 
 export class IngestUnavailable extends Error {
   override name = 'IngestUnavailable';
+  /** Seconds a client should wait before retrying the batch (the breaker's next probe when open). */
+  constructor(message: string, readonly retryAfterSeconds = 1) {
+    super(message);
+  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -20,6 +25,27 @@ export interface IngestSend {
  * what it refuses (by index) comes back in `rejected` — everything else is on Kafka.
  */
 export async function forwardToIngest(cfg: EdgeEnv, events: BehaviourEvent[], attempts = 3, send: IngestSend = {}): Promise<IngestResponse> {
+  // The `ingest` breaker: after consecutive failed batches, refuse at once (503 + Retry-After,
+  // nothing accepted) instead of holding every client for the whole time budget.
+  const b = breaker('ingest', { failures: cfg.BREAKER_FAILURES, openMs: cfg.BREAKER_OPEN_MS });
+  try {
+    b.admit();
+  } catch (e) {
+    if (e instanceof BreakerOpen) throw new IngestUnavailable(e.message, e.retryAfterSeconds);
+    throw e;
+  }
+  try {
+    const res = await sendToIngest(cfg, events, attempts, send);
+    b.succeeded();
+    return res;
+  } catch (e) {
+    if (e instanceof IngestUnavailable) b.failed(e);
+    else b.released();
+    throw e;
+  }
+}
+
+async function sendToIngest(cfg: EdgeEnv, events: BehaviourEvent[], attempts: number, send: IngestSend): Promise<IngestResponse> {
   const deadline = Date.now() + cfg.INGEST_TIMEOUT_MS;
   const origin = send.origin ?? 'platform';
   let last = 'no attempt made';

@@ -6,6 +6,8 @@ import { forwardToIngest, IngestUnavailable } from './ingest-client.js';
 import { requireKey } from '../tenancy/auth.js';
 import { withoutServerOwned } from './server-owned.js';
 import { tenantEventPolicy } from '../tenancy/event-policy.js';
+import { limitsOf } from '../guardrails/tenant-limits.js';
+import { eventsQuota, recordEvents } from '../guardrails/quotas.js';
 import { waitUntilOf } from '../tenancy/swr-cache.js';
 
 /**
@@ -53,8 +55,13 @@ async function acceptBatch(c: Context<AppEnv>, origin: EventOrigin): Promise<Res
   const forwardIndex = forward === valid ? validIndex : forward.map((e) => validIndex[valid.indexOf(e)]!);
   let accepted = valid.length;
   if (forward.length) {
+    // Events-per-day quota: the whole batch or nothing (403 quota_exceeded, nothing forwarded).
+    const wu = waitUntilOf(c);
+    const over = await eventsQuota(c.env.CATALOGUE, await limitsOf(c.env.CATALOGUE, tenantId, wu), tenantId, forward.length, wu);
+    if (over) return sendError(c, 403, over);
     try {
       const res = await forwardToIngest(cfg, forward, 3, { origin, ...(policy.eventHorizonDays ? { horizonDays } : {}) });
+      void recordEvents(c.env.CATALOGUE, tenantId, res.written, wu);
       // The ingest refuses what the edge admitted only at a boundary its later clock crossed.
       for (const r of res.rejected) {
         const index = forwardIndex[r.index] ?? r.index;
@@ -64,7 +71,7 @@ async function acceptBatch(c: Context<AppEnv>, origin: EventOrigin): Promise<Res
       rejected.sort((a, b) => a.index - b.index);
     } catch (e) {
       if (e instanceof IngestUnavailable) {
-        return c.json(errorBody('upstream_unavailable', 'event pipeline unavailable, retry the batch'), 503, { 'retry-after': '1' });
+        return c.json(errorBody('upstream_unavailable', 'event pipeline unavailable, retry the batch'), 503, { 'retry-after': String(e.retryAfterSeconds) });
       }
       throw e;
     }

@@ -82,7 +82,7 @@ export class ExperimentStore {
 }
 
 /** Per-isolate cache of the running experiment of a scenario (null cached too), like scenarios. */
-const cache = new SwrCache<Experiment | null>(5_000, 10_000);
+const cache = new SwrCache<Experiment | null>(5_000, 10_000, 5_000, 'experiments');
 const forget = (t: string, s: string) => cache.delete(`${t}/${s}`);
 
 /** The cached running experiment when it needs no reload yet, without a promise; undefined: call cachedRunningExperiment. */

@@ -1,4 +1,5 @@
 import type { EdgeEnv } from '@vidplat/contracts';
+import { breaker } from '../guardrails/breaker.js';
 
 /** One Redis command as the Upstash REST API takes it. */
 export type StoreCommand = (string | number)[];
@@ -41,19 +42,41 @@ export class UpstashPipeline implements FeatureStore {
     const replies = (await res.json()) as { result?: unknown; error?: string }[];
     if (!Array.isArray(replies) || replies.length !== commands.length) throw new Error('feature store: malformed pipeline reply');
     return replies.map((r, i) => {
-      if (r?.error !== undefined) throw new Error(`feature store: ${r.error} (${String(commands[i]![0])})`);
+      if (r?.error !== undefined) throw new StoreCommandError(`feature store: ${r.error} (${String(commands[i]![0])})`);
       return r.result ?? null;
     });
   }
 }
 
+/** One command of a pipeline failed (wrong type, bad argument): the store itself answered. */
+export class StoreCommandError extends Error {
+  override name = 'StoreCommandError';
+}
+
+const notCommandError = (e: unknown) => !(e instanceof StoreCommandError);
+
+/**
+ * A feature store behind the isolate's `feature-store` circuit breaker: unreachable, timed out or
+ * 5xx counts against it; a command error does not (the store is up). While open, calls throw
+ * BreakerOpen at once instead of waiting out the timeout.
+ */
+export class GuardedStore implements FeatureStore {
+  private readonly b;
+  constructor(private readonly inner: FeatureStore, cfg: EdgeEnv) {
+    this.b = breaker('feature-store', { failures: cfg.BREAKER_FAILURES, openMs: cfg.BREAKER_OPEN_MS });
+  }
+  pipeline(commands: StoreCommand[]): Promise<unknown[]> {
+    return this.b.run(() => this.inner.pipeline(commands), notCommandError);
+  }
+}
+
 const clients = new Map<string, FeatureStore>();
 
-/** The recommend path's feature-store client (one per isolate per URL); featureStore() in redis.ts serves the rest. */
+/** The recommend path's feature-store client (one per isolate per URL, behind the breaker); featureStore() in redis.ts serves the rest. */
 export function recommendStore(cfg: EdgeEnv): FeatureStore {
   let r = clients.get(cfg.UPSTASH_REDIS_REST_URL);
   if (!r) {
-    r = new UpstashPipeline(cfg.UPSTASH_REDIS_REST_URL, cfg.UPSTASH_REDIS_REST_TOKEN, cfg.FEATURE_STORE_TIMEOUT_MS);
+    r = new GuardedStore(new UpstashPipeline(cfg.UPSTASH_REDIS_REST_URL, cfg.UPSTASH_REDIS_REST_TOKEN, cfg.FEATURE_STORE_TIMEOUT_MS), cfg);
     clients.set(cfg.UPSTASH_REDIS_REST_URL, r);
   }
   return r;

@@ -16,6 +16,8 @@ import { requireKey } from '../tenancy/auth.js';
 import { FeatureSyncFailed, ItemCatalogue, setItemPublishState } from './catalogue.js';
 import { countLines, parseItemImport } from './ndjson-import.js';
 import { typeConflict } from './attribute-filter.js';
+import { limitsOf } from '../guardrails/tenant-limits.js';
+import { itemsQuota } from '../guardrails/quotas.js';
 
 const editors = requireKey('super', 'admin');
 const MAX_IMPORT_BYTES = BODY_LIMITS.ndjsonImport;
@@ -47,6 +49,9 @@ export const itemRoutes = new Hono<AppEnv>()
       return sendError(c, 400, { code: 'invalid_field', message: `item ${conflict.itemId}: attribute ${conflict.name} is a ${conflict.want} in this tenant, not a ${conflict.got}`, field: `attributes.${conflict.name}` });
     }
     if (items.length) {
+      // Items quota over the whole import: all of it or none (403 quota_exceeded).
+      const over = await itemsQuota(c.env.CATALOGUE, await limitsOf(c.env.CATALOGUE, tenantId), tenantId, items.map((i) => i.itemId));
+      if (over) return sendError(c, 403, over);
       try {
         synced = (await new ItemCatalogue(c.env).write(tenantId, items)).synced;
       } catch (e) {
@@ -55,7 +60,9 @@ export const itemRoutes = new Hono<AppEnv>()
       }
     }
     const res: ItemImportResponse = { accepted: items.length, rejected, featureSync: synced ? 'done' : 'pending' };
-    return c.json(res, rejected.length ? 400 : 200);
+    // A 400 is an error body like every other (as POST /v1/events does), with the per-line report beside it.
+    if (rejected.length) return c.json({ ...errorBody('invalid_body', `${rejected.length} line(s) rejected; the other ${items.length} were imported`, `line.${rejected[0]!.line}`), ...res }, 400);
+    return c.json(res, 200);
   })
   .post('/v1/items/sync', editors, async (c) => {
     const ok = await new ItemCatalogue(c.env).sync(c.var.principal.tenantId, [], 5000);
@@ -73,6 +80,10 @@ export const itemRoutes = new Hono<AppEnv>()
     const cat = new ItemCatalogue(c.env);
     const { tenantId } = c.var.principal;
     const existed = !!(await cat.store.get(tenantId, id.data));
+    if (!existed) {
+      const over = await itemsQuota(c.env.CATALOGUE, await limitsOf(c.env.CATALOGUE, tenantId), tenantId, [id.data]);
+      if (over) return sendError(c, 403, over);
+    }
     const item = { ...body.data, tenantId, itemId: id.data };
     const conflict = typeConflict([item], await cat.store.attributeTypes(tenantId));
     if (conflict) return sendError(c, 400, { code: 'invalid_field', message: `attribute ${conflict.name} is a ${conflict.want} in this tenant, not a ${conflict.got}`, field: `attributes.${conflict.name}` });

@@ -22,6 +22,8 @@ import { releaseScratch, takeScratch, type RequestScratch } from './request-scra
 import { itemNumbers } from './item-numbers.js';
 import type { FeatureStore } from '../feature-store/pipeline.js';
 import { cachedFeatures, cachedNeighbours, readBase, readFeatures, readNeighboursAndFeatures, type NeighbourList } from './feature-reader.js';
+import { readBaseOrKept } from './degraded.js';
+import { BreakerOpen } from '../guardrails/breaker.js';
 
 export interface RecommendInput {
   tenant: string;
@@ -39,11 +41,17 @@ export interface RecommendOutput {
   snapshotVersion: number | null;
   model: string | null;
   traces: StageTrace[];
+  /** Why the answer came from isolate caches only (feature store unreachable); absent when not degraded. */
+  degraded?: string;
 }
 
 /** The feature store did not answer the first read: nothing to serve from. */
 export class FeatureStoreDown extends Error {
   override name = 'FeatureStoreDown';
+  /** Seconds a client should wait (the breaker's next probe when it is open). */
+  constructor(message: string, readonly retryAfterSeconds = 1) {
+    super(message);
+  }
 }
 
 /**
@@ -348,16 +356,18 @@ async function pipelineWith(x: RequestScratch, redis: FeatureStore, kv: KVNamesp
   const topCols = debug ? topOfColumns : noItems;
 
   // 1. One round trip: hot list, fresh items, the user's recent items.
-  let base: Awaited<ReturnType<typeof readBase>>;
+  let base: Awaited<ReturnType<typeof readBase>> & { degraded?: string };
   try {
     // Over-fetch fresh items: some are scheduled for later and get filtered.
-    base = await readBase(redis, tenant, scenario, user, { hot: sizes.hot ?? 0, fresh: (sizes.fresh ?? 0) * 2, recent: ITEM_CF_SEEDS });
+    // Store unreachable: this isolate's last lists for the scenario (degraded), else FeatureStoreDown.
+    base = await readBaseOrKept(redis, tenant, scenario, user, { hot: sizes.hot ?? 0, fresh: (sizes.fresh ?? 0) * 2, recent: ITEM_CF_SEEDS });
   } catch (e) {
-    throw new FeatureStoreDown(e instanceof Error ? e.message : String(e));
+    throw new FeatureStoreDown(e instanceof Error ? e.message : String(e), e instanceof BreakerOpen ? e.retryAfterSeconds : 1);
   }
   const recent = base.recent.map((r) => r.itemId);
   const seen = new Set(recent);
   const cold = recent.length === 0;
+  if (base.degraded) traces.push({ stage: 'feature_store', ms: clock.lap(), candidates: 0, note: `degraded: ${base.degraded}`, fallback: true });
   traces.push({ stage: 'recall.hot', ms: clock.lap(), candidates: base.hot.length, items: top(base.hot), ...(sizes.hot ? {} : { note: 'channel not configured' }) });
 
   // 2. Item-CF neighbours of the recent items (all of them, up to ITEM_CF_SEEDS, recency-weighted
@@ -529,5 +539,6 @@ async function pipelineWith(x: RequestScratch, redis: FeatureStore, kv: KVNamesp
     snapshotVersion: base.meta?.version ?? null,
     model,
     traces,
+    ...(base.degraded ? { degraded: base.degraded } : {}),
   };
 }

@@ -14,6 +14,9 @@ import { recommendStore } from '../feature-store/pipeline.js';
 import { plainRecommendQuery } from './query.js';
 import { FILTER_WIDENING, matching, recommendFilter } from './attribute-filter.js';
 import { entitlements } from './entitlement.js';
+import { degradedAnswers } from '../admin/counters.js';
+
+const degradedCount = degradedAnswers.series(['recommend', 'feature-store']);
 
 /**
  * GET /v1/recommend (tenant API key): the scenario's full pipeline (recall → merge → rank →
@@ -67,6 +70,7 @@ export const recommendRoutes = new Hono<AppEnv>()
     const requestId = uuidv7();
     try {
       const out = await runPipeline(recommendStore(cfgEnv), c.env.MODELS, { tenant, scenario, user, n, cfg, nowMs: Date.now(), debug: !!debug });
+      if (out.degraded) degradedCount.n++;
       if (filter) {
         const keep = await matching(c.env.CATALOGUE, tenant, out.items.map((i) => i.itemId), filter);
         out.items = out.items.filter((i) => keep.has(i.itemId)).slice(0, wanted);
@@ -87,7 +91,9 @@ export const recommendRoutes = new Hono<AppEnv>()
         snapshotVersion: out.snapshotVersion,
         model: out.model,
         ...(exp && variant ? { experiment: { id: exp.experimentId, variant: variant.name } } : {}),
-        ...(debug ? { debug: out.traces } : {}),
+        // Degraded (feature store unreachable): flagged, with the reason in the traces even without debug=1.
+        ...(out.degraded ? { degraded: true } : {}),
+        ...(debug || out.degraded ? { debug: out.traces } : {}),
       };
       if (exp && variant && out.items.length) {
         // Exposure: what this arm served, on the event path, so analytics can join outcomes.
@@ -115,6 +121,7 @@ export const recommendRoutes = new Hono<AppEnv>()
       return c.json(body);
     } catch (e) {
       if (!(e instanceof FeatureStoreDown)) throw e;
-      return sendError(c, 503, { code: 'upstream_unavailable', message: 'feature store unavailable' }, { 'retry-after': '1' });
+      // A cold isolate with nothing cached for this scenario: nothing to serve from.
+      return sendError(c, 503, { code: 'upstream_unavailable', message: 'feature store unavailable' }, { 'retry-after': String(e.retryAfterSeconds) });
     }
   });

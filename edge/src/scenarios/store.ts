@@ -63,7 +63,7 @@ export class ScenarioStore {
  * request): reloaded in the background after 5 s, never served older than 10 s, so edits made
  * through another isolate show up within 10 s (through this one at once, see forget).
  */
-const cache = new SwrCache<ScenarioConfig | null>(5_000, 10_000);
+const cache = new SwrCache<ScenarioConfig | null>(5_000, 10_000, 5_000, 'scenarios');
 const forget = (t: string, s: string) => cache.delete(`${t}/${s}`);
 
 /** The cached scenario when it needs no reload yet, without a promise; undefined: call cachedScenario. */

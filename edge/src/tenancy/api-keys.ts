@@ -45,7 +45,7 @@ export function newApiKey(): { keyId: string; apiKey: string } {
  * so a key revoked through another isolate stops working within 30 s (through this one at once,
  * see forgetKeyId). Unknown keys are cached too (null), so a flood of bad keys stays off D1.
  */
-const keys = new SwrCache<Principal | null>(15_000, 30_000);
+const keys = new SwrCache<Principal | null>(15_000, 30_000, 5_000, 'api_keys');
 
 /**
  * SHA-256 of each key presented to this isolate, by the key itself: the digest (an async

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
-import { apiErrorFromZod, CreateApiKeyRequest, CreateTenantRequest, type CreatedApiKey } from '@vidplat/contracts';
+import { apiErrorFromZod, applyLimitsPatch, CreateApiKeyRequest, CreateTenantRequest, TenantLimitsPatch, type CreatedApiKey } from '@vidplat/contracts';
+import { readTenantLimits, writeTenantLimits } from '../guardrails/tenant-limits.js';
 import type { AppEnv } from '../env.js';
 import { errorBody, sendError } from '../http/errors.js';
 import { forgetKeyId, insertApiKey } from './api-keys.js';
@@ -17,6 +18,23 @@ export const tenancyRoutes = new Hono<AppEnv>()
     await c.env.CATALOGUE.prepare('INSERT INTO tenants (tenant_id, name, created_at) VALUES (?1, ?2, ?3)').bind(tenantId, name, new Date().toISOString()).run();
     const k = await insertApiKey(c.env.CATALOGUE, tenantId, 'super', null, permissions);
     return c.json({ ...k, role: 'super', tenantId, permissions } satisfies CreatedApiKey, 201);
+  })
+  // Rate limits and quotas of a tenant (platform operator): GET the effective limits, PUT a patch.
+  .get('/v1/platform/tenants/:tenantId/limits', requirePlatformKey, async (c) => {
+    const tenantId = c.req.param('tenantId');
+    const t = await c.env.CATALOGUE.prepare('SELECT 1 FROM tenants WHERE tenant_id = ?1').bind(tenantId).first();
+    if (!t) return c.json(errorBody('not_found', `no tenant ${tenantId}`, 'tenantId'), 404);
+    return c.json(await readTenantLimits(c.env.CATALOGUE, tenantId));
+  })
+  .put('/v1/platform/tenants/:tenantId/limits', requirePlatformKey, async (c) => {
+    const body = TenantLimitsPatch.safeParse(await c.req.json().catch(() => undefined));
+    if (!body.success) return sendError(c, 400, apiErrorFromZod(body.error, 'invalid_body'));
+    const tenantId = c.req.param('tenantId');
+    const t = await c.env.CATALOGUE.prepare('SELECT 1 FROM tenants WHERE tenant_id = ?1').bind(tenantId).first();
+    if (!t) return c.json(errorBody('not_found', `no tenant ${tenantId}`, 'tenantId'), 404);
+    const next = applyLimitsPatch(await readTenantLimits(c.env.CATALOGUE, tenantId), body.data);
+    await writeTenantLimits(c.env.CATALOGUE, tenantId, next);
+    return c.json(next);
   })
   .post('/v1/admin/api-keys', requireKey('super'), async (c) => {
     const body = CreateApiKeyRequest.safeParse(await c.req.json().catch(() => undefined));

@@ -1,3 +1,5 @@
+import { cacheLookups } from '../admin/counters.js';
+
 /** Registers work that must outlive the response (ExecutionContext.waitUntil). */
 export type WaitUntil = (p: Promise<unknown>) => void;
 
@@ -41,25 +43,43 @@ export class SwrCache<V> {
     private readonly maxAgeMs: number,
     /** A reload older than this is presumed lost (its request was cancelled) and started again. */
     private readonly reloadTimeoutMs = 5_000,
-  ) {}
+    /** Name in the edge_cache_lookups_total metric. */
+    metricName = 'swr',
+  ) {
+    this.hits = cacheLookups.series([metricName, 'hit']);
+    this.stales = cacheLookups.series([metricName, 'stale']);
+    this.misses = cacheLookups.series([metricName, 'miss']);
+  }
+  private readonly hits: { n: number };
+  private readonly stales: { n: number };
+  private readonly misses: { n: number };
 
   /** The value when it needs no reload yet (age < refreshMs), else undefined: then call get. */
   peek(key: string, now = Date.now()): V | undefined {
     const hit = this.entries.get(key);
-    return hit && (now - hit.at < this.refreshMs || refreshHold.frozen) ? hit.v : undefined;
+    if (hit && (now - hit.at < this.refreshMs || refreshHold.frozen)) {
+      this.hits.n++;
+      return hit.v;
+    }
+    return undefined;
   }
 
   async get(key: string, load: () => Promise<V>, waitUntil?: WaitUntil, now = Date.now()): Promise<V> {
     const hit = this.entries.get(key);
     if (hit) {
       const age = now - hit.at;
-      if (age < this.refreshMs || refreshHold.frozen) return hit.v;
+      if (age < this.refreshMs || refreshHold.frozen) {
+        this.hits.n++;
+        return hit.v;
+      }
       if (age < this.maxAgeMs) {
+        this.stales.n++;
         // A failed background reload keeps the current value; the next request tries again.
         this.reload(key, load, waitUntil, now)?.catch(() => undefined);
         return hit.v;
       }
     }
+    this.misses.n++;
     return this.reload(key, load, waitUntil, now) ?? this.inflight.get(key)!.p;
   }
 

@@ -6,6 +6,7 @@ import { createKafka, createProducer, ensureTopics, kafkaSettingsFromEnv } from 
 import { HttpVideoRegistry } from '../catalogue/video-registry.js';
 import { startHealthServer } from '../ops/health.js';
 import { log } from '../ops/log.js';
+import { MediaMetrics, serveMetrics } from '../ops/metrics.js';
 import { outputStoreFromEnv, s3FromEnv } from '../storage/from-env.js';
 import { sweepStaging } from './hls-output.js';
 import { TranscodeWorker } from './worker.js';
@@ -22,6 +23,7 @@ await producer.connect();
 const outputRoot = resolve(env.MEDIA_OUTPUT_DIR);
 const workerId = env.MEDIA_WORKER_ID ?? `${hostname()}-${process.pid}`;
 await sweepStaging(outputRoot, env.MEDIA_JOB_TIMEOUT_S * 1000 + 60_000);
+const metrics = new MediaMetrics('media-transcode-worker');
 const worker = new TranscodeWorker(kafka, producer, new HttpVideoRegistry(env.EDGE_URL, { timeoutMs: env.EDGE_TIMEOUT_MS }), {
   workerId,
   outputRoot,
@@ -36,9 +38,12 @@ const worker = new TranscodeWorker(kafka, producer, new HttpVideoRegistry(env.ED
   jobsTopic: env.MEDIA_JOBS_TOPIC,
   output: outputStoreFromEnv(env, s3),
   s3: s3?.client,
+  metrics,
 });
 await worker.start();
 const health = await startHealthServer(env.MEDIA_WORKER_PORT, () => worker.status, () => worker.status.state !== 'stopping');
+// GET /metrics on the health port.
+serveMetrics(health, metrics);
 log.info('transcode worker ready', { workerId, preset: env.MEDIA_X264_PRESET, port: env.MEDIA_WORKER_PORT, outputStore: env.MEDIA_OUTPUT_STORE });
 
 const shutdown = async () => {

@@ -22,6 +22,7 @@ import { videoKeyPrefix, type OutputStore } from '../storage/output-store.js';
 import { localSource, SourceMissing, type LocalSource } from '../storage/source.js';
 import { sourcePath, transcodeToHls, videoDir, type OutputManifest } from './hls-output.js';
 import { MediaRejected } from './probe.js';
+import type { MediaMetrics } from '../ops/metrics.js';
 
 export interface WorkerSettings {
   workerId: string;
@@ -40,6 +41,8 @@ export interface WorkerSettings {
   output?: OutputStore;
   /** Reads s3:// sources (uploads in the S3 store). */
   s3?: S3Client;
+  /** Prometheus metrics (transcode results and seconds). */
+  metrics?: MediaMetrics;
 }
 
 /** A failure that retrying cannot fix: it goes straight to the dead-letter topic. */
@@ -136,13 +139,16 @@ export class TranscodeWorker {
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       await this.deadLetter(topic, partition, message, `invalid transcode job: ${issue?.path.join('.') || 'message'}: ${issue?.message ?? 'not JSON'}`);
+      this.s.metrics?.transcodes.inc({ result: 'dead_lettered' });
       return;
     }
     const job = parsed.data;
     if (this.cancelled.has(job.jobId)) {
       await this.finishCancelled(job);
+      this.s.metrics?.transcodes.inc({ result: 'cancelled' });
       return;
     }
+    let t0 = performance.now();
     const abort = new AbortController();
     this.current = { jobId: job.jobId, abort };
     this.status.state = 'running';
@@ -156,13 +162,18 @@ export class TranscodeWorker {
         }
       }
       if (abort.signal.aborted) throw new FfmpegError('cancelled', null, null, '', true);
+      t0 = performance.now(); // the wait for notBefore is not transcode time
       await this.runJob(job, abort.signal);
+      this.s.metrics?.transcodes.inc({ result: 'completed' });
+      this.s.metrics?.transcodeSeconds.observe({ result: 'completed' }, (performance.now() - t0) / 1000);
     } catch (e) {
       if (this.stopping()) throw e; // leave uncommitted: another worker takes it
       if (abort.signal.aborted && this.cancelled.has(job.jobId)) {
         await this.finishCancelled(job);
+        this.s.metrics?.transcodes.inc({ result: 'cancelled' });
         return;
       }
+      this.s.metrics?.transcodeSeconds.observe({ result: 'failed' }, (performance.now() - t0) / 1000);
       const reason = e instanceof Error ? e.message : String(e);
       const permanent = e instanceof MediaRejected || e instanceof PermanentFailure;
       if (!permanent && job.attempt < job.maxAttempts) {
@@ -178,9 +189,11 @@ export class TranscodeWorker {
         await this.producer.send({ topic: this.jobsTopic, messages: [{ key: jobKey(job), value: JSON.stringify(retry) }] });
         await this.progress(job, 'queued', 0, { error: `attempt ${job.attempt} failed, retrying in ${Math.round(delay / 1000)} s: ${reason}` });
         log.warn('transcode attempt failed; retry queued', { jobId: job.jobId, attempt: job.attempt, delayMs: delay, reason });
+        this.s.metrics?.transcodes.inc({ result: 'retried' });
         return;
       }
       this.status.failed++;
+      this.s.metrics?.transcodes.inc({ result: 'failed' });
       const final = permanent ? reason : `gave up after ${job.attempt} attempts: ${reason}`;
       await this.deadLetter(topic, partition, message, final);
       await this.progress(job, 'failed', 0, { error: final });

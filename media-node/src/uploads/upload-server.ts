@@ -126,7 +126,8 @@ export function createUploadServer(o: UploadServerOptions): UploadServer {
       const videoId = m.videoId ?? `vid-${upload.id.slice(0, 20)}`;
       let tenantId: string;
       try {
-        const v = await o.registry.createVideo(key, { videoId, title: m.title ?? m.filename, courseId: m.courseId ?? null, status: 'uploading' });
+        // The declared size counts against the tenant's stored-media quota (403 quota_exceeded).
+        const v = await o.registry.createVideo(key, { videoId, title: m.title ?? m.filename, courseId: m.courseId ?? null, status: 'uploading', ...(upload.size !== undefined ? { sizeBytes: upload.size } : {}) });
         tenantId = v.tenantId;
       } catch (e) {
         if (e instanceof RegistryError) throw fail(e.status, e.code as ErrorCode, e.message);

@@ -10,6 +10,7 @@ import {
   type IngestResponse,
 } from '@vidplat/contracts';
 import { ProducerUnavailable, type BehaviourEventProducer } from './event-producer.js';
+import type { IngestMetrics } from '../ops/service-metrics.js';
 
 export interface IngestDeps {
   token: string;
@@ -20,6 +21,8 @@ export interface IngestDeps {
   /** Events refused at the door, by error code (a metric). */
   onRejected?: (code: string, n: number) => void;
   now?: () => number;
+  /** Prometheus metrics, served at GET /metrics when given. */
+  metrics?: IngestMetrics;
 }
 
 const err = (code: ErrorBody['error']['code'], message: string, field?: string): ErrorBody => ({
@@ -36,9 +39,15 @@ const err = (code: ErrorBody['error']['code'], message: string, field?: string):
 export function ingestApp(deps: IngestDeps): Hono {
   const app = new Hono();
   const now = deps.now ?? Date.now;
+  const m = deps.metrics;
   app.get('/healthz', (c) => c.json({ ok: true }));
+  if (m) app.get('/metrics', async (c) => {
+    const t = await m.m.text();
+    return c.body(t.body, 200, { 'content-type': t.contentType });
+  });
   app.post('/ingest/events', async (c) => {
     if (c.req.header('authorization') !== `Bearer ${deps.token}`) {
+      m?.batches.inc({ result: 'unauthorized' });
       return c.json(err('unauthorized', 'missing or wrong ingest token'), 401);
     }
     let body: unknown;
@@ -48,7 +57,10 @@ export function ingestApp(deps: IngestDeps): Hono {
       return c.json(err('invalid_body', 'body is not JSON'), 400);
     }
     const req = IngestRequest.safeParse(body);
-    if (!req.success) return c.json({ error: apiErrorFromZod(req.error, 'invalid_body') }, 400);
+    if (!req.success) {
+      m?.batches.inc({ result: 'invalid' });
+      return c.json({ error: apiErrorFromZod(req.error, 'invalid_body') }, 400);
+    }
     const { origin, horizonDays } = req.data;
     const rule: EventTimeRule = { maxFutureSkewMs: deps.rule.maxFutureSkewMs, horizonDays: horizonDays ?? deps.rule.horizonDays };
     const at = now();
@@ -60,13 +72,21 @@ export function ingestApp(deps: IngestDeps): Hono {
       else events.push(r.event);
     }
     for (const r of rejected) deps.onRejected?.(r.error.code, 1);
+    if (rejected.length) m?.batches.inc({ result: 'invalid' });
     let written = 0;
     if (events.length) {
+      const t0 = performance.now();
       try {
         written = await deps.producer.send(events);
         deps.onAccepted?.(written);
+        m?.batches.inc({ result: 'accepted' });
+        m?.events.inc(written);
+        m?.produceSeconds.observe((performance.now() - t0) / 1000);
       } catch (e) {
-        if (e instanceof ProducerUnavailable) return c.json(err('upstream_unavailable', e.message), 503);
+        if (e instanceof ProducerUnavailable) {
+          m?.batches.inc({ result: 'unavailable' });
+          return c.json(err('upstream_unavailable', e.message), 503);
+        }
         throw e;
       }
     }

@@ -5,6 +5,7 @@ import { createKafka, createProducer, ensureTopics, kafkaSettingsFromEnv } from 
 import { BehaviourEventProducer } from './event-producer.js';
 import { ingestApp } from './app.js';
 import { log } from '../ops/log.js';
+import { ingestMetrics } from '../ops/service-metrics.js';
 
 const env = parseEnv(StreamEnv, process.env);
 const settings = kafkaSettingsFromEnv(process.env);
@@ -18,6 +19,7 @@ const app = ingestApp({
   producer: new BehaviourEventProducer(producer),
   rule: { maxFutureSkewMs: env.EVENT_MAX_FUTURE_SKEW_MS, horizonDays: env.EVENT_HORIZON_DAYS },
   // The edge refuses the same events first; one reaching here means a caller that skipped it (or clocks apart).
+  metrics: ingestMetrics(),
   onRejected: (code, n) => log.warn('ingest refused events at the door', { code, count: n }),
 });
 const server = serve({ fetch: app.fetch, port: env.INGEST_PORT, hostname: '127.0.0.1' });

@@ -4,6 +4,7 @@ import { deadLetterTopic, parseEnv, StreamEnv, Topics } from '@vidplat/contracts
 import type { z } from 'zod';
 import { createConsumer, createKafka, createProducer, ensureTopics, kafkaSettingsFromEnv } from '../kafka/client.js';
 import { log } from '../ops/log.js';
+import { copierMetrics, ServiceMetrics } from '../ops/service-metrics.js';
 import { TableSink } from './table-sink.js';
 import { TopicTableJob, type TopicTableSpec } from './topic-table-job.js';
 
@@ -28,7 +29,16 @@ export async function runTopicTableService<S extends z.ZodType, Row extends obje
   await job.start();
   log.info('topic → table copier running', { group: spec.group, topic: spec.topic, table: spec.table });
 
-  const health = createServer((_req, res) => {
+  // /metrics: rows written and dead-lettered (Prometheus text); anything else: health JSON.
+  const metrics = copierMetrics(new ServiceMetrics(`stream-${spec.group}`), spec.group, spec.table, job.stats);
+  const health = createServer((req, res) => {
+    if ((req.url ?? '/').split('?')[0] === '/metrics') {
+      metrics
+        .text()
+        .then((t) => res.writeHead(200, { 'content-type': t.contentType }).end(t.body))
+        .catch((e: Error) => res.writeHead(500).end(e.message));
+      return;
+    }
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ ok: true, ...job.stats }));
   }).listen(port, '127.0.0.1');

@@ -1,4 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
+import { broadcasterPosts, broadcasterStreaks } from '../../admin/counters.js';
 import {
   apiErrorFromZod,
   CreateBroadcasterTaskRequest,
@@ -373,6 +374,9 @@ export class Broadcaster extends DurableObject<Bindings> implements BroadcasterR
     const now = Date.now();
     const attempt = t.attempts + 1;
     const okd = error === null;
+    broadcasterPosts.inc([okd ? 'ok' : 'failed']);
+    if (broadcasterStreaks.size > 10_000) broadcasterStreaks.clear();
+    broadcasterStreaks.set(`${t.task_id}`, okd ? 0 : t.consecutive_failures + 1);
     // A manual trigger does not move the task's regular schedule; an alarm run plans the next one.
     let next = t.next_run_at;
     let attempts = t.attempts;

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import type { AppEnv, Bindings } from '../../env.js';
 import { requireKey } from '../../tenancy/auth.js';
-import { actorOf, readJson, reply } from '../shared/http.js';
+import { actorOf, badLimitBody, limitQuery, readJson, reply } from '../shared/http.js';
 
 const broadcaster = (env: Bindings, tenantId: string) => env.BROADCASTER.get(env.BROADCASTER.idFromName(tenantId));
 const base = '/v1/admin/broadcaster';
@@ -24,6 +24,8 @@ export const broadcasterRoutes = new Hono<AppEnv>()
   .post(`${base}/start`, async (c) => reply(c, await broadcaster(c.env, c.var.principal.tenantId).setActive(actorOf(c), true, c.req.query('taskId'))))
   .post(`${base}/stop`, async (c) => reply(c, await broadcaster(c.env, c.var.principal.tenantId).setActive(actorOf(c), false, c.req.query('taskId'))))
   .post(`${base}/trigger`, async (c) => reply(c, await broadcaster(c.env, c.var.principal.tenantId).trigger(actorOf(c), c.req.query('taskId'))))
-  .get(`${base}/log`, async (c) =>
-    reply(c, await broadcaster(c.env, c.var.principal.tenantId).log(c.req.query('taskId') ?? null, Number(c.req.query('limit') ?? 100))),
-  );
+  .get(`${base}/log`, async (c) => {
+    const limit = limitQuery(c.req.query('limit'), 100);
+    if (limit === null) return c.json(badLimitBody, 400);
+    return reply(c, await broadcaster(c.env, c.var.principal.tenantId).log(c.req.query('taskId') ?? null, limit));
+  });

@@ -1,4 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
+import { campaignBatches, campaignFailures } from '../../admin/counters.js';
 import {
   apiErrorFromZod,
   CreateCampaignRequest,
@@ -299,6 +300,7 @@ export class Campaign extends DurableObject<Bindings> implements CampaignRpc {
       try {
         ids = await this.resolveAudience(c);
       } catch (e) {
+        campaignFailures.inc(['audience']);
         await this.setStatus('failed', `audience: ${e instanceof Error ? e.message : String(e)}`);
         return false;
       }
@@ -314,12 +316,14 @@ export class Campaign extends DurableObject<Bindings> implements CampaignRpc {
     }
     const api = this.api();
     if (!api) {
+      campaignFailures.inc(['config']);
       await this.setStatus('failed', 'MESSAGING_API_URL is not configured');
       return false;
     }
     const needed = this.sql.exec<{ n: number | null }>("SELECT SUM(size) AS n FROM batches WHERE state != 'sent'").one().n ?? 0;
     const quota = await api.remainingQuota();
     if (quota !== null && quota < needed) {
+      campaignFailures.inc(['quota']);
       await this.setStatus('failed', `quota: ${needed} messages needed, ${quota} left this month`);
       return false;
     }
@@ -392,15 +396,19 @@ export class Campaign extends DurableObject<Bindings> implements CampaignRpc {
       this.ctx.storage.transactionSync(() => {
         const w = this.sql.exec("UPDATE batches SET state = 'sent', sent_at = ?, last_error = ? WHERE batch_no = ? AND state = 'sending'", now, r.kind === 'duplicate' ? 'accepted earlier (retry key already used)' : null, b.batch_no);
         // Count a batch once, even if two runs raced to finish it.
+        if (w.rowsWritten) campaignBatches.inc(['sent']);
         if (w.rowsWritten) this.sql.exec('UPDATE campaign SET sent_count = sent_count + ?, next_send_at = ?, updated_at = ?', b.size, now + Math.ceil((b.size / c.rate_per_second) * 1000), now);
       });
     } else if (r.kind === 'rejected' || attempts > c.max_retries) {
       // A 4xx is final for this batch; a transient error becomes final after maxRetries.
       this.sql.exec("UPDATE batches SET state = 'failed', last_error = ? WHERE batch_no = ? AND state = 'sending'", r.error, b.batch_no);
+      campaignBatches.inc(['failed']);
+      campaignFailures.inc(['batch']);
       await this.setStatus('failed', `batch ${b.batch_no}: ${r.error}`);
       return;
     } else {
       // Stays 'sending': the retry reuses the key in case this attempt did reach the API.
+      campaignBatches.inc(['retry']);
       this.sql.exec('UPDATE batches SET last_error = ?, next_attempt_at = ? WHERE batch_no = ?', r.error, now + backoffMs(schedulingConfig(this.env).CAMPAIGN_RETRY_BASE_MS, attempts, 60_000), b.batch_no);
     }
     await this.syncIndex();

@@ -1,3 +1,5 @@
+import { breaker } from '../../guardrails/breaker.js';
+
 /** Outcome of one multicast request, as the campaign's checkpointing needs it. */
 export type SendResult =
   | { kind: 'accepted' }
@@ -19,7 +21,24 @@ export class MessagingApi {
     private readonly timeoutMs: number,
   ) {}
 
+  /**
+   * Behind the isolate's `messaging-api` breaker: after consecutive transient failures a send is
+   * refused without a request (transient: the batch keeps its key and retries with backoff).
+   */
   async multicast(to: string[], text: string, idempotencyKey: string): Promise<SendResult> {
+    const b = breaker('messaging-api');
+    try {
+      b.admit();
+    } catch (e) {
+      return { kind: 'transient', error: e instanceof Error ? e.message : String(e) };
+    }
+    const r = await this.send(to, text, idempotencyKey);
+    if (r.kind === 'transient') b.failed(new Error(r.error));
+    else b.succeeded();
+    return r;
+  }
+
+  private async send(to: string[], text: string, idempotencyKey: string): Promise<SendResult> {
     try {
       const res = await fetch(`${this.baseUrl}/v2/bot/message/multicast`, {
         method: 'POST',

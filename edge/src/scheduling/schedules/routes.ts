@@ -6,7 +6,7 @@ import { suggestTimes } from './suggest-time.js';
 import { isValidTimeZone } from './zoned-time.js';
 import type { AppEnv, Bindings } from '../../env.js';
 import { requireKey } from '../../tenancy/auth.js';
-import { actorOf, readJson, reply } from '../shared/http.js';
+import { actorOf, badLimitBody, limitQuery, readJson, reply } from '../shared/http.js';
 import type { Outcome } from '../shared/result.js';
 
 const scheduler = (env: Bindings, tenantId: string) => env.SCHEDULER.get(env.SCHEDULER.idFromName(tenantId));
@@ -46,10 +46,16 @@ export const scheduleRoutes = new Hono<AppEnv>()
     return reply(c, await scheduler(c.env, c.var.principal.tenantId).resume(actorOf(c), c.req.param('id'), body));
   })
   .post(`${base}/schedules/:id/rollback`, async (c) => reply(c, await scheduler(c.env, c.var.principal.tenantId).rollback(actorOf(c), c.req.param('id'))))
-  .get(`${base}/schedules/:id/history`, async (c) =>
-    reply(c, await scheduler(c.env, c.var.principal.tenantId).historyOf(actorOf(c), c.req.param('id'), Number(c.req.query('limit') ?? 200))),
-  )
-  .get(`${base}/history`, async (c) => reply(c, await scheduler(c.env, c.var.principal.tenantId).historyOf(actorOf(c), null, Number(c.req.query('limit') ?? 200))))
+  .get(`${base}/schedules/:id/history`, async (c) => {
+    const limit = limitQuery(c.req.query('limit'), 200);
+    if (limit === null) return c.json(badLimitBody, 400);
+    return reply(c, await scheduler(c.env, c.var.principal.tenantId).historyOf(actorOf(c), c.req.param('id'), limit));
+  })
+  .get(`${base}/history`, async (c) => {
+    const limit = limitQuery(c.req.query('limit'), 200);
+    if (limit === null) return c.json(badLimitBody, 400);
+    return reply(c, await scheduler(c.env, c.var.principal.tenantId).historyOf(actorOf(c), null, limit));
+  })
   .post(`${base}/batch`, async (c) => {
     const b = await readJson(c);
     if (b instanceof Response) return b;

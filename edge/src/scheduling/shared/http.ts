@@ -23,3 +23,11 @@ export async function readJson(c: Context<AppEnv>): Promise<{ body: unknown } | 
     return c.json(errorBody('invalid_body', 'body is not JSON'), 400);
   }
 }
+
+/** A `?limit=` query: a whole number 1..1000 (the default when absent), or null when it is not one (answer 400). */
+export function limitQuery(raw: string | undefined, dflt: number): number | null {
+  if (raw === undefined) return dflt;
+  const n = Number(raw);
+  return Number.isInteger(n) && n >= 1 ? Math.min(n, 1000) : null;
+}
+export const badLimitBody = { error: { code: 'invalid_query' as const, message: 'limit must be a whole number from 1 to 1000', field: 'limit' } };

@@ -1,0 +1,125 @@
+import { env, SELF } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_TENANT_LIMITS, ErrorBody, ItemPage, SCHEMA_VERSION, TenantLimits, uuidv7 } from '@vidplat/contracts';
+import { TokenBucket } from '../src/guardrails/rate-limit.js';
+import { createKey, json, provisionTenant } from './helpers.js';
+
+const api = (path: string, init: RequestInit = {}) => SELF.fetch(`https://edge.test${path}`, init);
+const platform = (method: string, body?: unknown) => json(method, env.ADMIN_API_KEY!, body);
+const setLimits = async (tenant: string, patch: unknown) => {
+  const res = await api(`/v1/platform/tenants/${tenant}/limits`, platform('PUT', patch));
+  expect(res.status, await res.clone().text()).toBe(200);
+  return TenantLimits.parse(await res.json());
+};
+const ndjson = (key: string, body: string): RequestInit => ({ method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/x-ndjson' }, body });
+const item = (id: string) => JSON.stringify({ itemId: id, kind: 'video', title: id, categories: ['c'], state: 'published', publishedAt: '2026-01-01T00:00:00.000Z' });
+
+describe('token bucket', () => {
+  it('grants a burst, then one per 1/rate seconds; says how long to wait', () => {
+    const b = new TokenBucket(2, 2, 0);
+    expect([b.take(0), b.take(0)]).toEqual([0, 0]);
+    expect(b.take(0)).toBe(500);
+    expect(b.take(499)).toBeGreaterThan(0);
+    expect(b.take(500)).toBe(0);
+    b.refund();
+    expect(b.take(500)).toBe(0);
+  });
+});
+
+describe('tenant limits through the platform API', () => {
+  it('defaults, patched in part, validated; platform key only; unknown tenant 404', async () => {
+    const sup = await provisionTenant('lim-api');
+    const get = await api('/v1/platform/tenants/lim-api/limits', platform('GET'));
+    expect(TenantLimits.parse(await get.json())).toEqual(DEFAULT_TENANT_LIMITS);
+    const next = await setLimits('lim-api', { rate: { recommend: { perKey: 7 } }, quotas: { items: 10 } });
+    expect(next.rate.recommend).toEqual({ perTenant: DEFAULT_TENANT_LIMITS.rate.recommend.perTenant, perKey: 7 });
+    expect(next.quotas).toEqual({ ...DEFAULT_TENANT_LIMITS.quotas, items: 10 });
+    expect(TenantLimits.parse(await (await api('/v1/platform/tenants/lim-api/limits', platform('GET'))).json())).toEqual(next);
+    const bad = await api('/v1/platform/tenants/lim-api/limits', platform('PUT', { rate: { recommend: { perKey: -1 } } }));
+    expect(bad.status).toBe(400);
+    expect(ErrorBody.parse(await bad.json()).error).toMatchObject({ code: 'invalid_body', field: 'rate.recommend.perKey' });
+    const extra = await api('/v1/platform/tenants/lim-api/limits', platform('PUT', { quotas: { seats: 3 } }));
+    expect(extra.status).toBe(400);
+    expect((await api('/v1/platform/tenants/nobody-here/limits', platform('PUT', { burstSeconds: 3 }))).status).toBe(404);
+    expect((await api('/v1/platform/tenants/lim-api/limits', json('PUT', sup.apiKey, { burstSeconds: 3 }))).status).toBe(401);
+  });
+});
+
+describe('rate limits per key and per tenant', () => {
+  it('recommend: 429 rate_limited with Retry-After past the per-key burst; another key has its own bucket until the tenant limit', async () => {
+    const sup = await provisionTenant('lim-rec');
+    await api('/v1/scenarios', json('POST', sup.apiKey, { scenario: 'feed', template: 'news' }));
+    await setLimits('lim-rec', { rate: { recommend: { perKey: 2, perTenant: 3 } }, burstSeconds: 1 });
+    const other = await createKey(sup.apiKey, 'tenant');
+    const rec = (key: string) => api('/v1/recommend?tenant=lim-rec&scenario=feed&user=u1', { headers: { authorization: `Bearer ${key}` } });
+    // The feature store is unreachable in these tests (503): the limit applies before any of that.
+    const first = [await rec(sup.apiKey), await rec(sup.apiKey)].map((r) => r.status);
+    expect(first).not.toContain(429);
+    const limited = await rec(sup.apiKey);
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(ErrorBody.parse(await limited.json()).error).toMatchObject({ code: 'rate_limited', message: expect.stringContaining('per API key') });
+    expect((await rec(other.apiKey)).status).not.toBe(429); // own key bucket; tenant has 1 left
+    const tenantLimited = await rec(other.apiKey);
+    expect(tenantLimited.status).toBe(429);
+    expect(ErrorBody.parse(await tenantLimited.json()).error.message).toContain('per tenant');
+    // Another tenant is not affected.
+    const b = await provisionTenant('lim-rec-b');
+    expect((await api('/v1/recommend?tenant=lim-rec-b&scenario=feed&user=u1', { headers: { authorization: `Bearer ${b.apiKey}` } })).status).not.toBe(429);
+    const m = await (await api('/v1/platform/metrics', { headers: { authorization: `Bearer ${env.ADMIN_API_KEY}` } })).text();
+    expect(m).toMatch(/edge_rate_limited_total\{class="recommend",scope="key"\} [1-9]/);
+  });
+
+  it('admin writes: a refused write is not done', async () => {
+    const sup = await provisionTenant('lim-write');
+    await setLimits('lim-write', { rate: { admin_write: { perKey: 1 } }, burstSeconds: 1 });
+    expect((await api('/v1/scenarios', json('POST', sup.apiKey, { scenario: 'one', template: 'news' }))).status).toBe(201);
+    const second = await api('/v1/scenarios', json('POST', sup.apiKey, { scenario: 'two', template: 'news' }));
+    expect(second.status).toBe(429);
+    expect(ErrorBody.parse(await second.json()).error.code).toBe('rate_limited');
+    expect((await api('/v1/scenarios/two', json('GET', sup.apiKey))).status).toBe(404);
+  });
+});
+
+describe('quotas', () => {
+  it('items: an import that would pass the quota is refused whole (403 quota_exceeded, field items); rewriting existing items is fine', async () => {
+    const sup = await provisionTenant('quota-items');
+    await setLimits('quota-items', { quotas: { items: 3 } });
+    expect((await api('/v1/items/import', ndjson(sup.apiKey, [item('a'), item('b')].join('\n')))).status).toBe(200);
+    const over = await api('/v1/items/import', ndjson(sup.apiKey, [item('c'), item('d')].join('\n')));
+    expect(over.status).toBe(403);
+    expect(ErrorBody.parse(await over.json()).error).toMatchObject({ code: 'quota_exceeded', field: 'items' });
+    const page = ItemPage.parse(await (await api('/v1/items', json('GET', sup.apiKey))).json());
+    expect(page.items.map((i) => i.itemId).sort()).toEqual(['a', 'b']);
+    expect((await api('/v1/items/import', ndjson(sup.apiKey, [item('a'), item('b'), item('c')].join('\n')))).status).toBe(200);
+    const put = await api('/v1/items/e', json('PUT', sup.apiKey, JSON.parse(item('e'))));
+    expect(put.status).toBe(403);
+    expect(ErrorBody.parse(await put.json()).error.field).toBe('items');
+    expect((await api('/v1/items/e', json('GET', sup.apiKey))).status).toBe(404);
+  });
+
+  it('events per day: a batch past the quota is refused whole before it reaches the pipeline', async () => {
+    const sup = await provisionTenant('quota-events');
+    await setLimits('quota-events', { quotas: { eventsPerDay: 1 } });
+    const ev = () => ({ eventId: uuidv7(), tenantId: 'quota-events', eventTime: new Date().toISOString(), schemaVersion: SCHEMA_VERSION, type: 'click', userId: 'u1', itemId: 'i1' });
+    const res = await api('/v1/events', json('POST', sup.apiKey, { events: [ev(), ev()] }));
+    // 403, not the 503 the unreachable ingest would give: nothing was forwarded.
+    expect(res.status).toBe(403);
+    expect(ErrorBody.parse(await res.json()).error).toMatchObject({ code: 'quota_exceeded', field: 'eventsPerDay' });
+    const usage = await env.CATALOGUE.prepare('SELECT events FROM tenant_usage WHERE tenant_id = ?1').bind('quota-events').first();
+    expect(usage).toBeNull();
+  });
+
+  it('stored media: an upload whose declared size passes the quota is refused before anything is written', async () => {
+    await provisionTenant('quota-media');
+    await setLimits('quota-media', { quotas: { mediaBytes: 1000 } });
+    const internal = (body: unknown) => api('/v1/internal/videos', json('POST', env.EDGE_INTERNAL_TOKEN!, body));
+    expect((await internal({ tenantId: 'quota-media', videoId: 'v1', title: 'one', sizeBytes: 600 })).status).toBe(201);
+    const over = await internal({ tenantId: 'quota-media', videoId: 'v2', title: 'two', sizeBytes: 600 });
+    expect(over.status).toBe(403);
+    expect(ErrorBody.parse(await over.json()).error).toMatchObject({ code: 'quota_exceeded', field: 'mediaBytes' });
+    expect(await env.CATALOGUE.prepare("SELECT 1 FROM videos WHERE tenant_id = 'quota-media' AND video_id = 'v2'").first()).toBeNull();
+    // The same upload registered again counts once.
+    expect((await internal({ tenantId: 'quota-media', videoId: 'v1', title: 'one', sizeBytes: 900 })).status).toBe(200);
+  });
+});
