@@ -21,3 +21,4 @@ export * from './config.js';
 export * from './playback-token.js';
 export * from './analytics.js';
 export * from './stream.js';
+export * from './visibility.js';

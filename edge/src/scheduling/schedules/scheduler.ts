@@ -604,7 +604,7 @@ export class Scheduler extends DurableObject<Bindings> {
       strategy.kind === 'ab'
         ? strategy.variants
         : strategy.kind === 'regional' && published
-          ? { regions: regionsLiveAt(strategy.regions, plannedOf(this.sql, a), occurrenceAtOf(s, a.occurrence)) }
+          ? { regions: regionsLiveAt(strategy.regions, plannedOf(this.sql, a), occurrenceAtOf(s, a.occurrence)), allRegions: strategy.regions.map((r) => r.region), unknownRegion: strategy.unknownRegion }
           : null;
     const state: PublishState = {
       tenantId: s.tenant_id,
