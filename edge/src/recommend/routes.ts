@@ -13,6 +13,7 @@ import { FeatureStoreDown, runPipeline } from './pipeline.js';
 import { recommendStore } from '../feature-store/pipeline.js';
 import { plainRecommendQuery } from './query.js';
 import { floorRecommend } from './floor.js';
+import { hiddenForRequest } from '../content/visibility.js';
 
 /**
  * GET /v1/recommend (tenant API key): the scenario's full pipeline (recall → merge → rank →
@@ -57,8 +58,9 @@ export const recommendRoutes = new Hono<AppEnv>()
     const cfg = variant ? applyOverrides(base, variant.overrides) : base;
     const cfgEnv = edgeConfig(c.env);
     const requestId = uuidv7();
+    const hidden = await hiddenForRequest(c, tenant, user);
     try {
-      const out = await runPipeline(recommendStore(cfgEnv), c.env.MODELS, { tenant, scenario, user, n, cfg, nowMs: Date.now(), debug: !!debug });
+      const out = await runPipeline(recommendStore(cfgEnv), c.env.MODELS, { tenant, scenario, user, n, cfg, nowMs: Date.now(), debug: !!debug, hidden });
       const body: RecommendResponse = {
         requestId,
         tenant,
