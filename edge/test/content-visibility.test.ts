@@ -2,6 +2,8 @@ import { SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { isVisible, ItemPage, stableBucket } from '@vidplat/contracts';
 import { createKey, json } from './helpers.js';
+import { itemNumbers } from '../src/recommend/item-numbers.js';
+import { withoutHidden } from '../src/content/visibility.js';
 import { createOk, fireAfter, HOUR, inHours, publishState, seedCourse, tenantWithKeys } from './scheduling-support.js';
 
 /**
@@ -117,5 +119,16 @@ describe('visibility rule: readers enforce publish state', () => {
     expect(await detail(app.apiKey, outside)).toBe(404);
     // An operator (admin key) sees the course whatever the rollout.
     expect(await detail(t.alice, outside)).toBe(200);
+  });
+
+  it("recommend's eligibility step drops the hidden ids from every channel, keeping recall order", () => {
+    const ids = ['a', 'b', 'c', 'd'];
+    const ch = { channel: 'hot' as const, ids, scores: Float64Array.from([4, 3, 2, 1]), feats: [], nums: itemNumbers.ofIds(ids), gen: itemNumbers.generation, len: 4, keep: null, count: 4 };
+    const all = withoutHidden(ch, new Set(['x']));
+    expect(all).toBe(ch);
+    const out = withoutHidden(ch, new Set(['b', 'd']));
+    expect(Array.from(out.keep!.subarray(0, out.count), (i) => ids[i])).toEqual(['a', 'c']);
+    const kept = withoutHidden({ ...ch, keep: Int32Array.from([0, 2, 3]), count: 3 }, new Set(['c']));
+    expect(Array.from(kept.keep!.subarray(0, kept.count), (i) => ids[i])).toEqual(['a', 'd']);
   });
 });
