@@ -1,6 +1,6 @@
 import { SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { isVisible, ItemPage, stableBucket } from '@vidplat/contracts';
+import { hash32, isVisible, ItemPage, stableBucket } from '@vidplat/contracts';
 import { createKey, json } from './helpers.js';
 import { itemNumbers } from '../src/recommend/item-numbers.js';
 import { withoutHidden } from '../src/content/visibility.js';
@@ -119,6 +119,11 @@ describe('visibility rule: readers enforce publish state', () => {
     expect(await detail(app.apiKey, outside)).toBe(404);
     // An operator (admin key) sees the course whatever the rollout.
     expect(await detail(t.alice, outside)).toBe(200);
+  });
+
+  it('the bucket hash gives in workerd the values pinned in Node (contracts/src/visibility.test.ts)', () => {
+    expect([hash32(''), hash32('a'), hash32('abc')]).toEqual([2872998923, 444641715, 482950588]);
+    expect([stableBucket('t1', 'v1', 'user-1'), stableBucket('t1', 'v1', 'user-2')]).toEqual([6.54, 69.38]);
   });
 
   it("recommend's eligibility step drops the hidden ids from every channel, keeping recall order", () => {
