@@ -95,7 +95,7 @@ describe('visibility rule: readers enforce publish state', () => {
     expect(await sees('DE')).toBe(true);
     expect(await sees('US')).toBe(true);
     expect(await sees(null)).toBe(true);
-  });
+   }, 60_000);
 
   it('a course on a 10 % rollout is listed and opened only by users in its share', async () => {
     const t = await tenantWithKeys('vis-course');
@@ -119,7 +119,7 @@ describe('visibility rule: readers enforce publish state', () => {
     expect(await detail(app.apiKey, outside)).toBe(404);
     // An operator (admin key) sees the course whatever the rollout.
     expect(await detail(t.alice, outside)).toBe(200);
-  });
+   }, 60_000);
 
   it('the bucket hash gives in workerd the values pinned in Node (contracts/src/visibility.test.ts)', () => {
     expect([hash32(''), hash32('a'), hash32('abc')]).toEqual([2872998923, 444641715, 482950588]);
