@@ -23,3 +23,4 @@ export * from './analytics.js';
 export * from './stream.js';
 export * from './reviews.js';
 export * from './event-admission.js';
+export * from './visibility.js';

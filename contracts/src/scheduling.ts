@@ -26,7 +26,12 @@ export const Strategy = z.discriminatedUnion('kind', [
       })
       .default({}),
   }),
-  z.object({ kind: z.literal('regional'), regions: z.array(z.object({ region: Slug, localTime: z.string().regex(/^\d{2}:\d{2}$/), timeZone: z.string() })).min(1) }),
+  z.object({
+    kind: z.literal('regional'),
+    regions: z.array(z.object({ region: Slug, localTime: z.string().regex(/^\d{2}:\d{2}$/), timeZone: z.string() })).min(1),
+    /** What a request from a region not listed (or with no known region) gets: see UnknownRegionPolicy. */
+    unknownRegion: z.enum(['after_all', 'hidden', 'with_first']).default('after_all'),
+  }),
   z.object({ kind: z.literal('ab'), variants: z.array(z.object({ variant: Slug, contentId: ItemId, percent: z.number().min(0).max(100) })).min(2) }),
 ]);
 

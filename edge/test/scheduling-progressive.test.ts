@@ -141,12 +141,12 @@ describe('scheduling: strategies', () => {
     expect(await scheduler(t.tenantId).nextAlarm()).toBe(Date.parse('2030-05-01T07:00:00.000Z'));
     await fireAfter(t.tenantId, Date.parse('2030-05-01T07:00:01Z') - Date.now());
     const state = () => env.CATALOGUE.prepare('SELECT published, variants FROM content_publish_state WHERE tenant_id = ?1 AND content_id = ?2').bind(t.tenantId, 'rg').first<{ published: number; variants: string }>();
-    expect(JSON.parse((await state())!.variants)).toEqual({ regions: ['eu'] });
+    expect(JSON.parse((await state())!.variants)).toEqual({ regions: ['eu'], allRegions: ['us', 'eu'], unknownRegion: 'after_all' });
     expect(await get(t.alice, s.id)).toMatchObject({ status: 'published', occurrencesDone: 0 });
     const left = await runInDurableObject(scheduler(t.tenantId), (_i, st) => st.storage.sql.exec<{ p: number }>("SELECT planned_at AS p FROM actions WHERE state = 'due'").toArray());
     expect(left.map((r) => new Date(r.p).toISOString())).toEqual(['2030-05-01T13:00:00.000Z']);
     await fireAfter(t.tenantId, 6 * HOUR + 1000);
-    expect(JSON.parse((await state())!.variants)).toEqual({ regions: ['us', 'eu'] });
+    expect(JSON.parse((await state())!.variants)).toEqual({ regions: ['us', 'eu'], allRegions: ['us', 'eu'], unknownRegion: 'after_all' });
     expect(await get(t.alice, s.id)).toMatchObject({ status: 'published', occurrencesDone: 1, nextActionAt: null });
     const events = await runInDurableObject(scheduler(t.tenantId), (_i, st) =>
       st.storage.sql.exec<{ body: string }>('SELECT body FROM outbox ORDER BY created_at').toArray().map((r) => JSON.parse(r.body)),

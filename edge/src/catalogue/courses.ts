@@ -15,6 +15,7 @@ import {
 import type { AppEnv } from '../env.js';
 import { errorBody } from '../http/errors.js';
 import { requireKey } from '../tenancy/auth.js';
+import { hiddenForRequest } from '../content/visibility.js';
 import { canEditCourse, canSeeCourse } from './access-control.js';
 import { bad, body, forbidden, HttpFail, isManager, MANAGER_ROLES, notFound, nowIso, query } from './http.js';
 import { getChapterRow, getCourseRow, getVideoRow, toChapter, toCourse, toVideo, type ChapterRow, type CourseRow, type VideoRow } from './rows.js';
@@ -141,7 +142,9 @@ export const courseRoutes = new Hono<AppEnv>()
       .bind(...args)
       .all<CourseCountsRow>();
     const n = total?.n ?? 0;
-    return c.json({ items: results.map(toCourseView), total: n, limit: q.limit, offset: q.offset, nextOffset: q.offset + results.length < n ? q.offset + results.length : null });
+    // The visibility rule (rollout share, region, A/B) for an end user; the page may come out shorter.
+    const hidden = !isManager(p.role) && p.userId ? await hiddenForRequest(c, p.tenantId, p.userId) : undefined;
+    return c.json({ items: results.map(toCourseView).filter((v) => !hidden?.has(v.id)), total: n, limit: q.limit, offset: q.offset, nextOffset: q.offset + results.length < n ? q.offset + results.length : null });
   })
   .post('/v1/courses', requireKey(...EDITOR_ROLES), async (c) => {
     const b = await body(c, CreateCourseRequest);
@@ -181,6 +184,8 @@ export const courseRoutes = new Hono<AppEnv>()
     const view = await courseView(db, p.tenantId, c.req.param('courseId'));
     if (!view || !canSeeCourse(p, { instructor_id: view.instructorId, status: view.status })) return notFound(c, 'course', 'courseId');
     const editor = canEditCourse(p, { instructor_id: view.instructorId });
+    const hidden = !editor && p.userId ? await hiddenForRequest(c, p.tenantId, p.userId) : undefined;
+    if (hidden?.has(view.id)) return notFound(c, 'course', 'courseId');
     const [chapters, videos] = await Promise.all([
       db.prepare('SELECT * FROM chapters WHERE tenant_id = ?1 AND course_id = ?2 AND deleted_at IS NULL ORDER BY sort_order, chapter_id').bind(p.tenantId, view.id).all<ChapterRow>(),
       db
@@ -189,7 +194,7 @@ export const courseRoutes = new Hono<AppEnv>()
         .all<VideoRow>(),
     ]);
     // Learners see playable lessons only; editors also see uploads in progress.
-    const vids = videos.results.filter((v) => editor || v.status === 'ready').map(toVideo);
+    const vids = videos.results.filter((v) => (editor || v.status === 'ready') && !hidden?.has(v.video_id)).map(toVideo);
     const detail: CourseDetail = {
       ...view,
       chapters: chapters.results.map((ch) => ({ ...toChapter(ch), videos: vids.filter((v) => v.chapterId === ch.chapter_id) })),

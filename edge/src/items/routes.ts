@@ -1,3 +1,4 @@
+import { hiddenForRequest } from '../content/visibility.js';
 import { Hono } from 'hono';
 import {
   apiErrorFromZod,
@@ -32,8 +33,12 @@ export const itemRoutes = new Hono<AppEnv>()
   .get('/v1/items', requireKey(), async (c) => {
     const q = ItemSearchQuery.safeParse(c.req.query());
     if (!q.success) return sendError(c, 400, apiErrorFromZod(q.error, 'invalid_query'));
-    const page = await new ItemCatalogue(c.env).store.search(c.var.principal.tenantId, q.data);
-    return 'code' in page ? sendError(c, 400, page) : c.json(page);
+    const { tenantId, userId } = c.var.principal;
+    const page = await new ItemCatalogue(c.env).store.search(tenantId, q.data);
+    if ('code' in page) return sendError(c, 400, page);
+    // Acting for an end user (X-User-Id or a personal key): only what the visibility rule shows them.
+    const hidden = userId ? await hiddenForRequest(c, tenantId, userId) : undefined;
+    return c.json(hidden ? { ...page, items: page.items.filter((i) => !hidden.has(i.itemId)) } : page);
   })
   .post('/v1/items/import', editors, async (c) => {
     const declared = Number(c.req.header('content-length') ?? 0);

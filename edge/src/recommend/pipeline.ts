@@ -1,3 +1,4 @@
+import { withoutHidden } from '../content/visibility.js';
 import {
   heuristicScores,
   ITEM_CF_SEEDS,
@@ -34,6 +35,8 @@ export interface RecommendInput {
   nowMs: number;
   /** Debug output wanted: per-stage item lists (stage timings, counts and notes are always kept). */
   debug?: boolean;
+  /** Items the visibility rule hides from this user (content/visibility.ts); undefined: none. */
+  hidden?: ReadonlySet<string>;
 }
 
 export interface RecommendOutput {
@@ -459,6 +462,7 @@ async function pipelineWith(x: RequestScratch, redis: FeatureStore, kv: KVNamesp
     eligibleOf('embedding', emb, embFeats, x.keepFor(2, emb.count), cfg, NOBODY, nowMs),
     eligibleOf('fresh', fresh, freshFeats, x.keepFor(3, fresh.count), cfg, seen, nowMs),
   ];
+  if (input.hidden) for (let k = 0; k < channels.length; k++) channels[k] = withoutHidden(channels[k]!, input.hidden);
   const m = mergeColumns(channels, weights, x.merged);
   // Ranking and re-ranking do not depend on the candidates' order (scores are per row; re-rank
   // sorts by its own score): rows are sorted only for the debug listing.

@@ -17,6 +17,7 @@ import { entitlements } from './entitlement.js';
 import { degradedAnswers } from '../admin/counters.js';
 
 const degradedCount = degradedAnswers.series(['recommend', 'feature-store']);
+import { hiddenForRequest } from '../content/visibility.js';
 
 /**
  * GET /v1/recommend (tenant API key): the scenario's full pipeline (recall → merge → rank →
@@ -68,8 +69,9 @@ export const recommendRoutes = new Hono<AppEnv>()
     const cfg = variant ? applyOverrides(base, variant.overrides) : base;
     const cfgEnv = edgeConfig(c.env);
     const requestId = uuidv7();
+    const hidden = await hiddenForRequest(c, tenant, user);
     try {
-      const out = await runPipeline(recommendStore(cfgEnv), c.env.MODELS, { tenant, scenario, user, n, cfg, nowMs: Date.now(), debug: !!debug });
+      const out = await runPipeline(recommendStore(cfgEnv), c.env.MODELS, { tenant, scenario, user, n, cfg, nowMs: Date.now(), debug: !!debug, hidden });
       if (out.degraded) degradedCount.n++;
       if (filter) {
         const keep = await matching(c.env.CATALOGUE, tenant, out.items.map((i) => i.itemId), filter);

@@ -3,6 +3,7 @@ import { parseSigningKeys, segmentsWithin, signPlaybackToken, verifyPlaybackToke
 import { edgeConfig, type AppEnv } from '../../env.js';
 import { errorBody } from '../../http/errors.js';
 import { requireKeyOrUserToken } from '../../tenancy/auth.js';
+import { hiddenForRequest } from '../../content/visibility.js';
 import { HttpFail, notFound, requireUser } from '../http.js';
 import { getVideoRow, type VideoRow } from '../rows.js';
 import { decideAccess } from './access.js';
@@ -45,6 +46,9 @@ export const playRoutes = new Hono<AppEnv>()
     const db = c.env.CATALOGUE;
     const video = await getVideoRow(db, tenantId, c.req.param('videoId'));
     if (!video) return notFound(c, 'video', 'videoId');
+    // Content the visibility rule hides from this user (rollout share, region, A/B) does not exist for them.
+    const hidden = await hiddenForRequest(c, tenantId, userId);
+    if (hidden && (hidden.has(video.video_id) || (video.course_id && hidden.has(video.course_id)))) return notFound(c, 'video', 'videoId');
     const now = new Date();
     const { decision } = await decideAccess(db, tenantId, userId, video, now);
     if (!decision.allowed) {

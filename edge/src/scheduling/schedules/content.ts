@@ -1,6 +1,7 @@
 import type { ScheduleCondition } from '@vidplat/contracts';
 import type { Bindings } from '../../env.js';
 import { setItemPublishState } from '../../items/catalogue.js';
+import { forgetPublishStates } from '../../content/visibility.js';
 import { schedulingConfig } from '../shared/config.js';
 import { gateFailure } from './gates.js';
 
@@ -113,6 +114,8 @@ export async function writePublishStates(env: Bindings, states: PublishState[], 
   if (!states.length) return [];
   const db = env.CATALOGUE;
   const errors: (string | null)[] = states.map(() => null);
+  // This isolate's readers see the new state at once (others within the cache's max age).
+  for (const s of states) forgetPublishStates(s.tenantId);
   const msg = (e: unknown) => (e instanceof Error ? e.message : String(e));
   try {
     await db.batch(states.flatMap((s) => statements(db, s, now, true)));

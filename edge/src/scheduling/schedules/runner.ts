@@ -109,7 +109,7 @@ async function prepare(st: SchedulerStore, s: ScheduleRow, a: ActionRow): Promis
     strategy.kind === 'ab'
       ? strategy.variants
       : strategy.kind === 'regional' && published
-        ? { regions: regionsLiveAt(strategy.regions, plannedOf(st.sql, a), occurrenceAtOf(s, a.occurrence)) }
+        ? { regions: regionsLiveAt(strategy.regions, plannedOf(st.sql, a), occurrenceAtOf(s, a.occurrence)), allRegions: strategy.regions.map((r) => r.region), unknownRegion: strategy.unknownRegion }
         : null;
   const state: PublishState = {
     tenantId: s.tenant_id,
