@@ -23,7 +23,13 @@ export const RerankRules = z.object({
   excludeCategories: z.array(Slug).max(50).optional(),
   /** Only items with one of these access levels; unset = all. */
   access: z.array(z.enum(['free', 'paid', 'member'])).min(1).optional(),
+  /**
+   * Impression fatigue: an item shown to the user this many times (impression events of the last
+   * day) without any engagement is demoted for them. 0 turns it off; unset = DEFAULT_FATIGUE_IMPRESSIONS.
+   */
+  fatigueImpressions: z.number().int().min(0).max(1000).optional(),
 });
+export const DEFAULT_FATIGUE_IMPRESSIONS = 3;
 
 /** Per-action weight of item heat; unspecified actions weigh 0. */
 export const ActionWeights = z.partialRecord(z.enum(BEHAVIOUR_EVENT_TYPES as [BehaviourEventType, ...BehaviourEventType[]]), z.number().min(0).max(100));

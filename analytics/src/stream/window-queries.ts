@@ -144,6 +144,8 @@ export interface UserProfileWindowData {
   categories: Record<string, number>;
   authors: Record<string, number>;
   itemsLast: Record<string, number>;
+  /** item → last dislike/hide, epoch ms. */
+  itemsNegative: Record<string, number>;
   activeHours: number[];
 }
 
@@ -151,7 +153,7 @@ export interface UserProfileWindowData {
 export async function userProfileWindows(ch: ClickHouseClient, tenantId: string, users: string[] | null, sinceMs: number): Promise<UserProfileWindowData[]> {
   const r = await ch.query({
     query: `SELECT user_id, toString(window_start) AS ws, toUnixTimestamp64Milli(window_end) AS we, events, clicks, plays, watch_ms,
-                   categories, authors, items_last, active_hours
+                   categories, authors, items_last, items_negative, active_hours
             FROM user_profile_windows FINAL
             WHERE tenant_id = {t:String} AND window_start >= fromUnixTimestamp64Milli({since:Int64}, 'UTC')
               ${users ? 'AND user_id IN {users:Array(String)}' : ''}
@@ -171,6 +173,7 @@ export async function userProfileWindows(ch: ClickHouseClient, tenantId: string,
     categories: nums(x.categories as Record<string, string>),
     authors: nums(x.authors as Record<string, string>),
     itemsLast: nums(x.items_last as Record<string, string>),
+    itemsNegative: nums((x.items_negative ?? {}) as Record<string, string>),
     activeHours: (x.active_hours as number[]).map(Number),
   }));
 }

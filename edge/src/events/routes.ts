@@ -4,12 +4,15 @@ import { edgeConfig, type AppEnv } from '../env.js';
 import { errorBody, sendError } from '../http/errors.js';
 import { forwardToIngest, IngestUnavailable } from './ingest-client.js';
 import { requireKey } from '../tenancy/auth.js';
+import { recordRecentActions } from './recent-actions.js';
+import { recommendStore } from '../feature-store/pipeline.js';
 
 /**
  * POST /v1/events (tenant API key): each event is validated on its own. Valid ones go to Kafka through the ingest
  * producer; invalid ones come back by index. 202 when all were accepted, 400 when any was
  * rejected (the body still says how many were accepted), 503 when the ingest path is down
- * (nothing was accepted: retry the whole batch).
+ * (nothing was accepted: retry the whole batch). Accepted events are also written to the feature
+ * store as their users' recent actions (recent-actions.ts), read by recommend at once.
  */
 export const eventRoutes = new Hono<AppEnv>().post('/v1/events', requireKey(), async (c) => {
   const { tenantId } = c.var.principal;
@@ -42,6 +45,10 @@ export const eventRoutes = new Hono<AppEnv>().post('/v1/events', requireKey(), a
       }
       throw e;
     }
+    // Only after the ingest acknowledged the batch: the users' next recommend sees these actions.
+    // Awaited (one pipelined write, bounded by the feature-store timeout) so a client that got 202
+    // reads its own actions; a failure is logged and the answer stays 202 (the events are in Kafka).
+    await recordRecentActions(recommendStore(edgeConfig(c.env)), valid);
   }
   const result: EventBatchResponse = { accepted: valid.length, rejected };
   if (rejected.length) {

@@ -43,14 +43,14 @@ export function itemHeatPaneRow({ w, pane: p }: PaneOfWindow, emittedAt: number)
 }
 
 /** `item_heat_panes` columns, in the order itemHeatPaneRowBinary writes them (same values as itemHeatPaneRow). */
-export const ITEM_HEAT_PANE_COLUMNS = ['tenant_id', 'scenario', 'item_id', 'pane_start', 'pane_end', 'source_partition', 'first_window', 'events', 'impressions', 'clicks', 'plays', 'completes', 'likes', 'shares', 'comments', 'purchases', 'heat_micro', 'version', 'emitted_at'] as const;
+export const ITEM_HEAT_PANE_COLUMNS = ['tenant_id', 'scenario', 'item_id', 'pane_start', 'pane_end', 'source_partition', 'first_window', 'events', 'impressions', 'clicks', 'plays', 'completes', 'likes', 'shares', 'comments', 'purchases', 'dislikes', 'hides', 'heat_micro', 'version', 'emitted_at'] as const;
 
 export function itemHeatPaneRowBinary(out: RowBinaryWriter, { w, pane: p }: PaneOfWindow, emittedAt: number): void {
   const a = w.acc;
   const c = p.counts;
   const paneEnd = w.end - p.first * PANE;
   out.string(a.tenantId).string(a.scenario).string(a.itemId).dateTime64ms(paneEnd - PANE).dateTime64ms(paneEnd).uint16(w.partition).uint8(p.first).uint64(p.events);
-  out.uint64(c.impressions).uint64(c.clicks).uint64(c.plays).uint64(c.completes).uint64(c.likes).uint64(c.shares).uint64(c.comments).uint64(c.purchases);
+  out.uint64(c.impressions).uint64(c.clicks).uint64(c.plays).uint64(c.completes).uint64(c.likes).uint64(c.shares).uint64(c.comments).uint64(c.purchases).uint64(c.dislikes).uint64(c.hides);
   out.arrayInt64(p.heat).uint64(p.events).dateTime64ms(emittedAt);
 }
 
@@ -91,6 +91,8 @@ export const itemStatsChunks: ChunkSpec<FiredWindow<ItemHeatAcc>, ItemStatsUpdat
     shares: [],
     comments: [],
     purchases: [],
+    dislikes: [],
+    hides: [],
     heat: [],
   }),
   append: (c, w) => {
@@ -106,6 +108,8 @@ export const itemStatsChunks: ChunkSpec<FiredWindow<ItemHeatAcc>, ItemStatsUpdat
     c.shares.push(n.shares);
     c.comments.push(n.comments);
     c.purchases.push(n.purchases);
+    c.dislikes!.push(n.dislikes);
+    c.hides!.push(n.hides);
     c.heat.push(a.heatMicro / 1e6);
   },
 };
