@@ -6,3 +6,26 @@ ALTER TABLE item_heat_panes ADD COLUMN IF NOT EXISTS hides UInt64 DEFAULT 0 AFTE
 ALTER TABLE user_profile_windows ADD COLUMN IF NOT EXISTS dislikes UInt64 DEFAULT 0 AFTER purchases;
 ALTER TABLE user_profile_windows ADD COLUMN IF NOT EXISTS hides UInt64 DEFAULT 0 AFTER dislikes;
 ALTER TABLE user_profile_windows ADD COLUMN IF NOT EXISTS items_negative Map(String, Int64) AFTER items_last;
+CREATE OR REPLACE VIEW item_heat_pane_windows AS
+SELECT
+    tenant_id,
+    scenario,
+    item_id,
+    addMinutes(pane_end, 15 * k - 60) AS window_start,
+    addMinutes(pane_end, 15 * k) AS window_end,
+    source_partition,
+    events,
+    impressions,
+    clicks,
+    plays,
+    completes,
+    likes,
+    shares,
+    comments,
+    purchases,
+    dislikes,
+    hides,
+    heat_micro[k + 1] AS heat_micro
+FROM item_heat_panes FINAL
+ARRAY JOIN range(4) AS k
+WHERE k >= first_window;

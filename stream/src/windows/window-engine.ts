@@ -95,6 +95,13 @@ export class WindowEngine<E, A> {
     return moved;
   }
 
+  /** Early results of every partition's open pane (see PanedPartitionWindows.peekOpenPane); [] for per-window folds. */
+  peekOpenPanes(): FiredWindow<A>[] {
+    const out: FiredWindow<A>[] = [];
+    for (const p of this.parts.values()) if (p instanceof PanedPartitionWindows) for (const w of p.peekOpenPane()) out.push(w);
+    return out;
+  }
+
   collect(): FiredWindow<A>[] {
     const out: FiredWindow<A>[] = [];
     for (const p of this.parts.values()) out.push(...p.collect());
