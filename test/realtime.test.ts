@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { FeatureKeys, ItemImportResponse, RecommendResponse, SCHEMA_VERSION, uuidv7 } from '@vidplat/contracts';
+import { ErrorBody, FeatureKeys, ItemImportResponse, RecommendResponse, RelatedItemsResponse, SCHEMA_VERSION, uuidv7 } from '@vidplat/contracts';
 import { FeatureSnapshotWriter } from '@vidplat/stream/features/snapshot-writer';
 import type {} from '@vidplat/devstack/vitest-global-setup';
 
@@ -120,5 +120,26 @@ describe('the user\'s own events change their next recommendation', () => {
     expect(body.error.field).toBe('events.0.type');
     expect(body.accepted).toBe(0);
     expect(await redis.llen(FeatureKeys.userActions(tenant, 'u-bad'))).toBe(0);
+  });
+});
+
+describe('related items through the edge', () => {
+  it('returns the item\'s neighbours, filtered like recommend; unknown id → 404; bad n → 400 naming it', async () => {
+    await fetch(`${urls.edge}/v1/items/v52/publish-state`, { method: 'POST', headers: hdr(), body: JSON.stringify({ state: 'unpublished' }) });
+    const res = await fetch(`${urls.edge}/v1/items/v1/related?n=5&scenario=feed`, { headers: hdr() });
+    expect(res.status, await res.clone().text()).toBe(200);
+    const r = RelatedItemsResponse.parse(await res.json());
+    expect(r.itemId).toBe('v1');
+    expect(r.items.map((i) => i.itemId)).toEqual(['v51', 'v53']);
+    expect(r.items[0]!.channels).toContain('item_cf');
+
+    const missing = await fetch(`${urls.edge}/v1/items/no-such-item/related`, { headers: hdr() });
+    expect(missing.status).toBe(404);
+    expect(ErrorBody.parse(await missing.json()).error.field).toBe('itemId');
+    const bad = await fetch(`${urls.edge}/v1/items/v1/related?n=0`, { headers: hdr() });
+    expect(bad.status).toBe(400);
+    expect(ErrorBody.parse(await bad.json()).error.field).toBe('n');
+    const otherScenario = await fetch(`${urls.edge}/v1/items/v1/related?scenario=nope`, { headers: hdr() });
+    expect(otherScenario.status).toBe(404);
   });
 });

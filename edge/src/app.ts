@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import type { AppEnv } from './env.js';
 import { errorBody, onError } from './http/errors.js';
 import { eventRoutes } from './events/routes.js';
+import { relatedRoutes } from './recommend/related.js';
 import { recommendRoutes } from './recommend/routes.js';
 import { scenarioRoutes } from './scenarios/routes.js';
 import { itemRoutes } from './items/routes.js';
@@ -23,6 +24,7 @@ export const app = new Hono<AppEnv>()
   .route('/', recommendRoutes)
   .route('/', scenarioRoutes)
   .route('/', itemRoutes)
+  .route('/', relatedRoutes)
   .route('/', experimentRoutes)
   .route('/', rankingRoutes)
   .route('/', tenancyRoutes)

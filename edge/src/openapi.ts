@@ -12,6 +12,7 @@ type Body = { request?: SchemaName; response?: SchemaName };
 const bodies: Record<string, Body> = {
   'POST /v1/events': { request: 'EventBatchRequest', response: 'EventBatchResponse' },
   'GET /v1/recommend': { response: 'RecommendResponse' },
+  'GET /v1/items/:itemId/related': { response: 'RelatedItemsResponse' },
   'POST /v1/platform/tenants': { request: 'CreateTenantRequest', response: 'CreatedApiKey' },
   'POST /v1/admin/api-keys': { request: 'CreateApiKeyRequest', response: 'CreatedApiKey' },
   'POST /v1/scenarios': { request: 'CreateScenarioRequest', response: 'ScenarioConfig' },

@@ -198,3 +198,36 @@ describe('recommend reads the real-time actions in its one first round trip', ()
     expect(r.traces.find((x) => x.stage === 'rank')!.note).toMatch(/fatigued 1/);
   });
 });
+
+describe('related items', () => {
+  const t = 'rel-tenant';
+  const feat = (c: string, s = 'published', a = 'free'): string => JSON.stringify({ s, p: NOW - 3_600_000, u: null, c: [c], a });
+  function store() {
+    const s = new MemoryStore();
+    s.hashes.set(FeatureKeys.itemMeta(t), new Map([
+      ['a', feat('news')],
+      ['b', feat('news')],
+      ['c', feat('sport')],
+      ['d', feat('adult')],
+      ['e', feat('news', 'unpublished')],
+      ['f', feat('news', 'published', 'paid')],
+    ]));
+    s.zadd(FeatureKeys.itemNeighbours(t, 'a'), [['b', 0.9], ['c', 0.8], ['d', 0.7], ['e', 0.95], ['f', 0.6], ['a', 1]]);
+    return s;
+  }
+
+  it('item-CF neighbours, best first, never the item itself nor an unpublished one', async () => {
+    const { relatedItems } = await import('../src/recommend/related.js');
+    const r = (await relatedItems(store(), env.MODELS, t, 'a', 10, null, NOW))!;
+    expect(r.items.map((i) => i.itemId)).toEqual(['b', 'c', 'd', 'f']);
+    expect(r.items[0]!.channels).toEqual(['item_cf']);
+  });
+
+  it('a scenario\'s excluded categories and access levels apply; n caps the list; an unknown item is null (404)', async () => {
+    const { relatedItems } = await import('../src/recommend/related.js');
+    const cfg = ScenarioConfig.parse({ tenantId: t, scenario: 'kids', recall: [{ name: 'item_cf', weight: 1, size: 10 }], rerank: { excludeCategories: ['adult'], access: ['free'] } });
+    expect((await relatedItems(store(), env.MODELS, t, 'a', 10, cfg, NOW))!.items.map((i) => i.itemId)).toEqual(['b', 'c']);
+    expect((await relatedItems(store(), env.MODELS, t, 'a', 1, null, NOW))!.items.map((i) => i.itemId)).toEqual(['b']);
+    expect(await relatedItems(store(), env.MODELS, t, 'nope', 10, null, NOW)).toBeNull();
+  });
+});
