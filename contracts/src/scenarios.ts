@@ -39,13 +39,9 @@ export const ScenarioConfig = z.object({
   tenantId: TenantId,
   scenario: Slug,
   template: z.enum(['vlog', 'news', 'ecommerce', 'music', 'custom']).default('custom'),
-  features: z
-    .object({
-      item: z.array(z.string()).default([]),
-      user: z.array(z.string()).default([]),
-      context: z.array(z.string()).default([]),
-    })
-    .default({ item: [], user: [], context: [] }),
+  // No `features` list: the ranker's inputs are the RANKING_FEATURES (recommend-core.ts) for every
+  // scenario; the per-scenario feature names this config once carried were read by nothing. Stored
+  // configs and clients that still send the key parse as before (unknown keys are dropped).
   recall: z
     .array(RecallChannel)
     .min(1)
@@ -74,7 +70,6 @@ export type ScenarioBody = z.infer<typeof ScenarioBody>;
 export const SCENARIO_TEMPLATES: Record<ScenarioTemplateName, z.input<typeof ScenarioBody>> = {
   vlog: {
     template: 'vlog',
-    features: { item: ['heat', 'age_hours', 'category'], user: ['recent_categories'], context: ['device'] },
     recall: [
       { name: 'hot', weight: 1, size: 200 },
       { name: 'item_cf', weight: 1.5, size: 150 },
@@ -87,7 +82,6 @@ export const SCENARIO_TEMPLATES: Record<ScenarioTemplateName, z.input<typeof Sce
   },
   news: {
     template: 'news',
-    features: { item: ['heat', 'age_hours', 'category'], user: ['recent_categories'], context: ['hour_of_day'] },
     recall: [
       { name: 'fresh', weight: 1.5, size: 200 },
       { name: 'hot', weight: 1, size: 200 },
@@ -99,7 +93,6 @@ export const SCENARIO_TEMPLATES: Record<ScenarioTemplateName, z.input<typeof Sce
   },
   ecommerce: {
     template: 'ecommerce',
-    features: { item: ['heat', 'category', 'price_band'], user: ['recent_categories'], context: ['device'] },
     recall: [
       { name: 'item_cf', weight: 2, size: 200 },
       { name: 'hot', weight: 1, size: 150 },
@@ -111,7 +104,6 @@ export const SCENARIO_TEMPLATES: Record<ScenarioTemplateName, z.input<typeof Sce
   },
   music: {
     template: 'music',
-    features: { item: ['heat', 'category', 'embedding'], user: ['recent_categories'], context: ['device'] },
     recall: [
       { name: 'embedding', weight: 1.6, size: 200 },
       { name: 'item_cf', weight: 1.3, size: 150 },
