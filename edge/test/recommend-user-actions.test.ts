@@ -120,7 +120,7 @@ describe('merging real-time actions with the profile snapshot', () => {
     const cfg = ScenarioConfig.parse({ tenantId: 't', scenario: 's', recall: [{ name: 'hot', weight: 1, size: 10 }], rerank: { fatigueImpressions: 2 } });
     const u = mergeUserActions([], [`${NOW}|dislike|bad`, `${NOW - 1}|click|seen`], ['tired', 'tired', 'seen', 'seen', 'once'], 50);
     const feats: Record<string, ItemFeatures> = { bad: { s: 'published', p: null, u: null, c: ['horror'], a: 'free' } };
-    const d = demotionsOf(u, cfg, (id) => feats[id], [['nbr']])!;
+    const d = demotionsOf(u, cfg, (id) => feats[id], [{ ids: ['nbr'] }])!;
     expect([...d.fatigued]).toEqual(['tired']);
     const ids = ['nbr', 'scary', 'tired', 'fine'];
     const cats = [['x'], ['horror'], ['y'], ['z']];

@@ -151,6 +151,8 @@ const completeLists = new WeakMap<Map<string, ItemFeatures>, WeakSet<readonly Sc
 const compactList = (xs: Scored[]): NeighbourList => ({ ids: xs.map((x) => x.itemId), scores: Float64Array.from(xs, (x) => x.score) });
 const NOBODY: ReadonlySet<string> = new Set();
 const NO_CATEGORIES: readonly string[] = Object.freeze([]);
+const NO_SEEDS: readonly string[] = Object.freeze([]);
+const NO_LISTS: readonly NeighbourList[] = Object.freeze([]);
 const MODEL_WAIT_MS = 1_500;
 const EMBEDDING_WAIT_MS = 1_500;
 
@@ -376,7 +378,8 @@ async function pipelineWith(x: RequestScratch, redis: FeatureStore, kv: KVNamesp
   features.collect(base.fresh);
   features.collect(base.recent, 20);
   // Disliked items: their categories and item-CF neighbours are demoted (read with the seeds' lists).
-  const negSeeds = base.actions.negatives.slice(0, NEGATIVE_SEEDS);
+  // (No array per request for users without dislikes: most requests.)
+  const negSeeds = base.actions.negatives.length ? base.actions.negatives.slice(0, NEGATIVE_SEEDS) : NO_SEEDS;
   if (negSeeds.length) features.collect(negSeeds.map((itemId) => ({ itemId, score: 0 })));
   const firstIds = features.takeMisses();
   // Recall results live in this request's scratch (they are read after later awaits).
@@ -385,10 +388,10 @@ async function pipelineWith(x: RequestScratch, redis: FeatureStore, kv: KVNamesp
   cf.gen = itemNumbers.generation;
   let cfNote: string | undefined = cold ? 'cold start: no recent items' : undefined;
   let cfFallback = false;
-  let negLists: NeighbourList[] = [];
+  let negLists: readonly NeighbourList[] = NO_LISTS;
   try {
     const nbrCache = cachedNeighbours(tenant, base.neighboursVersion);
-    const seedsToRead = [...seeds, ...negSeeds].filter((sd) => !nbrCache?.has(sd));
+    const seedsToRead = (negSeeds.length ? [...seeds, ...negSeeds] : seeds).filter((sd) => !nbrCache?.has(sd));
     // Nothing to read when every list and feature is cached: the request stays at one round trip.
     const r = seedsToRead.length || firstIds.length ? await readNeighboursAndFeatures(redis, tenant, seedsToRead, perSeed, firstIds) : null;
     let lists: NeighbourList[];
@@ -396,10 +399,10 @@ async function pipelineWith(x: RequestScratch, redis: FeatureStore, kv: KVNamesp
       features.remember(r.features);
       const fetched = new Map(seedsToRead.map((sd, i) => [sd, nbrCache ? nbrCache.set(sd, r.neighbours[i]!) : compactList(r.neighbours[i]!)]));
       lists = seeds.map((sd) => fetched.get(sd) ?? nbrCache?.get(sd) ?? EMPTY_NEIGHBOURS);
-      negLists = negSeeds.map((sd) => fetched.get(sd) ?? nbrCache?.get(sd) ?? EMPTY_NEIGHBOURS);
+      if (negSeeds.length) negLists = negSeeds.map((sd) => fetched.get(sd) ?? nbrCache?.get(sd) ?? EMPTY_NEIGHBOURS);
     } else {
       lists = seeds.map((sd) => nbrCache?.get(sd) ?? EMPTY_NEIGHBOURS);
-      negLists = negSeeds.map((sd) => nbrCache?.get(sd) ?? EMPTY_NEIGHBOURS);
+      if (negSeeds.length) negLists = negSeeds.map((sd) => nbrCache?.get(sd) ?? EMPTY_NEIGHBOURS);
     }
     itemCfRecall(lists, seen, sizes.item_cf ?? 0, cf);
   } catch (e) {
@@ -505,7 +508,7 @@ async function pipelineWith(x: RequestScratch, redis: FeatureStore, kv: KVNamesp
   const usedModel = scores !== null;
   scores ??= heuristicScores(fm, rankCount);
   // The user's negative feedback and impression fatigue demote (never hide) what the ranker liked.
-  const demotions = demotionsOf(base.actions, cfg, (id) => features.get(id), negLists.map((l) => l.ids));
+  const demotions = demotionsOf(base.actions, cfg, (id) => features.get(id), negLists);
   if (demotions) {
     const demoted = demote(scores, rankCount, (i) => m.ids[rows[i]!]!, (i) => m.feats[rows[i]!]?.c ?? NO_CATEGORIES, demotions);
     rankNote += `; ${demoted} demoted (disliked categories/neighbours ${demotions.categories.size}/${demotions.neighbours.size}, fatigued ${demotions.fatigued.size})`;

@@ -78,7 +78,7 @@ export interface Demotions {
  * items shown `fatigueImpressions` times that the user never engaged with (engaged items are in
  * `recent`). null when nothing applies.
  */
-export function demotionsOf(u: UserActions, cfg: ScenarioConfig, featuresOf: (id: string) => ItemFeatures | undefined, neighbourIds: readonly (readonly string[])[]): Demotions | null {
+export function demotionsOf(u: UserActions, cfg: ScenarioConfig, featuresOf: (id: string) => ItemFeatures | undefined, neighbourLists: readonly { readonly ids: readonly string[] }[]): Demotions | null {
   const after = cfg.rerank.fatigueImpressions ?? DEFAULT_FATIGUE_IMPRESSIONS;
   let fatigued: Set<string> | null = null;
   if (after > 0 && u.impressions.size) {
@@ -93,7 +93,7 @@ export function demotionsOf(u: UserActions, cfg: ScenarioConfig, featuresOf: (id
   const categories = new Set<string>();
   for (const id of u.negatives) for (const c of featuresOf(id)?.c ?? []) categories.add(c);
   const neighbours = new Set<string>();
-  for (const list of neighbourIds) for (const id of list) neighbours.add(id);
+  for (const list of neighbourLists) for (const id of list.ids) neighbours.add(id);
   return { categories, neighbours, fatigued: fatigued ?? NONE };
 }
 
