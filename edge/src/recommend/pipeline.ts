@@ -508,7 +508,8 @@ async function pipelineWith(x: RequestScratch, redis: FeatureStore, kv: KVNamesp
   const usedModel = scores !== null;
   scores ??= heuristicScores(fm, rankCount);
   // The user's negative feedback and impression fatigue demote (never hide) what the ranker liked.
-  const demotions = demotionsOf(base.actions, cfg, (id) => features.get(id), negLists);
+  // Only users with dislikes or impressions on record pay for it (no closure otherwise).
+  const demotions = base.actions.negatives.length || base.actions.impressions.size ? demotionsOf(base.actions, cfg, (id) => features.get(id), negLists) : null;
   if (demotions) {
     const demoted = demote(scores, rankCount, (i) => m.ids[rows[i]!]!, (i) => m.feats[rows[i]!]?.c ?? NO_CATEGORIES, demotions);
     rankNote += `; ${demoted} demoted (disliked categories/neighbours ${demotions.categories.size}/${demotions.neighbours.size}, fatigued ${demotions.fatigued.size})`;
