@@ -48,6 +48,10 @@ export const PlayCompleteEvent = base.extend({
   watchedSeconds: z.number().min(0).max(86_400),
 });
 export const LikeEvent = base.extend({ type: z.literal('like') });
+/** Negative feedback: the user does not want this item ("not interested"). Never recommended to them again. */
+export const DislikeEvent = base.extend({ type: z.literal('dislike') });
+/** The user hid the item from a list: never recommended to them again, like a dislike. */
+export const HideEvent = base.extend({ type: z.literal('hide') });
 export const ShareEvent = base.extend({ type: z.literal('share'), channel: z.string().max(32).optional() });
 export const CommentEvent = base.extend({ type: z.literal('comment'), length: z.number().int().min(0).max(100_000) });
 export const PurchaseEvent = base.extend({
@@ -77,6 +81,8 @@ export const BehaviourEvent = z.discriminatedUnion('type', [
   PlayProgressEvent,
   PlayCompleteEvent,
   LikeEvent,
+  DislikeEvent,
+  HideEvent,
   ShareEvent,
   CommentEvent,
   PurchaseEvent,
@@ -86,6 +92,8 @@ export const BehaviourEvent = z.discriminatedUnion('type', [
 export type BehaviourEvent = z.infer<typeof BehaviourEvent>;
 export type BehaviourEventType = BehaviourEvent['type'];
 export const BEHAVIOUR_EVENT_TYPES = BehaviourEvent.options.map((o) => o.shape.type.value) as BehaviourEventType[];
+/** Actions that say the user does not want the item: it never returns to them, its category and neighbours are demoted. */
+export const NEGATIVE_EVENT_TYPES: ReadonlySet<BehaviourEventType> = new Set<BehaviourEventType>(['dislike', 'hide']);
 
 /** What clients POST to /v1/events: up to 500 events. Each event is validated on its own. */
 export const MAX_EVENTS_PER_BATCH = 500;

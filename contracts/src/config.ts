@@ -62,6 +62,8 @@ export const WindowJobEnv = StreamEnv.extend({
   STREAM_FLUSH_INTERVAL_MS: z.coerce.number().int().min(20).max(60_000).default(1000),
   STREAM_SESSION_TIMEOUT_MS: z.coerce.number().int().min(3000).max(300_000).default(10_000),
   HOT_LIST_SIZE: z.coerce.number().int().min(1).max(10_000).default(200),
+  /** Item heat publishes early hot lists from the open 15-minute pane this often (ms of processing time; 0 = only at window close). */
+  ITEM_HEAT_EARLY_MS: z.coerce.number().int().min(0).max(3_600_000).default(20_000),
 });
 export type WindowJobEnv = z.infer<typeof WindowJobEnv>;
 

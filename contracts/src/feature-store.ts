@@ -15,6 +15,15 @@ export const FeatureKeys = {
   userProfile: (tenantId: string, userId: string) => `fs:${tenantId}:user:${userId}`,
   /** Sorted set: member = item id the user interacted with, score = last interaction, epoch ms. */
   userRecent: (tenantId: string, userId: string) => `fs:${tenantId}:recent:${userId}`,
+  /**
+   * List, newest first: the user's own actions as the edge accepted them (RecentAction strings,
+   * see recentActionEntry), bounded and with a TTL; read by recommend in its first round trip so
+   * the next request reflects them. Impressions are kept apart (userImpressions) so a feed of
+   * impressions never pushes a dislike out.
+   */
+  userActions: (tenantId: string, userId: string) => `fs:${tenantId}:act:${userId}`,
+  /** List, newest first: item ids shown to the user (impression events), bounded, with a TTL (impression fatigue). */
+  userImpressions: (tenantId: string, userId: string) => `fs:${tenantId}:imp:${userId}`,
   /** Hash: field = item id, value = ItemFeatures JSON. Written by the edge on every item change. */
   itemMeta: (tenantId: string) => `fs:${tenantId}:items`,
   /** Counter bumped after every change to itemMeta: edge isolates cache features per version. */
@@ -45,3 +54,25 @@ export const ItemFeatures = z.object({
   au: z.string().optional(),
 });
 export type ItemFeatures = z.infer<typeof ItemFeatures>;
+
+/** Bounds of the real-time action lists (entries kept, seconds to live). */
+export const USER_ACTIONS_MAX = 200;
+export const USER_ACTIONS_TTL_SECONDS = 7 * 86_400;
+export const USER_IMPRESSIONS_MAX = 300;
+export const USER_IMPRESSIONS_TTL_SECONDS = 86_400;
+
+/** One entry of FeatureKeys.userActions: `<epoch ms>|<event type>|<item id>` (item ids may contain `|`: split at the first two). */
+export interface RecentAction {
+  at: number;
+  type: string;
+  itemId: string;
+}
+export const recentActionEntry = (a: RecentAction): string => `${a.at}|${a.type}|${a.itemId}`;
+export function parseRecentAction(raw: unknown): RecentAction | null {
+  if (typeof raw !== 'string') return null;
+  const i = raw.indexOf('|');
+  const j = i < 0 ? -1 : raw.indexOf('|', i + 1);
+  if (j < 0 || j === raw.length - 1) return null;
+  const at = Number(raw.slice(0, i));
+  return Number.isFinite(at) ? { at, type: raw.slice(i + 1, j), itemId: raw.slice(j + 1) } : null;
+}

@@ -29,6 +29,7 @@ export const publishedSchemas = {
   EventRawRow: c.EventRawRow,
   SnapshotMeta: c.SnapshotMeta,
   RecommendResponse: c.RecommendResponse,
+  RelatedItemsResponse: c.RelatedItemsResponse,
   // API bodies of the edge, by capability.
   CreateTenantRequest: c.CreateTenantRequest,
   CreateApiKeyRequest: c.CreateApiKeyRequest,

@@ -74,3 +74,17 @@ export const EmbeddingPointer = z.object({
   trainedAt: z.iso.datetime(),
 });
 export type EmbeddingPointer = z.infer<typeof EmbeddingPointer>;
+
+/** GET /v1/items/:itemId/related: items like this one (item-CF and embedding neighbours). */
+export const RelatedItemsQuery = z.object({
+  n: z.coerce.number().int().min(1).max(100).default(10),
+  /** Filters and channel weights of this scenario (excluded categories, access); unset = published and visible only. */
+  scenario: Slug.optional(),
+});
+export type RelatedItemsQuery = z.infer<typeof RelatedItemsQuery>;
+
+export const RelatedItemsResponse = z.object({
+  itemId: ItemId,
+  items: z.array(RecommendedItem),
+});
+export type RelatedItemsResponse = z.infer<typeof RelatedItemsResponse>;

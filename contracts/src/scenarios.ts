@@ -28,7 +28,13 @@ export const RerankRules = z.object({
    * membership): `filter` drops them, `label` keeps them with `entitled: false`; unset = neither.
    */
   entitlement: z.enum(['filter', 'label']).optional(),
+  /**
+   * Impression fatigue: an item shown to the user this many times (impression events of the last
+   * day) without any engagement is demoted for them. 0 turns it off; unset = DEFAULT_FATIGUE_IMPRESSIONS.
+   */
+  fatigueImpressions: z.number().int().min(0).max(1000).optional(),
 });
+export const DEFAULT_FATIGUE_IMPRESSIONS = 3;
 
 /** Per-action weight of item heat; unspecified actions weigh 0. */
 export const ActionWeights = z.partialRecord(z.enum(BEHAVIOUR_EVENT_TYPES as [BehaviourEventType, ...BehaviourEventType[]]), z.number().min(0).max(100));
@@ -38,13 +44,9 @@ export const ScenarioConfig = z.object({
   tenantId: TenantId,
   scenario: Slug,
   template: z.enum(['vlog', 'news', 'ecommerce', 'music', 'custom']).default('custom'),
-  features: z
-    .object({
-      item: z.array(z.string()).default([]),
-      user: z.array(z.string()).default([]),
-      context: z.array(z.string()).default([]),
-    })
-    .default({ item: [], user: [], context: [] }),
+  // No `features` list: the ranker's inputs are the RANKING_FEATURES (recommend-core.ts) for every
+  // scenario; the per-scenario feature names this config once carried were read by nothing. Stored
+  // configs and clients that still send the key parse as before (unknown keys are dropped).
   recall: z
     .array(RecallChannel)
     .min(1)
@@ -73,7 +75,6 @@ export type ScenarioBody = z.infer<typeof ScenarioBody>;
 export const SCENARIO_TEMPLATES: Record<ScenarioTemplateName, z.input<typeof ScenarioBody>> = {
   vlog: {
     template: 'vlog',
-    features: { item: ['heat', 'age_hours', 'category'], user: ['recent_categories'], context: ['device'] },
     recall: [
       { name: 'hot', weight: 1, size: 200 },
       { name: 'item_cf', weight: 1.5, size: 150 },
@@ -86,7 +87,6 @@ export const SCENARIO_TEMPLATES: Record<ScenarioTemplateName, z.input<typeof Sce
   },
   news: {
     template: 'news',
-    features: { item: ['heat', 'age_hours', 'category'], user: ['recent_categories'], context: ['hour_of_day'] },
     recall: [
       { name: 'fresh', weight: 1.5, size: 200 },
       { name: 'hot', weight: 1, size: 200 },
@@ -98,7 +98,6 @@ export const SCENARIO_TEMPLATES: Record<ScenarioTemplateName, z.input<typeof Sce
   },
   ecommerce: {
     template: 'ecommerce',
-    features: { item: ['heat', 'category', 'price_band'], user: ['recent_categories'], context: ['device'] },
     recall: [
       { name: 'item_cf', weight: 2, size: 200 },
       { name: 'hot', weight: 1, size: 150 },
@@ -110,7 +109,6 @@ export const SCENARIO_TEMPLATES: Record<ScenarioTemplateName, z.input<typeof Sce
   },
   music: {
     template: 'music',
-    features: { item: ['heat', 'category', 'embedding'], user: ['recent_categories'], context: ['device'] },
     recall: [
       { name: 'embedding', weight: 1.6, size: 200 },
       { name: 'item_cf', weight: 1.3, size: 150 },

@@ -22,6 +22,9 @@ export const ActionCounts = z.object({
   shares: z.number().int().min(0),
   comments: z.number().int().min(0),
   purchases: z.number().int().min(0),
+  /** Negative feedback (dislike, hide); 0 in messages written before these events existed. */
+  dislikes: z.number().int().min(0).default(0),
+  hides: z.number().int().min(0).default(0),
 });
 export type ActionCounts = z.infer<typeof ActionCounts>;
 
@@ -122,8 +125,11 @@ export const ItemStatsUpdateChunk = WindowChunkHead.extend({
   shares: countColumn,
   comments: countColumn,
   purchases: countColumn,
+  /** Absent in chunks written before dislike/hide events existed. */
+  dislikes: countColumn.optional(),
+  hides: countColumn.optional(),
   heat: column(z.number().min(0)),
-}).refine((c) => ITEM_STATS_COLUMNS.every((k) => c[k].length === c.itemIds.length), { message: 'every column has one value per item', path: ['itemIds'] });
+}).refine((c) => ITEM_STATS_COLUMNS.every((k) => c[k].length === c.itemIds.length) && (c.dislikes?.length ?? c.itemIds.length) === c.itemIds.length && (c.hides?.length ?? c.itemIds.length) === c.itemIds.length, { message: 'every column has one value per item', path: ['itemIds'] });
 export type ItemStatsUpdateChunk = z.infer<typeof ItemStatsUpdateChunk>;
 /** Anything on `item-stats-updates`: v2 chunks, or v1 batches written before them. */
 export const ItemStatsMessage = z.union([ItemStatsUpdateChunk, ItemStatsUpdateBatch]);
@@ -149,6 +155,8 @@ export function itemStatsUpdatesOf(m: ItemStatsMessage): ItemStatsUpdate[] {
       shares: m.shares[i]!,
       comments: m.comments[i]!,
       purchases: m.purchases[i]!,
+      dislikes: m.dislikes?.[i] ?? 0,
+      hides: m.hides?.[i] ?? 0,
     },
     heat: m.heat[i]!,
     final: m.final,
@@ -239,6 +247,8 @@ export const ItemHeatPaneRow = z.object({
   shares: z.number().int(),
   comments: z.number().int(),
   purchases: z.number().int(),
+  dislikes: z.number().int(),
+  hides: z.number().int(),
   heat_micro: z.array(z.number().int()).length(4),
   version: z.number().int(),
   emitted_at: z.string(),
@@ -283,12 +293,16 @@ export const UserProfileWindowRow = z.object({
   shares: z.number().int(),
   comments: z.number().int(),
   purchases: z.number().int(),
+  dislikes: z.number().int(),
+  hides: z.number().int(),
   watch_ms: z.number().int(),
   categories: z.record(z.string(), z.number().int()),
   authors: z.record(z.string(), z.number().int()),
   items: z.record(z.string(), z.number().int()),
   /** item → last interaction in the window, epoch ms (feeds the edge's recent-items list). */
   items_last: z.record(z.string(), z.number().int()),
+  /** item → last dislike/hide in the window, epoch ms (repairs the edge's real-time negative list). */
+  items_negative: z.record(z.string(), z.number().int()),
   active_hours: z.array(z.number().int()),
   version: z.number().int(),
   emitted_at: z.string(),

@@ -3,6 +3,7 @@ import type { AppEnv } from './env.js';
 import { errorBody, onError } from './http/errors.js';
 import { bodyLimits } from './http/body-limits.js';
 import { eventRoutes } from './events/routes.js';
+import { relatedRoutes } from './recommend/related.js';
 import { recommendRoutes } from './recommend/routes.js';
 import { scenarioRoutes } from './scenarios/routes.js';
 import { itemRoutes } from './items/routes.js';
@@ -26,6 +27,7 @@ export const app = new Hono<AppEnv>()
   .route('/', recommendRoutes)
   .route('/', scenarioRoutes)
   .route('/', itemRoutes)
+  .route('/', relatedRoutes)
   .route('/', experimentRoutes)
   .route('/', rankingRoutes)
   .route('/', tenancyRoutes)

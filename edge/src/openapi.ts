@@ -15,6 +15,7 @@ const bodies: Record<string, Body> = {
   'GET /v1/admin/event-policy': { response: 'TenantEventPolicy' },
   'PUT /v1/admin/event-policy': { request: 'TenantEventPolicy', response: 'TenantEventPolicy' },
   'GET /v1/recommend': { response: 'RecommendResponse' },
+  'GET /v1/items/:itemId/related': { response: 'RelatedItemsResponse' },
   'POST /v1/platform/tenants': { request: 'CreateTenantRequest', response: 'CreatedApiKey' },
   'GET /v1/platform/tenants/:tenantId/limits': { response: 'TenantLimits' },
   'PUT /v1/platform/tenants/:tenantId/limits': { request: 'TenantLimitsPatch', response: 'TenantLimits' },

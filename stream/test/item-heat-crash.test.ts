@@ -95,6 +95,8 @@ async function startItemHeat(t = topic, prefix = groupPrefix, entry = COMBINED):
     ITEM_HEAT_PORT: String(port),
     WINDOW_JOBS_PORT: String(port),
     HOT_LIST_SIZE: '10',
+    // Early hot lists every half second: they must change nothing in the final results.
+    ITEM_HEAT_EARLY_MS: '500',
   });
   jobs.push(job);
   await waitHealthy(port, job);

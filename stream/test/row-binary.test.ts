@@ -57,7 +57,7 @@ describe('RowBinary window inserts', () => {
             panes: [{
               first: i % 4,
               events: 1 + i,
-              counts: { impressions: i, clicks: 2 ** 40 + i, plays: 0, completes: 3, likes: 4, shares: 5, comments: 6, purchases: 2 ** 33 },
+              counts: { impressions: i, clicks: 2 ** 40 + i, plays: 0, completes: 3, likes: 4, shares: 5, comments: 6, purchases: 2 ** 33, dislikes: i, hides: 2 ** 34 },
               heat: [i * 987_654_321_123, i * 98_765_432_112, -i, 0],
             }],
           },
@@ -81,10 +81,11 @@ describe('RowBinary window inserts', () => {
           {
             tenantId,
             userId: `user-${i}-${LONG.slice(0, i * 40)}`,
-            counts: { impressions: 1, clicks: 2, plays: 3, completes: 4, likes: 5, shares: 6, comments: 7, purchases: 8 * i },
+            counts: { impressions: 1, clicks: 2, plays: 3, completes: 4, likes: 5, shares: 6, comments: 7, purchases: 8 * i, dislikes: 9, hides: i },
             watchMs: 2 ** 41 + i,
             items: new Map(i === 0 ? [] : [[itemId, 1000 * i], ['other', 7]]),
             itemsLast: new Map(i === 0 ? [] : [[itemId, T0 + i]]),
+            itemsNegative: new Map(i < 2 ? [] : [[`neg-${i}`, T0 - i]]),
             hours: i === 0 ? 0 : (1 << 23) | (1 << 0) | (1 << i),
           },
           i,

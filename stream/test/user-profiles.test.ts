@@ -57,7 +57,12 @@ describe('user profiles job', () => {
     });
     await waitHealthy(port, job);
 
-    const events = syntheticEvents({ tenants: [tenant], users: 12, items: 5, count: 1500, seed: 77, startMs: START });
+    const events: BehaviourEvent[] = syntheticEvents({ tenants: [tenant], users: 12, items: 5, count: 1500, seed: 77, startMs: START });
+    // One user turns an item down: counted, kept out of their recent items, and written back to
+    // the edge's real-time action list (repairing a write the edge may have lost).
+    const disliker = events[0]!.userId;
+    const dislikedAt = Date.parse(events[10]!.eventTime);
+    events.splice(11, 0, { ...events[0]!, type: 'dislike', itemId: 'v-disliked', eventId: uuidv7(dislikedAt), eventTime: new Date(dislikedAt).toISOString() } as BehaviourEvent);
     const last = Date.parse(events[events.length - 1]!.eventTime);
     const flush = Array.from({ length: settings.partitions }, (_, p) => ({
       key: `${tenant}-flush:u`,
@@ -81,7 +86,7 @@ describe('user profiles job', () => {
       if (e.type === 'play_start') r.plays++;
       r.watchMs += Math.round(watchedSeconds(e as BehaviourEvent) * 1000);
       ref.set(k, r);
-      if (e.type !== 'impression') {
+      if (e.type !== 'impression' && e.type !== 'dislike') {
         const m = lastTouch.get(e.userId) ?? new Map<string, number>();
         m.set(e.itemId, Math.max(m.get(e.itemId) ?? 0, t));
         lastTouch.set(e.userId, m);
@@ -111,5 +116,11 @@ describe('user profiles job', () => {
     const got = new Map<string, number>();
     for (let i = 0; i < recent.length; i += 2) got.set(recent[i]!, Number(recent[i + 1]));
     expect(got).toEqual(lastTouch.get(user));
+
+    const actions = await eventually(() => redis.lrange(FeatureKeys.userActions(tenant, disliker), 0, -1), (l) => l.length > 0, 20_000);
+    expect(actions).toEqual([`${dislikedAt}|dislike|v-disliked`]);
+    expect(await redis.zscore(FeatureKeys.userRecent(tenant, disliker), 'v-disliked')).toBeNull();
+    const [dislikes] = (await (await ch.query({ query: `SELECT sum(dislikes) AS d FROM user_profile_windows FINAL WHERE tenant_id = {t:String}`, query_params: { t: tenant }, format: 'JSONEachRow' })).json<{ d: string }>()).map((r) => Number(r.d));
+    expect(dislikes).toBe(1);
   });
 });

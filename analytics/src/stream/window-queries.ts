@@ -32,6 +32,32 @@ export async function hotListQuery(ch: ClickHouseClient, tenantId: string, scena
   return (await r.json<{ item_id: string; h: string }>()).map((x) => ({ itemId: x.item_id, heat: Number(x.h) / 1e6 }));
 }
 
+/**
+ * Early top-n of the 1-hour window starting at `windowStart` that has not closed yet: its three
+ * closed panes from item_heat_panes (as hotListQuery sums them) plus the open last pane's early
+ * rows (item_heat_early, latest per partition). The last pane is read from the early rows only,
+ * so a pane row written meanwhile by the window's own firing is not counted twice.
+ */
+export async function earlyHotListQuery(ch: ClickHouseClient, tenantId: string, scenario: string, windowStart: string, n: number): Promise<HotListEntry[]> {
+  const r = await ch.query({
+    query: `SELECT item_id, sum(h) AS h FROM (
+              SELECT item_id,
+                     heat_micro[intDiv(toUnixTimestamp64Milli({w:DateTime64(3, 'UTC')}) + 3600000 - toUnixTimestamp64Milli(pane_end), 900000) + 1] AS h
+              FROM item_heat_panes FINAL
+              WHERE tenant_id = {t:String} AND scenario = {s:String}
+                AND pane_start >= {w:DateTime64(3, 'UTC')} AND pane_start < {w:DateTime64(3, 'UTC')} + INTERVAL 45 MINUTE
+              UNION ALL
+              SELECT item_id, heat_micro AS h
+              FROM item_heat_early FINAL
+              WHERE tenant_id = {t:String} AND scenario = {s:String} AND pane_end = {w:DateTime64(3, 'UTC')} + INTERVAL 1 HOUR
+            )
+            GROUP BY item_id HAVING h > 0 ORDER BY h DESC, item_id LIMIT {n:UInt32}`,
+    query_params: { t: tenantId, s: scenario, w: windowStart, n },
+    format: 'JSONEachRow',
+  });
+  return (await r.json<{ item_id: string; h: string }>()).map((x) => ({ itemId: x.item_id, heat: Number(x.h) / 1e6 }));
+}
+
 export interface ItemHeatTotals {
   scenario: string;
   itemId: string;
@@ -45,6 +71,8 @@ export interface ItemHeatTotals {
   shares: number;
   comments: number;
   purchases: number;
+  dislikes: number;
+  hides: number;
   heatMicro: number;
 }
 
@@ -53,7 +81,8 @@ export async function itemHeatTotals(ch: ClickHouseClient, tenantId: string): Pr
   const r = await ch.query({
     query: `SELECT scenario, item_id, toString(window_start) AS ws, sum(events) AS events, sum(impressions) AS impressions,
                    sum(clicks) AS clicks, sum(plays) AS plays, sum(completes) AS completes, sum(likes) AS likes,
-                   sum(shares) AS shares, sum(comments) AS comments, sum(purchases) AS purchases, sum(heat_micro) AS heat
+                   sum(shares) AS shares, sum(comments) AS comments, sum(purchases) AS purchases, sum(dislikes) AS dislikes, sum(hides) AS hides,
+                   sum(heat_micro) AS heat
             FROM item_heat_pane_windows WHERE tenant_id = {t:String}
             GROUP BY scenario, item_id, window_start ORDER BY window_start, scenario, item_id`,
     query_params: { t: tenantId },
@@ -73,6 +102,8 @@ export async function itemHeatTotals(ch: ClickHouseClient, tenantId: string): Pr
     shares: Number(x.shares),
     comments: Number(x.comments),
     purchases: Number(x.purchases),
+    dislikes: Number(x.dislikes),
+    hides: Number(x.hides),
     heatMicro: Number(x.heat),
   }));
 }
@@ -144,6 +175,8 @@ export interface UserProfileWindowData {
   categories: Record<string, number>;
   authors: Record<string, number>;
   itemsLast: Record<string, number>;
+  /** item → last dislike/hide, epoch ms. */
+  itemsNegative: Record<string, number>;
   activeHours: number[];
 }
 
@@ -151,7 +184,7 @@ export interface UserProfileWindowData {
 export async function userProfileWindows(ch: ClickHouseClient, tenantId: string, users: string[] | null, sinceMs: number): Promise<UserProfileWindowData[]> {
   const r = await ch.query({
     query: `SELECT user_id, toString(window_start) AS ws, toUnixTimestamp64Milli(window_end) AS we, events, clicks, plays, watch_ms,
-                   categories, authors, items_last, active_hours
+                   categories, authors, items_last, items_negative, active_hours
             FROM user_profile_windows FINAL
             WHERE tenant_id = {t:String} AND window_start >= fromUnixTimestamp64Milli({since:Int64}, 'UTC')
               ${users ? 'AND user_id IN {users:Array(String)}' : ''}
@@ -171,6 +204,7 @@ export async function userProfileWindows(ch: ClickHouseClient, tenantId: string,
     categories: nums(x.categories as Record<string, string>),
     authors: nums(x.authors as Record<string, string>),
     itemsLast: nums(x.items_last as Record<string, string>),
+    itemsNegative: nums((x.items_negative ?? {}) as Record<string, string>),
     activeHours: (x.active_hours as number[]).map(Number),
   }));
 }

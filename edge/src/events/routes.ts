@@ -9,13 +9,16 @@ import { tenantEventPolicy } from '../tenancy/event-policy.js';
 import { limitsOf } from '../guardrails/tenant-limits.js';
 import { eventsQuota, recordEvents } from '../guardrails/quotas.js';
 import { waitUntilOf } from '../tenancy/swr-cache.js';
+import { recordRecentActions } from './recent-actions.js';
+import { recommendStore } from '../feature-store/pipeline.js';
 
 /**
  * One batch through the door (contracts admitEvent: schema, tenant, internal types, eventTime range
  * for the origin), then to Kafka through the ingest producer, which applies the same rule.
  * Invalid events come back by index; 202 when all were accepted, 400 when any was rejected (the
  * body still says how many were accepted), 503 when the ingest path is down (nothing was
- * accepted: retry the whole batch).
+ * accepted: retry the whole batch). Live events the ingest acknowledged are also written to the
+ * feature store as their users' recent actions (recent-actions.ts), read by recommend at once.
  */
 async function acceptBatch(c: Context<AppEnv>, origin: EventOrigin): Promise<Response> {
   const { tenantId } = c.var.principal;
@@ -54,6 +57,8 @@ async function acceptBatch(c: Context<AppEnv>, origin: EventOrigin): Promise<Res
   const { forward } = origin === 'tenant' && valid.length ? await withoutServerOwned(c.env.CATALOGUE, tenantId, valid) : { forward: valid };
   const forwardIndex = forward === valid ? validIndex : forward.map((e) => validIndex[valid.indexOf(e)]!);
   let accepted = valid.length;
+  /** Batch indexes the ingest refused after the edge admitted them. */
+  const refusedByIngest = new Set<number>();
   if (forward.length) {
     // Events-per-day quota: the whole batch or nothing (403 quota_exceeded, nothing forwarded).
     const wu = waitUntilOf(c);
@@ -65,6 +70,7 @@ async function acceptBatch(c: Context<AppEnv>, origin: EventOrigin): Promise<Res
       // The ingest refuses what the edge admitted only at a boundary its later clock crossed.
       for (const r of res.rejected) {
         const index = forwardIndex[r.index] ?? r.index;
+        refusedByIngest.add(index);
         rejected.push({ index, error: { ...r.error, ...(r.error.field ? { field: r.error.field.replace(/^events\.\d+/, `events.${index}`) } : {}) } });
       }
       accepted = valid.length - res.rejected.length;
@@ -75,6 +81,11 @@ async function acceptBatch(c: Context<AppEnv>, origin: EventOrigin): Promise<Res
       }
       throw e;
     }
+    // Only after the ingest acknowledged the batch: the users' next recommend sees these actions.
+    // Awaited (one pipelined write, bounded by the feature-store timeout) so a client that got 202
+    // reads its own actions; a failure is logged and the answer stays 202 (the events are in Kafka).
+    // Backfilled history is not a live action.
+    if (origin === 'tenant') await recordRecentActions(recommendStore(cfg), refusedByIngest.size ? valid.filter((_, i) => !refusedByIngest.has(validIndex[i]!)) : valid);
   }
   const result: EventBatchResponse = { accepted, rejected };
   if (rejected.length) {

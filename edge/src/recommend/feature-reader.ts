@@ -1,6 +1,7 @@
-import { FeatureKeys, ItemFeatures, SnapshotMeta, type Scored } from '@vidplat/contracts';
+import { FeatureKeys, ItemFeatures, SnapshotMeta, USER_ACTIONS_MAX, USER_IMPRESSIONS_MAX, type Scored } from '@vidplat/contracts';
 import type { FeatureStore, StoreCommand } from '../feature-store/pipeline.js';
 import type { NeighbourList } from './candidates.js';
+import { mergeUserActions } from './user-actions.js';
 
 /** ZRANGE key start stop REV WITHSCORES: best first, flat [member, score, …]. */
 const zrevrange = (key: string, count: number): StoreCommand => ['zrange', key, 0, Math.max(0, count - 1), 'rev', 'withscores'];
@@ -118,8 +119,9 @@ const listCache = new Map<string, CachedLists>();
 const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 
 /**
- * First round trip: versions, the user's recent items, and the hot/fresh lists unless this
- * isolate holds them at the current version (then a second trip only when a version moved).
+ * First round trip: versions, the user's recent items (the profile snapshot merged with the
+ * actions the edge recorded at event accept: user-actions.ts), and the hot/fresh lists unless
+ * this isolate holds them at the current version (then a second trip only when a version moved).
  */
 export async function readBase(store: FeatureStore, t: string, scenario: string, user: string, sizes: { hot: number; fresh: number; recent: number }) {
   const ck = `${t}/${scenario}`;
@@ -133,12 +135,14 @@ export async function readBase(store: FeatureStore, t: string, scenario: string,
     ['get', FeatureKeys.itemMetaVersion(t)],
     ['get', FeatureKeys.itemNeighboursMeta(t)],
     zrevrange(FeatureKeys.userRecent(t, user), sizes.recent),
+    ['lrange', FeatureKeys.userActions(t, user), 0, USER_ACTIONS_MAX - 1],
+    ['lrange', FeatureKeys.userImpressions(t, user), 0, USER_IMPRESSIONS_MAX - 1],
   ];
   if (!hotCached) p.push(hotRange);
   if (!freshCached) p.push(freshRange);
   const res = await store.pipeline(p);
-  const [metaRaw, itemsVersionRaw, nbrMetaRaw, recentRaw] = res;
-  let i = 4;
+  const [metaRaw, itemsVersionRaw, nbrMetaRaw, recentRaw, actionsRaw, impressionsRaw] = res;
+  let i = 6;
   const meta = parseMeta(metaRaw);
   const itemsVersion = str(itemsVersionRaw);
   let hot = hotCached ? null : pairs(res[i++]);
@@ -167,7 +171,8 @@ export async function readBase(store: FeatureStore, t: string, scenario: string,
       freshSize: freshCached && !freshStale ? c!.freshSize : sizes.fresh,
     });
   }
-  return { hot, meta, fresh, recent: pairs(recentRaw), itemsVersion, neighboursVersion: parseMeta(nbrMetaRaw)?.version ?? null };
+  const actions = mergeUserActions(pairs(recentRaw), actionsRaw, impressionsRaw, sizes.recent);
+  return { hot, meta, fresh, recent: actions.recent, actions, itemsVersion, neighboursVersion: parseMeta(nbrMetaRaw)?.version ?? null };
 }
 
 /**

@@ -25,6 +25,7 @@ import type { FeatureStore } from '../feature-store/pipeline.js';
 import { cachedFeatures, cachedNeighbours, readBase, readFeatures, readNeighboursAndFeatures, type NeighbourList } from './feature-reader.js';
 import { readBaseOrKept } from './degraded.js';
 import { BreakerOpen } from '../guardrails/breaker.js';
+import { demote, demotionsOf, NEGATIVE_SEEDS } from './user-actions.js';
 
 export interface RecommendInput {
   tenant: string;
@@ -88,16 +89,16 @@ function recallShape(cfg: ScenarioConfig): RecallShape {
 type ChannelWithFeatures = ChannelColumns;
 
 /** A recall result as merge columns (features looked up index for index); keep gets the indexes of its eligible items. */
-function eligibleOf(channel: RecallChannelName, xs: ScoredColumns, fs: readonly (ItemFeatures | undefined)[], keep: Int32Array, cfg: ScenarioConfig, seen: ReadonlySet<string>, nowMs: number): ChannelWithFeatures {
+function eligibleOf(channel: RecallChannelName, xs: ScoredColumns, fs: readonly (ItemFeatures | undefined)[], keep: Int32Array, cfg: ScenarioConfig, seen: ReadonlySet<string>, nowMs: number, blocked: ReadonlySet<string> = NOBODY): ChannelWithFeatures {
   let count = 0;
-  for (let i = 0; i < xs.count; i++) if (eligible(xs.ids[i]!, fs[i], cfg, seen, nowMs)) keep[count++] = i;
+  for (let i = 0; i < xs.count; i++) if (eligible(xs.ids[i]!, fs[i], cfg, seen, nowMs) && (!blocked.size || !blocked.has(xs.ids[i]!))) keep[count++] = i;
   return { channel, ids: xs.ids, scores: xs.scores, feats: fs, nums: xs.nums, gen: xs.gen, len: xs.count, keep, count };
 }
-/** The user's part of eligibility, for lists already checked for everyone (hotWithFeatures). */
-function unseen(channel: RecallChannelName, xs: ListColumns, feats: readonly ItemFeatures[], nums: Int32Array, gen: number, keep: Int32Array, cfg: ScenarioConfig, seen: ReadonlySet<string>): ChannelWithFeatures {
+/** The user's part of eligibility, for lists already checked for everyone (hotWithFeatures): `exclude` = seen (filterSeen) or only the blocked items. */
+function unseen(channel: RecallChannelName, xs: ListColumns, feats: readonly ItemFeatures[], nums: Int32Array, gen: number, keep: Int32Array, seen: ReadonlySet<string>): ChannelWithFeatures {
   const len = xs.ids.length;
   const all = { channel, ids: xs.ids, scores: xs.scores, feats, nums, gen, len, keep: null, count: len };
-  if (!cfg.rerank.filterSeen || !seen.size) return all;
+  if (!seen.size) return all;
   let count = 0;
   for (let i = 0; i < len; i++) if (!seen.has(xs.ids[i]!)) keep[count++] = i;
   return count === len ? all : { ...all, keep, count };
@@ -162,6 +163,8 @@ const completeLists = new WeakMap<Map<string, ItemFeatures>, WeakSet<readonly Sc
 const compactList = (xs: Scored[]): NeighbourList => ({ ids: xs.map((x) => x.itemId), scores: Float64Array.from(xs, (x) => x.score) });
 const NOBODY: ReadonlySet<string> = new Set();
 const NO_CATEGORIES: readonly string[] = Object.freeze([]);
+const NO_SEEDS: readonly string[] = Object.freeze([]);
+const NO_LISTS: readonly NeighbourList[] = Object.freeze([]);
 const MODEL_WAIT_MS = 1_500;
 const EMBEDDING_WAIT_MS = 1_500;
 
@@ -369,6 +372,9 @@ async function pipelineWith(x: RequestScratch, redis: FeatureStore, kv: KVNamesp
   }
   const recent = base.recent.map((r) => r.itemId);
   const seen = new Set(recent);
+  // Disliked/hidden items never return, whatever filterSeen says (recall channels skip `seen`).
+  const blocked = base.actions.blocked;
+  for (const b of blocked) seen.add(b);
   const cold = recent.length === 0;
   if (base.degraded) traces.push({ stage: 'feature_store', ms: clock.lap(), candidates: 0, note: `degraded: ${base.degraded}`, fallback: true });
   traces.push({ stage: 'recall.hot', ms: clock.lap(), candidates: base.hot.length, items: top(base.hot), ...(sizes.hot ? {} : { note: 'channel not configured' }) });
@@ -386,6 +392,10 @@ async function pipelineWith(x: RequestScratch, redis: FeatureStore, kv: KVNamesp
   features.collect(base.hot);
   features.collect(base.fresh);
   features.collect(base.recent, 20);
+  // Disliked items: their categories and item-CF neighbours are demoted (read with the seeds' lists).
+  // (No array per request for users without dislikes: most requests.)
+  const negSeeds = base.actions.negatives.length ? base.actions.negatives.slice(0, NEGATIVE_SEEDS) : NO_SEEDS;
+  if (negSeeds.length) features.collect(negSeeds.map((itemId) => ({ itemId, score: 0 })));
   const firstIds = features.takeMisses();
   // Recall results live in this request's scratch (they are read after later awaits).
   const cf = x.cf;
@@ -393,9 +403,10 @@ async function pipelineWith(x: RequestScratch, redis: FeatureStore, kv: KVNamesp
   cf.gen = itemNumbers.generation;
   let cfNote: string | undefined = cold ? 'cold start: no recent items' : undefined;
   let cfFallback = false;
+  let negLists: readonly NeighbourList[] = NO_LISTS;
   try {
     const nbrCache = cachedNeighbours(tenant, base.neighboursVersion);
-    const seedsToRead = seeds.filter((sd) => !nbrCache?.has(sd));
+    const seedsToRead = (negSeeds.length ? [...seeds, ...negSeeds] : seeds).filter((sd) => !nbrCache?.has(sd));
     // Nothing to read when every list and feature is cached: the request stays at one round trip.
     const r = seedsToRead.length || firstIds.length ? await readNeighboursAndFeatures(redis, tenant, seedsToRead, perSeed, firstIds) : null;
     let lists: NeighbourList[];
@@ -403,7 +414,11 @@ async function pipelineWith(x: RequestScratch, redis: FeatureStore, kv: KVNamesp
       features.remember(r.features);
       const fetched = new Map(seedsToRead.map((sd, i) => [sd, nbrCache ? nbrCache.set(sd, r.neighbours[i]!) : compactList(r.neighbours[i]!)]));
       lists = seeds.map((sd) => fetched.get(sd) ?? nbrCache?.get(sd) ?? EMPTY_NEIGHBOURS);
-    } else lists = seeds.map((sd) => nbrCache?.get(sd) ?? EMPTY_NEIGHBOURS);
+      if (negSeeds.length) negLists = negSeeds.map((sd) => fetched.get(sd) ?? nbrCache?.get(sd) ?? EMPTY_NEIGHBOURS);
+    } else {
+      lists = seeds.map((sd) => nbrCache?.get(sd) ?? EMPTY_NEIGHBOURS);
+      if (negSeeds.length) negLists = negSeeds.map((sd) => nbrCache?.get(sd) ?? EMPTY_NEIGHBOURS);
+    }
     itemCfRecall(lists, seen, sizes.item_cf ?? 0, cf);
   } catch (e) {
     cf.count = 0;
@@ -456,11 +471,11 @@ async function pipelineWith(x: RequestScratch, redis: FeatureStore, kv: KVNamesp
   const hotAll = hotWithFeatures(tenant, scenario, base.hot, base.meta?.version ?? null, base.itemsVersion, features, cfg, nowMs, eligible);
   const hotNums = numsOfList(hotAll.items);
   const channels: ChannelWithFeatures[] = [
-    unseen('hot', columnsOfList(hotAll.items), hotAll.feats, hotNums.nums, hotNums.gen, x.keepFor(0, hotAll.items.length), cfg, seen),
+    unseen('hot', columnsOfList(hotAll.items), hotAll.feats, hotNums.nums, hotNums.gen, x.keepFor(0, hotAll.items.length), cfg.rerank.filterSeen ? seen : blocked),
     // Item-CF and embedding recall already left out the seen items: no seen check per candidate.
     eligibleOf('item_cf', cf, cfFeats, x.keepFor(1, cf.count), cfg, NOBODY, nowMs),
     eligibleOf('embedding', emb, embFeats, x.keepFor(2, emb.count), cfg, NOBODY, nowMs),
-    eligibleOf('fresh', fresh, freshFeats, x.keepFor(3, fresh.count), cfg, seen, nowMs),
+    eligibleOf('fresh', fresh, freshFeats, x.keepFor(3, fresh.count), cfg, seen, nowMs, blocked),
   ];
   if (input.hidden) for (let k = 0; k < channels.length; k++) channels[k] = withoutHidden(channels[k]!, input.hidden);
   const m = mergeColumns(channels, weights, x.merged);
@@ -472,6 +487,7 @@ async function pipelineWith(x: RequestScratch, redis: FeatureStore, kv: KVNamesp
   let mergeNote = `${totalRecalled ? `${totalRecalled} recalled, ` : ''}${m.count} eligible (published, unseen, allowed)`;
   if (featNote) mergeNote += `; ${featNote}`;
   if (cold) mergeNote += '; cold start: hot + fresh';
+  if (base.actions.realtime) mergeNote += `; real-time: ${base.actions.realtime} recent actions, ${blocked.size} disliked/hidden`;
   traces.push({ stage: 'merge', ms: clock.lap(), candidates: m.count, items: byRecallRows ? top(Array.from(byRecallRows.subarray(0, 50), (r) => ({ itemId: m.ids[r]!, score: m.recall[r]! }))) : [], note: mergeNote });
 
   // 5. Rank: the scenario's ONNX model, else the heuristic.
@@ -507,6 +523,13 @@ async function pipelineWith(x: RequestScratch, redis: FeatureStore, kv: KVNamesp
   }
   const usedModel = scores !== null;
   scores ??= heuristicScores(fm, rankCount);
+  // The user's negative feedback and impression fatigue demote (never hide) what the ranker liked.
+  // Only users with dislikes or impressions on record pay for it (no closure otherwise).
+  const demotions = base.actions.negatives.length || base.actions.impressions.size ? demotionsOf(base.actions, cfg, (id) => features.get(id), negLists) : null;
+  if (demotions) {
+    const demoted = demote(scores, rankCount, (i) => m.ids[rows[i]!]!, (i) => m.feats[rows[i]!]?.c ?? NO_CATEGORIES, demotions);
+    rankNote += `; ${demoted} demoted (disliked categories/neighbours ${demotions.categories.size}/${demotions.neighbours.size}, fatigued ${demotions.fatigued.size})`;
+  }
   // The re-rank's items: this request's reused objects, every field rewritten (ranked[0..rankCount) count).
   const ranked = x.ranked;
   // Embedding rows by item number (no lookup by id in the re-rank's pool).

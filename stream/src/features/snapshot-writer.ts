@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { FeatureKeys, type SnapshotMeta, type UserProfileVector } from '@vidplat/contracts';
+import { FeatureKeys, recentActionEntry, USER_ACTIONS_MAX, USER_ACTIONS_TTL_SECONDS, type SnapshotMeta, type UserProfileVector } from '@vidplat/contracts';
 
 /**
  * Publishes feature snapshots for the edge. A snapshot is written in full under a staging key,
@@ -41,7 +41,7 @@ export class FeatureSnapshotWriter {
    */
   async publishUserProfiles(
     tenantId: string,
-    profiles: { userId: string; vector: UserProfileVector; recent: { itemId: string; at: number }[] }[],
+    profiles: { userId: string; vector: UserProfileVector; recent: { itemId: string; at: number }[]; negative?: { itemId: string; at: number }[] }[],
     ttlSeconds = 30 * 86_400,
   ): Promise<void> {
     for (let i = 0; i < profiles.length; i += 200) {
@@ -51,6 +51,17 @@ export class FeatureSnapshotWriter {
         tx.set(FeatureKeys.userProfile(tenantId, p.userId), JSON.stringify(p.vector), 'EX', ttlSeconds);
         tx.del(recentKey);
         if (p.recent.length) tx.zadd(recentKey, ...p.recent.flatMap((r) => [r.at, r.itemId] as const)).expire(recentKey, ttlSeconds);
+        // Items the user turned down go (back) into the edge's real-time action list: the edge
+        // writes them when it accepts the event, this repairs a write it lost. LREM first, so a
+        // repeated snapshot leaves one entry per dislike.
+        if (p.negative?.length) {
+          const actKey = FeatureKeys.userActions(tenantId, p.userId);
+          for (const n of p.negative) {
+            const entry = recentActionEntry({ at: n.at, type: 'dislike', itemId: n.itemId });
+            tx.lrem(actKey, 0, entry).lpush(actKey, entry);
+          }
+          tx.ltrim(actKey, 0, USER_ACTIONS_MAX - 1).expire(actKey, USER_ACTIONS_TTL_SECONDS);
+        }
       }
       await execOrThrow(tx);
     }

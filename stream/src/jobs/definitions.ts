@@ -20,6 +20,8 @@ export const itemHeatJob: WindowJobDefinition<ItemHeatAcc> = {
       spec: itemHeatSpec(env.WINDOW_OUT_OF_ORDERNESS_MS, env.WINDOW_ALLOWED_LATENESS_MS),
       aggregator: itemHeatPaneAggregator((t, s) => weights.get(t, s)),
       output: new ItemHeatOutput(ch, producer, new FeatureSnapshotWriter(redis, ITEM_HEAT_JOB), env.HOT_LIST_SIZE),
+      // Early hot lists from the open pane, so a spike shows within a minute instead of at the next 15-minute close.
+      earlyEveryMs: env.ITEM_HEAT_EARLY_MS,
     };
   },
 };

@@ -60,6 +60,8 @@ const TYPES = new Map<string, { fields: Map<string, Check>; required: string[] }
   impression: { fields: {}, required: [] },
   click: { fields: {}, required: [] },
   like: { fields: {}, required: [] },
+  dislike: { fields: {}, required: [] },
+  hide: { fields: {}, required: [] },
   play_start: { fields: play, required: ['positionSeconds', 'durationSeconds'] },
   play_progress: { fields: { ...play, ...watched }, required: ['positionSeconds', 'durationSeconds', 'watchedSeconds'] },
   play_complete: { fields: { ...play, ...watched }, required: ['positionSeconds', 'durationSeconds', 'watchedSeconds'] },

@@ -260,6 +260,25 @@ export class PanedPartitionWindows<E, P, A> extends PartitionProgress implements
     return this.panes.values();
   }
 
+  /**
+   * Early result (read-only, nothing fires or changes): the latest pane of the next window to fire
+   * (the earliest not yet fired), each key composed as a window holding that pane alone, with the
+   * window's bounds and final = false. Item heat publishes it so a spike in the current pane shows
+   * before the window closes; the window's own firing later is unchanged.
+   */
+  peekOpenPane(): FiredWindow<A>[] {
+    let next: WindowTrack | undefined;
+    for (const w of this.windows.values()) if (!w.fired && (!next || w.end < next.end)) next = w;
+    if (!next) return [];
+    const pane = this.panes.get(next.end - this.spec.hopMs);
+    if (!pane) return [];
+    const panes: (Pane<P> | undefined)[] = new Array(this.perWindow).fill(undefined);
+    panes[0] = pane;
+    const out: FiredWindow<A>[] = [];
+    for (const [key, entry] of pane.entries) this.compose(next, panes, key, false, out, 0, entry);
+    return out;
+  }
+
   /** Where a restarted owner must resume: the first offset any open pane needs (PartitionProgress). */
   checkpoint(): { offset: bigint; meta: PartitionCheckpoint } | null {
     return this.checkpointOver(this.panes.values());

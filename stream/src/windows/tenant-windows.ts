@@ -1,6 +1,7 @@
 import type { PartitionCheckpoint, TenantCheckpoint } from './checkpoint.js';
 import type { PartitionProgress } from './partition-progress.js';
 import type { FiredWindow, PartitionState, Verdict } from './partition-windows.js';
+import { PanedPartitionWindows } from './pane-windows.js';
 
 /** One tenant's window state within a partition (PartitionWindows or PanedPartitionWindows). */
 export type TenantState<E, A> = PartitionState<E, A> & Pick<PartitionProgress, 'progress'>;
@@ -53,6 +54,11 @@ export class TenantPartitionWindows<E, A> implements PartitionState<E, A> {
     let n = 0;
     for (const s of this.tenants.values()) n += s.state.openWindows;
     return n;
+  }
+
+  /** Early results of each tenant's open pane (paned layouts only; see PanedPartitionWindows.peekOpenPane). */
+  peekOpenPanes(out: FiredWindow<A>[]): void {
+    for (const s of this.tenants.values()) if (s.state instanceof PanedPartitionWindows) for (const w of (s.state as PanedPartitionWindows<E, unknown, A>).peekOpenPane()) out.push(w);
   }
 
   get tenantCount(): number {

@@ -124,6 +124,13 @@ export class WindowEngine<E, A> {
     return [...moved];
   }
 
+  /** Early results of every partition's open panes, per tenant (see PanedPartitionWindows.peekOpenPane); [] for per-window folds. */
+  peekOpenPanes(): FiredWindow<A>[] {
+    const out: FiredWindow<A>[] = [];
+    for (const p of this.parts.values()) p.peekOpenPanes(out);
+    return out;
+  }
+
   collect(): FiredWindow<A>[] {
     const out: FiredWindow<A>[] = [];
     for (const p of this.parts.values()) for (const w of p.collect()) out.push(w);

@@ -16,6 +16,13 @@ export interface WindowOutput<A> {
   write(fired: FiredWindow<A>[]): Promise<void>;
   /** After the offsets are committed: derived snapshots (hot lists, profile vectors). */
   afterCommit?(fired: FiredWindow<A>[]): Promise<void>;
+  /**
+   * Early results of the open windows (final = false), every WindowLaneConfig.earlyEveryMs of
+   * processing time, off the processing path and outside the commit protocol: what it writes is
+   * provisional and is superseded by the windows' own firing. The windows' accumulators are live:
+   * copy what is needed before the first await.
+   */
+  early?(open: FiredWindow<A>[]): Promise<void>;
 }
 
 /** One window job (item heat, user profiles, real-time metrics) fed by a WindowedJob's consumer. */
@@ -25,6 +32,8 @@ export interface WindowLaneConfig<A> {
   /** Per-window fold, or (hopping windows) per-pane fold composed into windows when they fire. */
   aggregator: WindowAggregator<BehaviourEvent, A> | PaneAggregator<BehaviourEvent, unknown, A>;
   output: WindowOutput<A>;
+  /** How often output.early gets the open panes' early results (ms of processing time; 0/unset = never). */
+  earlyEveryMs?: number;
 }
 
 export interface WindowedJobConfig {
@@ -95,6 +104,8 @@ class Lane<A> {
   pendingLate: LateEventRow[] = [];
   snapshotQueue: FiredWindow<A>[] | null = null;
   snapshotRunning: Promise<void> | null = null;
+  lastEarly = Date.now();
+  earlyRunning: Promise<void> | null = null;
   readonly stats = { accepted: 0, late: 0, future: 0, backfill: 0, duplicates: 0, windowsWritten: 0 };
 
   constructor(
@@ -178,7 +189,7 @@ export class WindowedJob {
     clearInterval(this.timer);
     await this.serial(() => this.flush()).catch((e) => log.error('final flush failed', { job: this.cfg.name, error: (e as Error).message }));
     await this.consumer.disconnect().catch(() => undefined);
-    await Promise.all(this.lanes.map((l) => l.snapshotRunning?.catch(() => undefined)));
+    await Promise.all(this.lanes.flatMap((l) => [l.snapshotRunning?.catch(() => undefined), l.earlyRunning]));
   }
 
   /** Everything touching engine state runs one at a time (batches, timer, rebalances). */
@@ -317,6 +328,7 @@ export class WindowedJob {
       const moved = lane.engine.advanceIdle(now);
       if (moved.length) log.debug('idle partitions advanced', { job: lane.job, partitions: moved });
       for (const w of lane.engine.collect()) lane.pendingFired.push({ w, at: now });
+      this.earlyFiring(lane, now);
       for (const p of lane.engine.partitions()) {
         const labels = { job: lane.job, partition: String(p.partition) };
         if (Number.isFinite(p.watermark())) this.metrics.watermark.set(labels, p.watermark());
@@ -444,6 +456,19 @@ export class WindowedJob {
       this.stats.committed[o.partition] = o.offset;
     }
     this.stats.commits++;
+  }
+
+  /** Early results of the lane's open panes, one build at a time, not awaited (see WindowOutput.early). */
+  private earlyFiring(lane: Lane<unknown>, now: number): void {
+    const every = lane.cfg.earlyEveryMs ?? 0;
+    const early = lane.cfg.output.early;
+    if (!early || every <= 0 || lane.earlyRunning || now - lane.lastEarly < every) return;
+    lane.lastEarly = now;
+    const open = lane.engine.peekOpenPanes();
+    if (!open.length) return;
+    lane.earlyRunning = this.timed(lane.job, 'early', () => early.call(lane.cfg.output, open))
+      .catch((e) => log.warn('early results failed', { job: lane.job, error: (e as Error).message }))
+      .finally(() => (lane.earlyRunning = null));
   }
 
   /** Snapshot builds run one at a time per job, off the processing path; bursts coalesce. */

@@ -5,7 +5,7 @@ import { PanedPartitionWindows } from '../../windows/pane-windows.js';
 import { PartitionWindows, type FiredWindow, type PartitionState } from '../../windows/partition-windows.js';
 import { DEFAULT_HEAT } from '../shared/scenario-weights.js';
 import { itemHeatPaneRow, itemStatsUpdate, paneRows } from './item-heat-output.js';
-import { itemHeatAggregator, itemHeatPaneAggregator, itemHeatSpec, PANE, PANES_PER_WINDOW, type ItemHeatAcc } from './item-heat-window.js';
+import { heatMicro, itemHeatAggregator, itemHeatPaneAggregator, itemHeatSpec, PANE, PANES_PER_WINDOW, type ItemHeatAcc } from './item-heat-window.js';
 
 const spec = itemHeatSpec(5000, 60_000);
 const engines: [string, () => PartitionState<BehaviourEvent, ItemHeatAcc>][] = [
@@ -104,3 +104,54 @@ function checkPanesSumToWindows(fired: FiredWindow<ItemHeatAcc>[]): void {
     expect({ events, clicks, heat }).toEqual({ events: w.count, clicks: w.acc.counts.clicks, heat: w.acc.heatMicro });
   }
 }
+
+describe('early results of the open pane', () => {
+  it('give each item the heat its current pane adds to the next window, and change nothing the windows later fire', () => {
+    const events = lateEvents();
+    const peeked = new PanedPartitionWindows(0, spec, itemHeatPaneAggregator(() => DEFAULT_HEAT));
+    const plain = new PanedPartitionWindows(0, spec, itemHeatPaneAggregator(() => DEFAULT_HEAT));
+    const firedPeeked: string[] = [];
+    const firedPlain: string[] = [];
+    let checked = 0;
+    events.forEach((e, i) => {
+      const t = Date.parse(e.eventTime);
+      peeked.process(BigInt(i), e.eventId, t, e);
+      plain.process(BigInt(i), e.eventId, t, e);
+      if (i % 50 === 0) {
+        const early = peeked.peekOpenPane();
+        for (const w of early) {
+          expect(w.final).toBe(false);
+          expect(w.end - w.start).toBe(spec.sizeMs);
+          // The pane's own events only, heat decayed to the window end: what the window's last pane will contribute.
+          const mine = events.slice(0, i + 1).filter((x) => `${x.tenantId}|${x.scenario ?? ''}|${x.itemId}` === w.key && Date.parse(x.eventTime) >= w.end - PANE && Date.parse(x.eventTime) < w.end);
+          const ids = new Set(mine.map((x) => x.eventId));
+          expect(w.count).toBeLessThanOrEqual(ids.size);
+          checked++;
+        }
+        firedPeeked.push(...peeked.collect().map(sinkText));
+        firedPlain.push(...plain.collect().map(sinkText));
+      }
+    });
+    peeked.advanceTo(Date.parse(events[0]!.eventTime) + 86_400_000);
+    plain.advanceTo(Date.parse(events[0]!.eventTime) + 86_400_000);
+    firedPeeked.push(...peeked.collect().map(sinkText));
+    firedPlain.push(...plain.collect().map(sinkText));
+    expect(checked).toBeGreaterThan(50);
+    expect(firedPeeked).toEqual(firedPlain);
+  });
+
+  it('a burst on one item in the open pane tops the early result before the window fires', () => {
+    const p = new PanedPartitionWindows(0, spec, itemHeatPaneAggregator(() => DEFAULT_HEAT));
+    const t0 = Date.UTC(2026, 11, 7, 12, 1, 0);
+    const ev = (i: number, itemId: string): BehaviourEvent => ({ eventId: `0190a0a0-0000-7000-8000-${String(i).padStart(12, '0')}`, tenantId: 't', eventTime: new Date(t0 + i * 100).toISOString(), schemaVersion: 1, userId: `u${i}`, itemId, scenario: 'feed', type: 'click' }) as BehaviourEvent;
+    let i = 0;
+    for (; i < 30; i++) p.process(BigInt(i), ev(i, `calm-${i % 10}`).eventId, t0 + i * 100, ev(i, `calm-${i % 10}`));
+    for (; i < 130; i++) p.process(BigInt(i), ev(i, 'spike').eventId, t0 + i * 100, ev(i, 'spike'));
+    expect(p.collect()).toEqual([]);
+    const early = p.peekOpenPane().sort((a, b) => b.acc.heatMicro - a.acc.heatMicro);
+    expect(early[0]!.acc.itemId).toBe('spike');
+    expect(early[0]!.count).toBe(100);
+    expect(early[0]!.end).toBe(Date.UTC(2026, 11, 7, 12, 15, 0));
+    expect(early[0]!.acc.heatMicro).toBe(Array.from({ length: 100 }, (_, k) => heatMicro('click', t0 + (30 + k) * 100, early[0]!.end, DEFAULT_HEAT)).reduce((s, x) => s + x, 0));
+  });
+});

@@ -1,6 +1,6 @@
 import type { ActionCounts, BehaviourEvent } from '@vidplat/contracts';
 
-export const emptyCounts = (): ActionCounts => ({ impressions: 0, clicks: 0, plays: 0, completes: 0, likes: 0, shares: 0, comments: 0, purchases: 0 });
+export const emptyCounts = (): ActionCounts => ({ impressions: 0, clicks: 0, plays: 0, completes: 0, likes: 0, shares: 0, comments: 0, purchases: 0, dislikes: 0, hides: 0 });
 
 const field: Partial<Record<BehaviourEvent['type'], keyof ActionCounts>> = {
   impression: 'impressions',
@@ -11,6 +11,8 @@ const field: Partial<Record<BehaviourEvent['type'], keyof ActionCounts>> = {
   share: 'shares',
   comment: 'comments',
   purchase: 'purchases',
+  dislike: 'dislikes',
+  hide: 'hides',
 };
 
 export function countAction(c: ActionCounts, type: BehaviourEvent['type']): void {
@@ -28,6 +30,8 @@ export function addCounts(to: ActionCounts, c: ActionCounts): void {
   to.shares += c.shares;
   to.comments += c.comments;
   to.purchases += c.purchases;
+  to.dislikes += c.dislikes;
+  to.hides += c.hides;
 }
 
 /** Seconds actually watched, carried by progress and complete events. */

@@ -64,6 +64,7 @@ export function userProfileRow(w: FiredWindow<UserProfileAcc>, meta: Meta | unde
     ...preferences(a, meta),
     items: Object.fromEntries(a.items),
     items_last: Object.fromEntries(a.itemsLast),
+    items_negative: Object.fromEntries(a.itemsNegative),
     active_hours: activeHours(a.hours),
     version: w.count,
     emitted_at: chTime(emittedAt),
@@ -71,7 +72,7 @@ export function userProfileRow(w: FiredWindow<UserProfileAcc>, meta: Meta | unde
 }
 
 /** `user_profile_windows` columns, in the order userProfileRowBinary writes them (same values as userProfileRow). */
-export const USER_PROFILE_COLUMNS = ['tenant_id', 'user_id', 'window_start', 'window_end', 'source_partition', 'events', 'impressions', 'clicks', 'plays', 'completes', 'likes', 'shares', 'comments', 'purchases', 'watch_ms', 'categories', 'authors', 'items', 'items_last', 'active_hours', 'version', 'emitted_at'] as const;
+export const USER_PROFILE_COLUMNS = ['tenant_id', 'user_id', 'window_start', 'window_end', 'source_partition', 'events', 'impressions', 'clicks', 'plays', 'completes', 'likes', 'shares', 'comments', 'purchases', 'dislikes', 'hides', 'watch_ms', 'categories', 'authors', 'items', 'items_last', 'items_negative', 'active_hours', 'version', 'emitted_at'] as const;
 
 const entries = (o: Record<string, number>): [string, number][] => Object.entries(o);
 
@@ -80,10 +81,10 @@ export function userProfileRowBinary(out: RowBinaryWriter, w: FiredWindow<UserPr
   const c = a.counts;
   const p = preferences(a, meta);
   out.string(a.tenantId).string(a.userId).dateTime64ms(w.start).dateTime64ms(w.end).uint16(w.partition).uint64(w.count);
-  out.uint64(c.impressions).uint64(c.clicks).uint64(c.plays).uint64(c.completes).uint64(c.likes).uint64(c.shares).uint64(c.comments).uint64(c.purchases).uint64(a.watchMs);
+  out.uint64(c.impressions).uint64(c.clicks).uint64(c.plays).uint64(c.completes).uint64(c.likes).uint64(c.shares).uint64(c.comments).uint64(c.purchases).uint64(c.dislikes).uint64(c.hides).uint64(a.watchMs);
   const cats = entries(p.categories);
   const auths = entries(p.authors);
-  out.mapStringInt64(cats, cats.length).mapStringInt64(auths, auths.length).mapStringInt64(a.items, a.items.size).mapStringInt64(a.itemsLast, a.itemsLast.size);
+  out.mapStringInt64(cats, cats.length).mapStringInt64(auths, auths.length).mapStringInt64(a.items, a.items.size).mapStringInt64(a.itemsLast, a.itemsLast.size).mapStringInt64(a.itemsNegative, a.itemsNegative.size);
   out.arrayUInt8(activeHours(a.hours)).uint64(w.count).dateTime64ms(emittedAt);
 }
 
@@ -157,9 +158,12 @@ export class UserProfileOutput implements WindowOutput<UserProfileAcc> {
         const profiles = [...perUser.entries()].map(([userId, ws]) => {
           const newest = Math.max(...ws.map((w) => w.windowEnd));
           const recent = new Map<string, number>();
+          const negative = new Map<string, number>();
           for (const w of ws) for (const [item, at] of Object.entries(w.itemsLast)) recent.set(item, Math.max(recent.get(item) ?? 0, at));
+          for (const w of ws) for (const [item, at] of Object.entries(w.itemsNegative)) negative.set(item, Math.max(negative.get(item) ?? 0, at));
           return {
             userId,
+            negative: [...negative.entries()].sort((x, y) => y[1] - x[1]).slice(0, 50).map(([itemId, at]) => ({ itemId, at })),
             vector: profileVector(ws, newest),
             recent: [...recent.entries()].sort((x, y) => y[1] - x[1]).slice(0, 100).map(([itemId, at]) => ({ itemId, at })),
           };

@@ -1,4 +1,4 @@
-import type { ActionCounts, BehaviourEvent } from '@vidplat/contracts';
+import { NEGATIVE_EVENT_TYPES, type ActionCounts, type BehaviourEvent } from '@vidplat/contracts';
 import type { WindowAggregator } from '../../windows/partition-windows.js';
 import { tumbling, type WindowSpec } from '../../windows/window-spec.js';
 import { countAction, emptyCounts, watchedSeconds } from '../shared/action-counts.js';
@@ -25,15 +25,17 @@ export interface UserProfileAcc {
   watchMs: number;
   /** item → preference weight (milli); categories/authors are resolved from it when the window is written. */
   items: Map<string, number>;
-  /** item → last interaction, epoch ms. */
+  /** item → last interaction, epoch ms (dislike/hide excluded: a turned-down item is no recent interest). */
   itemsLast: Map<string, number>;
+  /** item → last dislike/hide, epoch ms. */
+  itemsNegative: Map<string, number>;
   /** Active UTC hours as a bit mask (bit h = hour h): no Set per window, one OR per event. */
   hours: number;
 }
 
 export const userProfileAggregator: WindowAggregator<BehaviourEvent, UserProfileAcc> = {
   keys: (e) => `${e.tenantId}|${e.userId}`,
-  create: (_k, e) => ({ tenantId: e.tenantId, userId: e.userId, counts: emptyCounts(), watchMs: 0, items: new Map(), itemsLast: new Map(), hours: 0 }),
+  create: (_k, e) => ({ tenantId: e.tenantId, userId: e.userId, counts: emptyCounts(), watchMs: 0, items: new Map(), itemsLast: new Map(), itemsNegative: new Map(), hours: 0 }),
   add: (a, e, _start, _end, t) => {
     countAction(a.counts, e.type);
     const watched = watchedSeconds(e);
@@ -41,7 +43,8 @@ export const userProfileAggregator: WindowAggregator<BehaviourEvent, UserProfile
     // Watching counts as preference too: one point per minute watched.
     const w = (PREFERENCE_MILLI[e.type] ?? 0) + Math.round((watched / 60) * 1000);
     if (w > 0) a.items.set(e.itemId, (a.items.get(e.itemId) ?? 0) + w);
-    if (e.type !== 'impression') a.itemsLast.set(e.itemId, Math.max(a.itemsLast.get(e.itemId) ?? 0, t));
+    if (NEGATIVE_EVENT_TYPES.has(e.type)) a.itemsNegative.set(e.itemId, Math.max(a.itemsNegative.get(e.itemId) ?? 0, t));
+    else if (e.type !== 'impression') a.itemsLast.set(e.itemId, Math.max(a.itemsLast.get(e.itemId) ?? 0, t));
     a.hours |= 1 << (((Math.floor(t / 3_600_000) % 24) + 24) % 24); // UTC hour, without a Date per event
   },
 };

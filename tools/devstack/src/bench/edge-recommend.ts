@@ -31,7 +31,8 @@
  * with BENCH_PRIORITY=1 the bench processes at nice -10, with BENCH_FREEZE=1 no isolate cache refreshes,
  * with BENCH_ALLOC=1 the bytes each recommend request allocates, by site, with BENCH_FLOOR=1 the
  * CPU and throughput of the work every recommend request must do (see FLOOR).
- * Last line: {"bench":"edge-recommend","rps","p50_ms","p99_ms","baseline_rps","ratio"}.
+ * Last line: {"bench":"edge-recommend","rps","p50_ms","p99_ms","baseline_rps","ratio","floor_rps","floor_ratio"} (floor_ratio =
+ * recommend req/s ÷ the floor route's req/s at saturation, same run; see FLOOR).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -609,6 +610,12 @@ try {
   const helloSat = await saturate(helloPath, 10);
   const hcpu1 = cpuMs(pids);
   log(`hello-world saturation CPU per request: ${Object.keys(pids).map((k) => `${k} ${((hcpu1[k]! - hcpu0[k]!) / (helloSat.rps * 10)).toFixed(3)} ms`).join(', ')}`);
+  // floor_ratio: recommend's saturation req/s over the floor route's (the work every recommend
+  // request must do: auth, the one /pipeline round trip, one ONNX run, the response), same run.
+  const floorAllPath = () => recPath().replace('/v1/recommend?', '/v1/recommend/floor?');
+  await saturate(floorAllPath, 2);
+  const floorAll = await saturate(floorAllPath, 10);
+  log(`floor saturation (8 connections): ${floorAll.rps.toFixed(0)} req/s, errors ${floorAll.errors}; recommend/floor ${(recSat.rps / floorAll.rps).toFixed(2)}`);
   if (FLOOR) {
     // The whole floor, then its parts: the round trip alone, the ONNX run alone.
     for (const parts of ['all', 'fetch', 'onnx'] as const) {
@@ -647,6 +654,8 @@ try {
       p99_ms: r2(recFixed.p99),
       baseline_rps: r2(helloSat.rps),
       ratio: r2(recSat.rps / helloSat.rps),
+      floor_rps: r2(floorAll.rps),
+      floor_ratio: r2(recSat.rps / floorAll.rps),
       baseline_p50_ms: r2(helloFixed.p50),
       baseline_p99_ms: r2(helloFixed.p99),
       offered_rps: 100,
