@@ -48,8 +48,8 @@ async function eventually<T>(fn: () => Promise<T>, done: (v: T) => boolean, ms =
 
 describe('server-side catalogue events reach ClickHouse', () => {
   it('enrol + play through the APIs (no client events) count the enrolment and one play; the client\'s duplicate play counts nothing', async () => {
-    const sup = (await ok(call(env.ADMIN_API_KEY!, 'POST', '/v1/platform/tenants', { tenantId: tenant, name: tenant }))).apiKey as string;
-    const app = (await ok(call(sup, 'POST', '/v1/admin/api-keys', { role: 'tenant', userId: null }))).apiKey as string;
+    const sup = (await ok(call(env.ADMIN_API_KEY!, 'POST', '/v1/platform/tenants', { tenantId: tenant, name: tenant, permissions: ['act_as_user'] }))).apiKey as string;
+    const app = (await ok(call(sup, 'POST', '/v1/admin/api-keys', { role: 'tenant', userId: null, permissions: ['act_as_user'] }))).apiKey as string;
     await ok(call(sup, 'POST', '/v1/categories', { id: 'music', name: 'Music' }));
     await ok(call(sup, 'POST', '/v1/courses', { id: 'guitar-1', categoryId: 'music', title: 'Guitar 1', level: 'beginner', access: 'free', instructorId: 'ins-1' }));
     await ok(call(sup, 'POST', '/v1/courses/guitar-1/videos', { id: 'guitar-1-v1', chapterId: null, title: 'Chords', durationSeconds: 300 }));

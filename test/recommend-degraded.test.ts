@@ -25,7 +25,7 @@ async function provision(tenant: string): Promise<void> {
   const p = await fetch(`${urls.edge}/v1/platform/tenants`, {
     method: 'POST',
     headers: { authorization: `Bearer ${env.ADMIN_API_KEY}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ tenantId: tenant, name: tenant }),
+    body: JSON.stringify({ tenantId: tenant, name: tenant, permissions: ['act_as_user'] }),
   });
   expect(p.status).toBe(201);
   keys[tenant] = ((await p.json()) as { apiKey: string }).apiKey;

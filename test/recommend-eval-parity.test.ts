@@ -31,7 +31,7 @@ beforeAll(async () => {
   const p = await fetch(`${urls.edge}/v1/platform/tenants`, {
     method: 'POST',
     headers: { authorization: `Bearer ${env.ADMIN_API_KEY}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ tenantId: tenant, name: tenant }),
+    body: JSON.stringify({ tenantId: tenant, name: tenant, permissions: ['act_as_user'] }),
   });
   key = ((await p.json()) as { apiKey: string }).apiKey;
   const scn = await fetch(`${urls.edge}/v1/scenarios`, {

@@ -45,7 +45,7 @@ const recommend = async (user: string, debug = false) =>
   RecommendResponse.parse(await (await must(await fetch(`${edge}/v1/recommend?tenant=${tenant}&scenario=feed&user=${user}&n=10${debug ? '&debug=1' : ''}`, { headers: hdr() }), 200, 'GET /v1/recommend')).json());
 
 try {
-  const p = await fetch(`${edge}/v1/platform/tenants`, { method: 'POST', headers: { authorization: `Bearer ${stack.env.ADMIN_API_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ tenantId: tenant, name: tenant }) });
+  const p = await fetch(`${edge}/v1/platform/tenants`, { method: 'POST', headers: { authorization: `Bearer ${stack.env.ADMIN_API_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ tenantId: tenant, name: tenant, permissions: ['act_as_user'] }) });
   key = ((await (await must(p, 201, 'provision tenant')).json()) as { apiKey: string }).apiKey;
   await must(
     await fetch(`${edge}/v1/scenarios`, {
