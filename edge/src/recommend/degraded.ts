@@ -1,6 +1,7 @@
 import type { FeatureStore } from '../feature-store/pipeline.js';
 import { BreakerOpen } from '../guardrails/breaker.js';
 import { readBase } from './feature-reader.js';
+import { mergeUserActions } from './user-actions.js';
 
 type Base = Awaited<ReturnType<typeof readBase>>;
 
@@ -54,6 +55,8 @@ export async function readBaseOrKept(
       meta: k.meta,
       fresh: k.fresh.length <= sizes.fresh ? k.fresh : k.fresh.slice(0, sizes.fresh),
       recent: [],
+      // The user's own actions are in the unreachable store too: none known.
+      actions: mergeUserActions([], null, null, 0),
       itemsVersion: k.itemsVersion,
       neighboursVersion: k.neighboursVersion,
       degraded: `${why}; served from this isolate's cached lists, item features and model (user's recent items unknown: not filtered, no item-CF seeds)`,
