@@ -81,6 +81,8 @@ class MemoryStore implements FeatureStore {
         return zs.flatMap(([m, s]) => [m, String(s)]);
       }
       if (cmd === 'hmget') return args.map((id) => ((v ?? {}) as Record<string, string>)[String(id)] ?? null);
+      // The user's real-time actions and impressions (recent-actions.ts).
+      if (cmd === 'lrange') return (v ?? []) as string[];
       throw new Error(`unexpected ${String(cmd)}`);
     });
   }
