@@ -3,7 +3,7 @@
  * of a bare consumer, both over the same topic in the same run, on the real local stack.
  *
  * 1. starts Kafka (mock cluster), ClickHouse and Redis in .run/bench-stream;
- * 2. produces BENCH_EVENTS synthetic events (default 200,000; + one watermark-flush event per partition);
+ * 2. produces BENCH_EVENTS synthetic events (default 200,000; + one watermark-flush event per tenant on each partition);
  * 3. raw drain: a bare consumer reads them all (first → last message);
  * 4. end to end: the window-jobs process (item heat, user profiles and real-time metrics on one
  *    consumer group, as deployed) — or with BENCH_SEPARATE=1 the three jobs as their own processes
@@ -30,6 +30,7 @@ import { createKafka, createProducer, ensureTopics, kafkaSettingsFromEnv } from 
 import { WINDOW_CONSUMER_BATCH } from '../src/windows/windowed-job.js';
 
 const N = Number(process.env.BENCH_EVENTS ?? 200_000);
+const TENANTS = ['bench-vlog', 'bench-news', 'bench-shop', 'bench-music'];
 /**
  * Key density. dense (first, the last line's figures): 1,000 users and 500 items per tenant, so an
  * active user makes tens of events per 5-minute window and the popular items collect thousands per
@@ -84,17 +85,22 @@ try {
     // 20,000): windows hold many events each, as they would at the target throughput.
     const rate = Number(process.env.BENCH_EVENT_RATE ?? 20_000);
     const start = Date.UTC(2026, 10, 24, 8);
-    const raw = syntheticEvents({ tenants: ['bench-vlog', 'bench-news', 'bench-shop', 'bench-music'], users: w.users, items: w.items, count: N, seed: 4242, startMs: start });
+    const raw = syntheticEvents({ tenants: TENANTS, users: w.users, items: w.items, count: N, seed: 4242, startMs: start });
     const values = raw.map((e, i) => ({
       key: behaviourEventKey(e.tenantId, e.userId),
       value: JSON.stringify({ ...e, eventTime: new Date(start + Math.floor((i * 1000) / rate)).toISOString() }),
     }));
     const last = raw[raw.length - 1]!;
-    const flush = Array.from({ length: settings.partitions }, (_, p) => ({
-      key: 'bench-flush:u',
-      partition: p,
-      value: JSON.stringify({ ...last, tenantId: 'bench-flush', eventId: uuidv7(), eventTime: new Date(start + 86_400_000 + Math.floor((N * 1000) / rate)).toISOString() } satisfies BehaviourEvent),
-    }));
+    // Watermarks are kept per tenant within a partition (stream/src/windows/tenant-windows.ts), so
+    // closing every window takes one later event of each tenant on each partition: a tenant's
+    // windows close on its own clock (or the idle timeout), never on another tenant's event.
+    const flush = Array.from({ length: settings.partitions }, (_, p) =>
+      TENANTS.map((tenantId) => ({
+        key: `${tenantId}:bench-flush`,
+        partition: p,
+        value: JSON.stringify({ ...last, tenantId, userId: 'bench-flush', eventId: uuidv7(), eventTime: new Date(start + 86_400_000 + Math.floor((N * 1000) / rate)).toISOString() } satisfies BehaviourEvent),
+      })),
+    ).flat();
     const producer = createProducer(kafka, { deliveryTimeoutMs: 60_000 });
     await producer.connect();
     const p0 = performance.now();
@@ -180,10 +186,11 @@ try {
       };
       const done = new Map<string, number>();
       const deadline = Date.now() + Number(process.env.BENCH_TIMEOUT_MS ?? 300_000);
-      // Each partition ends with its flush event, whose own (far-future) windows stay open by design:
-      // the committed checkpoint reaching that last offset means every real event's windows are written.
+      // Each partition ends with its flush events (one per tenant), whose own (far-future) windows
+      // stay open by design: the committed checkpoint reaching the first of them means every real
+      // event's windows are written.
       const reached = (committed: Record<string, string>[]) =>
-        [...ends].every(([p, end]) => committed.some((c) => BigInt(c[p] ?? '-1') >= BigInt(end) - 1n));
+        [...ends].every(([p, end]) => committed.some((c) => BigInt(c[p] ?? '-1') >= BigInt(end) - BigInt(TENANTS.length)));
       if (replicas > 1) {
         // One group: done when, per partition, some replica committed its end (an owner commits after its writes).
         while (done.size === 0 && Date.now() < deadline) {
