@@ -59,6 +59,8 @@ export const WindowJobEnv = StreamEnv.extend({
   WINDOW_OUT_OF_ORDERNESS_MS: z.coerce.number().int().min(0).max(3_600_000).default(5000),
   WINDOW_ALLOWED_LATENESS_MS: z.coerce.number().int().min(0).max(86_400_000).default(60_000),
   WINDOW_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(10_000),
+  /** Window checkpoints above this many bytes go to ClickHouse, referenced from the Kafka commit (whose metadata is bounded, 4096 by default). */
+  WINDOW_CHECKPOINT_INLINE_BYTES: z.coerce.number().int().min(0).max(4000).default(3072),
   STREAM_FLUSH_INTERVAL_MS: z.coerce.number().int().min(20).max(60_000).default(1000),
   STREAM_SESSION_TIMEOUT_MS: z.coerce.number().int().min(3000).max(300_000).default(10_000),
   HOT_LIST_SIZE: z.coerce.number().int().min(1).max(10_000).default(200),

@@ -56,7 +56,7 @@ describe('behaviour event decoder', () => {
       }
     }
     expect(checked).toBeGreaterThan(30_000);
-  });
+  }, 60_000); // thousands of zod parses: seconds on a loaded machine
 
   it('gives dead-letter reasons for malformed messages', () => {
     expect(decodeBehaviourEvent('this is not json').reason).toMatch(/not JSON/);

@@ -4,6 +4,7 @@ import type { Consumer, EachBatchPayload, Kafka, Producer } from '../kafka/clien
 import { log } from '../ops/log.js';
 import type { JobMetrics } from '../ops/job-metrics.js';
 import { decodeLaneCheckpoints, encodeLaneCheckpoints, type LaneCheckpoint } from './checkpoint.js';
+import { clickHouseCheckpointStore, isStoredRef, spillIfLarge, unspill, type CheckpointStore } from './checkpoint-spill.js';
 import { insertRows } from './clickhouse-writer.js';
 import { decodeBehaviourEvent } from './event-decoder.js';
 import type { PaneAggregator } from './pane-windows.js';
@@ -52,6 +53,8 @@ export interface WindowedJobConfig {
    * watermark moved): the door's EVENT_MAX_FUTURE_SKEW_MS. Default 2 minutes.
    */
   maxFutureSkewMs?: number;
+  /** Checkpoint metadata above this many bytes is stored in ClickHouse and referenced (default INLINE_CHECKPOINT_BYTES). */
+  checkpointInlineBytes?: number;
 }
 
 interface DeadLetter {
@@ -143,6 +146,7 @@ export class WindowedJob {
   /** The flush being written in the background (at most one; commits stay in order). */
   private inflight: Promise<void> | null = null;
   private stopped = false;
+  private readonly checkpoints: CheckpointStore;
   consumer!: Consumer;
   readonly stats = { assignedAt: 0, firstReadAt: 0, committed: {} as Record<number, string>, read: 0, accepted: 0, late: 0, future: 0, backfill: 0, duplicates: 0, deadLettered: 0, windowsWritten: 0, commits: 0, lastFlushAt: '' };
 
@@ -154,6 +158,7 @@ export class WindowedJob {
     private readonly metrics: JobMetrics,
   ) {
     if (cfg.lanes.length === 0) throw new Error('a windowed job needs at least one window job');
+    this.checkpoints = clickHouseCheckpointStore(ch);
     this.lanes = cfg.lanes.map((l) => new Lane(l, cfg.idleTimeoutMs));
   }
 
@@ -210,13 +215,14 @@ export class WindowedJob {
     if (open.every((p) => p !== undefined)) return open as PartitionState<BehaviourEvent, unknown>[];
     const [c] = await this.consumer.committed([{ topic: this.cfg.topic, partition }], 10_000);
     const committedOffset = c?.offset !== undefined && /^\d+$/.test(c.offset) ? BigInt(c.offset) : null;
-    const cps = decodeLaneCheckpoints(c?.metadata, committedOffset, this.lanes.map((l) => l.job));
+    const cps = decodeLaneCheckpoints(await unspill(c?.metadata, this.checkpoints), committedOffset, this.lanes.map((l) => l.job));
     const now = Date.now();
     log.info('partition opened', {
       job: this.cfg.name,
       partition,
       offset: c?.offset,
       replayUntil: cps.size ? [...cps.values()].reduce((m, x) => (x.meta.n > m ? x.meta.n : m), 0n).toString() : undefined,
+      checkpoint: !c?.metadata ? 'none' : isStoredRef(c.metadata) ? 'stored' : 'inline',
     });
     return this.lanes.map((l) => {
       const cp: LaneCheckpoint | undefined = cps.get(l.job);
@@ -450,7 +456,11 @@ export class WindowedJob {
 
   private async commit(offsets: CommitOffset[]): Promise<void> {
     if (offsets.length === 0) return;
-    await this.consumer.commitOffsets(offsets);
+    // Checkpoints past Kafka's metadata bound (many tenants on a partition) are stored first and referenced.
+    const wire = await Promise.all(
+      offsets.map(async (o) => ({ ...o, metadata: await spillIfLarge(o.metadata ?? '', this.checkpoints, this.cfg.group, o.partition, this.cfg.checkpointInlineBytes) })),
+    );
+    await this.consumer.commitOffsets(wire);
     for (const o of offsets) {
       this.committed.set(o.partition, `${o.offset}|${o.metadata}`);
       this.stats.committed[o.partition] = o.offset;

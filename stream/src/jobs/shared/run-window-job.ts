@@ -81,6 +81,7 @@ export async function runWindowJobs(
       flushIntervalMs: env.STREAM_FLUSH_INTERVAL_MS,
       idleTimeoutMs: env.WINDOW_IDLE_TIMEOUT_MS,
       maxFutureSkewMs: env.EVENT_MAX_FUTURE_SKEW_MS,
+      checkpointInlineBytes: env.WINDOW_CHECKPOINT_INLINE_BYTES,
       sessionTimeoutMs: env.STREAM_SESSION_TIMEOUT_MS,
     },
     kafka,
