@@ -29,11 +29,11 @@ async function load(db: D1Database, tenantId: string): Promise<TenantPublishStat
   try {
     const { results } = await db
       .prepare(
-        `SELECT tenant_id, content_kind, content_id, published, percent, variants FROM content_publish_state
+        `SELECT tenant_id, content_kind, content_id, published, percent, variants, schedule_id FROM content_publish_state
          WHERE tenant_id = ?1 AND ((published = 1 AND percent < 100) OR variants IS NOT NULL)`,
       )
       .bind(tenantId)
-      .all<{ tenant_id: string; content_kind: string; content_id: string; published: number; percent: number; variants: string | null }>();
+      .all<{ tenant_id: string; content_kind: string; content_id: string; published: number; percent: number; variants: string | null; schedule_id: string }>();
     if (!results.length) return EMPTY;
     const out: TenantPublishStates = { byContent: new Map(), states: [] };
     for (const row of results) {
@@ -113,4 +113,9 @@ export function hiddenForRequest(c: Context<AppEnv>, tenantId: string, userId: s
 /** The viewer of a request (its principal's user, or the given one), for the readers' checks. */
 export function viewerOf(c: Context<AppEnv>, userId: string): Viewer {
   return { userId, region: regionOf(c.req.raw), nowMs: Date.now() };
+}
+
+/** The non-trivial state that governs a piece of content (its own, or its A/B schedule's), if any. */
+export function stateOf(states: TenantPublishStates, kind: string, contentId: string): ContentPublishState | undefined {
+  return states.byContent.get(key(kind, contentId));
 }
