@@ -28,7 +28,8 @@ export function visibleSlotContent<T extends { id: string }>(states: TenantPubli
       continue;
     }
     if (viewer.userId === null) {
-      if (state.percent < 100 || Array.isArray(state.variants)) continue;
+      // A promoted A/B winner (one variant at 100 %) is everyone's, anonymous visitors included.
+      if (state.percent < 100 || (Array.isArray(state.variants) && !state.variants.some((v) => v.percent >= 100))) continue;
       if (isVisible(state, content.id, { ...viewer, userId: '' })) out.push({ content });
       continue;
     }
