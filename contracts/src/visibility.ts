@@ -151,11 +151,17 @@ export function publishStateFromRow(row: { tenant_id: string; content_kind: stri
   return r.success ? r.data : { ...base, published: false, percent: 0, variants: null };
 }
 
-/** A region code from request headers-ish input: `cf.country` first, else `X-Region`; null when neither. */
-export function requestRegion(cfCountry: unknown, xRegion: string | null | undefined): string | null {
-  if (typeof cfCountry === 'string' && cfCountry && cfCountry !== 'XX' && cfCountry !== 'T1') return cfCountry.toLowerCase();
+/**
+ * A region code from request headers-ish input: `cf.country` first, else `X-Region`; null when
+ * neither. `headerFirst` (local runs only: wrangler dev fills `cf` with a fixed mock country) lets
+ * `X-Region` win; in production a client header must never override where the request came from.
+ */
+export function requestRegion(cfCountry: unknown, xRegion: string | null | undefined, headerFirst = false): string | null {
   const h = xRegion?.trim();
-  return h && /^[A-Za-z0-9_.:-]{1,64}$/.test(h) ? h.toLowerCase() : null;
+  const header = h && /^[A-Za-z0-9_.:-]{1,64}$/.test(h) ? h.toLowerCase() : null;
+  if (headerFirst && header) return header;
+  if (typeof cfCountry === 'string' && cfCountry && cfCountry !== 'XX' && cfCountry !== 'T1') return cfCountry.toLowerCase();
+  return header;
 }
 
 /**

@@ -44,5 +44,5 @@ export function visibleSlotContent<T extends { id: string }>(states: TenantPubli
 export async function viewerStates(c: Context<AppEnv>, tenantId: string, userId: string | null): Promise<{ states: TenantPublishStates; viewer: AppViewer }> {
   const now = Date.now();
   const states = await publishStatesOf(c.env.CATALOGUE, tenantId, waitUntilOf(c), now);
-  return { states, viewer: { userId, region: regionOf(c.req.raw), nowMs: now } };
+  return { states, viewer: { userId, region: regionOf(c.req.raw, c.env.REGION_FROM_HEADER === '1'), nowMs: now } };
 }
