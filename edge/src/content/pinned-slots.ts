@@ -57,11 +57,12 @@ async function load(db: D1Database, tenantId: string): Promise<SlotsByScenario> 
 }
 
 /** The scenario's live slots (before per-viewer checks): from the isolate, D1 only when stale. */
-export function slotsOf(db: D1Database, tenantId: string, scenario: string, waitUntil?: WaitUntil, now = Date.now()): PinnedSlot[] | Promise<PinnedSlot[]> {
+export function slotsOf(db: D1Database, tenantId: string, scenario: string, waitUntil: () => WaitUntil | undefined, now = Date.now()): PinnedSlot[] | Promise<PinnedSlot[]> {
   const fresh = cache.peek(tenantId, now);
-  if (fresh) return fresh.get(scenario) ?? [];
-  return cache.get(tenantId, () => load(db, tenantId), waitUntil, now).then((m) => m.get(scenario) ?? []);
+  if (fresh) return fresh.size ? (fresh.get(scenario) ?? NO_SLOTS) : NO_SLOTS;
+  return cache.get(tenantId, () => load(db, tenantId), waitUntil(), now).then((m) => m.get(scenario) ?? NO_SLOTS);
 }
+const NO_SLOTS: PinnedSlot[] = [];
 
 /** Called where slots or their status change, so the writing isolate never serves its old copy. */
 export function forgetPinnedSlots(tenantId: string): void {

@@ -80,7 +80,7 @@ export const recommendRoutes = new Hono<AppEnv>()
         out.items = out.items.filter((i) => keep.has(i.itemId)).slice(0, wanted);
       }
       // Recommendation slots: live pinned items at their positions (content/pinned-slots.ts).
-      const live = slotsOf(c.env.CATALOGUE, tenant, scenario, (waitUntil ??= waitUntilOf(c)));
+      const live = slotsOf(c.env.CATALOGUE, tenant, scenario, () => (waitUntil ??= waitUntilOf(c)));
       const slots = live instanceof Promise ? await live : live;
       // A/B publish arms of what this answer serves (exposures below); only when some state hides something.
       let arms: Map<string, ServedArm & { contentId?: string }> | undefined;
