@@ -238,6 +238,11 @@ describe('admin page in headless Chromium', () => {
     const at = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10) + 'T10:00:00.000Z';
     const ids: string[] = [];
     for (const [i, title] of ['Winter banner', 'Launch announcement'].entries()) {
+      // A schedule points at existing content: the banner / announcement first (drafts).
+      await api(i ? '/v1/admin/content/announcements' : '/v1/admin/content/banners', {
+        method: 'POST',
+        body: i ? { id: `promo-${i}`, title, body: 'text' } : { id: `promo-${i}`, placement: 'home', imageUrl: 'https://img.test/w.png', linkUrl: 'https://app.test/', title },
+      });
       const r = await api('/v1/admin/scheduling/schedules', { method: 'POST', body: { contentKind: i ? 'announcement' : 'banner', contentId: `promo-${i}`, scheduledAt: at(1 + i), title } });
       if (r.status === 404) break; // scheduling not deployed: the page must say so
       expect(r.status).toBe(201);
@@ -303,7 +308,8 @@ describe('admin page in headless Chromium', () => {
     expect(await page.locator('[data-error-for="contentId"]').textContent()).toContain('unknown video trailer-7');
     expect(await page.locator('.field.invalid').count()).toBe(1); // the priority mark is gone
     expect(await page.locator('[data-error-for="priority"]').textContent()).toBe('');
-    // Fixed (a banner needs no catalogue entry): created, and the list shows it.
+    // Fixed (a banner of that id exists): created, and the list shows it.
+    expect((await api('/v1/admin/content/banners', { method: 'POST', body: { id: 'trailer-7', placement: 'home', imageUrl: 'https://img.test/t.png', linkUrl: 'https://app.test/', title: 'Spring trailer' } })).status).toBe(201);
     await page.selectOption('#sc-contentKind', 'banner');
     await page.click('#sc-create');
     await expect.poll(() => page.locator('#sc-result').textContent(), { timeout: 20_000 }).toContain('Created “Spring trailer”');

@@ -162,6 +162,8 @@ describe('the event door: every event posted is refused with its code or stored'
   it("the platform's own schedule events still flow (the Scheduler's outbox is the platform, not a tenant key)", async () => {
     const tenant = `door-sched-${Date.now()}`;
     const key = await provision(tenant);
+    const banner = { id: 'promo-1', placement: 'home', imageUrl: 'https://img.test/p.png', linkUrl: 'https://app.test/', title: 'door' };
+    expect((await call('POST', '/v1/admin/content/banners', key, banner)).status).toBe(201);
     const res = await call('POST', '/v1/admin/scheduling/schedules', key, { contentKind: 'banner', contentId: 'promo-1', scheduledAt: new Date(Date.now() + 3000).toISOString(), title: 'door' });
     expect(res.status, await res.clone().text()).toBe(201);
     const rows = await eventually(() => rawRows(tenant), (r) => r.some((x) => x.type === 'schedule'), 90_000);

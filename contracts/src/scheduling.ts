@@ -160,7 +160,7 @@ export const ScheduleListQuery = z.object({
 export type ScheduleListQuery = z.infer<typeof ScheduleListQuery>;
 export const ScheduleListResponse = z.object({ items: z.array(ScheduleView), nextCursor: z.string().nullable() });
 
-export const ScheduleActionKind = z.enum(['publish', 'unpublish', 'remind', 'step', 'rollback', 'cancel', 'create', 'update', 'pause', 'resume']);
+export const ScheduleActionKind = z.enum(['publish', 'unpublish', 'remind', 'step', 'rollback', 'cancel', 'create', 'update', 'pause', 'resume', 'promote']);
 export const ScheduleHistoryRow = z.object({
   id: z.number().int(),
   scheduleId: UuidV7,
@@ -272,6 +272,8 @@ export type ScheduleSettings = z.infer<typeof ScheduleSettings>;
 
 /** Legacy rows `video_id, scheduled_publish_at` from the old system. */
 export const LegacyScheduleRow = z.object({ video_id: ItemId, scheduled_publish_at: z.string().min(1) });
+/** Promote the winner of an A/B publish: its content to everyone from now on, the other variants hidden. */
+export const PromoteWinnerRequest = z.object({ variant: Slug });
 /** Resume a paused schedule: a held step and whatever fell due while paused run now; `skipGates` runs a held step without re-checking its gates. */
 export const ResumeScheduleRequest = z.object({ skipGates: z.boolean().default(false) });
 

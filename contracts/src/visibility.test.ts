@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { abVariantOf, hash32, isTrivialState, isVisible, publishStateFromRow, requestRegion, stableBucket, type ContentPublishState } from './visibility.js';
+import { abExposureOf, abVariantOf, hash32, isTrivialState, isVisible, publishStateFromRow, requestRegion, stableBucket, type ContentPublishState } from './visibility.js';
 
 const users = Array.from({ length: 20_000 }, (_, i) => `user-${i}`);
 const at = (nowMs = Date.UTC(2026, 0, 1)) => nowMs;
@@ -91,11 +91,22 @@ describe('regional', () => {
     expect(requestRegion(undefined, 'JP')).toBe('jp');
     expect(requestRegion('XX', null)).toBeNull();
     expect(requestRegion(undefined, 'bad region!')).toBeNull();
+    // Local runs (wrangler dev's mock cf.country): the header decides; a bad header falls back to cf.
+    expect(requestRegion('US', 'JP', true)).toBe('jp');
+    expect(requestRegion('US', 'bad region!', true)).toBe('us');
   });
 });
 
 describe('A/B publish', () => {
   const ab = state({ contentId: 'banner-x', variants: [{ variant: 'a', contentId: 'banner-a', percent: 50 }, { variant: 'b', contentId: 'banner-b', percent: 50 }] });
+
+  it('exposures while two or more variants take users; a promoted winner (100 % / 0 %) is everyone\'s and no experiment', () => {
+    expect(abExposureOf(ab, 'user-1')).toEqual(abVariantOf(ab, 'user-1'));
+    const promoted = state({ contentId: 'banner-x', variants: [{ variant: 'a', contentId: 'banner-a', percent: 0 }, { variant: 'b', contentId: 'banner-b', percent: 100 }] });
+    expect(abExposureOf(promoted, 'user-1')).toBeNull();
+    const v = (id: string) => users.slice(0, 1000).filter((u) => isVisible(promoted, id, { userId: u, region: null, nowMs: at() })).length;
+    expect([v('banner-a'), v('banner-b'), v('banner-x')]).toEqual([0, 1000, 0]);
+  });
 
   it('each user sees exactly one variant, always the same one, split about evenly', () => {
     let a = 0;

@@ -41,6 +41,8 @@ export const ContentPublishState = z.object({
   /** Optional window (epoch ms): hidden before publishAt and from unpublishAt on. */
   publishAt: z.number().nullable().optional(),
   unpublishAt: z.number().nullable().optional(),
+  /** The schedule that wrote the state: an A/B state's experiment id derives from it. */
+  scheduleId: z.string().optional(),
 });
 export type ContentPublishState = z.infer<typeof ContentPublishState>;
 
@@ -137,8 +139,8 @@ export function isTrivialState(state: Pick<ContentPublishState, 'published' | 'p
  * Parses a D1 row of `content_publish_state` (variants as JSON text). An unreadable row fails
  * closed: the content is treated as unpublished rather than shown to everyone.
  */
-export function publishStateFromRow(row: { tenant_id: string; content_kind: string; content_id: string; published: number; percent: number; variants: string | null }): ContentPublishState {
-  const base = { tenantId: row.tenant_id, contentKind: row.content_kind, contentId: row.content_id };
+export function publishStateFromRow(row: { tenant_id: string; content_kind: string; content_id: string; published: number; percent: number; variants: string | null; schedule_id?: string | null }): ContentPublishState {
+  const base = { tenantId: row.tenant_id, contentKind: row.content_kind, contentId: row.content_id, ...(row.schedule_id ? { scheduleId: row.schedule_id } : {}) };
   let variants: unknown = null;
   try {
     variants = row.variants == null ? null : JSON.parse(row.variants);
@@ -149,9 +151,24 @@ export function publishStateFromRow(row: { tenant_id: string; content_kind: stri
   return r.success ? r.data : { ...base, published: false, percent: 0, variants: null };
 }
 
-/** A region code from request headers-ish input: `cf.country` first, else `X-Region`; null when neither. */
-export function requestRegion(cfCountry: unknown, xRegion: string | null | undefined): string | null {
-  if (typeof cfCountry === 'string' && cfCountry && cfCountry !== 'XX' && cfCountry !== 'T1') return cfCountry.toLowerCase();
+/**
+ * A region code from request headers-ish input: `cf.country` first, else `X-Region`; null when
+ * neither. `headerFirst` (local runs only: wrangler dev fills `cf` with a fixed mock country) lets
+ * `X-Region` win; in production a client header must never override where the request came from.
+ */
+export function requestRegion(cfCountry: unknown, xRegion: string | null | undefined, headerFirst = false): string | null {
   const h = xRegion?.trim();
-  return h && /^[A-Za-z0-9_.:-]{1,64}$/.test(h) ? h.toLowerCase() : null;
+  const header = h && /^[A-Za-z0-9_.:-]{1,64}$/.test(h) ? h.toLowerCase() : null;
+  if (headerFirst && header) return header;
+  if (typeof cfCountry === 'string' && cfCountry && cfCountry !== 'XX' && cfCountry !== 'T1') return cfCountry.toLowerCase();
+  return header;
+}
+
+/**
+ * The A/B arm a viewer is served under `state`, while it is an experiment: at least two variants
+ * still take users (a promoted winner at 100 % is no longer one, so it emits no exposures).
+ */
+export function abExposureOf(state: Pick<ContentPublishState, 'tenantId' | 'contentId' | 'variants'>, userId: string): { variant: string; contentId: string } | null {
+  if (!isAb(state.variants) || state.variants.filter((v) => v.percent > 0).length < 2) return null;
+  return abVariantOf(state, userId);
 }

@@ -17,6 +17,7 @@ import { adminRoutes } from './admin/routes.js';
 import { metricsRoutes, requestMetrics } from './admin/request-metrics.js';
 import { schedulingRoutes } from './scheduling/routes.js';
 import { catalogueRoutes } from './catalogue/routes.js';
+import { slotContentRoutes } from './content/routes.js';
 
 /** The edge API: each capability mounts its own routes. */
 export const app = new Hono<AppEnv>()
@@ -34,6 +35,7 @@ export const app = new Hono<AppEnv>()
   .route('/', eventPolicyRoutes)
   .route('/', schedulingRoutes)
   .route('/', catalogueRoutes)
+  .route('/', slotContentRoutes)
   .route('/', adminRoutes)
   .route('/', metricsRoutes);
 

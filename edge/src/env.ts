@@ -11,6 +11,8 @@ export interface Bindings {
   INGEST_TIMEOUT_MS?: string;
   /** Platform operator key (a secret): provisions tenants. */
   ADMIN_API_KEY?: string;
+  /** "1" under wrangler dev only: the X-Region header decides the viewer's region (cf is a fixed mock there). */
+  REGION_FROM_HEADER?: string;
   /** JSON {kid: secret}: signs playback tokens (first key) and verifies them (all keys). */
   PLAYBACK_SIGNING_KEYS: string;
   /** Base URL of the HLS origin in play responses (default http://127.0.0.1:8790). */

@@ -14,6 +14,8 @@ export interface TenantKeys {
 }
 
 let n = 0;
+/** The tenant of each key made here (createSchedule seeds slot content into it). */
+const tenantOfKey = new Map<string, string>();
 /** A fresh tenant (storage is shared across tests of a run) with super, senior and two admin keys. */
 export async function tenantWithKeys(prefix: string): Promise<TenantKeys> {
   const tenantId = `${prefix}-${Date.now().toString(36)}-${n++}`;
@@ -23,6 +25,7 @@ export async function tenantWithKeys(prefix: string): Promise<TenantKeys> {
     createKey(sup.apiKey, 'admin', 'alice'),
     createKey(sup.apiKey, 'admin', 'bob'),
   ]);
+  for (const k of [sup.apiKey, senior.apiKey, alice.apiKey, bob.apiKey]) tenantOfKey.set(k, tenantId);
   return { tenantId, superKey: sup.apiKey, senior: senior.apiKey, alice: alice.apiKey, bob: bob.apiKey };
 }
 
@@ -59,7 +62,36 @@ export async function fireAfter(tenantId: string, ms: number): Promise<boolean> 
   return runDurableObjectAlarm(scheduler(tenantId));
 }
 
-export async function createSchedule(key: string, body: Record<string, unknown>): Promise<Response> {
+/** Slot content rows: table, id column, and the other required columns with their test values. */
+const SLOT_ROWS: Record<string, { table: string; id: string; values: Record<string, string | number> }> = {
+  banner: { table: 'banners', id: 'banner_id', values: { placement: 'home', image_url: 'https://img.test/b.png', link_url: 'https://app.test/', title: 'Banner' } },
+  announcement: { table: 'announcements', id: 'announcement_id', values: { title: 'Announcement', body: 'text' } },
+  recommendation_slot: { table: 'recommendation_slots', id: 'slot_id', values: { scenario: 'home', position: 1, item_id: 'i1' } },
+};
+
+/** A draft banner / announcement / slot row (slot content a schedule points at must exist). */
+export async function seedSlot(tenantId: string, kind: string, id: string): Promise<void> {
+  const t = SLOT_ROWS[kind];
+  if (!t) return;
+  const now = new Date().toISOString();
+  const cols = Object.keys(t.values);
+  await env.CATALOGUE.prepare(
+    `INSERT OR IGNORE INTO ${t.table} (tenant_id, ${t.id}, created_at, updated_at, ${cols.join(', ')}) VALUES (?1, ?2, ?3, ?3, ${cols.map((_, i) => `?${i + 4}`).join(', ')})`,
+  )
+    .bind(tenantId, id, now, ...Object.values(t.values))
+    .run();
+}
+
+/**
+ * Posts a schedule. The slot content it names (its own and its A/B variants') is seeded first as a
+ * draft row, since contentExists fails closed: these tests are about scheduling, not existence
+ * (slot-content.test.ts checks that an unknown banner is refused).
+ */
+export async function createSchedule(key: string, body: Record<string, unknown>, tenantId = tenantOfKey.get(key)): Promise<Response> {
+  if (tenantId && typeof body.contentKind === 'string') {
+    const ids = [body.contentId, ...(((body.strategy as { variants?: { contentId: unknown }[] } | undefined)?.variants ?? []).map((v) => v.contentId))];
+    for (const id of ids) if (typeof id === 'string') await seedSlot(tenantId, body.contentKind, id);
+  }
   return SELF.fetch(`${BASE}/schedules`, json('POST', key, body));
 }
 

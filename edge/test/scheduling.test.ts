@@ -12,6 +12,7 @@ import {
   publishState,
   scheduler,
   seedCourse,
+  seedSlot,
   tenantWithKeys,
   travel,
 } from './scheduling-support.js';
@@ -49,6 +50,7 @@ describe('scheduling: validation and roles', () => {
 
   it('batch create keeps the good items and reports the bad ones by index', async () => {
     const t = await tenantWithKeys('sch-batch');
+    for (const id of ['b1', 'b2', 'b3']) await seedSlot(t.tenantId, 'banner', id);
     const res = await SELF.fetch(
       `${BASE}/batch`,
       json('POST', t.alice, {
@@ -322,6 +324,7 @@ describe('scheduling: templates, calendar, import, stats, suggest-time', () => {
     );
     expect(created.status).toBe(201);
     const tpl = (await created.json()) as { id: string };
+    await seedSlot(t.tenantId, 'announcement', 'night');
     const applied = await SELF.fetch(`${BASE}/templates/${tpl.id}/apply`, json('POST', t.alice, { contentId: 'night', scheduledAt: '2030-01-30T12:00:00.000Z', title: 'Night' }));
     expect(applied.status).toBe(201);
     const s = (await applied.json()) as ScheduleView;

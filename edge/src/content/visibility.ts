@@ -29,11 +29,11 @@ async function load(db: D1Database, tenantId: string): Promise<TenantPublishStat
   try {
     const { results } = await db
       .prepare(
-        `SELECT tenant_id, content_kind, content_id, published, percent, variants FROM content_publish_state
+        `SELECT tenant_id, content_kind, content_id, published, percent, variants, schedule_id FROM content_publish_state
          WHERE tenant_id = ?1 AND ((published = 1 AND percent < 100) OR variants IS NOT NULL)`,
       )
       .bind(tenantId)
-      .all<{ tenant_id: string; content_kind: string; content_id: string; published: number; percent: number; variants: string | null }>();
+      .all<{ tenant_id: string; content_kind: string; content_id: string; published: number; percent: number; variants: string | null; schedule_id: string }>();
     if (!results.length) return EMPTY;
     const out: TenantPublishStates = { byContent: new Map(), states: [] };
     for (const row of results) {
@@ -59,11 +59,15 @@ export function forgetPublishStates(tenantId: string): void {
   cache.delete(tenantId);
 }
 
-/** The request's region: `cf.country` in Cloudflare, else the `X-Region` header (local runs, tests). */
-export function regionOf(req: Request): string | null {
+/**
+ * The request's region: `cf.country` in Cloudflare, else the `X-Region` header (tests). Under
+ * `wrangler dev` (REGION_FROM_HEADER=1, set by the dev stack) `cf` is a fixed mock, so the header wins.
+ */
+export function regionOf(req: Request, headerFirst = false): string | null {
   const cf = (req as Request & { cf?: { country?: unknown } }).cf;
-  return requestRegion(cf?.country, req.headers.get('x-region'));
+  return requestRegion(cf?.country, req.headers.get('x-region'), headerFirst);
 }
+const headerFirstOf = (c: Context<AppEnv>) => c.env.REGION_FROM_HEADER === '1';
 
 /**
  * Content ids of `kinds` hidden from the viewer, or undefined when none are (the common case: no
@@ -104,7 +108,7 @@ export function withoutHidden(ch: ChannelColumns, hidden: ReadonlySet<string>): 
  */
 export function hiddenForRequest(c: Context<AppEnv>, tenantId: string, userId: string, kinds: readonly string[] = CATALOGUE_KINDS): Set<string> | undefined | Promise<Set<string> | undefined> {
   const now = Date.now();
-  const viewer = (): Viewer => ({ userId, region: regionOf(c.req.raw), nowMs: now });
+  const viewer = (): Viewer => ({ userId, region: regionOf(c.req.raw, headerFirstOf(c)), nowMs: now });
   const fresh = cache.peek(tenantId, now);
   if (fresh) return fresh.states.length ? hiddenFor(fresh, viewer(), kinds) : undefined;
   return publishStatesOf(c.env.CATALOGUE, tenantId, waitUntilOf(c), now).then((s) => (s.states.length ? hiddenFor(s, viewer(), kinds) : undefined));
@@ -112,5 +116,10 @@ export function hiddenForRequest(c: Context<AppEnv>, tenantId: string, userId: s
 
 /** The viewer of a request (its principal's user, or the given one), for the readers' checks. */
 export function viewerOf(c: Context<AppEnv>, userId: string): Viewer {
-  return { userId, region: regionOf(c.req.raw), nowMs: Date.now() };
+  return { userId, region: regionOf(c.req.raw, headerFirstOf(c)), nowMs: Date.now() };
+}
+
+/** The non-trivial state that governs a piece of content (its own, or its A/B schedule's), if any. */
+export function stateOf(states: TenantPublishStates, kind: string, contentId: string): ContentPublishState | undefined {
+  return states.byContent.get(key(kind, contentId));
 }

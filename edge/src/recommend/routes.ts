@@ -17,7 +17,9 @@ import { entitlements } from './entitlement.js';
 import { degradedAnswers } from '../admin/counters.js';
 
 const degradedCount = degradedAnswers.series(['recommend', 'feature-store']);
-import { hiddenForRequest } from '../content/visibility.js';
+import { hiddenForRequest, publishStatesOf, viewerOf } from '../content/visibility.js';
+import { pinSlots, slotsOf } from '../content/pinned-slots.js';
+import { answerArms, exposureEvents, type ServedArm } from '../content/exposures.js';
 
 /**
  * GET /v1/recommend (tenant API key): the scenario's full pipeline (recall → merge → rank →
@@ -77,6 +79,22 @@ export const recommendRoutes = new Hono<AppEnv>()
         const keep = await matching(c.env.CATALOGUE, tenant, out.items.map((i) => i.itemId), filter);
         out.items = out.items.filter((i) => keep.has(i.itemId)).slice(0, wanted);
       }
+      // Recommendation slots: live pinned items at their positions (content/pinned-slots.ts).
+      const live = slotsOf(c.env.CATALOGUE, tenant, scenario, () => (waitUntil ??= waitUntilOf(c)));
+      const slots = live instanceof Promise ? await live : live;
+      // A/B publish arms of what this answer serves (exposures below); only when some state hides something.
+      let arms: Map<string, ServedArm & { contentId?: string }> | undefined;
+      if (slots.length || hidden) {
+        const states = await publishStatesOf(c.env.CATALOGUE, tenant, waitUntil);
+        if (slots.length) {
+          const t0 = performance.now();
+          const r = pinSlots(out.items, slots, wanted, viewerOf(c, user), states, hidden, (sl, score) => ({ itemId: sl.itemId, score, channels: ['slot'] }));
+          out.items = r.items;
+          for (const p of r.placed) if (p.arm) (arms ??= new Map()).set(p.itemId, { ...p.arm, contentId: p.slotId });
+          if (debug) out.traces.push({ stage: 'slots', ms: performance.now() - t0, candidates: r.placed.length, note: `${r.placed.length} of ${slots.length} live slots placed${r.placed.length ? `: ${r.placed.map((p) => `${p.slotId}@${p.position + 1}`).join(', ')}` : ''}` });
+        }
+        if (hidden) for (const [id, arm] of answerArms(states, out.items, user)) (arms ??= new Map()).set(id, arm);
+      }
       if (cfg.rerank.entitlement) {
         const ent = await entitlements(c.env.CATALOGUE, tenant, user, out.items.map((i) => i.itemId), new Date().toISOString());
         out.items =
@@ -97,10 +115,30 @@ export const recommendRoutes = new Hono<AppEnv>()
         ...(out.degraded ? { degraded: true } : {}),
         ...(debug || out.degraded ? { debug: out.traces } : {}),
       };
+      // A/B publish exposures: the served variant's content with its publish experiment (content/exposures.ts).
+      const abEvents = arms
+        ? exposureEvents(
+            tenant,
+            user,
+            out.items.flatMap((it, position) => {
+              const a = arms!.get(it.itemId);
+              return a ? [{ contentId: a.contentId ?? it.itemId, arm: { id: a.id, variant: a.variant }, scenario, position, requestId }] : [];
+            }),
+          )
+        : [];
+      if (abEvents.length) {
+        const send = forwardToIngest(cfgEnv, abEvents).catch((e) => console.warn('A/B publish exposure not delivered', e instanceof Error ? e.message : String(e)));
+        try {
+          c.executionCtx.waitUntil(send);
+        } catch {
+          await send;
+        }
+      }
       if (exp && variant && out.items.length) {
         // Exposure: what this arm served, on the event path, so analytics can join outcomes.
         const eventTime = new Date().toISOString();
-        const events: BehaviourEvent[] = out.items.map((it, position) => ({
+        // Items exposed under an A/B publish above carry that experiment instead (one impression per item).
+        const events: BehaviourEvent[] = out.items.flatMap((it, position) => (arms?.has(it.itemId) ? [] : [{
           eventId: uuidv7(),
           tenantId: tenant,
           eventTime,
@@ -112,7 +150,7 @@ export const recommendRoutes = new Hono<AppEnv>()
           requestId,
           position,
           experiment: { id: exp.experimentId, variant: variant.name },
-        }));
+        } satisfies BehaviourEvent]));
         const send = forwardToIngest(cfgEnv, events).catch((e) => console.warn('exposure not delivered', exp.experimentId, e instanceof Error ? e.message : String(e)));
         try {
           c.executionCtx.waitUntil(send);

@@ -35,6 +35,7 @@ export interface SchedulerRpc extends Rpc.DurableObjectBranded {
   pause(actor: Actor, id: string): Promise<Outcome<ScheduleView>>;
   resume(actor: Actor, id: string, body: unknown): Promise<Outcome<ScheduleView>>;
   rollback(actor: Actor, id: string): Promise<Outcome<ScheduleView>>;
+  promote(actor: Actor, id: string, body: unknown): Promise<Outcome<ScheduleView>>;
   executeNow(actor: Actor, id: string): Promise<Outcome<ScheduleView>>;
   executeDue(actor: Actor): Promise<Outcome<{ ran: number }>>;
   templates(): Promise<Outcome<ScheduleTemplate[]>>;

@@ -90,6 +90,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       INGEST_TOKEN: ingestToken,
       ADMIN_API_KEY: `vp_platform_${secret()}`,
       EDGE_INTERNAL_TOKEN: secret(),
+      // wrangler dev fills request.cf with a fixed mock (country US): regions come from X-Region locally.
+      REGION_FROM_HEADER: '1',
       // Signing secrets of the stats broadcaster's webhooks, by the name a task refers to.
       BROADCAST_WEBHOOK_SECRETS: JSON.stringify({ demo: secret() }),
       PLAYBACK_SIGNING_KEYS: JSON.stringify({ [`k${Date.now().toString(36)}`]: secret() }),
@@ -148,7 +150,7 @@ export const OFFLINE_WRANGLER_ENV = {
 export function writeEdgeEnvFile(runDir: string, env: Record<string, string>): string {
   const file = join(runDir, 'edge.env');
   const keys = ['INGEST_URL', 'INGEST_TOKEN', 'UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN', 'ADMIN_API_KEY', 'PLAYBACK_SIGNING_KEYS', 'CLICKHOUSE_URL', 'CLICKHOUSE_DATABASE', 'EDGE_INTERNAL_TOKEN', 'MEDIA_ORIGIN_URL', 'BROADCAST_WEBHOOK_SECRETS',
-    'YOUTUBE_API_URL', 'YOUTUBE_API_KEY', 'TIKTOK_API_URL', 'TIKTOK_ACCESS_TOKEN', 'DOUYIN_API_URL', 'DOUYIN_ACCESS_TOKEN', 'DOUYIN_OPEN_ID', 'MESSAGING_API_URL', 'MESSAGING_API_TOKEN'];
+    'YOUTUBE_API_URL', 'YOUTUBE_API_KEY', 'TIKTOK_API_URL', 'TIKTOK_ACCESS_TOKEN', 'DOUYIN_API_URL', 'DOUYIN_ACCESS_TOKEN', 'DOUYIN_OPEN_ID', 'MESSAGING_API_URL', 'MESSAGING_API_TOKEN', 'REGION_FROM_HEADER'];
   writeFileSync(file, keys.map((k) => `${k}=${env[k] ?? ''}`).join('\n') + '\n', { mode: 0o600 });
   return file;
 }

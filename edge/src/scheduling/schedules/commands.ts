@@ -44,6 +44,14 @@ export async function createSchedule(st: SchedulerStore, actor: Actor, body: unk
   if (!(await contentExists(st.env.CATALOGUE, actor.tenantId, d.contentKind, d.contentId))) {
     return fail(400, 'invalid_field', `unknown ${d.contentKind} ${d.contentId}`, field('contentId'));
   }
+  // A/B publish: every variant's content must exist too (it is published to its bucket).
+  if ('variants' in d.strategy) {
+    for (const [i, v] of d.strategy.variants.entries()) {
+      if (v.contentId !== d.contentId && !(await contentExists(st.env.CATALOGUE, actor.tenantId, d.contentKind, v.contentId))) {
+        return fail(400, 'invalid_field', `unknown ${d.contentKind} ${v.contentId}`, field(`strategy.variants.${i}.contentId`));
+      }
+    }
+  }
   const dup = activeDuplicate(st.sql, d.contentId, d.action, null);
   if (dup) return fail(409, 'conflict', `schedule ${dup} already ${d.action}es ${d.contentId}`, field('contentId'));
   const id = uuidv7(now);

@@ -1,39 +1,36 @@
-import type { ScheduleCondition } from '@vidplat/contracts';
+import { governedContentIds, SlotContentKind, type AbPublishVariants, type ScheduleCondition } from '@vidplat/contracts';
+import type { z } from 'zod';
+import { slotContentExists, slotStatusStatement } from '../../content/slot-store.js';
 import type { Bindings } from '../../env.js';
 import { setItemPublishState } from '../../items/catalogue.js';
 import { forgetPublishStates } from '../../content/visibility.js';
+import { forgetPinnedSlots } from '../../content/pinned-slots.js';
 import { schedulingConfig } from '../shared/config.js';
 import { gateFailure } from './gates.js';
 
 const missingTable = (e: unknown) => e instanceof Error && /no such table/i.test(e.message);
 
 /**
- * Whether the content a schedule points at exists in the catalogue (D1). Videos and series are
- * catalogue items (a course, or a video); banners, announcements and slots are not catalogued.
+ * Whether the content a schedule points at exists: videos and series in the catalogue (a course,
+ * a recommender item, or a video), banners, announcements and slots in their tables. It fails
+ * closed: an unknown kind, or a deployment without the table, is "does not exist", so a schedule
+ * never points at nothing.
  */
 export async function contentExists(db: D1Database, tenantId: string, kind: string, contentId: string): Promise<boolean> {
-  if (kind !== 'video' && kind !== 'series') return true;
-  try {
-    const course = await db
-      .prepare('SELECT 1 AS x FROM courses WHERE tenant_id = ?1 AND course_id = ?2 AND deleted_at IS NULL')
-      .bind(tenantId, contentId)
-      .first();
-    if (course) return true;
-    const item = await db.prepare('SELECT 1 AS x FROM items WHERE tenant_id = ?1 AND item_id = ?2').bind(tenantId, contentId).first().catch((e) => {
-      if (missingTable(e)) return null;
+  if (SlotContentKind.safeParse(kind).success) return slotContentExists(db, kind as SlotContentKind, tenantId, contentId);
+  if (kind !== 'video' && kind !== 'series') return false;
+  const found = async (sql: string) => {
+    try {
+      return !!(await db.prepare(sql).bind(tenantId, contentId).first());
+    } catch (e) {
+      if (missingTable(e)) return false;
       throw e;
-    });
-    if (item || kind === 'series') return !!item;
-    const video = await db
-      .prepare('SELECT 1 AS x FROM videos WHERE tenant_id = ?1 AND video_id = ?2 AND deleted_at IS NULL')
-      .bind(tenantId, contentId)
-      .first();
-    return !!video;
-  } catch (e) {
-    // A deployment without the catalogue tables cannot tell: do not block scheduling on it.
-    if (missingTable(e)) return true;
-    throw e;
-  }
+    }
+  };
+  if (await found('SELECT 1 AS x FROM courses WHERE tenant_id = ?1 AND course_id = ?2 AND deleted_at IS NULL')) return true;
+  if (await found('SELECT 1 AS x FROM items WHERE tenant_id = ?1 AND item_id = ?2')) return true;
+  if (kind === 'series') return false;
+  return found('SELECT 1 AS x FROM videos WHERE tenant_id = ?1 AND video_id = ?2 AND deleted_at IS NULL');
 }
 
 /** Null when the condition holds, else why not (the attempt then fails and is retried). */
@@ -90,13 +87,24 @@ const UPSERT_STATE = `INSERT INTO content_publish_state (tenant_id, content_kind
 const UPDATE_COURSE = `UPDATE courses SET status = ?3, updated_at = ?4, published_at = CASE WHEN ?3 = 'published' THEN COALESCE(published_at, ?4) ELSE published_at END
   WHERE tenant_id = ?1 AND course_id = ?2 AND deleted_at IS NULL`;
 
+/**
+ * The content ids a state publishes: its own, and under A/B every variant's content, each of
+ * which the visibility rule then shows to its own bucket only.
+ */
+export function publishedIdsOf(s: Pick<PublishState, 'contentId' | 'variants'>): string[] {
+  return governedContentIds({ contentId: s.contentId, variants: Array.isArray(s.variants) ? (s.variants as z.infer<typeof AbPublishVariants>) : null });
+}
+
 function statements(db: D1Database, s: PublishState, now: string, withCourses: boolean): D1PreparedStatement[] {
   const out = [
     db.prepare(UPSERT_STATE).bind(s.tenantId, s.contentKind, s.contentId, s.published ? 1 : 0, s.percent, s.variants == null ? null : JSON.stringify(s.variants), s.scheduleId, s.occurrence, now),
   ];
   if (withCourses && (s.contentKind === 'video' || s.contentKind === 'series')) {
-    out.push(db.prepare(UPDATE_COURSE).bind(s.tenantId, s.contentId, s.published ? 'published' : 'unpublished', now));
+    for (const id of publishedIdsOf(s)) out.push(db.prepare(UPDATE_COURSE).bind(s.tenantId, id, s.published ? 'published' : 'unpublished', now));
   }
+  // Slot content: its row's status is what the read APIs and recommend's slots look at first.
+  const slot = SlotContentKind.safeParse(s.contentKind);
+  if (withCourses && slot.success) out.push(slotStatusStatement(db, slot.data, s.tenantId, publishedIdsOf(s), s.published, now));
   return out;
 }
 
@@ -115,7 +123,10 @@ export async function writePublishStates(env: Bindings, states: PublishState[], 
   const db = env.CATALOGUE;
   const errors: (string | null)[] = states.map(() => null);
   // This isolate's readers see the new state at once (others within the cache's max age).
-  for (const s of states) forgetPublishStates(s.tenantId);
+  for (const s of states) {
+    forgetPublishStates(s.tenantId);
+    if (s.contentKind === 'recommendation_slot') forgetPinnedSlots(s.tenantId);
+  }
   const msg = (e: unknown) => (e instanceof Error ? e.message : String(e));
   try {
     await db.batch(states.flatMap((s) => statements(db, s, now, true)));
@@ -140,22 +151,26 @@ export async function writePublishStates(env: Bindings, states: PublishState[], 
   try {
     const r = await db
       .prepare('SELECT item_id FROM items WHERE tenant_id = ?1 AND item_id IN (SELECT value FROM json_each(?2))')
-      .bind(states[0]!.tenantId, JSON.stringify([...new Set(states.map((s) => s.contentId))]))
+      .bind(states[0]!.tenantId, JSON.stringify([...new Set(states.flatMap((s) => publishedIdsOf(s)))]))
       .all<{ item_id: string }>();
     items = new Set(r.results.map((x) => x.item_id));
   } catch (e) {
     if (!missingTable(e)) states.forEach((_, i) => (errors[i] ??= `items: ${msg(e)}`));
   }
   for (const [i, s] of states.entries()) {
-    if (errors[i] !== null || !items.has(s.contentId)) continue;
-    try {
-      await setItemPublishState(env, s.tenantId, s.contentId, {
-        state: s.published ? 'published' : 'unpublished',
-        // Actions run once due, so this is the planned instant (stable across re-fires).
-        ...(s.published ? { publishedAt: new Date(Math.min(s.occurrenceAt, Date.now())).toISOString() } : {}),
-      });
-    } catch (e) {
-      errors[i] = msg(e);
+    if (errors[i] !== null || s.contentKind === 'banner' || s.contentKind === 'announcement' || s.contentKind === 'recommendation_slot') continue;
+    // Every A/B variant's item is published; the visibility rule shows each to its bucket only.
+    for (const id of publishedIdsOf(s)) {
+      if (!items.has(id)) continue;
+      try {
+        await setItemPublishState(env, s.tenantId, id, {
+          state: s.published ? 'published' : 'unpublished',
+          // Actions run once due, so this is the planned instant (stable across re-fires).
+          ...(s.published ? { publishedAt: new Date(Math.min(s.occurrenceAt, Date.now())).toISOString() } : {}),
+        });
+      } catch (e) {
+        errors[i] = msg(e);
+      }
     }
   }
   return errors;

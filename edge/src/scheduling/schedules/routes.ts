@@ -45,6 +45,11 @@ export const scheduleRoutes = new Hono<AppEnv>()
     }
     return reply(c, await scheduler(c.env, c.var.principal.tenantId).resume(actorOf(c), c.req.param('id'), body));
   })
+  .post(`${base}/schedules/:id/promote`, async (c) => {
+    const b = await readJson(c);
+    if (b instanceof Response) return b;
+    return reply(c, await scheduler(c.env, c.var.principal.tenantId).promote(actorOf(c), c.req.param('id'), b.body));
+  })
   .post(`${base}/schedules/:id/rollback`, async (c) => reply(c, await scheduler(c.env, c.var.principal.tenantId).rollback(actorOf(c), c.req.param('id'))))
   .get(`${base}/schedules/:id/history`, async (c) => {
     const limit = limitQuery(c.req.query('limit'), 200);

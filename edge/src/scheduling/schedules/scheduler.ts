@@ -18,6 +18,7 @@ import { fail, ok, type Actor, type Outcome } from '../shared/result.js';
 import { armAlarmAt } from '../alarm.js';
 import { cancelSchedule, createSchedule, pauseSchedule, resumeSchedule, rollbackSchedule, updateSchedule } from './commands.js';
 import { importLegacy, type LegacyImportResult } from './legacy-import.js';
+import { promoteWinner } from './promote.js';
 import { flushOutbox } from './outbox.js';
 import { calendar, listSchedules, scheduleHistory, schedulingStats } from './read-models.js';
 import { runBatch, runDue, runEffect } from './runner.js';
@@ -163,6 +164,11 @@ export class Scheduler extends DurableObject<Bindings> implements SchedulerRpc {
     if (!r.ok) return r;
     await this.settle();
     return ok(this.viewOf(id));
+  }
+
+  /** Promote the winner of an A/B publish to everyone (promote.ts). */
+  async promote(actor: Actor, id: string, body: unknown): Promise<Outcome<ScheduleView>> {
+    return promoteWinner(this.store, actor, id, body);
   }
 
   /** Execute now: the schedule's next due action (its retry included) runs immediately. */

@@ -40,8 +40,34 @@ function at(daysAhead: number, hourUtc: number): string {
   return d.toISOString();
 }
 
+/**
+ * The slot content the schedules publish (a schedule must point at existing content): drafts until
+ * their schedule fires. Re-running answers 409 per existing row, which is kept.
+ */
+async function seedSlotContent(ctx: DemoContext, t: DemoTenant): Promise<void> {
+  const k = t.superKey;
+  const img = (id: string) => `https://picsum.photos/seed/${id}/1200/400`;
+  const banners = [
+    { id: `${t.template}-banner-sale`, placement: 'home_top', title: 'Weekend sale' },
+    { id: `${t.template}-hero-a`, placement: 'home_hero', title: 'Hero A' },
+    { id: `${t.template}-hero-b`, placement: 'home_hero', title: 'Hero B' },
+  ];
+  for (const b of banners) {
+    await call(ctx, k, 'POST', '/v1/admin/content/banners', { ...b, imageUrl: img(b.id), linkUrl: `https://example.com/${t.template}/${b.id}` });
+  }
+  const announcements = [
+    { id: `${t.template}-daily-tip`, title: 'Tip of the day', body: 'Swipe left on a video to hide it from your feed.', severity: 'info' },
+    { id: `${t.template}-monthly-digest`, title: 'Your monthly digest', body: 'The most watched videos of the month are in.', severity: 'info' },
+    { id: `${t.template}-maintenance`, title: 'Planned maintenance', body: 'Playback may pause for a few minutes tonight.', severity: 'warning' },
+  ];
+  for (const a of announcements) await call(ctx, k, 'POST', '/v1/admin/content/announcements', a);
+  // The recommend seeder's scenario "feed" and items v0…v299.
+  await call(ctx, k, 'POST', '/v1/admin/content/slots', { id: `${t.template}-weekly-pick`, scenario: 'feed', position: 3, itemId: 'v7' });
+}
+
 async function seedTenant(ctx: DemoContext, t: DemoTenant): Promise<string> {
   const k = t.superKey;
+  await seedSlotContent(ctx, t);
   const schedules = [
     { contentKind: 'banner', contentId: `${t.template}-banner-sale`, scheduledAt: at(2, 8), endAt: at(4, 8), title: 'Weekend sale banner', priority: 80 },
     {
@@ -69,7 +95,7 @@ async function seedTenant(ctx: DemoContext, t: DemoTenant): Promise<string> {
     },
     {
       contentKind: 'banner',
-      contentId: `${t.template}-ab-hero`,
+      contentId: `${t.template}-hero-a`,
       scheduledAt: at(14, 10),
       endAt: at(21, 10),
       title: 'Hero banner A/B',
