@@ -65,6 +65,20 @@ export const EnrolEvent = base.extend({
   courseId: ItemId,
   kind: z.enum(['free', 'paid', 'trial']),
 });
+/**
+ * A learner completed a catalogue course (every ready video of it completed). Emitted by the edge
+ * once per learner and course, when learning progress first completes the course; itemId is the
+ * course (so item heat and hot courses count it), eventId and eventTime come from the stored
+ * completion, so a retry or a replayed outbox row is the same event.
+ */
+export const CourseCompleteEvent = base.extend({
+  type: z.literal('course_complete'),
+  courseId: ItemId,
+  /** Ready videos the course had when it was completed. */
+  videos: z.number().int().min(0).max(100_000),
+  /** The learner's total watch time in the course, seconds (not a play's watch time: no watchedSeconds). */
+  courseWatchSeconds: z.number().min(0).max(10_000_000),
+});
 
 /**
  * A content schedule changed what is visible (scheduling): published, unpublished, a rollout step,
@@ -87,6 +101,7 @@ export const BehaviourEvent = z.discriminatedUnion('type', [
   CommentEvent,
   PurchaseEvent,
   EnrolEvent,
+  CourseCompleteEvent,
   ScheduleEvent,
 ]);
 export type BehaviourEvent = z.infer<typeof BehaviourEvent>;

@@ -54,7 +54,11 @@ export const ScenarioConfig = z.object({
     .refine((cs) => new Set(cs.map((c) => c.name)).size === cs.length, 'each recall channel may appear once'),
   rankingModel: Slug.nullable().default(null),
   rerank: RerankRules.default({ diversityLambda: 0.7, freshnessBoost: 0.2, freshnessHalfLifeHours: 48, filterSeen: true }),
-  actionWeights: ActionWeights.default({ impression: 0.1, click: 1, play_start: 2, play_complete: 5, like: 3, share: 4, comment: 3, purchase: 8 }),
+  /**
+   * Heat per action. Also what events without a scenario get (the stream's default): among them
+   * the catalogue's own enrol and course_complete, which make a course hot (GET /v1/courses/hot).
+   */
+  actionWeights: ActionWeights.default({ impression: 0.1, click: 1, play_start: 2, play_complete: 5, like: 3, share: 4, comment: 3, purchase: 8, enrol: 6, course_complete: 8 }),
   /** Time constant of item-heat decay within the 1-hour window. */
   heatHalfLifeMinutes: z.number().positive().max(24 * 60).default(30),
 });

@@ -28,7 +28,7 @@ export async function overview(r: Reader, s: Scope): Promise<Overview> {
             countIf(type = 'play_start') AS plays, countIf(type = 'play_complete') AS completions,
             ${WATCH} AS watch_seconds, countIf(type = 'purchase') AS purchases,
             sumIf(JSONExtractInt(payload, 'amountCents'), type = 'purchase') AS revenue_cents,
-            countIf(type = 'enrol') AS enrolments
+            countIf(type = 'enrol') AS enrolments, countIf(type = 'course_complete') AS course_completions
      FROM events_raw FINAL WHERE ${RANGE}`,
     params(s),
   );
@@ -49,6 +49,7 @@ export async function overview(r: Reader, s: Scope): Promise<Overview> {
     purchases: n('purchases'),
     revenueCents: n('revenue_cents'),
     enrolments: n('enrolments'),
+    courseCompletions: n('course_completions'),
   };
 }
 
@@ -216,13 +217,14 @@ export async function publishHeatmap(r: Reader, s: Scope, timeZone = 'UTC', sugg
 /** Courses ranked by recency-weighted enrolments (half-life 7 days; paid enrolments count double). */
 export async function hotCourses(r: Reader, s: Scope, limit: number): Promise<HotCourses> {
   const rows = await r.rows<Record<string, unknown>>(
-    `SELECT JSONExtractString(payload, 'courseId') AS course_id, count() AS enrolments,
-            countIf(JSONExtractString(payload, 'kind') = 'paid') AS paid, uniqExact(user_id) AS learners,
-            toString(max(event_time)) AS last_enrolment,
-            sum(if(JSONExtractString(payload, 'kind') = 'paid', 2, 1)
-                * exp2(-dateDiff('second', event_time, toDateTime64({to:Date} + 1, 3, 'UTC')) / 604800)) AS score
-     FROM events_raw FINAL WHERE ${RANGE} AND type = 'enrol'
-     GROUP BY course_id HAVING course_id != ''
+    `SELECT JSONExtractString(payload, 'courseId') AS course_id, countIf(type = 'enrol') AS enrolments,
+            countIf(type = 'enrol' AND JSONExtractString(payload, 'kind') = 'paid') AS paid, uniqExactIf(user_id, type = 'enrol') AS learners,
+            countIf(type = 'course_complete') AS completions,
+            toString(maxIf(event_time, type = 'enrol')) AS last_enrolment,
+            sumIf(if(JSONExtractString(payload, 'kind') = 'paid', 2, 1)
+                * exp2(-dateDiff('second', event_time, toDateTime64({to:Date} + 1, 3, 'UTC')) / 604800), type = 'enrol') AS score
+     FROM events_raw FINAL WHERE ${RANGE} AND type IN ('enrol', 'course_complete')
+     GROUP BY course_id HAVING course_id != '' AND enrolments > 0
      ORDER BY score DESC, course_id LIMIT {limit:UInt32}`,
     params(s, { limit }),
   );
@@ -232,6 +234,7 @@ export async function hotCourses(r: Reader, s: Scope, limit: number): Promise<Ho
       enrolments: num(x.enrolments),
       paid: num(x.paid),
       learners: num(x.learners),
+      completions: num(x.completions),
       lastEnrolment: String(x.last_enrolment),
       score: num(x.score),
     })),

@@ -23,6 +23,7 @@ async function overview() {
     ['Watch hours', fmt(o.watchHours, 1)],
     ['Revenue', `$${fmt(o.revenueCents / 100, 2)}`],
     ['Enrolments', fmt(o.enrolments)],
+    ['Course completions', fmt(o.courseCompletions)],
   ] as const;
   fill('kpis', <Kpis cards={cards} />);
 }
@@ -129,6 +130,7 @@ async function courses() {
           ['Course', (c) => c.courseId],
           ['Enrolments', (c) => fmt(c.enrolments)],
           ['Paid', (c) => fmt(c.paid)],
+          ['Completed', (c) => fmt(c.completions)],
           ['Score', (c) => fmt(c.score, 2)],
         ]}
       />
