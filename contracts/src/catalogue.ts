@@ -356,6 +356,13 @@ export const VideoProgress = z.object({
   updatedAt: IsoTime,
 });
 export type VideoProgress = z.infer<typeof VideoProgress>;
+/** Per-tenant catalogue options (GET/PUT /v1/catalogue/settings). */
+export const CatalogueSettings = z.object({
+  /** Every catalogue video is also a recommender item (kind video), besides the courses. */
+  videosAsItems: z.boolean(),
+});
+export type CatalogueSettings = z.infer<typeof CatalogueSettings>;
+
 export const ProgressResponse = z.object({
   progress: VideoProgress,
   event: z.enum(['play_progress', 'play_complete']),

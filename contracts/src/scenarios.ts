@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { BEHAVIOUR_EVENT_TYPES, type BehaviourEventType } from './behaviour.js';
 import { Slug, TenantId } from './ids.js';
+import { ItemKind } from './items.js';
 
 export const RecallChannelName = z.enum(['hot', 'item_cf', 'embedding', 'fresh']);
 export type RecallChannelName = z.infer<typeof RecallChannelName>;
@@ -23,6 +24,11 @@ export const RerankRules = z.object({
   excludeCategories: z.array(Slug).max(50).optional(),
   /** Only items with one of these access levels; unset = all. */
   access: z.array(z.enum(['free', 'paid', 'member'])).min(1).optional(),
+  /**
+   * Only items of these kinds (e.g. ['course'] for a course shelf, ['video'] for "lessons for
+   * you" when the tenant has its catalogue videos as items); unset = all.
+   */
+  kinds: z.array(ItemKind).min(1).max(8).optional(),
   /**
    * Paid / member items the user is not entitled to (no active enrolment in the course, no active
    * membership): `filter` drops them, `label` keeps them with `entitled: false`; unset = neither.
