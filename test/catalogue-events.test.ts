@@ -92,7 +92,9 @@ describe('server-side catalogue events reach ClickHouse', () => {
 
     // The learner finishes the only lesson: the course is complete, announced once (the report is retried).
     const tok = (await ok(call(app, 'GET', '/v1/play/guitar-1-v1', undefined, user))).token as string;
-    const report = { positionSeconds: 295, durationSeconds: 300, watchedSeconds: 295, device: 'web', playbackToken: tok };
+    // Halfway first: the server reports the 25 % and 50 % milestones.
+    await ok(call(app, 'POST', '/v1/videos/guitar-1-v1/progress', { positionSeconds: 160, durationSeconds: 300, watchedSeconds: 20, device: 'web', playbackToken: tok }, user));
+    const report = { positionSeconds: 295, durationSeconds: 300, watchedSeconds: 10, device: 'web', playbackToken: tok };
     const done = await ok(call(app, 'POST', '/v1/videos/guitar-1-v1/progress', report, user));
     expect(done).toMatchObject({ event: 'play_complete', courseCompletedAt: expect.any(String) });
     expect(await ok(call(app, 'POST', '/v1/videos/guitar-1-v1/progress', report, user))).toMatchObject({ courseCompletedAt: done.courseCompletedAt });
@@ -102,6 +104,14 @@ describe('server-side catalogue events reach ClickHouse', () => {
     const day = new Date().toISOString().slice(0, 10);
     const overview = await ok(call(sup, 'GET', `/v1/admin/analytics/overview?from=${day}&to=${day}`));
     expect(overview).toMatchObject({ enrolments: 1, courseCompletions: 1 });
+    // The video's statistics: the learner passed 25 % and 50 % (milestones) and the end (completion, standing for 75 % too).
+    const milestones = await eventually(
+      async () => (await ch.query({ query: "SELECT count() AS n FROM events_raw FINAL WHERE tenant_id = {t:String} AND type = 'play_progress' AND JSONExtractUInt(payload, 'milestone') > 0", query_params: { t: tenant }, format: 'JSONEachRow' })).json<{ n: string }>(),
+      (x) => Number(x[0]?.n) === 2,
+    );
+    expect(Number(milestones[0]!.n)).toBe(2);
+    const videos = await ok(call(sup, 'GET', `/v1/admin/analytics/videos?from=${day}&to=${day}`));
+    expect(videos.reached).toEqual({ p25: 1, p50: 1, p75: 1, p100: 1 });
     const report30 = await ok(call(sup, 'GET', `/v1/admin/analytics/courses/hot?from=${day}&to=${day}&limit=5`));
     expect(report30.courses).toEqual([expect.objectContaining({ courseId: 'guitar-1', enrolments: 1, completions: 1 })]);
 

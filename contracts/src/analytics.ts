@@ -111,6 +111,8 @@ export const VideoStats = z.object({
   /** Mean of max(position)/duration per (viewer, video) play session. */
   avgCompletion: z.number(),
   watchHours: z.number(),
+  /** Viewer–video pairs that reached 25 / 50 / 75 % (the server's progress milestones) and the end (completion). */
+  reached: z.object({ p25: z.number(), p50: z.number(), p75: z.number(), p100: z.number() }),
   byDay: z.array(z.object({ day: IsoDate, plays: z.number(), uniqueViewers: z.number(), completions: z.number(), avgCompletion: z.number() })),
   topVideos: z.array(z.object({ itemId: z.string(), plays: z.number(), uniqueViewers: z.number(), completions: z.number(), avgCompletion: z.number() })),
 });

@@ -37,10 +37,17 @@ export const PlayStartEvent = base.extend({
   /** Set by the server when it authorised the play: why it was allowed (free, trial, enrolled, member...). */
   access: z.string().regex(/^[a-z_]{1,32}$/).optional(),
 });
+/** Share of a video (percent of its duration) whose first crossing by a viewer the server reports. */
+export const PLAY_MILESTONES = [25, 50, 75] as const;
 export const PlayProgressEvent = base.extend({
   type: z.literal('play_progress'),
   ...PlayFields,
   watchedSeconds: z.number().min(0).max(86_400).describe('seconds actually watched since the last progress event'),
+  /**
+   * Set by the server (catalogue videos) on the event reporting the viewer's first pass over this
+   * percent of the video; once per viewer, video and milestone, with a fact id.
+   */
+  milestone: z.union([z.literal(25), z.literal(50), z.literal(75)]).optional(),
 });
 export const PlayCompleteEvent = base.extend({
   type: z.literal('play_complete'),

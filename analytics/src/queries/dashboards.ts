@@ -158,10 +158,16 @@ const SESSIONS = `SELECT user_id, item_id, toDate(event_time) AS day,
 export async function videoStats(r: Reader, s: Scope, itemId?: string): Promise<VideoStats> {
   const p = params(s, { item: itemId ?? '' });
   const AGG = `sum(starts) AS plays, uniqExactIf(user_id, starts > 0) AS viewers, sum(completes) AS completions, ifNotFinite(avg(completion), 0) AS avg_completion`;
-  const [total, byDay, top] = await Promise.all([
+  const REACHED = (m: number) => `uniqExactIf((user_id, item_id), type = 'play_complete' OR JSONExtractUInt(payload, 'milestone') >= ${m})`;
+  const [total, byDay, top, reached] = await Promise.all([
     r.one<Record<string, unknown>>(`SELECT ${AGG}, sum(watch) AS watch FROM (${SESSIONS})`, p),
     r.rows<Record<string, unknown>>(`SELECT day, ${AGG} FROM (${SESSIONS}) GROUP BY day ORDER BY day WITH FILL FROM {from:Date} TO {to:Date} + 1`, p),
     r.rows<Record<string, unknown>>(`SELECT item_id, ${AGG} FROM (${SESSIONS}) GROUP BY item_id ORDER BY plays DESC, item_id LIMIT 20`, p),
+    r.one<Record<string, unknown>>(
+      `SELECT ${REACHED(25)} AS p25, ${REACHED(50)} AS p50, ${REACHED(75)} AS p75, uniqExactIf((user_id, item_id), type = 'play_complete') AS p100
+       FROM events_raw FINAL WHERE ${RANGE} AND type IN ('play_progress', 'play_complete') AND ({item:String} = '' OR item_id = {item:String})`,
+      p,
+    ),
   ]);
   const plays = num(total.plays);
   return {
@@ -171,6 +177,7 @@ export async function videoStats(r: Reader, s: Scope, itemId?: string): Promise<
     completionRate: ratio(num(total.completions), plays),
     avgCompletion: num(total.avg_completion),
     watchHours: num(total.watch) / 3600,
+    reached: { p25: num(reached.p25), p50: num(reached.p50), p75: num(reached.p75), p100: num(reached.p100) },
     byDay: byDay.map((d) => ({ day: String(d.day), plays: num(d.plays), uniqueViewers: num(d.viewers), completions: num(d.completions), avgCompletion: num(d.avg_completion) })),
     topVideos: top.map((d) => ({ itemId: String(d.item_id), plays: num(d.plays), uniqueViewers: num(d.viewers), completions: num(d.completions), avgCompletion: num(d.avg_completion) })),
   };

@@ -18,7 +18,7 @@ import { bad, body, HttpFail, notFound, requireUser } from '../http.js';
 import { getCourseRow, getVideoRow } from '../rows.js';
 import { hlsPrefix } from '../play/routes.js';
 import { deliverEvents } from './event-outbox.js';
-import { completionFactId } from '../server-events.js';
+import { completionFactId, milestoneEvents } from '../server-events.js';
 import { courseCompletionOf, recordCourseCompletion } from './course-completion.js';
 
 /** Reported positions may run this far past the catalogue duration (player rounding). */
@@ -131,7 +131,8 @@ export const progressRoutes = new Hono<AppEnv>()
     // video, so a completion missed by an interrupted request is recorded by the next report.
     const course =
       stored.completed_at !== null && video.course_id !== null ? (await recordCourseCompletion(db, tenantId, userId, video.course_id, now)).completion : null;
-    const delivery = deliverEvents(cfg, db, tenantId, [event]).catch((e) => console.error('outbox write failed', e instanceof Error ? e.message : String(e)));
+    const milestones = justCompleted ? [] : await milestoneEvents(tenantId, userId, video, duration, old?.max_position_seconds ?? 0, stored.max_position_seconds, Date.parse(now));
+    const delivery = deliverEvents(cfg, db, tenantId, [event, ...milestones]).catch((e) => console.error('outbox write failed', e instanceof Error ? e.message : String(e)));
     try {
       c.executionCtx.waitUntil(delivery);
     } catch {

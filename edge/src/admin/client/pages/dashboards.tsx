@@ -84,6 +84,7 @@ async function videos() {
     'videos',
     <>
       <p id="video-summary">{`${fmt(v.plays)} plays · ${fmt(v.uniqueViewers)} unique viewers · ${fmt(v.completions)} completions · average completion ${pct(v.avgCompletion)}`}</p>
+      <p id="video-reached">{`Viewers reaching 25 % ${fmt(v.reached.p25)} · 50 % ${fmt(v.reached.p50)} · 75 % ${fmt(v.reached.p75)} · the end ${fmt(v.reached.p100)}`}</p>
       <ChartBox id="video-chart" label="Daily plays, unique viewers and completions" />
       <Table
         id="top-videos"
