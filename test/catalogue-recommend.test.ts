@@ -125,7 +125,8 @@ describe('catalogue courses are recommender items', () => {
         scenario,
         template: 'vlog',
         recall: [{ name: 'fresh', weight: 1, size: 50 }],
-        rerank: { diversityLambda: 0.7, freshnessBoost: 0.2, freshnessHalfLifeHours: 48, filterSeen: true, maxPerCategory: 50, entitlement },
+        // (filterSeen off: an enrolled course is the user's own action, "seen" where the scenario filters seen items)
+        rerank: { diversityLambda: 0.7, freshnessBoost: 0.2, freshnessHalfLifeHours: 48, filterSeen: false, maxPerCategory: 50, entitlement },
       });
       expect(r.status, JSON.stringify(r.body)).toBe(201);
     }
@@ -151,6 +152,14 @@ describe('catalogue courses are recommender items', () => {
     expect((await items('learn-filter', 'buyer')).map((x) => x.itemId)).toContain('ts-pro');
     // Another user is still not entitled.
     expect((await items('learn-filter', 'someone-else')).map((x) => x.itemId)).not.toContain('ts-pro');
+    // The enrolment is the buyer's own action (the server's enrol event, no client event): a scenario
+    // that filters seen items drops the course from their next answers, and only theirs.
+    expect((await items('learn', 'someone-else')).map((x) => x.itemId)).toContain('ts-pro');
+    const t0 = Date.now();
+    let mine = await items('learn', 'buyer');
+    while (mine.some((x) => x.itemId === 'ts-pro') && Date.now() - t0 < 5_000) mine = await items('learn', 'buyer');
+    console.log(`enrolled course gone from the buyer's answers ${Date.now() - t0} ms after the check began`);
+    for (let i = 0; i < 3; i++) expect((await items('learn', 'buyer')).map((x) => x.itemId)).not.toContain('ts-pro');
   });
 });
 
