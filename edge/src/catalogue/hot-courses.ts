@@ -6,6 +6,8 @@ import { analyticsReader } from '../admin/clickhouse.js';
 import { edgeConfig, type AppEnv } from '../env.js';
 import { errorBody, sendError } from '../http/errors.js';
 import { requireKey } from '../tenancy/auth.js';
+import { hiddenForRequest } from '../content/visibility.js';
+import { isManager } from './http.js';
 
 /** How long a tenant's hot list is served from the edge cache (and may be cached by clients). */
 const CACHE_SECONDS = 60;
@@ -30,8 +32,17 @@ export const hotCourseRoutes = new Hono<AppEnv>().get('/v1/courses/hot', require
   const { tenantId } = c.var.principal;
   const cacheKey = new Request(`https://hot-courses.cache/${encodeURIComponent(tenantId)}/${encodeURIComponent(q.data.category ?? '')}/${q.data.limit}`);
   const cache = (caches as unknown as { default: Cache }).default;
+  // The list is shared by the tenant's users; an end user's copy drops what the visibility rule
+  // (rollout share, region, A/B) hides from them, and is theirs only (private).
+  const userId = isManager(c.var.principal.role) ? null : c.var.principal.userId;
+  const hidden = userId ? await hiddenForRequest(c, tenantId, userId) : undefined;
+  const answer = (text: string, cacheState: 'hit' | 'miss') => {
+    const out = hidden?.size ? JSON.stringify(withoutHidden(JSON.parse(text) as { courses: { courseId: string }[] }, hidden)) : text;
+    const cc = hidden ? `private, max-age=${CACHE_SECONDS}` : `public, max-age=${CACHE_SECONDS}`;
+    return new Response(out, { status: 200, headers: { 'content-type': 'application/json', 'cache-control': cc, 'x-cache': cacheState } });
+  };
   const hit = await cache.match(cacheKey);
-  if (hit) return new Response(hit.body, { status: 200, headers: { 'content-type': 'application/json', 'cache-control': `public, max-age=${CACHE_SECONDS}`, 'x-cache': 'hit' } });
+  if (hit) return answer(await hit.text(), 'hit');
 
   const db = c.env.CATALOGUE;
   let path: string | null = null;
@@ -103,5 +114,7 @@ export const hotCourseRoutes = new Hono<AppEnv>().get('/v1/courses/hot', require
   }));
   const body = JSON.stringify({ courses, windowDays: WINDOW_DAYS, halfLifeDays: HALF_LIFE_DAYS, generatedAt: now.toISOString() });
   c.executionCtx.waitUntil(cache.put(cacheKey, new Response(body, { headers: { 'content-type': 'application/json', 'cache-control': `public, max-age=${CACHE_SECONDS}` } })));
-  return new Response(body, { status: 200, headers: { 'content-type': 'application/json', 'cache-control': `public, max-age=${CACHE_SECONDS}`, 'x-cache': 'miss' } });
+  return answer(body, 'miss');
 });
+
+const withoutHidden = <T extends { courses: { courseId: string }[] }>(b: T, hidden: ReadonlySet<string>): T => ({ ...b, courses: b.courses.filter((x) => !hidden.has(x.courseId)) });
