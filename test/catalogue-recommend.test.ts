@@ -125,7 +125,8 @@ describe('catalogue courses are recommender items', () => {
         scenario,
         template: 'vlog',
         recall: [{ name: 'fresh', weight: 1, size: 50 }],
-        rerank: { diversityLambda: 0.7, freshnessBoost: 0.2, freshnessHalfLifeHours: 48, filterSeen: true, maxPerCategory: 50, entitlement },
+        // (filterSeen off: an enrolled course is the user's own action, "seen" where the scenario filters seen items)
+        rerank: { diversityLambda: 0.7, freshnessBoost: 0.2, freshnessHalfLifeHours: 48, filterSeen: false, maxPerCategory: 50, entitlement },
       });
       expect(r.status, JSON.stringify(r.body)).toBe(201);
     }
@@ -151,5 +152,82 @@ describe('catalogue courses are recommender items', () => {
     expect((await items('learn-filter', 'buyer')).map((x) => x.itemId)).toContain('ts-pro');
     // Another user is still not entitled.
     expect((await items('learn-filter', 'someone-else')).map((x) => x.itemId)).not.toContain('ts-pro');
+    // The enrolment is the buyer's own action (the server's enrol event, no client event): a scenario
+    // that filters seen items drops the course from their next answers, and only theirs.
+    expect((await items('learn', 'someone-else')).map((x) => x.itemId)).toContain('ts-pro');
+    const t0 = Date.now();
+    let mine = await items('learn', 'buyer');
+    while (mine.some((x) => x.itemId === 'ts-pro') && Date.now() - t0 < 5_000) mine = await items('learn', 'buyer');
+    console.log(`enrolled course gone from the buyer's answers ${Date.now() - t0} ms after the check began`);
+    for (let i = 0; i < 3; i++) expect((await items('learn', 'buyer')).map((x) => x.itemId)).not.toContain('ts-pro');
+  });
+});
+
+describe('catalogue videos as recommender items, where the tenant chooses', () => {
+  it('lessons are recommended in a video scenario (entitlement labelled), never in a course shelf; deleted, unpublished or switched off → never again', async () => {
+    for (const [scenario, kinds] of [['lessons', ['video']], ['shelf', ['course']]] as const) {
+      const r = await call('POST', '/v1/scenarios', {
+        scenario,
+        template: 'vlog',
+        recall: [{ name: 'fresh', weight: 1, size: 100 }],
+        rerank: { diversityLambda: 0.7, freshnessBoost: 0.2, freshnessHalfLifeHours: 48, filterSeen: true, maxPerCategory: 100, entitlement: 'label', kinds },
+      });
+      expect(r.status, JSON.stringify(r.body)).toBe(201);
+    }
+    const items = async (scenario: string, user: string) => {
+      const r = await call('GET', `/v1/recommend?tenant=${tenant}&scenario=${scenario}&user=${user}&n=100`);
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      return RecommendResponse.parse(r.body).items;
+    };
+    const until = async (scenario: string, user: string, ok: (ids: string[]) => boolean) => {
+      let got = await items(scenario, user);
+      for (let i = 0; i < 20 && !ok(got.map((x) => x.itemId)); i++) {
+        await sleep(250);
+        got = await items(scenario, user);
+      }
+      return got;
+    };
+    expect((await call('PUT', '/v1/catalogue/settings', { videosAsItems: true })).status).toBe(200);
+    expect((await call('POST', '/v1/courses', { id: 'ts-vid', categoryId: 'ts', title: 'TypeScript in videos', level: 'beginner', access: 'paid', priceCents: 1900, instructorId: 'ins-1' })).status).toBe(201);
+    for (const [id, free] of [['ts-vid-1', true], ['ts-vid-2', false]] as const) {
+      expect((await call('POST', '/v1/courses/ts-vid/videos', { id, chapterId: null, title: id, durationSeconds: 120, free })).status).toBe(201);
+      const ready = await fetch(`${urls.edge}/v1/internal/videos/${id}/status`, {
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${env.EDGE_INTERNAL_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ tenantId: tenant, status: 'ready', renditions: ['360p'] }),
+      });
+      expect(ready.status).toBe(200);
+    }
+    // Not published yet: no lesson.
+    expect((await items('lessons', 'viewer')).map((x) => x.itemId)).not.toContain('ts-vid-1');
+    await call('POST', '/v1/courses/ts-vid/status', { status: 'in_review' });
+    expect((await call('POST', '/v1/courses/ts-vid/status', { status: 'published' })).status).toBe(200);
+
+    const lessons = await until('lessons', 'viewer', (ids) => ids.includes('ts-vid-1') && ids.includes('ts-vid-2'));
+    expect(lessons.map((x) => x.itemId)).toEqual(expect.arrayContaining(['ts-vid-1', 'ts-vid-2']));
+    expect(lessons.every((x) => x.itemId.startsWith('ts-vid-') || !x.itemId.startsWith('ts-'))).toBe(true); // no course in the video scenario
+    expect(lessons.find((x) => x.itemId === 'ts-vid-2')).toMatchObject({ entitled: false }); // paid lesson, not enrolled
+    expect(lessons.find((x) => x.itemId === 'ts-vid-1')?.entitled).not.toBe(false); // free lesson
+    const shelf = (await until('shelf', 'viewer', (ids) => ids.includes('ts-vid'))).map((x) => x.itemId);
+    expect(shelf).toContain('ts-vid');
+    expect(shelf.filter((id) => id.startsWith('ts-vid-'))).toEqual([]);
+
+    // Enrolled in the course: its paid lesson is entitled.
+    expect((await call('POST', '/v1/courses/ts-vid/enrolments', { kind: 'paid', userId: 'viewer', orderId: `ord-v-${Date.now()}`, pricePaidCents: 1900 })).status).toBe(201);
+    expect((await items('lessons', 'viewer')).find((x) => x.itemId === 'ts-vid-2')).toMatchObject({ entitled: true });
+
+    // A deleted lesson is never recommended again, from the next request on.
+    expect((await call('DELETE', '/v1/videos/ts-vid-2')).status).toBe(204);
+    for (let i = 0; i < 4; i++) expect((await items('lessons', `v${i}`)).map((x) => x.itemId)).not.toContain('ts-vid-2');
+    // The course unpublished: its lessons go with it.
+    expect((await call('POST', '/v1/courses/ts-vid/status', { status: 'unpublished' })).status).toBe(200);
+    for (let i = 0; i < 4; i++) expect((await items('lessons', `v${i}`)).map((x) => x.itemId)).not.toContain('ts-vid-1');
+    await call('POST', '/v1/courses/ts-vid/status', { status: 'published' });
+    await until('lessons', 'viewer2', (ids) => ids.includes('ts-vid-1'));
+    // Switched off: every lesson item goes.
+    const off = await call('PUT', '/v1/catalogue/settings', { videosAsItems: false });
+    expect(off.status, JSON.stringify(off.body)).toBe(200);
+    expect((await items('lessons', 'viewer3')).map((x) => x.itemId)).not.toContain('ts-vid-1');
+    expect((await call('GET', '/v1/items/ts-vid-1')).status).toBe(404);
   });
 });

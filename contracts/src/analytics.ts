@@ -76,6 +76,8 @@ export const Overview = z.object({
   purchases: z.number(),
   revenueCents: z.number(),
   enrolments: z.number(),
+  /** Learners who completed a course (the catalogue's course_complete events). */
+  courseCompletions: z.number(),
 });
 export type Overview = z.infer<typeof Overview>;
 
@@ -109,6 +111,8 @@ export const VideoStats = z.object({
   /** Mean of max(position)/duration per (viewer, video) play session. */
   avgCompletion: z.number(),
   watchHours: z.number(),
+  /** Viewer–video pairs that reached 25 / 50 / 75 % (the server's progress milestones) and the end (completion). */
+  reached: z.object({ p25: z.number(), p50: z.number(), p75: z.number(), p100: z.number() }),
   byDay: z.array(z.object({ day: IsoDate, plays: z.number(), uniqueViewers: z.number(), completions: z.number(), avgCompletion: z.number() })),
   topVideos: z.array(z.object({ itemId: z.string(), plays: z.number(), uniqueViewers: z.number(), completions: z.number(), avgCompletion: z.number() })),
 });
@@ -124,8 +128,13 @@ export const PublishHeatmap = z.object({
 export type PublishHeatmap = z.infer<typeof PublishHeatmap>;
 
 export const HotCourses = z.object({
-  /** score: enrolments weighted by recency (half-life 7 days) with paid ones counting double. */
-  courses: z.array(z.object({ courseId: z.string(), enrolments: z.number(), paid: z.number(), learners: z.number(), lastEnrolment: z.string(), score: z.number() })),
+  /**
+   * score: enrolments weighted by recency (half-life 7 days) with paid ones counting double;
+   * completions: learners who completed the course in the range (course_complete events).
+   */
+  courses: z.array(
+    z.object({ courseId: z.string(), enrolments: z.number(), paid: z.number(), learners: z.number(), completions: z.number(), lastEnrolment: z.string(), score: z.number() }),
+  ),
 });
 export type HotCourses = z.infer<typeof HotCourses>;
 

@@ -6,7 +6,7 @@ const base = { eventId: uuidv7(), tenantId: 't1', eventTime: '2026-11-25T08:00:0
 describe('behaviour events', () => {
   it('covers every action the product records', () => {
     expect(BEHAVIOUR_EVENT_TYPES.sort()).toEqual(
-      ['click', 'comment', 'dislike', 'enrol', 'hide', 'impression', 'like', 'play_complete', 'play_progress', 'play_start', 'purchase', 'schedule', 'share'].sort(),
+      ['click', 'comment', 'course_complete', 'dislike', 'enrol', 'hide', 'impression', 'like', 'play_complete', 'play_progress', 'play_start', 'purchase', 'schedule', 'share'].sort(),
     );
   });
 
@@ -15,6 +15,8 @@ describe('behaviour events', () => {
     expect(play.type === 'play_progress' && play.watchedSeconds).toBe(10);
     expect(BehaviourEvent.parse({ ...base, type: 'purchase', orderId: 'o1', amountCents: 999, currency: 'EUR' }).type).toBe('purchase');
     expect(BehaviourEvent.parse({ ...base, type: 'enrol', courseId: 'c1', kind: 'trial' }).type).toBe('enrol');
+    expect(BehaviourEvent.parse({ ...base, type: 'course_complete', courseId: 'c1', videos: 3, courseWatchSeconds: 900 }).type).toBe('course_complete');
+    expect(BehaviourEvent.safeParse({ ...base, type: 'course_complete', videos: 3, watchedSeconds: 900 }).success).toBe(false);
     expect(BehaviourEvent.parse({ ...base, type: 'dislike' }).type).toBe('dislike');
     expect(BehaviourEvent.parse({ ...base, type: 'hide' }).type).toBe('hide');
   });

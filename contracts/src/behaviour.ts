@@ -37,10 +37,17 @@ export const PlayStartEvent = base.extend({
   /** Set by the server when it authorised the play: why it was allowed (free, trial, enrolled, member...). */
   access: z.string().regex(/^[a-z_]{1,32}$/).optional(),
 });
+/** Share of a video (percent of its duration) whose first crossing by a viewer the server reports. */
+export const PLAY_MILESTONES = [25, 50, 75] as const;
 export const PlayProgressEvent = base.extend({
   type: z.literal('play_progress'),
   ...PlayFields,
   watchedSeconds: z.number().min(0).max(86_400).describe('seconds actually watched since the last progress event'),
+  /**
+   * Set by the server (catalogue videos) on the event reporting the viewer's first pass over this
+   * percent of the video; once per viewer, video and milestone, with a fact id.
+   */
+  milestone: z.union([z.literal(25), z.literal(50), z.literal(75)]).optional(),
 });
 export const PlayCompleteEvent = base.extend({
   type: z.literal('play_complete'),
@@ -65,6 +72,20 @@ export const EnrolEvent = base.extend({
   courseId: ItemId,
   kind: z.enum(['free', 'paid', 'trial']),
 });
+/**
+ * A learner completed a catalogue course (every ready video of it completed). Emitted by the edge
+ * once per learner and course, when learning progress first completes the course; itemId is the
+ * course (so item heat and hot courses count it), eventId and eventTime come from the stored
+ * completion, so a retry or a replayed outbox row is the same event.
+ */
+export const CourseCompleteEvent = base.extend({
+  type: z.literal('course_complete'),
+  courseId: ItemId,
+  /** Ready videos the course had when it was completed. */
+  videos: z.number().int().min(0).max(100_000),
+  /** The learner's total watch time in the course, seconds (not a play's watch time: no watchedSeconds). */
+  courseWatchSeconds: z.number().min(0).max(10_000_000),
+});
 
 /**
  * A content schedule changed what is visible (scheduling): published, unpublished, a rollout step,
@@ -87,6 +108,7 @@ export const BehaviourEvent = z.discriminatedUnion('type', [
   CommentEvent,
   PurchaseEvent,
   EnrolEvent,
+  CourseCompleteEvent,
   ScheduleEvent,
 ]);
 export type BehaviourEvent = z.infer<typeof BehaviourEvent>;

@@ -356,7 +356,19 @@ export const VideoProgress = z.object({
   updatedAt: IsoTime,
 });
 export type VideoProgress = z.infer<typeof VideoProgress>;
-export const ProgressResponse = z.object({ progress: VideoProgress, event: z.enum(['play_progress', 'play_complete']) });
+/** Per-tenant catalogue options (GET/PUT /v1/catalogue/settings). */
+export const CatalogueSettings = z.object({
+  /** Every catalogue video is also a recommender item (kind video), besides the courses. */
+  videosAsItems: z.boolean(),
+});
+export type CatalogueSettings = z.infer<typeof CatalogueSettings>;
+
+export const ProgressResponse = z.object({
+  progress: VideoProgress,
+  event: z.enum(['play_progress', 'play_complete']),
+  /** When the learner completed the video's course (every ready video completed); null while not, or for a video outside a course. */
+  courseCompletedAt: IsoTime.nullable().optional(),
+});
 
 export const CourseProgress = z.object({
   courseId: ItemId,
@@ -369,6 +381,8 @@ export const CourseProgress = z.object({
   lastVideoId: ItemId.nullable(),
   lastPositionSeconds: z.number().min(0).nullable(),
   updatedAt: IsoTime.nullable(),
+  /** When the learner completed the course (the first time every ready video was completed; it stays completed). */
+  completedAt: IsoTime.nullable().optional(),
 });
 export type CourseProgress = z.infer<typeof CourseProgress>;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ItemKind } from './items.js';
 
 /**
  * Redis key layout of the edge feature store, shared by the stream writers and the edge reader.
@@ -43,7 +44,8 @@ export type SnapshotMeta = z.infer<typeof SnapshotMeta>;
 
 /**
  * Compact item features the recommend path needs (the catalogue in D1 is the source of truth):
- * s = state, p = publishedAt ms, u = unpublishAt ms, c = categories, a = access, au = author.
+ * s = state, p = publishedAt ms, u = unpublishAt ms, c = categories, a = access, au = author,
+ * k = kind (absent on features written before kinds were mirrored, until the item is rewritten).
  */
 export const ItemFeatures = z.object({
   s: z.enum(['draft', 'scheduled', 'published', 'unpublished']),
@@ -52,6 +54,7 @@ export const ItemFeatures = z.object({
   c: z.array(z.string()),
   a: z.enum(['free', 'paid', 'member']),
   au: z.string().optional(),
+  k: ItemKind.optional(),
 });
 export type ItemFeatures = z.infer<typeof ItemFeatures>;
 

@@ -56,6 +56,8 @@ export const publishedSchemas = {
   PlayResponse: c.PlayResponse,
   ProgressRequest: c.ProgressRequest,
   ProgressResponse: c.ProgressResponse,
+  CourseProgress: c.CourseProgress,
+  CatalogueSettings: c.CatalogueSettings,
   InternalCreateVideoRequest: c.InternalCreateVideoRequest,
   InternalVideoStatusRequest: c.InternalVideoStatusRequest,
   InternalVideoResponse: c.InternalVideoResponse,

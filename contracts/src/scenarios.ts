@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { BEHAVIOUR_EVENT_TYPES, type BehaviourEventType } from './behaviour.js';
 import { Slug, TenantId } from './ids.js';
+import { ItemKind } from './items.js';
 
 export const RecallChannelName = z.enum(['hot', 'item_cf', 'embedding', 'fresh']);
 export type RecallChannelName = z.infer<typeof RecallChannelName>;
@@ -23,6 +24,11 @@ export const RerankRules = z.object({
   excludeCategories: z.array(Slug).max(50).optional(),
   /** Only items with one of these access levels; unset = all. */
   access: z.array(z.enum(['free', 'paid', 'member'])).min(1).optional(),
+  /**
+   * Only items of these kinds (e.g. ['course'] for a course shelf, ['video'] for "lessons for
+   * you" when the tenant has its catalogue videos as items); unset = all.
+   */
+  kinds: z.array(ItemKind).min(1).max(8).optional(),
   /**
    * Paid / member items the user is not entitled to (no active enrolment in the course, no active
    * membership): `filter` drops them, `label` keeps them with `entitled: false`; unset = neither.
@@ -54,7 +60,11 @@ export const ScenarioConfig = z.object({
     .refine((cs) => new Set(cs.map((c) => c.name)).size === cs.length, 'each recall channel may appear once'),
   rankingModel: Slug.nullable().default(null),
   rerank: RerankRules.default({ diversityLambda: 0.7, freshnessBoost: 0.2, freshnessHalfLifeHours: 48, filterSeen: true }),
-  actionWeights: ActionWeights.default({ impression: 0.1, click: 1, play_start: 2, play_complete: 5, like: 3, share: 4, comment: 3, purchase: 8 }),
+  /**
+   * Heat per action. Also what events without a scenario get (the stream's default): among them
+   * the catalogue's own enrol and course_complete, which make a course hot (GET /v1/courses/hot).
+   */
+  actionWeights: ActionWeights.default({ impression: 0.1, click: 1, play_start: 2, play_complete: 5, like: 3, share: 4, comment: 3, purchase: 8, enrol: 6, course_complete: 8 }),
   /** Time constant of item-heat decay within the 1-hour window. */
   heatHalfLifeMinutes: z.number().positive().max(24 * 60).default(30),
 });

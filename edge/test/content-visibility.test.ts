@@ -119,6 +119,21 @@ describe('visibility rule: readers enforce publish state', () => {
     expect(await detail(app.apiKey, outside)).toBe(404);
     // An operator (admin key) sees the course whatever the rollout.
     expect(await detail(t.alice, outside)).toBe(200);
+    // The public hot courses list is shared by the tenant (edge cache; ClickHouse is not reachable
+    // here, so the test puts the tenant's list in the cache): each end user's copy drops what is hidden from them.
+    const shared = { courses: [{ courseId: 'course-roll', score: 2 }, { courseId: 'other', score: 1 }], windowDays: 30 };
+    await (caches as unknown as { default: Cache }).default.put(
+      new Request(`https://hot-courses.cache/${t.tenantId}//10`),
+      new Response(JSON.stringify(shared), { headers: { 'content-type': 'application/json', 'cache-control': 'public, max-age=60' } }),
+    );
+    const hot = async (u: string) => {
+      const res = await api('/v1/courses/hot', json('GET', app.apiKey, undefined, { 'x-user-id': u }));
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-cache')).toBe('hit');
+      return ((await res.json()) as { courses: { courseId: string }[] }).courses.map((x) => x.courseId);
+    };
+    expect(await hot(inside)).toEqual(['course-roll', 'other']);
+    expect(await hot(outside)).toEqual(['other']);
    }, 60_000);
 
   it('the bucket hash gives in workerd the values pinned in Node (contracts/src/visibility.test.ts)', () => {

@@ -85,3 +85,32 @@ describe('server-side catalogue events', () => {
     expect(other.status).toBe(503);
   });
 });
+
+describe('progress milestones', () => {
+  it('the first pass over 25 / 50 / 75 % of a video is reported once each, with fact ids; completion reports none; a client\'s milestone is not forwarded', async () => {
+    const s = await seedShop('sev-m');
+    const tok = (await call('GET', '/v1/play/fv-1', s.appKey, undefined, asUser('mia'))).body.token as string;
+    const report = (positionSeconds: number) =>
+      call('POST', '/v1/videos/fv-1/progress', s.appKey, { positionSeconds, durationSeconds: 600, watchedSeconds: 5, device: 'web', playbackToken: tok }, asUser('mia'));
+    const milestones = async () => (await outbox('sev-m', 'play_progress')).flatMap((e) => (e.type === 'play_progress' && e.milestone ? [[e.milestone, e.eventId] as const] : []));
+    expect((await report(100)).status).toBe(200); // 17 %: none
+    expect(await milestones()).toEqual([]);
+    await report(200); // 33 %: 25
+    await report(200); // a retry: nothing new
+    await report(120); // seeking back: nothing
+    // (Events reach the outbox after the response: wait for them.)
+    const expectMilestones = (want: number[]) => vi.waitFor(async () => expect((await milestones()).map(([m]) => m)).toEqual(want), { timeout: 10_000, interval: 100 });
+    await expectMilestones([25]);
+    await report(480); // 80 %: 50 and 75 at once
+    await expectMilestones([25, 50, 75]);
+    expect((await report(590)).body).toMatchObject({ event: 'play_complete' }); // completion: no milestone
+    await vi.waitFor(async () => expect(await outbox('sev-m', 'play_complete')).toHaveLength(1), { timeout: 10_000, interval: 100 });
+    const all = await milestones();
+    expect(all.map(([m]) => m)).toEqual([25, 50, 75]); // (the retry at 33 % added nothing)
+    expect(new Set(all.map(([, id]) => id)).size).toBe(3);
+    // A client cannot report milestones of catalogue videos (its other progress events pass as before).
+    const ev = { eventId: uuidv7(), tenantId: 'sev-m', eventTime: new Date().toISOString(), schemaVersion: SCHEMA_VERSION, userId: 'mia', itemId: 'fv-1', type: 'play_progress', positionSeconds: 450, durationSeconds: 600, watchedSeconds: 0, milestone: 75 };
+    const posted = await SELF.fetch('https://edge.test/v1/events', json('POST', s.appKey, { events: [ev] }));
+    expect(posted.status).toBe(202); // nothing forwarded (ingest is down here: a forwarded event would be 503)
+  });
+});

@@ -28,7 +28,7 @@ export async function overview(r: Reader, s: Scope): Promise<Overview> {
             countIf(type = 'play_start') AS plays, countIf(type = 'play_complete') AS completions,
             ${WATCH} AS watch_seconds, countIf(type = 'purchase') AS purchases,
             sumIf(JSONExtractInt(payload, 'amountCents'), type = 'purchase') AS revenue_cents,
-            countIf(type = 'enrol') AS enrolments
+            countIf(type = 'enrol') AS enrolments, countIf(type = 'course_complete') AS course_completions
      FROM events_raw FINAL WHERE ${RANGE}`,
     params(s),
   );
@@ -49,6 +49,7 @@ export async function overview(r: Reader, s: Scope): Promise<Overview> {
     purchases: n('purchases'),
     revenueCents: n('revenue_cents'),
     enrolments: n('enrolments'),
+    courseCompletions: n('course_completions'),
   };
 }
 
@@ -157,10 +158,16 @@ const SESSIONS = `SELECT user_id, item_id, toDate(event_time) AS day,
 export async function videoStats(r: Reader, s: Scope, itemId?: string): Promise<VideoStats> {
   const p = params(s, { item: itemId ?? '' });
   const AGG = `sum(starts) AS plays, uniqExactIf(user_id, starts > 0) AS viewers, sum(completes) AS completions, ifNotFinite(avg(completion), 0) AS avg_completion`;
-  const [total, byDay, top] = await Promise.all([
+  const REACHED = (m: number) => `uniqExactIf((user_id, item_id), type = 'play_complete' OR JSONExtractUInt(payload, 'milestone') >= ${m})`;
+  const [total, byDay, top, reached] = await Promise.all([
     r.one<Record<string, unknown>>(`SELECT ${AGG}, sum(watch) AS watch FROM (${SESSIONS})`, p),
     r.rows<Record<string, unknown>>(`SELECT day, ${AGG} FROM (${SESSIONS}) GROUP BY day ORDER BY day WITH FILL FROM {from:Date} TO {to:Date} + 1`, p),
     r.rows<Record<string, unknown>>(`SELECT item_id, ${AGG} FROM (${SESSIONS}) GROUP BY item_id ORDER BY plays DESC, item_id LIMIT 20`, p),
+    r.one<Record<string, unknown>>(
+      `SELECT ${REACHED(25)} AS p25, ${REACHED(50)} AS p50, ${REACHED(75)} AS p75, uniqExactIf((user_id, item_id), type = 'play_complete') AS p100
+       FROM events_raw FINAL WHERE ${RANGE} AND type IN ('play_progress', 'play_complete') AND ({item:String} = '' OR item_id = {item:String})`,
+      p,
+    ),
   ]);
   const plays = num(total.plays);
   return {
@@ -170,6 +177,7 @@ export async function videoStats(r: Reader, s: Scope, itemId?: string): Promise<
     completionRate: ratio(num(total.completions), plays),
     avgCompletion: num(total.avg_completion),
     watchHours: num(total.watch) / 3600,
+    reached: { p25: num(reached.p25), p50: num(reached.p50), p75: num(reached.p75), p100: num(reached.p100) },
     byDay: byDay.map((d) => ({ day: String(d.day), plays: num(d.plays), uniqueViewers: num(d.viewers), completions: num(d.completions), avgCompletion: num(d.avg_completion) })),
     topVideos: top.map((d) => ({ itemId: String(d.item_id), plays: num(d.plays), uniqueViewers: num(d.viewers), completions: num(d.completions), avgCompletion: num(d.avg_completion) })),
   };
@@ -216,13 +224,14 @@ export async function publishHeatmap(r: Reader, s: Scope, timeZone = 'UTC', sugg
 /** Courses ranked by recency-weighted enrolments (half-life 7 days; paid enrolments count double). */
 export async function hotCourses(r: Reader, s: Scope, limit: number): Promise<HotCourses> {
   const rows = await r.rows<Record<string, unknown>>(
-    `SELECT JSONExtractString(payload, 'courseId') AS course_id, count() AS enrolments,
-            countIf(JSONExtractString(payload, 'kind') = 'paid') AS paid, uniqExact(user_id) AS learners,
-            toString(max(event_time)) AS last_enrolment,
-            sum(if(JSONExtractString(payload, 'kind') = 'paid', 2, 1)
-                * exp2(-dateDiff('second', event_time, toDateTime64({to:Date} + 1, 3, 'UTC')) / 604800)) AS score
-     FROM events_raw FINAL WHERE ${RANGE} AND type = 'enrol'
-     GROUP BY course_id HAVING course_id != ''
+    `SELECT JSONExtractString(payload, 'courseId') AS course_id, countIf(type = 'enrol') AS enrolments,
+            countIf(type = 'enrol' AND JSONExtractString(payload, 'kind') = 'paid') AS paid, uniqExactIf(user_id, type = 'enrol') AS learners,
+            countIf(type = 'course_complete') AS completions,
+            toString(maxIf(event_time, type = 'enrol')) AS last_enrolment,
+            sumIf(if(JSONExtractString(payload, 'kind') = 'paid', 2, 1)
+                * exp2(-dateDiff('second', event_time, toDateTime64({to:Date} + 1, 3, 'UTC')) / 604800), type = 'enrol') AS score
+     FROM events_raw FINAL WHERE ${RANGE} AND type IN ('enrol', 'course_complete')
+     GROUP BY course_id HAVING course_id != '' AND enrolments > 0
      ORDER BY score DESC, course_id LIMIT {limit:UInt32}`,
     params(s, { limit }),
   );
@@ -232,6 +241,7 @@ export async function hotCourses(r: Reader, s: Scope, limit: number): Promise<Ho
       enrolments: num(x.enrolments),
       paid: num(x.paid),
       learners: num(x.learners),
+      completions: num(x.completions),
       lastEnrolment: String(x.last_enrolment),
       score: num(x.score),
     })),

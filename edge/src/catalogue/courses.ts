@@ -21,6 +21,7 @@ import { bad, body, forbidden, HttpFail, isManager, MANAGER_ROLES, notFound, now
 import { getChapterRow, getCourseRow, getVideoRow, toChapter, toCourse, toVideo, type ChapterRow, type CourseRow, type VideoRow } from './rows.js';
 import { FeatureSyncFailed } from '../items/catalogue.js';
 import { itemSyncUnavailable, syncCourseItems, type CourseOverride } from './recommender-items.js';
+import { catalogueSettings, hideVideoItem } from './video-items.js';
 
 const EDITOR_ROLES = [...MANAGER_ROLES, 'instructor' as const];
 
@@ -93,6 +94,12 @@ async function followItem(c: Context<AppEnv>, courseId: string, override?: Cours
     if (e instanceof FeatureSyncFailed) return itemSyncUnavailable(e);
     throw e;
   }
+}
+
+/** After a change to a course's videos or chapters: their items follow where the tenant has videos as items. */
+async function followVideos(c: Context<AppEnv>, courseId: string | null): Promise<Response | null> {
+  if (!courseId || !(await catalogueSettings(c.env.CATALOGUE, c.var.principal.tenantId)).videosAsItems) return null;
+  return followItem(c, courseId);
 }
 
 export const courseRoutes = new Hono<AppEnv>()
@@ -298,7 +305,7 @@ export const courseRoutes = new Hono<AppEnv>()
     await c.env.CATALOGUE.prepare('UPDATE chapters SET title = ?3, sort_order = ?4, free = ?5, locked = ?6 WHERE tenant_id = ?1 AND chapter_id = ?2')
       .bind(tenantId, ch.chapter_id, next.title, next.sortOrder, next.free ? 1 : 0, next.locked ? 1 : 0)
       .run();
-    return c.json(next);
+    return (await followVideos(c, ch.course_id)) ?? c.json(next);
   })
   .delete('/v1/chapters/:chapterId', requireKey(...EDITOR_ROLES), async (c) => {
     const { tenantId } = c.var.principal;
@@ -307,7 +314,7 @@ export const courseRoutes = new Hono<AppEnv>()
     const course = await editableCourse(c, ch.course_id);
     if (course instanceof Response) return course;
     await c.env.CATALOGUE.prepare('UPDATE chapters SET deleted_at = ?3 WHERE tenant_id = ?1 AND chapter_id = ?2').bind(tenantId, ch.chapter_id, nowIso()).run();
-    return c.body(null, 204);
+    return (await followVideos(c, ch.course_id)) ?? c.body(null, 204);
   })
   .post('/v1/courses/:courseId/videos', requireKey(...EDITOR_ROLES), async (c) => {
     const b = await body(c, CreateVideoRequest);
@@ -345,7 +352,7 @@ export const courseRoutes = new Hono<AppEnv>()
         .bind(tenantId, b.id, course.course_id, b.chapterId, b.title, b.sortOrder, duration, b.free ? 1 : 0, b.trialSeconds, now)
         .run();
     }
-    return c.json(toVideo((await getVideoRow(db, tenantId, b.id))!), existing ? 200 : 201);
+    return (await followVideos(c, course.course_id)) ?? c.json(toVideo((await getVideoRow(db, tenantId, b.id))!), existing ? 200 : 201);
   })
   .get('/v1/videos/:videoId', requireKey(), async (c) => {
     const p = c.var.principal;
@@ -381,7 +388,7 @@ export const courseRoutes = new Hono<AppEnv>()
       )
       .bind(tenantId, v.video_id, next.chapterId, next.title, next.sortOrder, next.durationSeconds, next.free ? 1 : 0, next.trialSeconds, nowIso())
       .run();
-    return c.json(toVideo((await getVideoRow(db, tenantId, v.video_id))!));
+    return (await followVideos(c, v.course_id)) ?? c.json(toVideo((await getVideoRow(db, tenantId, v.video_id))!));
   })
   .delete('/v1/videos/:videoId', requireKey(...EDITOR_ROLES), async (c) => {
     const { tenantId, role } = c.var.principal;
@@ -391,6 +398,13 @@ export const courseRoutes = new Hono<AppEnv>()
       const course = await editableCourse(c, v.course_id);
       if (course instanceof Response) return course;
     } else if (!isManager(role)) return forbidden(c, 'only catalogue managers delete videos outside a course');
+    // Item first (out of the feature store, then D1): a delete that cannot reach it changes nothing.
+    try {
+      await hideVideoItem(c.env, tenantId, v.video_id);
+    } catch (e) {
+      if (e instanceof FeatureSyncFailed) return itemSyncUnavailable(e);
+      throw e;
+    }
     await c.env.CATALOGUE.prepare('UPDATE videos SET deleted_at = ?3 WHERE tenant_id = ?1 AND video_id = ?2').bind(tenantId, v.video_id, nowIso()).run();
     return c.body(null, 204);
   });

@@ -115,11 +115,12 @@ export const instructorRoutes = new Hono<AppEnv>()
          (SELECT count(*) FROM video_progress vp JOIN videos v ON v.tenant_id = vp.tenant_id AND v.video_id = vp.video_id AND v.deleted_at IS NULL
             WHERE vp.tenant_id = e.tenant_id AND vp.user_id = e.user_id AND v.course_id = e.course_id AND vp.completed_at IS NOT NULL) AS completed,
          (SELECT coalesce(sum(vp.watched_seconds), 0) FROM video_progress vp WHERE vp.tenant_id = e.tenant_id AND vp.user_id = e.user_id AND vp.course_id = e.course_id) AS watch_seconds,
-         (SELECT max(vp.updated_at) FROM video_progress vp WHERE vp.tenant_id = e.tenant_id AND vp.user_id = e.user_id AND vp.course_id = e.course_id) AS last_activity
+         (SELECT max(vp.updated_at) FROM video_progress vp WHERE vp.tenant_id = e.tenant_id AND vp.user_id = e.user_id AND vp.course_id = e.course_id) AS last_activity,
+         (SELECT cc.completed_at FROM course_completions cc WHERE cc.tenant_id = e.tenant_id AND cc.user_id = e.user_id AND cc.course_id = e.course_id) AS completed_at
        FROM enrolments e WHERE e.tenant_id = ?1 AND e.course_id = ?2 GROUP BY e.user_id ORDER BY enrolled_at, e.user_id LIMIT ?4 OFFSET ?5`,
     )
       .bind(tenantId, course.course_id, now, limit, offset)
-      .all<{ user_id: string; enrolled_at: string; active: number; completed: number; watch_seconds: number; last_activity: string | null }>();
+      .all<{ user_id: string; enrolled_at: string; active: number; completed: number; watch_seconds: number; last_activity: string | null; completed_at: string | null }>();
     const total = (await c.env.CATALOGUE.prepare("SELECT count(*) AS n FROM videos WHERE tenant_id = ?1 AND course_id = ?2 AND deleted_at IS NULL AND status = 'ready'")
       .bind(tenantId, course.course_id)
       .first<{ n: number }>())!.n;
@@ -134,6 +135,8 @@ export const instructorRoutes = new Hono<AppEnv>()
         progress: total ? Math.round((Math.min(r.completed, total) / total) * 1000) / 1000 : 0,
         watchSeconds: r.watch_seconds,
         lastActivityAt: r.last_activity,
+        /** When the learner completed the course (course_completions); null while not. */
+        courseCompletedAt: r.completed_at,
       })),
       limit,
       offset,

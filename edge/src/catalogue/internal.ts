@@ -7,6 +7,8 @@ import { mediaBytesQuota } from '../guardrails/quotas.js';
 import { principalForKey, sha256Hex } from '../tenancy/api-keys.js';
 import { bad, body, HttpFail, notFound, nowIso } from './http.js';
 import { getVideoRow, toVideo } from './rows.js';
+import { syncCourseItems } from './recommender-items.js';
+import { catalogueSettings } from './video-items.js';
 
 /**
  * The media-node's calls: either the EDGE_INTERNAL_TOKEN secret (acts for the tenant named in the
@@ -101,5 +103,9 @@ export const internalVideoRoutes = new Hono<AppEnv>()
         nowIso(),
       )
       .run();
+    // A video that became ready (or failed) changes its recommender item where videos are items.
+    if (v.course_id && (await catalogueSettings(db, tenantId)).videosAsItems) {
+      await syncCourseItems(c.env, tenantId, v.course_id).catch((e) => console.error('video item sync failed', e instanceof Error ? e.message : String(e)));
+    }
     return c.json({ video: toVideo((await getVideoRow(db, tenantId, v.video_id))!) } satisfies InternalVideoResponse);
   });

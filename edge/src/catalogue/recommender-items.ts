@@ -5,6 +5,7 @@ import { errorBody } from '../http/errors.js';
 import { FeatureSyncFailed, ItemCatalogue } from '../items/catalogue.js';
 import { requireKey } from '../tenancy/auth.js';
 import type { CourseRow } from './rows.js';
+import { catalogueSettings, loadCourseVideos, removeItems, videoItem, videoPlayable, type VideoOfCourse } from './video-items.js';
 
 /**
  * Catalogue → recommender: every course is a recommender item (kind "course", item id = course id)
@@ -51,8 +52,9 @@ export type ItemSync = 'done' | 'pending';
 export type CourseOverride = Partial<Pick<CourseRow, 'status' | 'published_at' | 'deleted_at'>>;
 
 /**
- * Writes courses' items (all of the tenant's, or one, optionally as `override` will make it). A
- * soft-deleted course's item is removed. Retries are the feature store client's (bounded, with
+ * Writes courses' items (all of the tenant's, or one, optionally as `override` will make it), and
+ * their videos' items where the tenant has videos as items (video-items.ts). A soft-deleted
+ * course's item (and its videos') is removed. Retries are the feature store client's (bounded, with
  * backoff) plus the unsynced backlog: 'pending' = D1 has the items, the feature store not yet (a
  * change that only makes items visible; re-pushed by later writes and POST /v1/items/sync). Throws
  * FeatureSyncFailed when a hiding change could not reach the feature store: the caller answers 503
@@ -64,27 +66,42 @@ export async function syncCourseItems(
   courseId?: string,
   override: CourseOverride = {},
 ): Promise<{ sync: ItemSync; written: number; removed: number }> {
-  const loaded = await loadCourses(env.CATALOGUE, tenantId, courseId);
+  const [loaded, settings] = await Promise.all([loadCourses(env.CATALOGUE, tenantId, courseId), catalogueSettings(env.CATALOGUE, tenantId)]);
+  // Where the tenant chose it, the courses' videos are items too and follow the same change.
+  const videos = new Map<string, VideoOfCourse[]>();
+  if (settings.videosAsItems) for (const v of await loadCourseVideos(env.CATALOGUE, tenantId, courseId)) videos.set(v.course_id!, [...(videos.get(v.course_id!) ?? []), v]);
   const cat = new ItemCatalogue(env);
   let removed = 0;
   let sync: ItemSync = 'done';
   const enforced: Item[] = [];
   const relaxed: Item[] = [];
+  const hide: string[] = [];
   for (const before of loaded) {
     const r = { ...before, ...override };
     // Only a course that is published now can be visible in the feature store (hiding changes are
     // item-first, so an unpublished course's item was hidden there before the course changed):
     // hiding it must reach the feature store; anything else may lag and is retried as unsynced.
     const wasVisible = before.status === 'published' && before.deleted_at === null;
+    const tags = r.tag_ids ? r.tag_ids.split(',') : [];
+    const it = courseItem(r, tags, r.category_path);
+    for (const v of videos.get(r.course_id) ?? []) {
+      // Same rule per video: visible now only if its course was and it could be played.
+      const videoWasVisible = videoPlayable(before, v) && v.has_item === 1;
+      if (r.deleted_at !== null || v.deleted_at !== null) {
+        if (videoWasVisible) hide.push(v.video_id);
+        else if (v.has_item === 1 && (await cat.store.delete(tenantId, v.video_id))) removed++;
+        continue;
+      }
+      (videoWasVisible ? enforced : relaxed).push(videoItem(r, v, it.categories, it.tags));
+    }
     if (r.deleted_at !== null) {
-      if (wasVisible) {
-        if (await cat.remove(tenantId, r.course_id)) removed++;
-      } else if (await cat.store.delete(tenantId, r.course_id)) removed++; // never recommendable: D1 only
+      if (wasVisible) hide.push(r.course_id);
+      else if (await cat.store.delete(tenantId, r.course_id)) removed++; // never recommendable: D1 only
       continue;
     }
-    const it = courseItem(r, r.tag_ids ? r.tag_ids.split(',') : [], r.category_path);
     (wasVisible ? enforced : relaxed).push(it);
   }
+  removed += await removeItems(env, tenantId, hide);
   for (let i = 0; i < enforced.length; i += 500) if (!(await cat.write(tenantId, enforced.slice(i, i + 500))).synced) sync = 'pending';
   for (let i = 0; i < relaxed.length; i += 500) {
     const chunk = relaxed.slice(i, i + 500);

@@ -6,7 +6,8 @@ import { entitlementRoutes } from './entitlements.js';
 import { internalVideoRoutes } from './internal.js';
 import { playRoutes } from './play/routes.js';
 import { progressRoutes } from './progress/routes.js';
-import { courseItemRoutes } from './recommender-items.js';
+import { courseItemRoutes, syncCourseItems } from './recommender-items.js';
+import { catalogueSettingsRoutes } from './video-items.js';
 import { reviewRoutes } from './reviews.js';
 import { hotCourseRoutes } from './hot-courses.js';
 import { instructorRoutes } from './instructor.js';
@@ -15,6 +16,7 @@ import { instructorRoutes } from './instructor.js';
 export const catalogueRoutes = new Hono<AppEnv>()
   .route('/', categoryRoutes)
   .route('/', courseItemRoutes)
+  .route('/', catalogueSettingsRoutes((env, tenantId) => syncCourseItems(env, tenantId)))
   .route('/', hotCourseRoutes)
   .route('/', courseRoutes)
   .route('/', reviewRoutes)

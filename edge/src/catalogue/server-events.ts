@@ -1,4 +1,4 @@
-import { BehaviourEvent, SCHEMA_VERSION } from '@vidplat/contracts';
+import { BehaviourEvent, PLAY_MILESTONES, SCHEMA_VERSION } from '@vidplat/contracts';
 import type { Context } from 'hono';
 import { edgeConfig, type AppEnv } from '../env.js';
 import { factEventId } from '../events/fact-id.js';
@@ -6,7 +6,8 @@ import { deliverEvents } from './progress/event-outbox.js';
 
 /**
  * Events the catalogue itself emits (no client needed): `enrol` when an enrolment is recorded,
- * `play_start` when play is authorised, `play_complete` when progress crosses completion. Each
+ * `play_start` when play is authorised, progress milestones (25/50/75 %) and `play_complete` when
+ * progress crosses them (`course_complete`: progress/course-completion.ts). Each
  * carries a fact id and a fact time (events/fact-id.ts), so a retried call emits the identical
  * event and the sinks count it once. Delivery goes through the progress outbox (D1), after the
  * response: bounded attempts now, the rest on later calls.
@@ -55,6 +56,43 @@ export async function playStartEvent(
     positionSeconds: Math.max(0, positionSeconds),
     durationSeconds: Math.max(video.duration_seconds, 0.001),
   });
+}
+
+/**
+ * Progress milestones a report crossed: the first time the viewer's furthest position passes 25,
+ * 50 or 75 % of the video (the stored maximum only grows, so a retried or later report crosses
+ * nothing again). Not on the report that completes the video: play_complete stands for all of them.
+ */
+export async function milestoneEvents(
+  tenantId: string,
+  userId: string,
+  video: { video_id: string },
+  durationSeconds: number,
+  before: number,
+  after: number,
+  nowMs: number,
+): Promise<BehaviourEvent[]> {
+  const out: BehaviourEvent[] = [];
+  for (const m of PLAY_MILESTONES) {
+    const at = (m / 100) * durationSeconds;
+    if (!(before < at && after >= at)) continue;
+    out.push(
+      BehaviourEvent.parse({
+        eventId: await factEventId(nowMs, tenantId, 'play_milestone', userId, video.video_id, String(m)),
+        tenantId,
+        eventTime: new Date(nowMs).toISOString(),
+        schemaVersion: SCHEMA_VERSION,
+        userId,
+        itemId: video.video_id,
+        type: 'play_progress',
+        positionSeconds: at,
+        durationSeconds: Math.max(durationSeconds, 0.001),
+        watchedSeconds: 0,
+        milestone: m,
+      }),
+    );
+  }
+  return out;
 }
 
 /** Completion happens once per user and video: its time is the stored completed_at. */

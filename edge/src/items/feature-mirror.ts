@@ -9,6 +9,7 @@ export function itemFeatures(it: Item): ItemFeatures {
     c: it.categories,
     a: it.access,
     ...(it.authorId ? { au: it.authorId } : {}),
+    k: it.kind,
   };
 }
 

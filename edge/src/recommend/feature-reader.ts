@@ -1,4 +1,4 @@
-import { FeatureKeys, ItemFeatures, SnapshotMeta, USER_ACTIONS_MAX, USER_IMPRESSIONS_MAX, type Scored } from '@vidplat/contracts';
+import { FeatureKeys, ItemFeatures, ItemKind, SnapshotMeta, USER_ACTIONS_MAX, USER_IMPRESSIONS_MAX, type Scored } from '@vidplat/contracts';
 import type { FeatureStore, StoreCommand } from '../feature-store/pipeline.js';
 import type { NeighbourList } from './candidates.js';
 import { mergeUserActions } from './user-actions.js';
@@ -57,17 +57,20 @@ export function parseItemFeatures(raw: unknown): ItemFeatures | null {
   if (!f || typeof f !== 'object' || !STATES.has(f.s as string) || !ACCESS.has(f.a as string) || !numOrNull(f.p) || !numOrNull(f.u)) return null;
   if (!Array.isArray(f.c) || !f.c.every((x) => typeof x === 'string')) return null;
   if (f.au !== undefined && typeof f.au !== 'string') return null;
+  if (f.k !== undefined && !KIND_NAMES.has(f.k)) return null;
   // Compact for the isolate cache (up to 200k entries): one object per item with the state and
   // access as shared constant strings and the category list shared by every item with the same
   // categories, instead of an object, an array and two strings each. Fewer, smaller heap objects
   // (GC marks less) and pointer-equal strings for the state checks. Values are unchanged.
   const out: ItemFeatures = { s: STATE_NAMES.get(f.s!)!, p: f.p ?? null, u: f.u ?? null, c: internCategories(f.c), a: ACCESS_NAMES.get(f.a!)! };
   if (f.au !== undefined) out.au = f.au;
+  if (f.k !== undefined) out.k = KIND_NAMES.get(f.k)!;
   return out;
 }
 
 const STATE_NAMES = new Map<string, ItemFeatures['s']>([...STATES].map((x) => [x, x as ItemFeatures['s']]));
 const ACCESS_NAMES = new Map<string, ItemFeatures['a']>([...ACCESS].map((x) => [x, x as ItemFeatures['a']]));
+const KIND_NAMES = new Map<string, NonNullable<ItemFeatures['k']>>(ItemKind.options.map((x) => [x, x]));
 const NO_CATEGORIES: string[] = Object.freeze([]) as unknown as string[];
 /** Shared category lists: one category by name, several by their JSON (no ambiguity between the two). */
 const singleCategory = new Map<string, string[]>();

@@ -43,7 +43,7 @@ export function hotWithFeatures(
   const cacheable = hotVersion !== null && itemsVersion !== null;
   const r = cfg.rerank;
   const key = cacheable
-    ? `${tenant}\u0000${scenario}\u0000${hotVersion}\u0000${itemsVersion}\u0000${hot.length}\u0000${r.excludeCategories?.join('\u0001') ?? ''}\u0000${r.access?.join('\u0001') ?? ''}`
+    ? `${tenant}\u0000${scenario}\u0000${hotVersion}\u0000${itemsVersion}\u0000${hot.length}\u0000${r.excludeCategories?.join('\u0001') ?? ''}\u0000${r.access?.join('\u0001') ?? ''}\u0000${r.kinds?.join('\u0001') ?? ''}`
     : '';
   if (cacheable) {
     const e = cache.get(key);

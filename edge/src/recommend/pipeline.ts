@@ -168,7 +168,7 @@ const NO_LISTS: readonly NeighbourList[] = Object.freeze([]);
 const MODEL_WAIT_MS = 1_500;
 const EMBEDDING_WAIT_MS = 1_500;
 
-/** Drops what must never be shown: not recommendable now, seen, excluded category, wrong access. */
+/** Drops what must never be shown: not recommendable now, seen, excluded category, wrong access or kind. */
 export function eligible(
   id: string,
   f: ItemFeatures | undefined,
@@ -180,6 +180,7 @@ export function eligible(
   if (cfg.rerank.filterSeen && seen.has(id)) return false;
   if (cfg.rerank.excludeCategories?.some((c) => f.c.includes(c))) return false;
   if (cfg.rerank.access && !cfg.rerank.access.includes(f.a)) return false;
+  if (cfg.rerank.kinds && !(f.k !== undefined && cfg.rerank.kinds.includes(f.k))) return false;
   return true;
 }
 

@@ -17,7 +17,7 @@ const events = syntheticEvents({ tenants: ['t1', 't-2'], users: 50, items: 40, c
 const odd: unknown[] = [
   undefined, null, '', 'x', 'a b', 'x'.repeat(129), 0, -1, 1.5, 86_401, 10_001, 1e300, true, [], {}, { id: 'e' }, { id: 'e', variant: 'a', extra: 1 },
   '2026-11-25T08:00:00Z', '2026-02-30T08:00:00.000Z', '2026-11-25T08:00:00.000+01:00', '2026-11-25 08:00:00.000Z', 'web', 'teleport',
-  '0190a4a0-0000-7000-8000-000000000000', '0190a4a0-0000-4000-8000-000000000000', 2, 1,
+  '0190a4a0-0000-7000-8000-000000000000', '0190a4a0-0000-4000-8000-000000000000', 2, 1, 25,
 ];
 
 function agrees(o: unknown): void {
@@ -42,7 +42,7 @@ describe('behaviour event decoder', () => {
 
   it('never accepts what zod rejects, nor returns a different object, whatever a field holds', () => {
     const keys = ['eventId', 'tenantId', 'userId', 'itemId', 'eventTime', 'schemaVersion', 'type', 'scenario', 'requestId', 'sessionId', 'position', 'experiment', 'device',
-      'positionSeconds', 'durationSeconds', 'watchedSeconds', 'channel', 'length', 'orderId', '__proto__', 'constructor', 'toString', 'unknownField'];
+      'positionSeconds', 'durationSeconds', 'watchedSeconds', 'milestone', 'channel', 'length', 'orderId', '__proto__', 'constructor', 'toString', 'unknownField'];
     let checked = 0;
     for (const e of events.slice(0, 60)) {
       for (const k of keys) {

@@ -63,7 +63,7 @@ const TYPES = new Map<string, { fields: Map<string, Check>; required: string[] }
   dislike: { fields: {}, required: [] },
   hide: { fields: {}, required: [] },
   play_start: { fields: play, required: ['positionSeconds', 'durationSeconds'] },
-  play_progress: { fields: { ...play, ...watched }, required: ['positionSeconds', 'durationSeconds', 'watchedSeconds'] },
+  play_progress: { fields: { ...play, ...watched, milestone: (v: unknown) => v === 25 || v === 50 || v === 75 }, required: ['positionSeconds', 'durationSeconds', 'watchedSeconds'] },
   play_complete: { fields: { ...play, ...watched }, required: ['positionSeconds', 'durationSeconds', 'watchedSeconds'] },
   share: { fields: { channel: (v: unknown) => str(v, 32) }, required: [] },
   comment: { fields: { length: (v: unknown) => int(v, 0, 100_000) }, required: ['length'] },

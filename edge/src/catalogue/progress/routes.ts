@@ -18,7 +18,8 @@ import { bad, body, HttpFail, notFound, requireUser } from '../http.js';
 import { getCourseRow, getVideoRow } from '../rows.js';
 import { hlsPrefix } from '../play/routes.js';
 import { deliverEvents } from './event-outbox.js';
-import { completionFactId } from '../server-events.js';
+import { completionFactId, milestoneEvents } from '../server-events.js';
+import { courseCompletionOf, recordCourseCompletion } from './course-completion.js';
 
 /** Reported positions may run this far past the catalogue duration (player rounding). */
 const POSITION_SLACK_SECONDS = 2;
@@ -125,13 +126,19 @@ export const progressRoutes = new Hono<AppEnv>()
       durationSeconds: Math.max(duration, 0.001),
       watchedSeconds: watchedDelta,
     });
-    const delivery = deliverEvents(cfg, db, tenantId, [event]).catch((e) => console.error('outbox write failed', e instanceof Error ? e.message : String(e)));
+    // Completing the course's last video completes the course: recorded with its course_complete
+    // event in the outbox, which this delivery drains. Checked on every report of a completed
+    // video, so a completion missed by an interrupted request is recorded by the next report.
+    const course =
+      stored.completed_at !== null && video.course_id !== null ? (await recordCourseCompletion(db, tenantId, userId, video.course_id, now)).completion : null;
+    const milestones = justCompleted ? [] : await milestoneEvents(tenantId, userId, video, duration, old?.max_position_seconds ?? 0, stored.max_position_seconds, Date.parse(now));
+    const delivery = deliverEvents(cfg, db, tenantId, [event, ...milestones]).catch((e) => console.error('outbox write failed', e instanceof Error ? e.message : String(e)));
     try {
       c.executionCtx.waitUntil(delivery);
     } catch {
       await delivery; // no execution context (e.g. app.request in a unit test)
     }
-    return c.json({ progress: toProgress(stored), event: type });
+    return c.json({ progress: toProgress(stored), event: type, courseCompletedAt: course?.completedAt ?? null });
   })
   .get('/v1/courses/:courseId/progress', requireKeyOrUserToken(), async (c) => {
     const userId = requireUser(c);
@@ -140,7 +147,7 @@ export const progressRoutes = new Hono<AppEnv>()
     const db = c.env.CATALOGUE;
     const course = await getCourseRow(db, p.tenantId, c.req.param('courseId'));
     if (!course || !canSeeCourse(p, course)) return notFound(c, 'course', 'courseId');
-    const [total, agg, last] = await Promise.all([
+    const [total, agg, last, done] = await Promise.all([
       db
         .prepare("SELECT count(*) AS n FROM videos WHERE tenant_id = ?1 AND course_id = ?2 AND deleted_at IS NULL AND status = 'ready'")
         .bind(p.tenantId, course.course_id)
@@ -160,6 +167,7 @@ export const progressRoutes = new Hono<AppEnv>()
         )
         .bind(p.tenantId, userId, course.course_id)
         .first<{ video_id: string; position_seconds: number; updated_at: string }>(),
+      courseCompletionOf(db, p.tenantId, userId, course.course_id),
     ]);
     const totalVideos = total?.n ?? 0;
     const completed = agg?.completed ?? 0;
@@ -174,6 +182,7 @@ export const progressRoutes = new Hono<AppEnv>()
       lastVideoId: last?.video_id ?? null,
       lastPositionSeconds: last?.position_seconds ?? null,
       updatedAt: last?.updated_at ?? null,
+      completedAt: done?.completedAt ?? null,
     };
     return c.json(res);
   });

@@ -190,7 +190,9 @@ export class ItemHeatOutput implements WindowOutput<ItemHeatAcc> {
     const groups = new Map<string, { tenantId: string; scenario: string; start: number; end: number; rows: { itemId: string; partition: number; events: number; heat: number }[] }>();
     for (const w of open) {
       const a = w.acc;
-      if (!a.scenario || a.heatMicro <= 0) continue;
+      // Scenario '' (events without one: the catalogue's own enrol, play and course_complete) has
+      // early rows too, read by the long-range heat ranking (hot courses), but no hot list.
+      if (a.heatMicro <= 0) continue;
       const k = `${a.tenantId}|${a.scenario}|${w.end}`;
       let g = groups.get(k);
       if (!g) groups.set(k, (g = { tenantId: a.tenantId, scenario: a.scenario, start: w.start, end: w.end, rows: [] }));
@@ -212,6 +214,7 @@ export class ItemHeatOutput implements WindowOutput<ItemHeatAcc> {
     }
     await this.ch.insert({ table: 'item_heat_early', values: rows, format: 'JSONEachRow' });
     for (const g of groups.values()) {
+      if (!g.scenario) continue;
       const k = `${g.tenantId}|${g.scenario}`;
       if ((this.published.get(k) ?? -Infinity) >= g.start) continue;
       const list = await earlyHotListQuery(this.ch, g.tenantId, g.scenario, toClickHouseTime(g.start), this.hotListSize);

@@ -16,6 +16,7 @@ export const PREFERENCE_MILLI: Partial<Record<BehaviourEvent['type'], number>> =
   comment: 3000,
   purchase: 8000,
   enrol: 8000,
+  course_complete: 8000,
 };
 
 export interface UserProfileAcc {

@@ -23,6 +23,7 @@ async function overview() {
     ['Watch hours', fmt(o.watchHours, 1)],
     ['Revenue', `$${fmt(o.revenueCents / 100, 2)}`],
     ['Enrolments', fmt(o.enrolments)],
+    ['Course completions', fmt(o.courseCompletions)],
   ] as const;
   fill('kpis', <Kpis cards={cards} />);
 }
@@ -83,6 +84,7 @@ async function videos() {
     'videos',
     <>
       <p id="video-summary">{`${fmt(v.plays)} plays · ${fmt(v.uniqueViewers)} unique viewers · ${fmt(v.completions)} completions · average completion ${pct(v.avgCompletion)}`}</p>
+      <p id="video-reached">{`Viewers reaching 25 % ${fmt(v.reached.p25)} · 50 % ${fmt(v.reached.p50)} · 75 % ${fmt(v.reached.p75)} · the end ${fmt(v.reached.p100)}`}</p>
       <ChartBox id="video-chart" label="Daily plays, unique viewers and completions" />
       <Table
         id="top-videos"
@@ -129,6 +131,7 @@ async function courses() {
           ['Course', (c) => c.courseId],
           ['Enrolments', (c) => fmt(c.enrolments)],
           ['Paid', (c) => fmt(c.paid)],
+          ['Completed', (c) => fmt(c.completions)],
           ['Score', (c) => fmt(c.score, 2)],
         ]}
       />
