@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from './env.js';
 import { errorBody, onError } from './http/errors.js';
 import { bodyLimits } from './http/body-limits.js';
@@ -18,8 +18,12 @@ import { metricsRoutes, requestMetrics } from './admin/request-metrics.js';
 import { schedulingRoutes } from './scheduling/routes.js';
 import { catalogueRoutes } from './catalogue/routes.js';
 
-/** The edge API: each capability mounts its own routes. */
-export const app = new Hono<AppEnv>()
+/**
+ * The edge API: each capability mounts its own routes. OpenAPIHono (a Hono) so the routes declared
+ * with defineRoute bring their definitions up to the document.
+ */
+const root = new OpenAPIHono<AppEnv>();
+export const app = root
   .use('*', requestMetrics)
   .use('*', bodyLimits)
   .route('/', healthRoutes)
@@ -37,8 +41,11 @@ export const app = new Hono<AppEnv>()
   .route('/', adminRoutes)
   .route('/', metricsRoutes);
 
-// Documents every route above: paths from the router, bodies from contracts.
-app.get('/v1/openapi.json', (c) => c.json(openApiDocument(app.routes)));
+// The document of every route above, from their declarations (http/api-routes.ts).
+app.get('/v1/openapi.json', (c) => c.json(openApiDocument(root)));
 
 app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`), 404));
 app.onError(onError);
+
+/** The app's type, for the typed client (`hc<AppType>`, see src/client.ts). */
+export type AppType = typeof app;
