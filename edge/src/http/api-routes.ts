@@ -124,7 +124,8 @@ export class ApiRoutes<S extends Schema = {}, BP extends string = '/'> extends O
   ): ApiRoutes<S & ToSchema<R['method'], MergePath<BP, HonoPath<R['path']>>, InputOf<R>, RouteConfigToTypedResponse<R>>, BP> {
     const { access: acc, middleware, ...doc } = route;
     this.openAPIRegistry.registerPath(doc);
-    const mw = [...(acc.middleware ? [acc.middleware] : []), ...((middleware as MiddlewareHandler<AppEnv>[] | undefined) ?? [])];
+    // Route middleware wraps everything (timing, metrics), then the access check, then the handler.
+    const mw = [...((middleware as MiddlewareHandler<AppEnv>[] | undefined) ?? []), ...(acc.middleware ? [acc.middleware] : [])];
     this.on([route.method.toUpperCase()], [route.path.replaceAll(/\{([^}]+)\}/g, ':$1')], ...mw, handler as Handler<AppEnv>);
     return this as never;
   }
