@@ -12,7 +12,10 @@ import { rankingRoutes } from './ranking/routes.js';
 import { healthRoutes } from './ops/health.js';
 import { tenancyRoutes } from './tenancy/routes.js';
 import { eventPolicyRoutes } from './tenancy/event-policy.js';
+import { z } from 'zod';
 import { openApiDocument } from './openapi.js';
+import { docsPage } from './openapi-page.js';
+import { access, ApiRoutes, defineRoute, json } from './http/api-routes.js';
 import { adminRoutes } from './admin/routes.js';
 import { metricsRoutes, requestMetrics } from './admin/request-metrics.js';
 import { schedulingRoutes } from './scheduling/routes.js';
@@ -41,8 +44,15 @@ export const app = root
   .route('/', adminRoutes)
   .route('/', metricsRoutes);
 
-// The document of every route above, from their declarations (http/api-routes.ts).
-app.get('/v1/openapi.json', (c) => c.json(openApiDocument(root)));
+// The document of every route above, from their declarations (http/api-routes.ts), and a page of it.
+app.route(
+  '/',
+  new ApiRoutes()
+    .endpoint(defineRoute({ method: 'get', path: '/v1/openapi.json', tags: ['ops'], access: access.public(), responses: { 200: json(z.record(z.string(), z.unknown()), 'OpenAPI 3.0 document') } }), (c) => c.json(openApiDocument(root)))
+    .endpoint(defineRoute({ method: 'get', path: '/v1/docs', tags: ['ops'], access: access.public(), responses: { 200: { description: 'the document as a page', content: { 'text/html': { schema: z.string() } } } } }), async (c) =>
+      c.html(await docsPage(openApiDocument(root) as unknown as Parameters<typeof docsPage>[0])),
+    ),
+);
 
 app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`), 404));
 app.onError(onError);

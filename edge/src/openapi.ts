@@ -5,6 +5,7 @@ import * as contracts from '@vidplat/contracts';
 import { publishedSchemas } from '@vidplat/contracts/json-schema';
 import type { AppEnv } from './env.js';
 import { UNDECLARED_BODIES } from './openapi-undeclared.js';
+import { errorResponses } from './http/api-routes.js';
 
 /**
  * The OpenAPI document of the edge, generated from the routes declared with `defineRoute` (see
@@ -42,6 +43,7 @@ export function openApiDocument(app: OpenAPIHono<AppEnv>): Doc {
   if (cached) return cached;
   nameContractSchemas();
   for (const [name, scheme] of Object.entries(SECURITY_SCHEMES)) app.openAPIRegistry.registerComponent('securitySchemes', name, scheme);
+  for (const [name, response] of errorResponses()) app.openAPIRegistry.registerComponent('responses', name, response);
   for (const [name, schema] of Object.entries(publishedSchemas)) app.openAPIRegistry.register(name, schema);
   const doc = app.getOpenAPIDocument({
     openapi: '3.0.3',
@@ -80,4 +82,22 @@ function addUndeclared(doc: Doc, routes: readonly { method: string; path: string
       },
     };
   }
+}
+
+type Declared = { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
+let declared: Declared | undefined;
+
+/**
+ * The declared operations and their statuses straight from the route registry, without building
+ * the document (no schema conversion): what the edge tests' Worker checks every answer against.
+ */
+export function declaredOperations(app: OpenAPIHono<AppEnv>): Declared {
+  if (declared) return declared;
+  const paths: Declared['paths'] = {};
+  for (const def of app.openAPIRegistry.definitions) {
+    if (def.type !== 'route') continue;
+    (paths[def.route.path] ??= {})[def.route.method] = { responses: def.route.responses };
+  }
+  declared = { paths };
+  return declared;
 }

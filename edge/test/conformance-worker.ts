@@ -2,8 +2,8 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import { app } from '../src/app.js';
 import type { AppEnv, Bindings } from '../src/env.js';
 import worker from '../src/index.js';
-import { openApiDocument } from '../src/openapi.js';
-import { checkAnswer, type OpenApiDoc } from '../src/http/openapi-conformance.js';
+import { declaredOperations } from '../src/openapi.js';
+import { checkAnswer, type OpenApiDoc } from '@vidplat/contracts/openapi-conformance';
 
 export { Scheduler, Broadcaster, Campaign } from '../src/index.js';
 
@@ -15,8 +15,8 @@ export { Scheduler, Broadcaster, Campaign } from '../src/index.js';
 export default {
   async fetch(req, env, ctx) {
     const res = await worker.fetch(req, env, ctx);
-    const doc = openApiDocument(app as unknown as OpenAPIHono<AppEnv>);
-    const verdict = checkAnswer(doc as unknown as OpenApiDoc, req.method, new URL(req.url).pathname, res.status);
+    const doc: OpenApiDoc = declaredOperations(app as unknown as OpenAPIHono<AppEnv>);
+    const verdict = checkAnswer(doc, req.method, new URL(req.url).pathname, res.status);
     if (verdict.kind !== 'undocumented_status') return res;
     const message = `${req.method} ${verdict.template} answered ${res.status}, which its OpenAPI operation does not document (documented: ${verdict.documented.join(', ')})`;
     console.error(message);

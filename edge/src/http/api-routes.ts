@@ -1,7 +1,7 @@
 import { OpenAPIHono, type RouteConfig, type RouteConfigToTypedResponse, type RouteHandler } from '@hono/zod-openapi';
 import type { Handler, MiddlewareHandler } from 'hono';
 import type { HandlerResponse, MergePath, Schema, ToSchema } from 'hono/types';
-import { ErrorBody, type Role } from '@vidplat/contracts';
+import type { Role } from '@vidplat/contracts';
 import type { AppEnv } from '../env.js';
 import { requireKey, requireKeyOrUserToken, requirePlatformKey } from '../tenancy/auth.js';
 
@@ -37,7 +37,7 @@ export const access = {
 /** Error statuses a route may document; each answers `ErrorBody` ({ error: { code, message, field? } }). */
 export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 502 | 503 | 504;
 
-const ERROR_TEXT: Record<ErrorStatus, string> = {
+export const ERROR_TEXT: Record<ErrorStatus, string> = {
   400: 'bad input: `code` says what, `field` where',
   401: 'missing, unknown or expired credentials',
   403: 'the credentials may not do this (role, tenant or permission)',
@@ -60,8 +60,10 @@ type AccessErrors = typeof ACCESS_ERRORS;
 /** Every route may answer these (onError's last resort; a write's body limit is added per method). */
 const ALWAYS = [500] as const;
 
-type ErrorResponse = { description: string; content: { 'application/json': { schema: typeof ErrorBody } } };
+/** Error responses are shared components (`#/components/responses/E404`), each an ErrorBody. */
+type ErrorResponse = { $ref: string };
 type ErrorResponses<S extends number> = { [K in S]: ErrorResponse };
+export const errorResponseName = (s: ErrorStatus) => `E${s}`;
 
 export type RouteSpec = Omit<RouteConfig, 'responses' | 'security' | 'middleware'> & {
   access: Access;
@@ -84,7 +86,11 @@ const SECURITY: Record<Access['scheme'], Record<string, string[]>[]> = {
   public: [],
 };
 
-const errorResponse = (s: ErrorStatus): ErrorResponse => ({ description: ERROR_TEXT[s], content: { 'application/json': { schema: ErrorBody } } });
+const errorResponse = (s: ErrorStatus): ErrorResponse => ({ $ref: `#/components/responses/${errorResponseName(s)}` });
+
+/** The shared error responses, registered once on the app that serves the document. */
+export const errorResponses = () =>
+  (Object.keys(ERROR_TEXT) as unknown as ErrorStatus[]).map((s) => [errorResponseName(Number(s) as ErrorStatus), { description: ERROR_TEXT[s], content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorBody' } } } }] as const);
 
 /** createRoute plus what every route shares: the security requirement and its error responses. */
 export function defineRoute<const R extends RouteSpec>(spec: R): Defined<R> {

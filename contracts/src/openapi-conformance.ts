@@ -1,5 +1,5 @@
 /**
- * Checks an observed answer against the OpenAPI document: the operation that a method and
+ * Checks an observed answer against the edge's OpenAPI document: the operation that a method and
  * concrete path match, and whether it documents the status. Used by the edge tests' Worker entry
  * (every response of every edge test) and by the typed client's strict mode (integration tests).
  */

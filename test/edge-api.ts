@@ -1,0 +1,23 @@
+import { edgeClient, edgeOpenApi, type EdgeClient } from '@vidplat/contracts/edge-client';
+import type { OpenApiDoc } from '@vidplat/contracts/openapi-conformance';
+
+/**
+ * The integration tests' way to the edge: the typed client (contracts/src/edge-client.ts) in strict
+ * mode, so an answer whose status the edge's OpenAPI document does not list for its operation
+ * fails the test that provoked it.
+ */
+const docs = new Map<string, Promise<OpenApiDoc>>();
+
+export async function edgeApi(baseUrl: string, key: string, o: { userId?: string; timeoutMs?: number } = {}): Promise<EdgeClient> {
+  let doc = docs.get(baseUrl);
+  if (!doc) docs.set(baseUrl, (doc = edgeOpenApi(baseUrl)));
+  return edgeClient({ baseUrl, key, strict: await doc, timeoutMs: o.timeoutMs ?? 30_000, ...(o.userId ? { userId: o.userId } : {}) });
+}
+
+/** A new tenant through the platform API; its super key may act for end users. */
+export async function provisionTenant(baseUrl: string, platformKey: string, tenantId: string): Promise<EdgeClient> {
+  const platform = await edgeApi(baseUrl, platformKey);
+  const { data, response } = await platform.POST('/v1/platform/tenants', { body: { tenantId, name: tenantId, permissions: ['act_as_user'] } });
+  if (response.status !== 201 || !data) throw new Error(`provisioning ${tenantId}: ${response.status}`);
+  return edgeApi(baseUrl, data.apiKey);
+}
