@@ -2001,7 +2001,9 @@ export interface paths {
             };
             requestBody: {
                 content: {
-                    "application/json": components["schemas"]["TenantEventPolicy"];
+                    "application/json": {
+                        eventHorizonDays: number | null;
+                    };
                 };
             };
             responses: {
@@ -2860,7 +2862,7 @@ export interface paths {
                 500: components["responses"]["E500"];
             };
         };
-        /** @description super only; a partial update. Roles: admin, senior, super. */
+        /** @description super only; a partial update; an unknown field is a 400 naming it. Roles: admin, senior, super. */
         put: {
             parameters: {
                 query?: never;

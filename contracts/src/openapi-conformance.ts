@@ -13,7 +13,8 @@ function compile(doc: OpenApiDoc): Matcher[] {
   if (m) return m;
   m = Object.keys(doc.paths ?? {}).map((template) => ({
     template,
-    re: new RegExp(`^${template.replace(/[.+?^$()[\]\\|]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+')}/?$`),
+    // Exact, as Hono routes (strict: `/admin/` is not `/admin`).
+    re: new RegExp(`^${template.replace(/[.+?^$()[\]\\|]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+')}$`),
     // A literal segment beats a parameter (/v1/courses/hot before /v1/courses/{courseId}).
     literal: template.split('/').filter((s) => s && !s.startsWith('{')).length,
   }));

@@ -1,6 +1,7 @@
-import { SELF } from 'cloudflare:test';
+import { env, SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { app } from '../src/app.js';
+import { json, provisionTenant } from './helpers.js';
 import { checkAnswer, type OpenApiDoc } from '@vidplat/contracts/openapi-conformance';
 
 type Operation = {
@@ -120,6 +121,8 @@ describe('checkAnswer (the edge tests\' Worker and the strict client use it on e
       '/v1/courses/{courseId}': { get: { responses: { '200': {}, '404': {} } } },
       '/v1/courses/hot': { get: { responses: { '200': {} } } },
       '/v1/legacy': { get: { 'x-undeclared': true, responses: {} } },
+      '/admin': { get: { responses: { '200': {} } } },
+      '/admin/': { get: { responses: { '301': {} } } },
     },
   };
   it('accepts a documented status, names an undocumented one, and prefers literal segments', () => {
@@ -128,5 +131,24 @@ describe('checkAnswer (the edge tests\' Worker and the strict client use it on e
     expect(checkAnswer(doc, 'GET', '/v1/courses/hot', 404)).toMatchObject({ kind: 'undocumented_status', template: '/v1/courses/hot' });
     expect(checkAnswer(doc, 'GET', '/v1/legacy', 418)).toEqual({ kind: 'undeclared', template: '/v1/legacy' });
     expect(checkAnswer(doc, 'POST', '/v1/courses/c1', 200)).toEqual({ kind: 'no_operation' });
+    // Paths match exactly, as Hono routes them: a trailing slash is another route.
+    expect(checkAnswer(doc, 'GET', '/admin/', 301)).toEqual({ kind: 'documented', template: '/admin/' });
+    expect(checkAnswer(doc, 'GET', '/admin', 301)).toMatchObject({ kind: 'undocumented_status', template: '/admin' });
+  });
+});
+
+describe('settings bodies', () => {
+  it('refuse an unknown field with a 400 naming it (event policy, scheduling settings, tenant limits), and take the known ones', async () => {
+    const { apiKey } = await provisionTenant('strict-settings');
+    const put = async (path: string, key: string, body: unknown) => {
+      const res = await SELF.fetch(`https://edge.test${path}`, json('PUT', key, body));
+      return { status: res.status, body: (await res.json()) as { error?: { field?: string } } };
+    };
+    expect(await put('/v1/admin/event-policy', apiKey, { eventHorizonDays: 3, eventHorizon: 5 })).toMatchObject({ status: 400, body: { error: { code: 'invalid_body', field: 'eventHorizon' } } });
+    expect(await put('/v1/admin/event-policy', apiKey, { eventHorizonDays: 3 })).toMatchObject({ status: 200, body: { eventHorizonDays: 3 } });
+    expect(await put('/v1/admin/scheduling/settings', apiKey, { retryBaseMs: 1000, retryBase: 5 })).toMatchObject({ status: 400, body: { error: { field: 'retryBase' } } });
+    expect(await put('/v1/admin/scheduling/settings', apiKey, { retryBaseMs: 1000 })).toMatchObject({ status: 200, body: { retryBaseMs: 1000 } });
+    expect(await put('/v1/platform/tenants/strict-settings/limits', env.ADMIN_API_KEY!, { burstSeconds: 3, burst: 3 })).toMatchObject({ status: 400, body: { error: { field: 'burst' } } });
+    expect(await put('/v1/platform/tenants/strict-settings/limits', env.ADMIN_API_KEY!, { burstSeconds: 3 })).toMatchObject({ status: 200, body: { burstSeconds: 3 } });
   });
 });

@@ -130,7 +130,7 @@ export const scheduleRoutes = routes
     return reply(c, await scheduler(c.env, c.var.principal.tenantId).applyTemplate(actorOf(c), c.req.param('id'), b.body), 201);
   })
   .endpoint(defineRoute({ method: 'get', path: `${base}/settings`, tags, access: admins, responses: { 200: json(ScheduleSettings) } }), async (c) => c.json(await scheduler(c.env, c.var.principal.tenantId).settings()))
-  .endpoint(defineRoute({ method: 'put', path: `${base}/settings`, tags, access: admins, description: 'super only; a partial update.', request: { body: jsonBody(ScheduleSettings.partial()) }, responses: { 200: json(ScheduleSettings) }, errors: OUTCOME }), async (c) => {
+  .endpoint(defineRoute({ method: 'put', path: `${base}/settings`, tags, access: admins, description: 'super only; a partial update; an unknown field is a 400 naming it.', request: { body: jsonBody(ScheduleSettings.partial().strict()) }, responses: { 200: json(ScheduleSettings) }, errors: OUTCOME }), async (c) => {
     const b = await readJson(c);
     if (b instanceof Response) return b;
     return reply(c, await scheduler(c.env, c.var.principal.tenantId).putSettings(actorOf(c), b.body));
