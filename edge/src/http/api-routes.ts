@@ -57,7 +57,7 @@ export const ERROR_TEXT: Record<ErrorStatus, string> = {
 const ACCESS_ERRORS = { apiKey: [401, 403, 429], apiKeyOrUserToken: [401, 403, 429], platformKey: [401, 403], internal: [401, 403], public: [] } as const;
 type AccessErrors = typeof ACCESS_ERRORS;
 
-/** Every route may answer these (onError's last resort; a write's body limit is added per method). */
+/** Every route may answer these (onError's last resort); a route with a body adds 413 (http/body-limits.ts). */
 const ALWAYS = [500] as const;
 
 /** Error responses are shared components (`#/components/responses/E404`), each an ErrorBody. */
@@ -120,7 +120,7 @@ type InputOf<R extends RouteConfig> = RouteHandler<R> extends Handler<never, nev
 
 /**
  * A Hono sub-app whose routes are declared with `endpoint(route, handler)`: the route goes into the
- * document, its access middleware and any route middleware run before the handler. Mount with
+ * document; its route middleware, then its access middleware, run before the handler. Mount with
  * `.route('/', x)` on another ApiRoutes (or the app) so the definitions travel up.
  */
 export class ApiRoutes<S extends Schema = {}, BP extends string = '/'> extends OpenAPIHono<AppEnv, S, BP> {
