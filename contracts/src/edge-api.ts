@@ -4449,7 +4449,7 @@ export interface paths {
             /** @description each event is validated on its own; valid events are accepted even when others are not */
             requestBody: {
                 content: {
-                    "application/json": components["schemas"]["EventBatchRequest"];
+                    "application/json": components["schemas"]["EventBatchBody"];
                 };
             };
             responses: {
@@ -4497,7 +4497,7 @@ export interface paths {
             /** @description each event is validated on its own; valid events are accepted even when others are not */
             requestBody: {
                 content: {
-                    "application/json": components["schemas"]["EventBatchRequest"];
+                    "application/json": components["schemas"]["EventBatchBody"];
                 };
             };
             responses: {
@@ -7175,6 +7175,9 @@ export interface components {
         };
         ErrorBody: {
             error: components["schemas"]["ApiError"];
+        };
+        EventBatchBody: {
+            events: components["schemas"]["BehaviourEvent"][];
         };
         EventBatchRequest: {
             events: unknown[];

@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { admitEvent, apiErrorFromZod, EventBatchRequest, EventBatchResponse, type ApiError, type BehaviourEvent, type EventOrigin } from '@vidplat/contracts';
+import { admitEvent, apiErrorFromZod, EventBatchBody, EventBatchRequest, EventBatchResponse, type ApiError, type BehaviourEvent, type EventOrigin } from '@vidplat/contracts';
 import { edgeConfig, type AppEnv } from '../env.js';
 import { errorBody, sendError } from '../http/errors.js';
 import { forwardToIngest, IngestUnavailable } from './ingest-client.js';
@@ -107,7 +107,7 @@ const batchRoute = (path: string, acc: ReturnType<typeof access.key>, descriptio
     tags: ['events'],
     access: acc,
     description,
-    request: { body: jsonBody(EventBatchRequest, 'each event is validated on its own; valid events are accepted even when others are not') },
+    request: { body: jsonBody(EventBatchBody, 'each event is validated on its own; valid events are accepted even when others are not') },
     responses: { 202: json(EventBatchResponse, 'every event accepted') },
     // 400: ErrorBody of the first rejection plus `accepted` and `rejected` (by index) of EventBatchResponse.
     errors: [400, 403, 503],
