@@ -1,5 +1,5 @@
 import { edgeClient, edgeOpenApi, type EdgeClient } from '@vidplat/contracts/edge-client';
-import type { OpenApiDoc } from '@vidplat/contracts/openapi-conformance';
+import { checkAnswer, type OpenApiDoc } from '@vidplat/contracts/openapi-conformance';
 
 /**
  * The integration tests' way to the edge: the typed client (contracts/src/edge-client.ts) in strict
@@ -20,4 +20,20 @@ export async function provisionTenant(baseUrl: string, platformKey: string, tena
   const { data, response } = await platform.POST('/v1/platform/tenants', { body: { tenantId, name: tenantId, permissions: ['act_as_user'] } });
   if (response.status !== 201 || !data) throw new Error(`provisioning ${tenantId}: ${response.status}`);
   return edgeApi(baseUrl, data.apiKey);
+}
+
+/**
+ * Plain fetch to the edge held to the same document: for tests that send what the typed client
+ * would not let them (malformed events, wrong types). An undocumented status throws.
+ */
+export async function checkedFetch(baseUrl: string): Promise<(path: string, init?: RequestInit) => Promise<Response>> {
+  let doc = docs.get(baseUrl);
+  if (!doc) docs.set(baseUrl, (doc = edgeOpenApi(baseUrl)));
+  const d = await doc;
+  return async (path, init = {}) => {
+    const res = await fetch(`${baseUrl}${path}`, { signal: AbortSignal.timeout(30_000), ...init });
+    const v = checkAnswer(d, init.method ?? 'GET', new URL(path, baseUrl).pathname, res.status);
+    if (v.kind === 'undocumented_status') throw new Error(`${init.method ?? 'GET'} ${v.template} answered ${res.status}; the document lists ${v.documented.join(', ')}`);
+    return res;
+  };
 }
