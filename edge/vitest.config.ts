@@ -25,6 +25,8 @@ export default defineProject({
       const apis = await (platformApis ??= startPlatformApis());
       return {
       wrangler: { configPath: '../wrangler.toml' },
+      // The production Worker plus a check of every answer against the OpenAPI document.
+      main: fileURLToPath(new URL('./test/conformance-worker.ts', import.meta.url)),
       miniflare: {
         // The production media origin route reads HLS files from R2 (catalogue play tests).
         r2Buckets: ['MEDIA'],

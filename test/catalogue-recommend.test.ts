@@ -1,6 +1,8 @@
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { RecommendResponse } from '@vidplat/contracts';
 import type {} from '@vidplat/devstack/vitest-global-setup';
+import type { EdgeClient } from '@vidplat/contracts/edge-client';
+import { checkedCaller, provisionTenantKey } from './edge-api.js';
 
 /**
  * Catalogue → recommender end to end (wrangler dev, the Upstash bridge, Redis): a course published
@@ -9,55 +11,48 @@ import type {} from '@vidplat/devstack/vitest-global-setup';
  */
 const { env, urls } = inject('stack');
 const tenant = `cat-rec-${Date.now()}`;
-let key = '';
+let edge: EdgeClient;
+/** Plain JSON calls held to the document (the lessons test). */
+let call: Awaited<ReturnType<typeof checkedCaller>>;
 
-async function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any; headers: Headers }> {
-  const res = await fetch(`${urls.edge}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    signal: AbortSignal.timeout(30_000),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
-}
+const recommend = (user: string, filter?: string) => edge.GET('/v1/recommend', { params: { query: { tenant, scenario: 'learn', user, n: filter ? 10 : 50, ...(filter ? { filter } : {}) } } });
 const rec = async (user: string) => {
-  const r = await call('GET', `/v1/recommend?tenant=${tenant}&scenario=learn&user=${user}&n=50`);
-  expect(r.status, JSON.stringify(r.body)).toBe(200);
-  return RecommendResponse.parse(r.body).items.map((i) => i.itemId);
+  const r = await recommend(user);
+  expect(r.response.status, JSON.stringify(r.error)).toBe(200);
+  return RecommendResponse.parse(r.data).items.map((i) => i.itemId);
 };
+const status = (courseId: string, to: 'in_review' | 'published' | 'unpublished') => edge.POST('/v1/courses/{courseId}/status', { params: { path: { courseId } }, body: { status: to } });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
-  const p = await fetch(`${urls.edge}/v1/platform/tenants`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${env.ADMIN_API_KEY}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ tenantId: tenant, name: tenant, permissions: ['act_as_user'] }),
+  const provisioned = await provisionTenantKey(urls.edge!, env.ADMIN_API_KEY!, tenant);
+  edge = provisioned.edge;
+  call = await checkedCaller(urls.edge!, provisioned.key);
+  const scn = await edge.POST('/v1/scenarios', {
+    body: {
+      scenario: 'learn',
+      template: 'vlog',
+      recall: [
+        { name: 'hot', weight: 1, size: 50 },
+        { name: 'fresh', weight: 1, size: 50 },
+      ],
+      rerank: { diversityLambda: 0.7, freshnessBoost: 0.2, freshnessHalfLifeHours: 48, filterSeen: true, maxPerCategory: 50 },
+    },
   });
-  key = ((await p.json()) as { apiKey: string }).apiKey;
-  const scn = await call('POST', '/v1/scenarios', {
-    scenario: 'learn',
-    template: 'vlog',
-    recall: [
-      { name: 'hot', weight: 1, size: 50 },
-      { name: 'fresh', weight: 1, size: 50 },
-    ],
-    rerank: { diversityLambda: 0.7, freshnessBoost: 0.2, freshnessHalfLifeHours: 48, filterSeen: true, maxPerCategory: 50 },
-  });
-  expect(scn.status).toBe(201);
-  expect((await call('POST', '/v1/categories', { id: 'code', name: 'Code' })).status).toBe(201);
-  expect((await call('POST', '/v1/categories', { id: 'ts', parentId: 'code', name: 'TypeScript' })).status).toBe(201);
+  expect(scn.response.status).toBe(201);
+  expect((await edge.POST('/v1/categories', { body: { id: 'code', name: 'Code' } })).response.status).toBe(201);
+  expect((await edge.POST('/v1/categories', { body: { id: 'ts', parentId: 'code', name: 'TypeScript' } })).response.status).toBe(201);
 });
 
 describe('catalogue courses are recommender items', () => {
   it('published through the catalogue API → recommended within seconds; unpublished → never again', async () => {
-    const created = await call('POST', '/v1/courses', { id: 'ts-101', categoryId: 'ts', title: 'TypeScript 101', level: 'beginner', access: 'free', instructorId: 'ins-1' });
-    expect(created.status).toBe(201);
+    const created = await edge.POST('/v1/courses', { body: { id: 'ts-101', categoryId: 'ts', title: 'TypeScript 101', level: 'beginner', access: 'free', instructorId: 'ins-1' } });
+    expect(created.response.status).toBe(201);
     expect(await rec('learner-1')).not.toContain('ts-101'); // a draft is never recommended
-    expect((await call('POST', '/v1/courses/ts-101/status', { status: 'in_review' })).status).toBe(200);
-    const pub = await call('POST', '/v1/courses/ts-101/status', { status: 'published' });
-    expect(pub.status).toBe(200);
-    expect(pub.headers.get('x-item-sync')).toBe('done');
+    expect((await status('ts-101', 'in_review')).response.status).toBe(200);
+    const pub = await status('ts-101', 'published');
+    expect(pub.response.status).toBe(200);
+    expect(pub.response.headers.get('x-item-sync')).toBe('done');
 
     // Within seconds (bounded wait; the feature store was written before the API answered).
     let ids: string[] = [];
@@ -66,10 +61,10 @@ describe('catalogue courses are recommender items', () => {
       if (!ids.includes('ts-101')) await sleep(250);
     }
     expect(ids).toContain('ts-101');
-    expect((await call('GET', '/v1/items/ts-101')).body).toMatchObject({ kind: 'course', categories: ['code', 'ts'], state: 'published', authorId: 'ins-1' });
+    expect((await edge.GET('/v1/items/{itemId}', { params: { path: { itemId: 'ts-101' } } })).data).toMatchObject({ kind: 'course', categories: ['code', 'ts'], state: 'published', authorId: 'ins-1' });
 
-    const unpub = await call('POST', '/v1/courses/ts-101/status', { status: 'unpublished' });
-    expect(unpub.status).toBe(200);
+    const unpub = await status('ts-101', 'unpublished');
+    expect(unpub.response.status).toBe(200);
     // From the very next request on, and on every one after.
     for (let i = 0; i < 8; i++) {
       expect(await rec(`learner-${i % 3}`)).not.toContain('ts-101');
@@ -78,20 +73,20 @@ describe('catalogue courses are recommender items', () => {
   });
 
   it('a deleted course is never recommended again; the backfill brings back items of existing courses only', async () => {
-    expect((await call('POST', '/v1/courses', { id: 'ts-201', categoryId: 'ts', title: 'TypeScript 201', level: 'advanced', access: 'paid', priceCents: 990, instructorId: 'ins-1' })).status).toBe(201);
-    await call('POST', '/v1/courses/ts-201/status', { status: 'in_review' });
-    await call('POST', '/v1/courses/ts-201/status', { status: 'published' });
+    expect((await edge.POST('/v1/courses', { body: { id: 'ts-201', categoryId: 'ts', title: 'TypeScript 201', level: 'advanced', access: 'paid', priceCents: 990, instructorId: 'ins-1' } })).response.status).toBe(201);
+    await status('ts-201', 'in_review');
+    await status('ts-201', 'published');
     let ids: string[] = [];
     for (let i = 0; i < 20 && !ids.includes('ts-201'); i++) {
       ids = await rec('learner-9');
       if (!ids.includes('ts-201')) await sleep(250);
     }
     expect(ids).toContain('ts-201');
-    expect((await call('DELETE', '/v1/courses/ts-201')).status).toBe(204);
+    expect((await edge.DELETE('/v1/courses/{courseId}', { params: { path: { courseId: 'ts-201' } } })).response.status).toBe(204);
     expect(await rec('learner-9')).not.toContain('ts-201');
-    expect((await call('GET', '/v1/items/ts-201')).status).toBe(404);
-    const back = await call('POST', '/v1/courses/recommender-items/backfill');
-    expect(back.body).toMatchObject({ sync: 'done', written: 1 });
+    expect((await edge.GET('/v1/items/{itemId}', { params: { path: { itemId: 'ts-201' } } })).response.status).toBe(404);
+    const back = await edge.POST('/v1/courses/recommender-items/backfill');
+    expect(back.data).toMatchObject({ sync: 'done', written: 1 });
     const again = await rec('learner-9');
     expect(again).not.toContain('ts-201');
     expect(again).not.toContain('ts-101');
@@ -99,44 +94,46 @@ describe('catalogue courses are recommender items', () => {
 
   it('recommend accepts item attribute filters (filter=price<20;language=en); an unknown attribute or operator is a 400 naming filter', async () => {
     const now = new Date().toISOString();
-    const put = (id: string, attributes: Record<string, unknown>) =>
-      call('PUT', `/v1/items/${id}`, { kind: 'product', title: `Book ${id}`, state: 'published', publishedAt: now, categories: ['books'], attributes });
-    expect((await put('book-cheap-en', { price: 9.5, language: 'en' })).status).toBe(201);
-    expect((await put('book-dear-en', { price: 45, language: 'en' })).status).toBe(201);
-    expect((await put('book-cheap-fr', { price: 12, language: 'fr' })).status).toBe(201);
+    const put = async (itemId: string, attributes: Record<string, string | number>) =>
+      (await edge.PUT('/v1/items/{itemId}', { params: { path: { itemId } }, body: { kind: 'product', title: `Book ${itemId}`, state: 'published', publishedAt: now, categories: ['books'], attributes } })).response.status;
+    expect(await put('book-cheap-en', { price: 9.5, language: 'en' })).toBe(201);
+    expect(await put('book-dear-en', { price: 45, language: 'en' })).toBe(201);
+    expect(await put('book-cheap-fr', { price: 12, language: 'fr' })).toBe(201);
     let all: string[] = [];
     for (let i = 0; i < 20 && !all.includes('book-cheap-fr'); i++) {
       all = await rec('shopper');
       if (!all.includes('book-cheap-fr')) await sleep(250);
     }
     expect(all).toEqual(expect.arrayContaining(['book-cheap-en', 'book-dear-en', 'book-cheap-fr']));
-    const filtered = await call('GET', `/v1/recommend?tenant=${tenant}&scenario=learn&user=shopper&n=10&filter=${encodeURIComponent('price<20;language=en')}`);
-    expect(filtered.status).toBe(200);
-    expect(RecommendResponse.parse(filtered.body).items.map((i) => i.itemId)).toEqual(['book-cheap-en']);
-    const unknown = await call('GET', `/v1/recommend?tenant=${tenant}&scenario=learn&user=shopper&filter=${encodeURIComponent('colour=red')}`);
-    expect(unknown).toMatchObject({ status: 400, body: { error: { field: 'filter', message: 'unknown attribute colour' } } });
-    const op = await call('GET', `/v1/recommend?tenant=${tenant}&scenario=learn&user=shopper&filter=${encodeURIComponent('price=>20')}`);
-    expect(op).toMatchObject({ status: 400, body: { error: { field: 'filter' } } });
+    const filtered = await recommend('shopper', 'price<20;language=en');
+    expect(filtered.response.status).toBe(200);
+    expect(RecommendResponse.parse(filtered.data).items.map((i) => i.itemId)).toEqual(['book-cheap-en']);
+    const unknown = await recommend('shopper', 'colour=red');
+    expect({ status: unknown.response.status, body: unknown.error }).toMatchObject({ status: 400, body: { error: { field: 'filter', message: 'unknown attribute colour' } } });
+    const op = await recommend('shopper', 'price=>20');
+    expect({ status: op.response.status, body: op.error }).toMatchObject({ status: 400, body: { error: { field: 'filter' } } });
   });
 
   it('a paid course the user cannot play is filtered or labelled as the scenario says, by the user\'s entitlements', async () => {
-    for (const [scenario, entitlement] of [['learn-filter', 'filter'], ['learn-label', 'label']]) {
-      const r = await call('POST', '/v1/scenarios', {
-        scenario,
-        template: 'vlog',
-        recall: [{ name: 'fresh', weight: 1, size: 50 }],
-        // (filterSeen off: an enrolled course is the user's own action, "seen" where the scenario filters seen items)
-        rerank: { diversityLambda: 0.7, freshnessBoost: 0.2, freshnessHalfLifeHours: 48, filterSeen: false, maxPerCategory: 50, entitlement },
+    for (const [scenario, entitlement] of [['learn-filter', 'filter'], ['learn-label', 'label']] as const) {
+      const r = await edge.POST('/v1/scenarios', {
+        body: {
+          scenario,
+          template: 'vlog',
+          recall: [{ name: 'fresh', weight: 1, size: 50 }],
+          // (filterSeen off: an enrolled course is the user's own action, "seen" where the scenario filters seen items)
+          rerank: { diversityLambda: 0.7, freshnessBoost: 0.2, freshnessHalfLifeHours: 48, filterSeen: false, maxPerCategory: 50, entitlement },
+        },
       });
-      expect(r.status, JSON.stringify(r.body)).toBe(201);
+      expect(r.response.status, JSON.stringify(r.error)).toBe(201);
     }
-    expect((await call('POST', '/v1/courses', { id: 'ts-pro', categoryId: 'ts', title: 'TypeScript Pro', level: 'advanced', access: 'paid', priceCents: 4900, instructorId: 'ins-1' })).status).toBe(201);
-    await call('POST', '/v1/courses/ts-pro/status', { status: 'in_review' });
-    expect((await call('POST', '/v1/courses/ts-pro/status', { status: 'published' })).status).toBe(200);
+    expect((await edge.POST('/v1/courses', { body: { id: 'ts-pro', categoryId: 'ts', title: 'TypeScript Pro', level: 'advanced', access: 'paid', priceCents: 4900, instructorId: 'ins-1' } })).response.status).toBe(201);
+    await status('ts-pro', 'in_review');
+    expect((await status('ts-pro', 'published')).response.status).toBe(200);
     const items = async (scenario: string, user: string) => {
-      const r = await call('GET', `/v1/recommend?tenant=${tenant}&scenario=${scenario}&user=${user}&n=50`);
-      expect(r.status, JSON.stringify(r.body)).toBe(200);
-      return RecommendResponse.parse(r.body).items;
+      const r = await edge.GET('/v1/recommend', { params: { query: { tenant, scenario, user, n: 50 } } });
+      expect(r.response.status, JSON.stringify(r.error)).toBe(200);
+      return RecommendResponse.parse(r.data).items;
     };
     let labelled = await items('learn-label', 'buyer');
     for (let i = 0; i < 20 && !labelled.some((x) => x.itemId === 'ts-pro'); i++) {
@@ -146,8 +143,8 @@ describe('catalogue courses are recommender items', () => {
     expect(labelled.find((x) => x.itemId === 'ts-pro')).toMatchObject({ entitled: false });
     expect((await items('learn-filter', 'buyer')).map((x) => x.itemId)).not.toContain('ts-pro');
     // After the purchase: shown, entitled.
-    const enrol = await call('POST', '/v1/courses/ts-pro/enrolments', { kind: 'paid', userId: 'buyer', orderId: `ord-${Date.now()}`, pricePaidCents: 4900 });
-    expect(enrol.status, JSON.stringify(enrol.body)).toBe(201);
+    const enrol = await edge.POST('/v1/courses/{courseId}/enrolments', { params: { path: { courseId: 'ts-pro' } }, body: { kind: 'paid', userId: 'buyer', orderId: `ord-${Date.now()}`, pricePaidCents: 4900 } });
+    expect(enrol.response.status, JSON.stringify(enrol.error)).toBe(201);
     expect((await items('learn-label', 'buyer')).find((x) => x.itemId === 'ts-pro')).toMatchObject({ entitled: true });
     expect((await items('learn-filter', 'buyer')).map((x) => x.itemId)).toContain('ts-pro');
     // Another user is still not entitled.

@@ -4,6 +4,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { createClickHouse } from '@vidplat/analytics';
 import { SCHEMA_VERSION, uuidv7, type ErrorBody, type EventBatchResponse } from '@vidplat/contracts';
 import type {} from '@vidplat/devstack/vitest-global-setup'; // typed inject('stack')
+import { checkedFetch } from './edge-api.js';
 
 /**
  * The door of the event path, through the real stack (wrangler dev edge → ingest → Kafka →
@@ -41,8 +42,10 @@ async function provision(tenantId: string): Promise<string> {
   return ((await res.json()) as { apiKey: string }).apiKey;
 }
 
-const call = (method: string, path: string, key: string, body?: unknown) =>
-  fetch(`${urls.edge}${path}`, { method, headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, ...(body ? { body: JSON.stringify(body) } : {}) });
+// Raw bodies on purpose (events the typed client would refuse), every answer held to the OpenAPI document.
+const edgeFetch = checkedFetch(urls.edge!);
+const call = async (method: string, path: string, key: string, body?: unknown) =>
+  (await edgeFetch)(path, { method, headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, ...(body ? { body: JSON.stringify(body) } : {}) });
 
 async function rawRows(tenant: string): Promise<{ event_id: string; backfill: number; type: string }[]> {
   const r = await ch.query({ query: 'SELECT event_id, backfill, type FROM events_raw FINAL WHERE tenant_id = {t:String}', query_params: { t: tenant }, format: 'JSONEachRow' });

@@ -123,3 +123,5 @@ export const EventBatchRequest = z.object({
   events: z.array(z.unknown()).min(1).max(MAX_EVENTS_PER_BATCH),
 });
 export type EventBatchRequest = z.infer<typeof EventBatchRequest>;
+/** The same batch as the API documents it (OpenAPI, typed client): each item a BehaviourEvent, still validated one by one at the door. */
+export const EventBatchBody = z.object({ events: z.array(BehaviourEvent).min(1).max(MAX_EVENTS_PER_BATCH) });

@@ -42,6 +42,8 @@ export type ErrorBody = z.infer<typeof ErrorBody>;
 /** First zod issue as an ApiError: the field path joined with dots. */
 export function apiErrorFromZod(err: z.ZodError, code: ErrorCode = 'invalid_field', prefix?: string): ApiError {
   const issue = err.issues[0];
-  const path = [...(prefix ? [prefix] : []), ...(issue?.path ?? []).map(String)].join('.');
+  // An unknown field of a strict body is named itself, not its parent object.
+  const unknown = issue?.code === 'unrecognized_keys' ? issue.keys.slice(0, 1) : [];
+  const path = [...(prefix ? [prefix] : []), ...(issue?.path ?? []).map(String), ...unknown].join('.');
   return { code, message: issue?.message ?? 'invalid', ...(path ? { field: path } : {}) };
 }

@@ -1,8 +1,8 @@
-import { Hono } from 'hono';
+import { z } from 'zod';
 import { createMiddleware } from 'hono/factory';
 import { routePath } from 'hono/route';
 import type { AppEnv } from '../env.js';
-import { requirePlatformKey } from '../tenancy/auth.js';
+import { access, ApiRoutes, defineRoute } from '../http/api-routes.js';
 import { countersText } from './counters.js';
 
 /**
@@ -82,7 +82,22 @@ export function prometheusText(): string {
 }
 
 /** GET /v1/platform/metrics (platform operator key): Prometheus text, or JSON with ?format=json. */
-export const metricsRoutes = new Hono<AppEnv>().get('/v1/platform/metrics', requirePlatformKey, (c) => {
+const MetricSeries = z.object({ method: z.string(), route: z.string(), status: z.string(), count: z.number().int(), sumMs: z.number(), buckets: z.record(z.string(), z.number().int()) });
+const metricsRoute = defineRoute({
+  method: 'get',
+  path: '/v1/platform/metrics',
+  tags: ['ops'],
+  access: access.platform(),
+  request: { query: z.object({ format: z.enum(['json']).optional() }) },
+  responses: {
+    200: {
+      description: "this isolate's request metrics and counters: Prometheus text, or JSON with ?format=json",
+      content: { 'text/plain': { schema: z.string() }, 'application/json': { schema: z.object({ startedAt: z.string(), series: z.array(MetricSeries) }) } },
+    },
+  },
+});
+
+export const metricsRoutes = new ApiRoutes().endpoint(metricsRoute, (c) => {
   if (c.req.query('format') === 'json') {
     return c.json({ startedAt: new Date(startedAt).toISOString(), series: [...series.values()].map(({ buckets, ...s }) => ({ ...s, buckets: Object.fromEntries(BUCKETS_MS.map((b, i) => [b, buckets[i]])) })) });
   }

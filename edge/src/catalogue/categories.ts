@@ -1,8 +1,8 @@
-import { Hono } from 'hono';
-import { CreateCategoryRequest, CreateTagRequest, TagType, UpdateCategoryRequest, UpdateTagRequest, type CategoryView } from '@vidplat/contracts';
+import { z } from 'zod';
+import { Category, CategoryView, CreateCategoryRequest, CreateTagRequest, Tag, TagType, UpdateCategoryRequest, UpdateTagRequest } from '@vidplat/contracts';
 import type { AppEnv } from '../env.js';
 import { errorBody } from '../http/errors.js';
-import { requireKey } from '../tenancy/auth.js';
+import { access, ApiRoutes, defineRoute, empty, json, jsonBody } from '../http/api-routes.js';
 import { bad, body, HttpFail, isManager, MANAGER_ROLES, notFound, nowIso } from './http.js';
 import { toCategory, toTag, type CategoryRow, type TagRow } from './rows.js';
 
@@ -33,8 +33,12 @@ function treeOrder<T extends { parentId: string | null; id: string; sortOrder: n
   return out;
 }
 
-export const categoryRoutes = new Hono<AppEnv>()
-  .get('/v1/categories', requireKey(), async (c) => {
+const managers = access.key(...MANAGER_ROLES);
+const tags = ['catalogue'];
+const params = z.object({ id: z.string() });
+
+export const categoryRoutes = new ApiRoutes()
+  .endpoint(defineRoute({ method: 'get', path: '/v1/categories', tags, access: access.key(), description: 'The tree in display order.', responses: { 200: json(z.object({ items: z.array(CategoryView) })) } }), async (c) => {
     const { tenantId, role } = c.var.principal;
     const { results } = await c.env.CATALOGUE.prepare(
       `SELECT c.*, (SELECT count(*) FROM courses co JOIN categories cc ON cc.tenant_id = co.tenant_id AND cc.category_id = co.category_id
@@ -50,7 +54,7 @@ export const categoryRoutes = new Hono<AppEnv>()
       .map((r) => ({ ...toCategory(r), courseCount: r.course_count }));
     return c.json({ items: treeOrder(items) });
   })
-  .post('/v1/categories', requireKey(...MANAGER_ROLES), async (c) => {
+  .endpoint(defineRoute({ method: 'post', path: '/v1/categories', tags, access: managers, request: { body: jsonBody(CreateCategoryRequest) }, responses: { 201: json(CategoryView, 'created') }, errors: [400, 409] }), async (c) => {
     const b = await body(c, CreateCategoryRequest);
     if (b instanceof HttpFail) return b.res;
     const { tenantId } = c.var.principal;
@@ -71,7 +75,7 @@ export const categoryRoutes = new Hono<AppEnv>()
       .run();
     return c.json({ ...toCategory((await getCategory(db, tenantId, b.id))!), courseCount: 0 }, 201);
   })
-  .patch('/v1/categories/:id', requireKey(...MANAGER_ROLES), async (c) => {
+  .endpoint(defineRoute({ method: 'patch', path: '/v1/categories/{id}', tags, access: managers, description: 'Moving under another parent re-paths the subtree; a cycle or nesting past 10 levels is a 400.', request: { params, body: jsonBody(UpdateCategoryRequest) }, responses: { 200: json(Category) }, errors: [400, 404] }), async (c) => {
     const b = await body(c, UpdateCategoryRequest);
     if (b instanceof HttpFail) return b.res;
     const { tenantId } = c.var.principal;
@@ -117,7 +121,7 @@ export const categoryRoutes = new Hono<AppEnv>()
     if (stmts.length) await db.batch(stmts);
     return c.json(toCategory((await getCategory(db, tenantId, cat.category_id))!));
   })
-  .delete('/v1/categories/:id', requireKey(...MANAGER_ROLES), async (c) => {
+  .endpoint(defineRoute({ method: 'delete', path: '/v1/categories/{id}', tags, access: managers, request: { params }, responses: { 204: empty('deleted') }, errors: [404, 409] }), async (c) => {
     const { tenantId } = c.var.principal;
     const db = c.env.CATALOGUE;
     const cat = await getCategory(db, tenantId, c.req.param('id'));
@@ -133,7 +137,7 @@ export const categoryRoutes = new Hono<AppEnv>()
     await db.prepare('UPDATE categories SET deleted_at = ?3 WHERE tenant_id = ?1 AND category_id = ?2').bind(tenantId, cat.category_id, nowIso()).run();
     return c.body(null, 204);
   })
-  .get('/v1/tags', requireKey(), async (c) => {
+  .endpoint(defineRoute({ method: 'get', path: '/v1/tags', tags, access: access.key(), request: { query: z.object({ type: TagType.optional() }) }, responses: { 200: json(z.object({ items: z.array(Tag) })) }, errors: [400] }), async (c) => {
     const type = c.req.query('type');
     if (type !== undefined && !TagType.safeParse(type).success) return c.json(errorBody('invalid_query', `unknown tag type ${type}`, 'type'), 400);
     const { results } = await c.env.CATALOGUE.prepare('SELECT * FROM tags WHERE tenant_id = ?1 AND (?2 IS NULL OR type = ?2) ORDER BY type, name')
@@ -141,7 +145,7 @@ export const categoryRoutes = new Hono<AppEnv>()
       .all<TagRow>();
     return c.json({ items: results.map(toTag) });
   })
-  .post('/v1/tags', requireKey(...MANAGER_ROLES), async (c) => {
+  .endpoint(defineRoute({ method: 'post', path: '/v1/tags', tags, access: managers, request: { body: jsonBody(CreateTagRequest) }, responses: { 201: json(Tag, 'created') }, errors: [400, 409] }), async (c) => {
     const b = await body(c, CreateTagRequest);
     if (b instanceof HttpFail) return b.res;
     const { tenantId } = c.var.principal;
@@ -151,7 +155,7 @@ export const categoryRoutes = new Hono<AppEnv>()
     if (!r.meta.changes) return c.json(errorBody('conflict', `tag ${b.id} exists`, 'id'), 409);
     return c.json({ ...b, tenantId }, 201);
   })
-  .patch('/v1/tags/:id', requireKey(...MANAGER_ROLES), async (c) => {
+  .endpoint(defineRoute({ method: 'patch', path: '/v1/tags/{id}', tags, access: managers, request: { params, body: jsonBody(UpdateTagRequest) }, responses: { 200: json(Tag) }, errors: [400, 404] }), async (c) => {
     const b = await body(c, UpdateTagRequest);
     if (b instanceof HttpFail) return b.res;
     const { tenantId } = c.var.principal;
@@ -162,7 +166,7 @@ export const categoryRoutes = new Hono<AppEnv>()
     await db.prepare('UPDATE tags SET name = ?3, type = ?4, color = ?5 WHERE tenant_id = ?1 AND tag_id = ?2').bind(tenantId, tag.tag_id, next.name, next.type, next.color).run();
     return c.json(next);
   })
-  .delete('/v1/tags/:id', requireKey(...MANAGER_ROLES), async (c) => {
+  .endpoint(defineRoute({ method: 'delete', path: '/v1/tags/{id}', tags, access: managers, request: { params }, responses: { 204: empty('deleted') }, errors: [404] }), async (c) => {
     const { tenantId } = c.var.principal;
     const id = c.req.param('id');
     const [r] = await c.env.CATALOGUE.batch([

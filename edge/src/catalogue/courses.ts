@@ -1,6 +1,12 @@
-import { Hono, type Context } from 'hono';
+import type { Context } from 'hono';
+import { z } from 'zod';
 import {
+  Chapter,
   COURSE_TRANSITIONS,
+  CourseDetail,
+  CourseListResponse,
+  CourseView,
+  Video,
   CourseListQuery,
   CourseTransitionRequest,
   CreateChapterRequest,
@@ -9,12 +15,10 @@ import {
   UpdateChapterRequest,
   UpdateCourseRequest,
   UpdateVideoRequest,
-  type CourseDetail,
-  type CourseView,
 } from '@vidplat/contracts';
 import type { AppEnv } from '../env.js';
 import { errorBody } from '../http/errors.js';
-import { requireKey } from '../tenancy/auth.js';
+import { access, ApiRoutes, defineRoute, empty, json, jsonBody } from '../http/api-routes.js';
 import { hiddenForRequest } from '../content/visibility.js';
 import { canEditCourse, canSeeCourse } from './access-control.js';
 import { bad, body, forbidden, HttpFail, isManager, MANAGER_ROLES, notFound, nowIso, query } from './http.js';
@@ -24,6 +28,11 @@ import { itemSyncUnavailable, syncCourseItems, type CourseOverride } from './rec
 import { catalogueSettings, hideVideoItem } from './video-items.js';
 
 const EDITOR_ROLES = [...MANAGER_ROLES, 'instructor' as const];
+const editors = access.key(...EDITOR_ROLES);
+const tags = ['catalogue'];
+const course = z.object({ courseId: z.string() });
+const chapter = z.object({ chapterId: z.string() });
+const video = z.object({ videoId: z.string() });
 
 /** Course columns plus the counts every course view carries (?1 tenant, ?2 now). */
 const COURSE_SELECT = `SELECT co.*,
@@ -102,8 +111,8 @@ async function followVideos(c: Context<AppEnv>, courseId: string | null): Promis
   return followItem(c, courseId);
 }
 
-export const courseRoutes = new Hono<AppEnv>()
-  .get('/v1/courses', requireKey(), async (c) => {
+export const courseRoutes = new ApiRoutes()
+  .endpoint(defineRoute({ method: 'get', path: '/v1/courses', tags, access: access.key(), description: 'Published courses (and, for an instructor, their own); acting for an end user, only what the visibility rule shows them.', request: { query: CourseListQuery }, responses: { 200: json(CourseListResponse) }, errors: [400] }), async (c) => {
     const q = query(c, CourseListQuery);
     if (q instanceof HttpFail) return q.res;
     const p = c.var.principal;
@@ -153,7 +162,7 @@ export const courseRoutes = new Hono<AppEnv>()
     const hidden = !isManager(p.role) && p.userId ? await hiddenForRequest(c, p.tenantId, p.userId) : undefined;
     return c.json({ items: results.map(toCourseView).filter((v) => !hidden?.has(v.id)), total: n, limit: q.limit, offset: q.offset, nextOffset: q.offset + results.length < n ? q.offset + results.length : null });
   })
-  .post('/v1/courses', requireKey(...EDITOR_ROLES), async (c) => {
+  .endpoint(defineRoute({ method: 'post', path: '/v1/courses', tags, access: editors, description: "x-item-sync says whether the course's recommender item followed; 503 when it could not (safe to retry).", request: { body: jsonBody(CreateCourseRequest) }, responses: { 201: json(CourseView, 'created') }, errors: [400, 403, 409, 503] }), async (c) => {
     const b = await body(c, CreateCourseRequest);
     if (b instanceof HttpFail) return b.res;
     const p = c.var.principal;
@@ -185,7 +194,7 @@ export const courseRoutes = new Hono<AppEnv>()
     ]);
     return (await followItem(c, b.id)) ?? c.json(await courseView(db, p.tenantId, b.id), 201);
   })
-  .get('/v1/courses/:courseId', requireKey(), async (c) => {
+  .endpoint(defineRoute({ method: 'get', path: '/v1/courses/{courseId}', tags, access: access.key(), request: { params: course }, responses: { 200: json(CourseDetail) }, errors: [404] }), async (c) => {
     const p = c.var.principal;
     const db = c.env.CATALOGUE;
     const view = await courseView(db, p.tenantId, c.req.param('courseId'));
@@ -209,7 +218,7 @@ export const courseRoutes = new Hono<AppEnv>()
     };
     return c.json(detail);
   })
-  .patch('/v1/courses/:courseId', requireKey(...EDITOR_ROLES), async (c) => {
+  .endpoint(defineRoute({ method: 'patch', path: '/v1/courses/{courseId}', tags, access: editors, request: { params: course, body: jsonBody(UpdateCourseRequest) }, responses: { 200: json(CourseView) }, errors: [400, 403, 404, 503] }), async (c) => {
     const b = await body(c, UpdateCourseRequest);
     if (b instanceof HttpFail) return b.res;
     const course = await editableCourse(c, c.req.param('courseId'));
@@ -244,7 +253,7 @@ export const courseRoutes = new Hono<AppEnv>()
     ]);
     return (await followItem(c, course.course_id)) ?? c.json(await courseView(db, tenantId, course.course_id));
   })
-  .post('/v1/courses/:courseId/status', requireKey(...EDITOR_ROLES), async (c) => {
+  .endpoint(defineRoute({ method: 'post', path: '/v1/courses/{courseId}/status', tags, access: editors, description: 'Status transitions as COURSE_TRANSITIONS allows; publishing needs a catalogue manager.', request: { params: course, body: jsonBody(CourseTransitionRequest) }, responses: { 200: json(CourseView) }, errors: [400, 403, 404, 409, 503] }), async (c) => {
     const b = await body(c, CourseTransitionRequest);
     if (b instanceof HttpFail) return b.res;
     const course = await editableCourse(c, c.req.param('courseId'));
@@ -268,7 +277,7 @@ export const courseRoutes = new Hono<AppEnv>()
       .run();
     return c.json(await courseView(c.env.CATALOGUE, p.tenantId, course.course_id));
   })
-  .delete('/v1/courses/:courseId', requireKey(...EDITOR_ROLES), async (c) => {
+  .endpoint(defineRoute({ method: 'delete', path: '/v1/courses/{courseId}', tags, access: editors, request: { params: course }, responses: { 204: empty('deleted') }, errors: [403, 404, 503] }), async (c) => {
     const course = await editableCourse(c, c.req.param('courseId'));
     if (course instanceof Response) return course;
     const now = nowIso();
@@ -280,7 +289,7 @@ export const courseRoutes = new Hono<AppEnv>()
       .run();
     return c.body(null, 204);
   })
-  .post('/v1/courses/:courseId/chapters', requireKey(...EDITOR_ROLES), async (c) => {
+  .endpoint(defineRoute({ method: 'post', path: '/v1/courses/{courseId}/chapters', tags, access: editors, request: { params: course, body: jsonBody(CreateChapterRequest) }, responses: { 201: json(Chapter, 'created') }, errors: [400, 403, 404, 409] }), async (c) => {
     const b = await body(c, CreateChapterRequest);
     if (b instanceof HttpFail) return b.res;
     const course = await editableCourse(c, c.req.param('courseId'));
@@ -293,7 +302,7 @@ export const courseRoutes = new Hono<AppEnv>()
     if (!r.meta.changes) return c.json(errorBody('conflict', `chapter ${b.id} exists`, 'id'), 409);
     return c.json({ ...b, courseId: course.course_id }, 201);
   })
-  .patch('/v1/chapters/:chapterId', requireKey(...EDITOR_ROLES), async (c) => {
+  .endpoint(defineRoute({ method: 'patch', path: '/v1/chapters/{chapterId}', tags, access: editors, request: { params: chapter, body: jsonBody(UpdateChapterRequest) }, responses: { 200: json(Chapter) }, errors: [400, 403, 404, 503] }), async (c) => {
     const b = await body(c, UpdateChapterRequest);
     if (b instanceof HttpFail) return b.res;
     const { tenantId } = c.var.principal;
@@ -307,7 +316,7 @@ export const courseRoutes = new Hono<AppEnv>()
       .run();
     return (await followVideos(c, ch.course_id)) ?? c.json(next);
   })
-  .delete('/v1/chapters/:chapterId', requireKey(...EDITOR_ROLES), async (c) => {
+  .endpoint(defineRoute({ method: 'delete', path: '/v1/chapters/{chapterId}', tags, access: editors, request: { params: chapter }, responses: { 204: empty('deleted') }, errors: [403, 404, 503] }), async (c) => {
     const { tenantId } = c.var.principal;
     const ch = await getChapterRow(c.env.CATALOGUE, tenantId, c.req.param('chapterId'));
     if (!ch) return notFound(c, 'chapter', 'chapterId');
@@ -316,7 +325,7 @@ export const courseRoutes = new Hono<AppEnv>()
     await c.env.CATALOGUE.prepare('UPDATE chapters SET deleted_at = ?3 WHERE tenant_id = ?1 AND chapter_id = ?2').bind(tenantId, ch.chapter_id, nowIso()).run();
     return (await followVideos(c, ch.course_id)) ?? c.body(null, 204);
   })
-  .post('/v1/courses/:courseId/videos', requireKey(...EDITOR_ROLES), async (c) => {
+  .endpoint(defineRoute({ method: 'post', path: '/v1/courses/{courseId}/videos', tags, access: editors, description: 'Create, or update the same video id in the same course (200).', request: { params: course, body: jsonBody(CreateVideoRequest) }, responses: { 200: json(Video, 'updated'), 201: json(Video, 'created') }, errors: [400, 403, 404, 409, 503] }), async (c) => {
     const b = await body(c, CreateVideoRequest);
     if (b instanceof HttpFail) return b.res;
     const course = await editableCourse(c, c.req.param('courseId'));
@@ -354,7 +363,7 @@ export const courseRoutes = new Hono<AppEnv>()
     }
     return (await followVideos(c, course.course_id)) ?? c.json(toVideo((await getVideoRow(db, tenantId, b.id))!), existing ? 200 : 201);
   })
-  .get('/v1/videos/:videoId', requireKey(), async (c) => {
+  .endpoint(defineRoute({ method: 'get', path: '/v1/videos/{videoId}', tags, access: access.key(), request: { params: video }, responses: { 200: json(Video) }, errors: [404] }), async (c) => {
     const p = c.var.principal;
     const v = await getVideoRow(c.env.CATALOGUE, p.tenantId, c.req.param('videoId'));
     if (!v) return notFound(c, 'video', 'videoId');
@@ -364,7 +373,7 @@ export const courseRoutes = new Hono<AppEnv>()
     }
     return c.json(toVideo(v));
   })
-  .patch('/v1/videos/:videoId', requireKey(...EDITOR_ROLES), async (c) => {
+  .endpoint(defineRoute({ method: 'patch', path: '/v1/videos/{videoId}', tags, access: editors, request: { params: video, body: jsonBody(UpdateVideoRequest) }, responses: { 200: json(Video) }, errors: [400, 403, 404, 503] }), async (c) => {
     const b = await body(c, UpdateVideoRequest);
     if (b instanceof HttpFail) return b.res;
     const { tenantId, role } = c.var.principal;
@@ -390,7 +399,7 @@ export const courseRoutes = new Hono<AppEnv>()
       .run();
     return (await followVideos(c, v.course_id)) ?? c.json(toVideo((await getVideoRow(db, tenantId, v.video_id))!));
   })
-  .delete('/v1/videos/:videoId', requireKey(...EDITOR_ROLES), async (c) => {
+  .endpoint(defineRoute({ method: 'delete', path: '/v1/videos/{videoId}', tags, access: editors, request: { params: video }, responses: { 204: empty('deleted') }, errors: [403, 404, 503] }), async (c) => {
     const { tenantId, role } = c.var.principal;
     const v = await getVideoRow(c.env.CATALOGUE, tenantId, c.req.param('videoId'));
     if (!v) return notFound(c, 'video', 'videoId');

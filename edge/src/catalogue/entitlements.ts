@@ -1,8 +1,8 @@
-import { Hono } from 'hono';
-import { CreateEnrolmentRequest, PutMembershipRequest, TRIAL_ENROLMENT_DAYS, uuidv7, type EnrolmentView } from '@vidplat/contracts';
+import { z } from 'zod';
+import { CreateEnrolmentRequest, EnrolmentView, MembershipView, PutMembershipRequest, TRIAL_ENROLMENT_DAYS, uuidv7 } from '@vidplat/contracts';
 import type { AppEnv } from '../env.js';
 import { errorBody } from '../http/errors.js';
-import { requireKey, requireKeyOrUserToken } from '../tenancy/auth.js';
+import { access, ApiRoutes, defineRoute, empty, json, jsonBody } from '../http/api-routes.js';
 import { canSeeCourse } from './access-control.js';
 import { bad, body, forbidden, HttpFail, isManager, MANAGER_ROLES, notFound, nowIso, requireUser } from './http.js';
 import { getCourseRow } from './rows.js';
@@ -52,8 +52,10 @@ export const enrolmentsOf = (db: D1Database, tenantId: string, userId: string, c
 export const membershipOf = (db: D1Database, tenantId: string, userId: string) =>
   db.prepare('SELECT * FROM memberships WHERE tenant_id = ?1 AND user_id = ?2').bind(tenantId, userId).first<MembershipRow>();
 
-export const entitlementRoutes = new Hono<AppEnv>()
-  .post('/v1/courses/:courseId/enrolments', requireKeyOrUserToken(), async (c) => {
+const tags = ['entitlements'];
+
+export const entitlementRoutes = new ApiRoutes()
+  .endpoint(defineRoute({ method: 'post', path: '/v1/courses/{courseId}/enrolments', tags, access: access.keyOrUserToken(), description: 'End users enrol themselves (free, trial); paid enrolments and explicit validity need a manager key. The same order id again answers 200 with the recorded enrolment.', request: { params: z.object({ courseId: z.string() }), body: jsonBody(CreateEnrolmentRequest) }, responses: { 200: json(EnrolmentView, 'already recorded (same order)'), 201: json(EnrolmentView, 'enrolled') }, errors: [400, 403, 404, 409] }), async (c) => {
     const b = await body(c, CreateEnrolmentRequest);
     if (b instanceof HttpFail) return b.res;
     const p = c.var.principal;
@@ -112,7 +114,7 @@ export const entitlementRoutes = new Hono<AppEnv>()
     await emit(c, p.tenantId, [await enrolEvent(p.tenantId, row)]);
     return c.json(toEnrolment(row, now), 201);
   })
-  .get('/v1/me/enrolments', requireKeyOrUserToken(), async (c) => {
+  .endpoint(defineRoute({ method: 'get', path: '/v1/me/enrolments', tags, access: access.keyOrUserToken(), responses: { 200: json(z.object({ items: z.array(EnrolmentView) })) }, errors: [400] }), async (c) => {
     const u = requireUser(c);
     if (u instanceof HttpFail) return u.res;
     const { results } = await c.env.CATALOGUE.prepare('SELECT * FROM enrolments WHERE tenant_id = ?1 AND user_id = ?2 ORDER BY created_at DESC')
@@ -121,7 +123,7 @@ export const entitlementRoutes = new Hono<AppEnv>()
     const now = nowIso();
     return c.json({ items: results.map((r) => toEnrolment(r, now)) });
   })
-  .put('/v1/memberships/:userId', requireKey(...MANAGER_ROLES), async (c) => {
+  .endpoint(defineRoute({ method: 'put', path: '/v1/memberships/{userId}', tags, access: access.key(...MANAGER_ROLES), request: { params: z.object({ userId: z.string() }), body: jsonBody(PutMembershipRequest) }, responses: { 200: json(MembershipView) }, errors: [400] }), async (c) => {
     const b = await body(c, PutMembershipRequest);
     if (b instanceof HttpFail) return b.res;
     const from = norm(b.validFrom);
@@ -138,7 +140,7 @@ export const entitlementRoutes = new Hono<AppEnv>()
       .run();
     return c.json({ tenantId, userId, plan: b.plan, validFrom: from, validUntil: until, active: isActive({ valid_from: from, valid_until: until }, nowIso()) });
   })
-  .get('/v1/memberships/:userId', requireKeyOrUserToken(), async (c) => {
+  .endpoint(defineRoute({ method: 'get', path: '/v1/memberships/{userId}', tags, access: access.keyOrUserToken(), request: { params: z.object({ userId: z.string() }) }, responses: { 200: json(MembershipView) }, errors: [404] }), async (c) => {
     const p = c.var.principal;
     const userId = c.req.param('userId');
     if (!isManager(p.role) && p.userId !== userId) return forbidden(c, 'users see their own membership only');

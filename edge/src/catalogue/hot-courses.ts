@@ -1,13 +1,14 @@
-import { Hono } from 'hono';
+import { z } from 'zod';
 import { apiErrorFromZod, PublicHotCoursesQuery } from '@vidplat/contracts';
 import { heatRanking } from '@vidplat/analytics/queries/item-heat';
 import { AnalyticsUnavailableError } from '@vidplat/analytics/queries/reader';
 import { analyticsReader } from '../admin/clickhouse.js';
 import { edgeConfig, type AppEnv } from '../env.js';
 import { errorBody, sendError } from '../http/errors.js';
-import { requireKey } from '../tenancy/auth.js';
+
 import { hiddenForRequest } from '../content/visibility.js';
 import { isManager } from './http.js';
+import { access, ApiRoutes, defineRoute, json } from '../http/api-routes.js';
 
 /** How long a tenant's hot list is served from the edge cache (and may be cached by clients). */
 const CACHE_SECONDS = 60;
@@ -26,7 +27,14 @@ const HEAT_ITEMS = 1000;
  * within a category subtree. Cached at the edge per tenant, category and limit for a minute, so a
  * storefront can call it on every page view.
  */
-export const hotCourseRoutes = new Hono<AppEnv>().get('/v1/courses/hot', requireKey(), async (c) => {
+const HotCourses = z.object({
+  courses: z.array(z.object({ courseId: z.string(), title: z.string(), categoryId: z.string(), access: z.string(), priceCents: z.number(), rating: z.number().nullable(), enrolments: z.number(), learners: z.number(), completions: z.number(), score: z.number() })),
+  windowDays: z.number().int(),
+  halfLifeDays: z.number(),
+  generatedAt: z.string(),
+});
+
+export const hotCourseRoutes = new ApiRoutes().endpoint(defineRoute({ method: 'get', path: '/v1/courses/hot', tags: ['catalogue'], access: access.key(), description: 'Published courses by the stream\'s item heat of the course and its videos, decayed by age; counts from the catalogue (cached at the edge; x-cache).', request: { query: PublicHotCoursesQuery }, responses: { 200: json(HotCourses) }, errors: [400, 503] }), async (c) => {
   const q = PublicHotCoursesQuery.safeParse(c.req.query());
   if (!q.success) return sendError(c, 400, apiErrorFromZod(q.error, 'invalid_query'));
   const { tenantId } = c.var.principal;

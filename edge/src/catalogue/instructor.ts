@@ -1,8 +1,11 @@
-import { Hono, type Context } from 'hono';
+import type { Context } from 'hono';
+import { z } from 'zod';
+import { CourseStatus, IsoTime } from '@vidplat/contracts';
 import { AnalyticsUnavailableError } from '@vidplat/analytics/queries/reader';
 import { analyticsReader } from '../admin/clickhouse.js';
 import { edgeConfig, type AppEnv } from '../env.js';
 import { requireKey } from '../tenancy/auth.js';
+import { access, ApiRoutes, defineRoute, json } from '../http/api-routes.js';
 import { canEditCourse } from './access-control.js';
 import { forbidden, HttpFail, MANAGER_ROLES, notFound, nowIso } from './http.js';
 import { getCourseRow, type CourseRow } from './rows.js';
@@ -85,8 +88,30 @@ const view = (s: Summary, p: Map<string, number> | null) => ({
   plays: p ? (p.get(s.course_id) ?? 0) : null,
 });
 
-export const instructorRoutes = new Hono<AppEnv>()
-  .get('/v1/instructor/courses', requireKey('instructor'), async (c) => {
+/** A course's learning figures (plays null when analytics is unavailable). */
+const CourseStats = z.object({
+  courseId: z.string(),
+  title: z.string(),
+  status: CourseStatus,
+  enrolments: z.object({ total: z.number().int(), active: z.number().int() }),
+  completions: z.number().int(),
+  completionRate: z.number(),
+  watchSeconds: z.number(),
+  plays: z.number().int().nullable(),
+});
+const Students = z.object({
+  courseId: z.string(),
+  totalVideos: z.number().int(),
+  items: z.array(z.object({ userId: z.string(), enrolledAt: IsoTime, active: z.boolean(), completedVideos: z.number().int(), progress: z.number(), watchSeconds: z.number(), lastActivityAt: IsoTime.nullable() })),
+  limit: z.number().int(),
+  offset: z.number().int(),
+});
+const tags = ['catalogue'];
+const viewerAccess = { ...access.key(...MANAGER_ROLES, 'instructor'), middleware: viewers };
+const course = z.object({ courseId: z.string() });
+
+export const instructorRoutes = new ApiRoutes()
+  .endpoint(defineRoute({ method: 'get', path: '/v1/instructor/courses', tags, access: access.key('instructor'), description: "A personal instructor key's own courses.", responses: { 200: json(z.object({ items: z.array(CourseStats) })) } }), async (c) => {
     const p = c.var.principal;
     if (!p.userId) return forbidden(c, 'instructor keys must be personal (with a userId)');
     const { results } = await c.env.CATALOGUE.prepare('SELECT course_id FROM courses WHERE tenant_id = ?1 AND instructor_id = ?2 AND deleted_at IS NULL')
@@ -96,14 +121,14 @@ export const instructorRoutes = new Hono<AppEnv>()
     const [sums, pl] = await Promise.all([summaries(c.env.CATALOGUE, p.tenantId, ids, nowIso()), ids.length ? plays(c, p.tenantId, ids) : Promise.resolve(new Map<string, number>())]);
     return c.json({ items: sums.map((s) => view(s, pl)) }, 200, { 'cache-control': 'private, max-age=30' });
   })
-  .get('/v1/courses/:courseId/stats', viewers, async (c) => {
+  .endpoint(defineRoute({ method: 'get', path: '/v1/courses/{courseId}/stats', tags, access: viewerAccess, request: { params: course }, responses: { 200: json(CourseStats) }, errors: [404] }), async (c) => {
     const course = await ownCourse(c);
     if (course instanceof HttpFail) return course.res;
     const { tenantId } = c.var.principal;
     const [sums, pl] = await Promise.all([summaries(c.env.CATALOGUE, tenantId, [course.course_id], nowIso()), plays(c, tenantId, [course.course_id])]);
     return c.json(view(sums[0]!, pl), 200, { 'cache-control': 'private, max-age=30' });
   })
-  .get('/v1/courses/:courseId/students', viewers, async (c) => {
+  .endpoint(defineRoute({ method: 'get', path: '/v1/courses/{courseId}/students', tags, access: viewerAccess, request: { params: course, query: z.object({ limit: z.coerce.number().int().min(1).max(500).optional(), offset: z.coerce.number().int().min(0).optional() }) }, responses: { 200: json(Students) }, errors: [404] }), async (c) => {
     const course = await ownCourse(c);
     if (course instanceof HttpFail) return course.res;
     const { tenantId } = c.var.principal;

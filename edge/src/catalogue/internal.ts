@@ -1,5 +1,7 @@
-import { Hono, type Context } from 'hono';
-import { InternalCreateVideoRequest, InternalVideoStatusRequest, type InternalVideoResponse } from '@vidplat/contracts';
+import type { Context } from 'hono';
+import { z } from 'zod';
+import { InternalCreateVideoRequest, InternalVideoResponse, InternalVideoStatusRequest } from '@vidplat/contracts';
+import { access, ApiRoutes, defineRoute, json, jsonBody } from '../http/api-routes.js';
 import { edgeConfig, type AppEnv } from '../env.js';
 import { errorBody, sendError } from '../http/errors.js';
 import { limitsOf } from '../guardrails/tenant-limits.js';
@@ -33,8 +35,10 @@ async function internalTenant(c: Context<AppEnv>, bodyTenant: string | undefined
   return p.tenantId;
 }
 
-export const internalVideoRoutes = new Hono<AppEnv>()
-  .post('/v1/internal/videos', async (c) => {
+const tags = ['internal'];
+
+export const internalVideoRoutes = new ApiRoutes()
+  .endpoint(defineRoute({ method: 'post', path: '/v1/internal/videos', tags, access: access.internal(), description: 'The media-node registers an upload: the internal token acts for the tenant in the body, a super/admin key for its own tenant.', request: { body: jsonBody(InternalCreateVideoRequest) }, responses: { 200: json(InternalVideoResponse, 'already registered'), 201: json(InternalVideoResponse, 'registered') }, errors: [400, 403, 404] }), async (c) => {
     const b = await body(c, InternalCreateVideoRequest);
     if (b instanceof HttpFail) return b.res;
     const tenantId = await internalTenant(c, b.tenantId);
@@ -74,7 +78,7 @@ export const internalVideoRoutes = new Hono<AppEnv>()
     if (!video) return notFound(c, 'video', 'videoId');
     return c.json({ video: toVideo(video) } satisfies InternalVideoResponse, existing ? 200 : 201);
   })
-  .patch('/v1/internal/videos/:videoId/status', async (c) => {
+  .endpoint(defineRoute({ method: 'patch', path: '/v1/internal/videos/{videoId}/status', tags, access: access.internal(), request: { params: z.object({ videoId: z.string() }), body: jsonBody(InternalVideoStatusRequest) }, responses: { 200: json(InternalVideoResponse) }, errors: [400, 404] }), async (c) => {
     const b = await body(c, InternalVideoStatusRequest);
     if (b instanceof HttpFail) return b.res;
     const tenantId = await internalTenant(c, b.tenantId);

@@ -1,9 +1,9 @@
-import { Hono } from 'hono';
+import { z } from 'zod';
 import type { Item } from '@vidplat/contracts';
 import type { AppEnv, Bindings } from '../env.js';
 import { errorBody } from '../http/errors.js';
 import { FeatureSyncFailed, ItemCatalogue } from '../items/catalogue.js';
-import { requireKey } from '../tenancy/auth.js';
+import { access, ApiRoutes, defineRoute, json } from '../http/api-routes.js';
 import type { CourseRow } from './rows.js';
 import { catalogueSettings, loadCourseVideos, removeItems, videoItem, videoPlayable, type VideoOfCourse } from './video-items.js';
 
@@ -120,7 +120,9 @@ export const itemSyncUnavailable = (e: FeatureSyncFailed) =>
   );
 
 /** One-shot backfill of existing courses into the recommender (managers; idempotent, safe to re-run). */
-export const courseItemRoutes = new Hono<AppEnv>().post('/v1/courses/recommender-items/backfill', requireKey('super', 'admin', 'senior'), async (c) => {
+const Backfill = z.object({ sync: z.enum(['done', 'pending']), written: z.number().int(), removed: z.number().int() });
+
+export const courseItemRoutes = new ApiRoutes().endpoint(defineRoute({ method: 'post', path: '/v1/courses/recommender-items/backfill', tags: ['catalogue'], access: access.key('super', 'admin', 'senior'), description: 'Idempotent; safe to re-run.', responses: { 200: json(Backfill) }, errors: [503] }), async (c) => {
   try {
     return c.json(await syncCourseItems(c.env, c.var.principal.tenantId));
   } catch (e) {

@@ -1,7 +1,7 @@
-import { Hono } from 'hono';
-import { ModerateReviewRequest, PutReviewRequest, type CourseRating, type Review, type ReviewList } from '@vidplat/contracts';
+import { z } from 'zod';
+import { CourseRating, ModerateReviewRequest, PutReviewRequest, Review, ReviewList, ReviewStatus } from '@vidplat/contracts';
 import type { AppEnv } from '../env.js';
-import { requireKey } from '../tenancy/auth.js';
+import { access, ApiRoutes, defineRoute, empty, json, jsonBody } from '../http/api-routes.js';
 import { canSeeCourse } from './access-control.js';
 import { body, forbidden, HttpFail, isManager, MANAGER_ROLES, notFound, nowIso, requireUser } from './http.js';
 import { getCourseRow } from './rows.js';
@@ -46,8 +46,11 @@ async function refreshRating(db: D1Database, tenantId: string, courseId: string,
  * learner's own), shown once published; catalogue managers moderate (published / pending / hidden);
  * the course rating is the mean of the published reviews, kept on the course.
  */
-export const reviewRoutes = new Hono<AppEnv>()
-  .put('/v1/courses/:courseId/review', requireKey(), async (c) => {
+const tags = ['reviews'];
+const course = z.object({ courseId: z.string() });
+
+export const reviewRoutes = new ApiRoutes()
+  .endpoint(defineRoute({ method: 'put', path: '/v1/courses/{courseId}/review', tags, access: access.key(), description: "The acting end user's review; only enrolled learners review.", request: { params: course, body: jsonBody(PutReviewRequest) }, responses: { 200: json(Review, 'replaced'), 201: json(Review, 'created') }, errors: [400, 403, 404] }), async (c) => {
     const b = await body(c, PutReviewRequest);
     if (b instanceof HttpFail) return b.res;
     const userId = requireUser(c);
@@ -74,7 +77,7 @@ export const reviewRoutes = new Hono<AppEnv>()
     const row = (await db.prepare('SELECT * FROM course_reviews WHERE tenant_id = ?1 AND course_id = ?2 AND user_id = ?3').bind(tenantId, course.course_id, userId).first<ReviewRow>())!;
     return c.json(toReview(row), existing ? 200 : 201);
   })
-  .get('/v1/courses/:courseId/reviews', requireKey(), async (c) => {
+  .endpoint(defineRoute({ method: 'get', path: '/v1/courses/{courseId}/reviews', tags, access: access.key(), request: { params: course }, responses: { 200: json(ReviewList) }, errors: [404] }), async (c) => {
     const p = c.var.principal;
     const db = c.env.CATALOGUE;
     const course = await getCourseRow(db, p.tenantId, c.req.param('courseId'));
@@ -88,7 +91,7 @@ export const reviewRoutes = new Hono<AppEnv>()
     const out: ReviewList = { rating: await refreshRating(db, p.tenantId, course.course_id, false), items: results.map(toReview) };
     return c.json(out);
   })
-  .post('/v1/courses/:courseId/reviews/:userId/moderation', requireKey(...MANAGER_ROLES), async (c) => {
+  .endpoint(defineRoute({ method: 'post', path: '/v1/courses/{courseId}/reviews/{userId}/moderation', tags, access: access.key(...MANAGER_ROLES), request: { params: z.object({ courseId: z.string(), userId: z.string() }), body: jsonBody(ModerateReviewRequest) }, responses: { 200: json(z.object({ status: ReviewStatus, rating: CourseRating })) }, errors: [400, 404] }), async (c) => {
     const b = await body(c, ModerateReviewRequest);
     if (b instanceof HttpFail) return b.res;
     const { tenantId } = c.var.principal;

@@ -1,5 +1,4 @@
-import { Hono } from 'hono';
-import type { AppEnv } from '../env.js';
+import { ApiRoutes } from '../http/api-routes.js';
 import { categoryRoutes } from './categories.js';
 import { courseRoutes } from './courses.js';
 import { entitlementRoutes } from './entitlements.js';
@@ -13,7 +12,7 @@ import { hotCourseRoutes } from './hot-courses.js';
 import { instructorRoutes } from './instructor.js';
 
 /** Catalogue, entitlements, play authorisation, the guarded media origin and learning progress. */
-export const catalogueRoutes = new Hono<AppEnv>()
+export const catalogueRoutes = new ApiRoutes()
   .route('/', categoryRoutes)
   .route('/', courseItemRoutes)
   .route('/', catalogueSettingsRoutes((env, tenantId) => syncCourseItems(env, tenantId)))

@@ -1,9 +1,9 @@
-import { Hono, type Context } from 'hono';
-import { admitEvent, apiErrorFromZod, EventBatchRequest, type ApiError, type BehaviourEvent, type EventBatchResponse, type EventOrigin } from '@vidplat/contracts';
+import type { Context } from 'hono';
+import { admitEvent, apiErrorFromZod, EventBatchBody, EventBatchRequest, EventBatchResponse, type ApiError, type BehaviourEvent, type EventOrigin } from '@vidplat/contracts';
 import { edgeConfig, type AppEnv } from '../env.js';
 import { errorBody, sendError } from '../http/errors.js';
 import { forwardToIngest, IngestUnavailable } from './ingest-client.js';
-import { requireKey } from '../tenancy/auth.js';
+import { access, ApiRoutes, defineRoute, json, jsonBody } from '../http/api-routes.js';
 import { withoutServerOwned } from './server-owned.js';
 import { tenantEventPolicy } from '../tenancy/event-policy.js';
 import { limitsOf } from '../guardrails/tenant-limits.js';
@@ -100,6 +100,19 @@ async function acceptBatch(c: Context<AppEnv>, origin: EventOrigin): Promise<Res
  * to events_raw marked `backfill`; the real-time windows skip them and their windows are
  * recomputed offline (stream CLI `recompute-windows`).
  */
-export const eventRoutes = new Hono<AppEnv>()
-  .post('/v1/events', requireKey(), (c) => acceptBatch(c, 'tenant'))
-  .post('/v1/events/backfill', requireKey('admin', 'super'), (c) => acceptBatch(c, 'backfill'));
+const batchRoute = (path: string, acc: ReturnType<typeof access.key>, description: string) =>
+  defineRoute({
+    method: 'post',
+    path,
+    tags: ['events'],
+    access: acc,
+    description,
+    request: { body: jsonBody(EventBatchBody, 'each event is validated on its own; valid events are accepted even when others are not') },
+    responses: { 202: json(EventBatchResponse, 'every event accepted') },
+    // 400: ErrorBody of the first rejection plus `accepted` and `rejected` (by index) of EventBatchResponse.
+    errors: [400, 403, 503],
+  });
+
+export const eventRoutes = new ApiRoutes()
+  .endpoint(batchRoute('/v1/events', access.key(), 'Live events, eventTime within [now − horizon, now + skew]. 400 when any event was rejected (the body still counts the accepted ones); 403 quota_exceeded; 503 when the ingest path is down (retry the whole batch).'), (c) => acceptBatch(c, 'tenant'))
+  .endpoint(batchRoute('/v1/events/backfill', access.key('admin', 'super'), 'History back to the raw retention, written to events_raw marked backfill.'), (c) => acceptBatch(c, 'backfill'));

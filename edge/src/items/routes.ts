@@ -1,26 +1,29 @@
 import { hiddenForRequest } from '../content/visibility.js';
-import { Hono } from 'hono';
+import { z } from 'zod';
 import {
   apiErrorFromZod,
   BODY_LIMITS,
+  Item,
   ItemBody,
   ItemId,
+  ItemImportResponse,
+  ItemPage,
   ItemSearchQuery,
   MAX_IMPORT_LINE_BYTES,
   MAX_IMPORT_LINES,
   PublishStateChange,
-  type ItemImportResponse,
 } from '@vidplat/contracts';
-import type { AppEnv } from '../env.js';
+import { access, ApiRoutes, defineRoute, empty, json, jsonBody } from '../http/api-routes.js';
 import { errorBody, sendError } from '../http/errors.js';
-import { requireKey } from '../tenancy/auth.js';
 import { FeatureSyncFailed, ItemCatalogue, setItemPublishState } from './catalogue.js';
 import { countLines, parseItemImport } from './ndjson-import.js';
 import { typeConflict } from './attribute-filter.js';
 import { limitsOf } from '../guardrails/tenant-limits.js';
 import { itemsQuota } from '../guardrails/quotas.js';
 
-const editors = requireKey('super', 'admin');
+const editors = access.key('super', 'admin');
+const tags = ['items'];
+const params = z.object({ itemId: z.string() });
 const MAX_IMPORT_BYTES = BODY_LIMITS.ndjsonImport;
 
 const unavailable = (e: FeatureSyncFailed) => ({
@@ -29,8 +32,8 @@ const unavailable = (e: FeatureSyncFailed) => ({
 });
 
 /** Items CRUD, NDJSON import and search; the tenant is always the API key's. */
-export const itemRoutes = new Hono<AppEnv>()
-  .get('/v1/items', requireKey(), async (c) => {
+export const itemRoutes = new ApiRoutes()
+  .endpoint(defineRoute({ method: 'get', path: '/v1/items', tags, access: access.key(), description: 'Search; acting for an end user, only what the visibility rule shows them.', request: { query: ItemSearchQuery }, responses: { 200: json(ItemPage) }, errors: [400] }), async (c) => {
     const q = ItemSearchQuery.safeParse(c.req.query());
     if (!q.success) return sendError(c, 400, apiErrorFromZod(q.error, 'invalid_query'));
     const { tenantId, userId } = c.var.principal;
@@ -40,7 +43,18 @@ export const itemRoutes = new Hono<AppEnv>()
     const hidden = userId ? await hiddenForRequest(c, tenantId, userId) : undefined;
     return c.json(hidden ? { ...page, items: page.items.filter((i) => !hidden.has(i.itemId)) } : page);
   })
-  .post('/v1/items/import', editors, async (c) => {
+  .endpoint(
+    defineRoute({
+      method: 'post',
+      path: '/v1/items/import',
+      tags,
+      access: editors,
+      description: `NDJSON, one item per line (itemId plus ItemBody), at most ${MAX_IMPORT_LINES} lines. 400: ErrorBody plus the per-line report; 403 quota_exceeded (all or none); 503: feature store unavailable.`,
+      request: { body: { required: true, content: { 'application/x-ndjson': { schema: z.string().describe('one JSON item per line') } } } },
+      responses: { 200: json(ItemImportResponse) },
+      errors: [400, 403, 503],
+    }),
+    async (c) => {
     const declared = Number(c.req.header('content-length') ?? 0);
     if (declared > MAX_IMPORT_BYTES) return c.json(errorBody('payload_too_large', `import bodies are limited to ${MAX_IMPORT_BYTES} bytes`), 413);
     const body = await c.req.text();
@@ -69,15 +83,15 @@ export const itemRoutes = new Hono<AppEnv>()
     if (rejected.length) return c.json({ ...errorBody('invalid_body', `${rejected.length} line(s) rejected; the other ${items.length} were imported`, `line.${rejected[0]!.line}`), ...res }, 400);
     return c.json(res, 200);
   })
-  .post('/v1/items/sync', editors, async (c) => {
+  .endpoint(defineRoute({ method: 'post', path: '/v1/items/sync', tags, access: editors, description: "Pushes the tenant's items to the feature store again.", responses: { 200: json(z.object({ featureSync: z.literal('done') })) }, errors: [503] }), async (c) => {
     const ok = await new ItemCatalogue(c.env).sync(c.var.principal.tenantId, [], 5000);
     return ok ? c.json({ featureSync: 'done' }) : sendError(c, 503, { code: 'upstream_unavailable', message: 'feature store unavailable' });
   })
-  .get('/v1/items/:itemId', requireKey(), async (c) => {
+  .endpoint(defineRoute({ method: 'get', path: '/v1/items/{itemId}', tags, access: access.key(), request: { params }, responses: { 200: json(Item) }, errors: [404] }), async (c) => {
     const it = await new ItemCatalogue(c.env).store.get(c.var.principal.tenantId, c.req.param('itemId'));
     return it ? c.json(it) : c.json(errorBody('not_found', 'no such item in this tenant', 'itemId'), 404);
   })
-  .put('/v1/items/:itemId', editors, async (c) => {
+  .endpoint(defineRoute({ method: 'put', path: '/v1/items/{itemId}', tags, access: editors, description: 'Create or replace; x-feature-sync says whether recommendations see it yet.', request: { params, body: jsonBody(ItemBody) }, responses: { 200: json(Item, 'replaced'), 201: json(Item, 'created') }, errors: [400, 403, 503] }), async (c) => {
     const id = ItemId.safeParse(c.req.param('itemId'));
     if (!id.success) return sendError(c, 400, apiErrorFromZod(id.error, 'invalid_field', 'itemId'));
     const body = ItemBody.safeParse(await c.req.json().catch(() => undefined));
@@ -100,7 +114,7 @@ export const itemRoutes = new Hono<AppEnv>()
       throw e;
     }
   })
-  .post('/v1/items/:itemId/publish-state', editors, async (c) => {
+  .endpoint(defineRoute({ method: 'post', path: '/v1/items/{itemId}/publish-state', tags, access: editors, request: { params, body: jsonBody(PublishStateChange) }, responses: { 200: json(Item) }, errors: [400, 404, 503] }), async (c) => {
     const body = PublishStateChange.safeParse(await c.req.json().catch(() => undefined));
     if (!body.success) return sendError(c, 400, apiErrorFromZod(body.error, 'invalid_body'));
     try {
@@ -111,7 +125,7 @@ export const itemRoutes = new Hono<AppEnv>()
       throw e;
     }
   })
-  .delete('/v1/items/:itemId', editors, async (c) => {
+  .endpoint(defineRoute({ method: 'delete', path: '/v1/items/{itemId}', tags, access: editors, request: { params }, responses: { 204: empty('deleted') }, errors: [404, 503] }), async (c) => {
     try {
       const existed = await new ItemCatalogue(c.env).remove(c.var.principal.tenantId, c.req.param('itemId'));
       return existed ? c.body(null, 204) : c.json(errorBody('not_found', 'no such item in this tenant', 'itemId'), 404);

@@ -1,9 +1,13 @@
-import { Hono } from 'hono';
-import { edgeConfig, type AppEnv } from '../env.js';
+import { z } from 'zod';
+import { access, ApiRoutes, defineRoute, json } from '../http/api-routes.js';
+import { edgeConfig } from '../env.js';
 import { featureStore } from '../feature-store/redis.js';
 
 /** GET /healthz: the edge and the dependencies it reaches, each with ok and latency. */
-export const healthRoutes = new Hono<AppEnv>().get('/healthz', async (c) => {
+const Probe = z.object({ ok: z.boolean(), ms: z.number(), error: z.string().optional() });
+const Health = z.object({ ok: z.boolean(), deps: z.object({ featureStore: Probe, ingest: Probe }) });
+
+export const healthRoutes = new ApiRoutes().endpoint(defineRoute({ method: 'get', path: '/healthz', tags: ['ops'], access: access.public(), responses: { 200: json(Health, 'every dependency answered'), 503: json(Health, 'a dependency failed (see deps)') } }), async (c) => {
   const cfg = edgeConfig(c.env);
   const probe = async (fn: () => Promise<unknown>) => {
     const t0 = Date.now();

@@ -1,13 +1,13 @@
-import { Hono } from 'hono';
 import { z } from 'zod';
 import { apiErrorFromZod, BODY_LIMITS, EmbeddingPointer, ModelPointer, RANKING_FEATURE_COUNT, Slug } from '@vidplat/contracts';
-import type { AppEnv } from '../env.js';
+import { access, ApiRoutes, defineRoute, json, jsonBody } from '../http/api-routes.js';
 import { errorBody, sendError } from '../http/errors.js';
-import { requireKey } from '../tenancy/auth.js';
 import { embeddingKeys } from '../recommend/embedding-index.js';
 import { modelKeys, verifiedSession } from './model-registry.js';
 
-const editors = requireKey('super', 'admin');
+const editors = access.key('super', 'admin');
+const tags = ['ranking'];
+const ModelView = ModelPointer.extend({ modelId: Slug });
 const Version = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - only (max 64)');
 const MAX_MODEL_BYTES = BODY_LIMITS.modelUpload;
 
@@ -23,8 +23,19 @@ export const EmbeddingUpload = z.object({
  * created, input/output signature and a probe run checked) before it is stored and the pointer
  * moves; edge isolates pick the new pointer up within MODEL_CHECK_MS, no deploy needed.
  */
-export const rankingRoutes = new Hono<AppEnv>()
-  .put('/v1/models/:modelId/versions/:version', editors, async (c) => {
+export const rankingRoutes = new ApiRoutes()
+  .endpoint(
+    defineRoute({
+      method: 'put',
+      path: '/v1/models/{modelId}/versions/{version}',
+      tags,
+      access: editors,
+      description: 'An ONNX ranking model, verified (session, signature, probe run) before the pointer moves. Query `m.<name>=<number>` records offline metrics.',
+      request: { params: z.object({ modelId: Slug, version: Version }), body: { required: true, content: { 'application/octet-stream': { schema: z.string().describe('ONNX model bytes') } } } },
+      responses: { 201: json(ModelView, 'stored; the pointer moved') },
+      errors: [400],
+    }),
+    async (c) => {
     const id = Slug.safeParse(c.req.param('modelId'));
     if (!id.success) return sendError(c, 400, apiErrorFromZod(id.error, 'invalid_field', 'modelId'));
     const version = Version.safeParse(c.req.param('version'));
@@ -53,11 +64,11 @@ export const rankingRoutes = new Hono<AppEnv>()
     await c.env.MODELS.put(modelKeys.pointer(tenantId, id.data), JSON.stringify(ptr));
     return c.json({ modelId: id.data, ...ptr }, 201);
   })
-  .get('/v1/models/:modelId', requireKey(), async (c) => {
+  .endpoint(defineRoute({ method: 'get', path: '/v1/models/{modelId}', tags, access: access.key(), request: { params: z.object({ modelId: z.string() }) }, responses: { 200: json(ModelView) }, errors: [404] }), async (c) => {
     const ptr = await c.env.MODELS.get(modelKeys.pointer(c.var.principal.tenantId, c.req.param('modelId')), 'json');
     return ptr ? c.json({ modelId: c.req.param('modelId'), ...(ptr as object) }) : c.json(errorBody('not_found', 'no such model in this tenant', 'modelId'), 404);
   })
-  .put('/v1/embeddings/:version', editors, async (c) => {
+  .endpoint(defineRoute({ method: 'put', path: '/v1/embeddings/{version}', tags, access: editors, request: { params: z.object({ version: Version }), body: jsonBody(EmbeddingUpload) }, responses: { 201: json(EmbeddingPointer, 'stored; the pointer moved') }, errors: [400] }), async (c) => {
     const version = Version.safeParse(c.req.param('version'));
     if (!version.success) return sendError(c, 400, apiErrorFromZod(version.error, 'invalid_field', 'version'));
     const body = EmbeddingUpload.safeParse(await c.req.json().catch(() => undefined));

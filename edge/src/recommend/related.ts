@@ -1,8 +1,8 @@
-import { Hono } from 'hono';
-import { apiErrorFromZod, FeatureKeys, ItemId, mergeRecall, RelatedItemsQuery, type ChannelResult, type RecallChannelName, type RelatedItemsResponse, type ScenarioConfig } from '@vidplat/contracts';
+import { z } from 'zod';
+import { apiErrorFromZod, FeatureKeys, ItemId, mergeRecall, RelatedItemsQuery, RelatedItemsResponse, type ChannelResult, type RecallChannelName, type ScenarioConfig } from '@vidplat/contracts';
 import { edgeConfig, type AppEnv } from '../env.js';
 import { errorBody, sendError } from '../http/errors.js';
-import { requireKey } from '../tenancy/auth.js';
+import { access, ApiRoutes, defineRoute, json } from '../http/api-routes.js';
 import { waitUntilOf } from '../tenancy/swr-cache.js';
 import { cachedScenario } from '../scenarios/store.js';
 import { featuresRecommendable } from '../items/feature-mirror.js';
@@ -51,7 +51,17 @@ export async function relatedItems(store: FeatureStore, kv: KVNamespace, tenant:
 }
 
 /** GET /v1/items/:itemId/related?n=&scenario= (tenant API key; the tenant is the key's). */
-export const relatedRoutes = new Hono<AppEnv>().get('/v1/items/:itemId/related', requireKey(), async (c) => {
+const relatedRoute = defineRoute({
+  method: 'get',
+  path: '/v1/items/{itemId}/related',
+  tags: ['recommend'],
+  access: access.key(),
+  request: { params: z.object({ itemId: z.string() }), query: RelatedItemsQuery },
+  responses: { 200: json(RelatedItemsResponse) },
+  errors: [400, 404, 503],
+});
+
+export const relatedRoutes = new ApiRoutes().endpoint(relatedRoute, async (c) => {
   const id = ItemId.safeParse(c.req.param('itemId'));
   if (!id.success) return sendError(c, 400, apiErrorFromZod(id.error, 'invalid_field', 'itemId'));
   const q = RelatedItemsQuery.safeParse(c.req.query());

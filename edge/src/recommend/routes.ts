@@ -1,10 +1,9 @@
-import { Hono } from 'hono';
 import { createMiddleware } from 'hono/factory';
-import { apiErrorFromZod, RecommendQuery, SCHEMA_VERSION, uuidv7, type BehaviourEvent, type RecommendResponse } from '@vidplat/contracts';
+import { apiErrorFromZod, RecommendQuery, RecommendResponse, SCHEMA_VERSION, uuidv7, type BehaviourEvent } from '@vidplat/contracts';
 import { edgeConfig, type AppEnv } from '../env.js';
 import { errorBody, sendError } from '../http/errors.js';
 import { forwardToIngest } from '../events/ingest-client.js';
-import { requireKeyOrUserToken } from '../tenancy/auth.js';
+import { access, ApiRoutes, defineRoute, json } from '../http/api-routes.js';
 import { waitUntilOf, type WaitUntil } from '../tenancy/swr-cache.js';
 import { cachedScenario, freshScenario } from '../scenarios/store.js';
 import { cachedRunningExperiment, freshRunningExperiment } from '../experiments/store.js';
@@ -32,10 +31,22 @@ const serverTiming = createMiddleware<AppEnv>(async (c, next) => {
   c.res.headers.set('server-timing', `app;dur=${(performance.now() - t0).toFixed(2)}`);
 });
 
-export const recommendRoutes = new Hono<AppEnv>()
+const recommendRoute = defineRoute({
+  method: 'get',
+  path: '/v1/recommend',
+  tags: ['recommend'],
+  access: access.keyOrUserToken(),
+  description: "The scenario's pipeline with the A/B variant applied. Another tenant is a 404; a server key names a user only with act_as_user (403 act_as_user_required).",
   // Server-Timing app;dur= is the Worker's wall time from before auth to the response (I/O waits
   // included; workerd's clock only moves across I/O): bench:edge splits its latency tail with it.
-  .get('/v1/recommend', serverTiming, requireKeyOrUserToken(), async (c) => {
+  middleware: [serverTiming],
+  request: { query: RecommendQuery },
+  responses: { 200: json(RecommendResponse) },
+  errors: [400, 404, 503],
+});
+
+export const recommendRoutes = new ApiRoutes()
+  .endpoint(recommendRoute, async (c) => {
     const raw = c.req.query();
     let query = plainRecommendQuery(raw);
     if (!query) {

@@ -1,8 +1,6 @@
-import { Hono } from 'hono';
 import { apiErrorFromZod, TenantEventPolicy } from '@vidplat/contracts';
-import type { AppEnv } from '../env.js';
+import { access, ApiRoutes, defineRoute, json, jsonBody } from '../http/api-routes.js';
 import { errorBody, sendError } from '../http/errors.js';
-import { requireKey } from './auth.js';
 import { SwrCache, type WaitUntil } from './swr-cache.js';
 
 /** Per isolate, like API keys: a change made through another isolate applies within 30 s. */
@@ -27,13 +25,16 @@ export async function tenantEventPolicy(db: D1Database, tenantId: string, waitUn
   return policies.get(tenantId, loader.load.bind(loader), waitUntil);
 }
 
+/** A settings body: an unknown field is a 400 naming it, never silently ignored. */
+const PolicyBody = TenantEventPolicy.strict();
+
 /** GET/PUT /v1/admin/event-policy (super key): the tenant's live-event horizon. */
-export const eventPolicyRoutes = new Hono<AppEnv>()
-  .get('/v1/admin/event-policy', requireKey('super', 'admin'), async (c) => {
+export const eventPolicyRoutes = new ApiRoutes()
+  .endpoint(defineRoute({ method: 'get', path: '/v1/admin/event-policy', tags: ['tenancy'], access: access.key('super', 'admin'), responses: { 200: json(TenantEventPolicy) } }), async (c) => {
     return c.json(await new PolicyLoader(c.env.CATALOGUE, c.var.principal.tenantId).load());
   })
-  .put('/v1/admin/event-policy', requireKey('super'), async (c) => {
-    const body = TenantEventPolicy.safeParse(await c.req.json().catch(() => undefined));
+  .endpoint(defineRoute({ method: 'put', path: '/v1/admin/event-policy', tags: ['tenancy'], access: access.key('super'), request: { body: jsonBody(PolicyBody) }, responses: { 200: json(TenantEventPolicy) }, errors: [400, 404] }), async (c) => {
+    const body = PolicyBody.safeParse(await c.req.json().catch(() => undefined));
     if (!body.success) return sendError(c, 400, apiErrorFromZod(body.error, 'invalid_body'));
     const { tenantId } = c.var.principal;
     const r = await c.env.CATALOGUE.prepare('UPDATE tenants SET event_horizon_days = ?1 WHERE tenant_id = ?2').bind(body.data.eventHorizonDays, tenantId).run();

@@ -1,9 +1,8 @@
-import { Hono } from 'hono';
+import { z } from 'zod';
 import { importJWK } from 'jose';
-import { apiErrorFromZod, RegisterUserTokenKeyRequest, type EcPublicJwk, type UserTokenKeyView } from '@vidplat/contracts';
-import type { AppEnv } from '../env.js';
+import { apiErrorFromZod, RegisterUserTokenKeyRequest, UserTokenKeyView, type EcPublicJwk } from '@vidplat/contracts';
+import { access, ApiRoutes, defineRoute, empty, json, jsonBody } from '../http/api-routes.js';
 import { errorBody, sendError } from '../http/errors.js';
-import { requireKey } from './auth.js';
 import { forgetTenantTokenKeys, publicJwkColumn } from './user-tokens.js';
 
 type NewKey = { kid: string; alg: 'HS256'; secret: string } | { kid: string; alg: 'ES256'; jwk: EcPublicJwk };
@@ -19,8 +18,11 @@ function keysOf(r: RegisterUserTokenKeyRequest): NewKey[] {
  * public JWK or a JWKS of them), list (never the secret), revoke. Rotation: register the new kid,
  * sign with it, revoke the old one.
  */
-export const userTokenKeyRoutes = new Hono<AppEnv>()
-  .post('/v1/admin/user-token-keys', requireKey('super'), async (c) => {
+const tags = ['tenancy'];
+const Keys = z.object({ items: z.array(UserTokenKeyView) });
+
+export const userTokenKeyRoutes = new ApiRoutes()
+  .endpoint(defineRoute({ method: 'post', path: '/v1/admin/user-token-keys', tags, access: access.key('super'), request: { body: jsonBody(RegisterUserTokenKeyRequest) }, responses: { 201: json(Keys, 'registered') }, errors: [400, 409] }), async (c) => {
     const parsed = RegisterUserTokenKeyRequest.safeParse(await c.req.json().catch(() => undefined));
     if (!parsed.success) return sendError(c, 400, apiErrorFromZod(parsed.error, 'invalid_body'));
     const { tenantId } = c.var.principal;
@@ -51,13 +53,13 @@ export const userTokenKeyRoutes = new Hono<AppEnv>()
     forgetTenantTokenKeys(tenantId);
     return c.json({ items: keys.map((k) => ({ kid: k.kid, alg: k.alg, createdAt: now }) satisfies UserTokenKeyView) }, 201);
   })
-  .get('/v1/admin/user-token-keys', requireKey('super'), async (c) => {
+  .endpoint(defineRoute({ method: 'get', path: '/v1/admin/user-token-keys', tags, access: access.key('super'), responses: { 200: json(Keys) } }), async (c) => {
     const { results } = await c.env.CATALOGUE.prepare('SELECT kid, alg, created_at FROM user_token_keys WHERE tenant_id = ?1 AND revoked_at IS NULL ORDER BY created_at, kid')
       .bind(c.var.principal.tenantId)
       .all<{ kid: string; alg: 'HS256' | 'ES256'; created_at: string }>();
     return c.json({ items: results.map((r) => ({ kid: r.kid, alg: r.alg, createdAt: r.created_at }) satisfies UserTokenKeyView) });
   })
-  .delete('/v1/admin/user-token-keys/:kid', requireKey('super'), async (c) => {
+  .endpoint(defineRoute({ method: 'delete', path: '/v1/admin/user-token-keys/{kid}', tags, access: access.key('super'), request: { params: z.object({ kid: z.string() }) }, responses: { 204: empty('revoked') }, errors: [404] }), async (c) => {
     const { tenantId } = c.var.principal;
     const r = await c.env.CATALOGUE.prepare('UPDATE user_token_keys SET revoked_at = ?1 WHERE tenant_id = ?2 AND kid = ?3 AND revoked_at IS NULL')
       .bind(new Date().toISOString(), tenantId, c.req.param('kid'))

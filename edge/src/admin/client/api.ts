@@ -1,4 +1,5 @@
 import type { ApiError } from '@vidplat/contracts';
+import { edgeClient } from '@vidplat/contracts/edge-client';
 
 /** The operator's key lives in sessionStorage (this tab only) and goes out as a Bearer token. */
 const KEY = 'vidplat.admin.key';
@@ -29,6 +30,24 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
     if (res.ok) return { ok: true, status: res.status, body: body as T };
     const error = (body as { error?: ApiError } | null)?.error;
     return { ok: false, status: res.status, error: error ?? { code: 'internal', message: `HTTP ${res.status}` } };
+  } catch (e) {
+    return { ok: false, status: 0, error: { code: 'internal', message: `network: ${String(e)}` } };
+  }
+}
+
+/**
+ * The typed client of this origin's API (paths, queries and answers from the edge's OpenAPI
+ * document; contracts/src/edge-client.ts), with this tab's key. Wrap a call in `typed()` for an
+ * ApiResult: `await typed(edge.GET('/v1/admin/analytics/overview', { params: { query: currentRange() } }))`.
+ */
+export const edge = edgeClient({ baseUrl: location.origin, key: () => apiKey.get() });
+
+export async function typed<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<ApiResult<T>> {
+  try {
+    const { data, error, response } = await call;
+    if (response.ok) return { ok: true, status: response.status, body: data as T };
+    const e = (error as { error?: ApiError } | undefined)?.error;
+    return { ok: false, status: response.status, error: e ?? { code: 'internal', message: `HTTP ${response.status}` } };
   } catch (e) {
     return { ok: false, status: 0, error: { code: 'internal', message: `network: ${String(e)}` } };
   }

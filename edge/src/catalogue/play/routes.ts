@@ -1,8 +1,8 @@
-import { Hono } from 'hono';
-import { parseSigningKeys, segmentsWithin, signPlaybackToken, verifyPlaybackToken, type PlayResponse } from '@vidplat/contracts';
+import { z } from 'zod';
+import { parseSigningKeys, PlayDenied, PlayResponse, segmentsWithin, signPlaybackToken, verifyPlaybackToken } from '@vidplat/contracts';
 import { edgeConfig, type AppEnv } from '../../env.js';
 import { errorBody } from '../../http/errors.js';
-import { requireKeyOrUserToken } from '../../tenancy/auth.js';
+import { access, ApiRoutes, defineRoute, json } from '../../http/api-routes.js';
 import { hiddenForRequest } from '../../content/visibility.js';
 import { HttpFail, notFound, requireUser } from '../http.js';
 import { getVideoRow, type VideoRow } from '../rows.js';
@@ -38,8 +38,23 @@ const CONTENT_TYPES: Record<string, string> = {
   vtt: 'text/vtt',
 };
 
-export const playRoutes = new Hono<AppEnv>()
-  .get('/v1/play/:videoId', requireKeyOrUserToken(), async (c) => {
+const playRoute = defineRoute({
+  method: 'get',
+  path: '/v1/play/{videoId}',
+  tags: ['play'],
+  access: access.keyOrUserToken(),
+  description: "Play authorisation for the acting end user: a signed playback token and the HLS URL, or why not.",
+  request: { params: z.object({ videoId: z.string() }) },
+  responses: {
+    200: json(PlayResponse),
+    403: json(PlayDenied, 'refused: `reason` says why (a refused credential answers ErrorBody)'),
+    409: json(PlayDenied, 'not playable yet (e.g. not_ready)'),
+  },
+  errors: [400, 404],
+});
+
+export const playRoutes = new ApiRoutes()
+  .endpoint(playRoute, async (c) => {
     const userId = requireUser(c);
     if (userId instanceof HttpFail) return userId.res;
     const { tenantId } = c.var.principal;

@@ -1,18 +1,19 @@
-import { Hono } from 'hono';
+import { z } from 'zod';
 import {
   BehaviourEvent,
   COMPLETION_THRESHOLD,
+  CourseProgress,
   ProgressRequest,
+  ProgressResponse,
   SCHEMA_VERSION,
   parseSigningKeys,
   uuidv7,
   verifyPlaybackToken,
-  type CourseProgress,
   type VideoProgress,
 } from '@vidplat/contracts';
 import { edgeConfig, type AppEnv } from '../../env.js';
 import { errorBody } from '../../http/errors.js';
-import { requireKeyOrUserToken } from '../../tenancy/auth.js';
+import { access, ApiRoutes, defineRoute, json, jsonBody } from '../../http/api-routes.js';
 import { canSeeCourse } from '../access-control.js';
 import { bad, body, HttpFail, notFound, requireUser } from '../http.js';
 import { getCourseRow, getVideoRow } from '../rows.js';
@@ -48,13 +49,13 @@ const toProgress = (r: ProgressRow): VideoProgress => ({
   updatedAt: r.updated_at,
 });
 
-export const progressRoutes = new Hono<AppEnv>()
+export const progressRoutes = new ApiRoutes()
   /**
    * A player's progress report. It carries the playback token of /v1/play, so a report is bound
    * to this tenant, user and video, and a trial report cannot go past the trial's limit.
    * The progress is stored first; the behaviour event follows after the response.
    */
-  .post('/v1/videos/:videoId/progress', requireKeyOrUserToken(), async (c) => {
+  .endpoint(defineRoute({ method: 'post', path: '/v1/videos/{videoId}/progress', tags: ['progress'], access: access.keyOrUserToken(), description: 'Carries the playback token of /v1/play: bound to this tenant, user and video; a trial cannot report past its limit.', request: { params: z.object({ videoId: z.string() }), body: jsonBody(ProgressRequest) }, responses: { 200: json(ProgressResponse) }, errors: [400, 403, 404] }), async (c) => {
     const userId = requireUser(c);
     if (userId instanceof HttpFail) return userId.res;
     const b = await body(c, ProgressRequest);
@@ -140,7 +141,7 @@ export const progressRoutes = new Hono<AppEnv>()
     }
     return c.json({ progress: toProgress(stored), event: type, courseCompletedAt: course?.completedAt ?? null });
   })
-  .get('/v1/courses/:courseId/progress', requireKeyOrUserToken(), async (c) => {
+  .endpoint(defineRoute({ method: 'get', path: '/v1/courses/{courseId}/progress', tags: ['progress'], access: access.keyOrUserToken(), request: { params: z.object({ courseId: z.string() }) }, responses: { 200: json(CourseProgress) }, errors: [400, 404] }), async (c) => {
     const userId = requireUser(c);
     if (userId instanceof HttpFail) return userId.res;
     const p = c.var.principal;

@@ -93,7 +93,8 @@ export class Scheduler extends DurableObject<Bindings> implements SchedulerRpc {
 
   async putSettings(actor: Actor, body: unknown): Promise<Outcome<z.infer<typeof ScheduleSettings>>> {
     if (actor.role !== 'super') return fail(403, 'forbidden', 'settings need the super role');
-    const p = ScheduleSettings.partial().safeParse(body);
+    // Settings: an unknown field is a 400 naming it, never silently ignored.
+    const p = ScheduleSettings.partial().strict().safeParse(body);
     if (!p.success) return { ok: false, status: 400, error: apiErrorFromZod(p.error) };
     if (p.data.defaultTimeZone && !isValidTimeZone(p.data.defaultTimeZone)) {
       return fail(400, 'invalid_field', `unknown IANA time zone ${p.data.defaultTimeZone}`, 'defaultTimeZone');

@@ -1,3 +1,4 @@
+import { edgeClient } from '@vidplat/contracts/edge-client';
 import type { DemoContext, DemoSeeder, DemoTenant } from './context.js';
 
 /**
@@ -15,23 +16,21 @@ export const DEMO_LESSONS = {
 
 const DAY = 86_400_000;
 
-async function api(ctx: DemoContext, key: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<unknown> {
-  // Bounded: a few attempts with a per-request timeout; 409 means "already seeded" (restarts).
+/**
+ * One seeding call through the typed edge client: a few attempts on a network error or a 5xx;
+ * 409 means "already seeded" (restarts) and answers null.
+ */
+async function seed<T>(what: string, send: () => Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T | null> {
   let last = '';
   for (let attempt = 1; attempt <= 3; attempt++) {
     try {
-      const res = await fetch(`${ctx.edgeUrl}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(5000),
-      });
-      const text = await res.text();
-      if (res.ok || res.status === 409) return text ? JSON.parse(text) : null;
-      last = `${method} ${path}: ${res.status} ${text.slice(0, 300)}`;
-      if (res.status < 500) break;
+      const { data, error, response } = await send();
+      if (response.ok) return data ?? null;
+      if (response.status === 409) return null;
+      last = `${what}: ${response.status} ${JSON.stringify(error).slice(0, 300)}`;
+      if (response.status < 500) break;
     } catch (e) {
-      last = `${method} ${path}: ${(e as Error).message}`;
+      last = `${what}: ${(e as Error).message}`;
     }
     await new Promise((r) => setTimeout(r, 200 * attempt));
   }
@@ -39,9 +38,10 @@ async function api(ctx: DemoContext, key: string, method: string, path: string, 
 }
 
 async function seedTenant(ctx: DemoContext, t: DemoTenant): Promise<void> {
-  const sup = (method: string, path: string, body?: unknown) => api(ctx, t.superKey, method, path, body);
-  const instructor = (await sup('POST', '/v1/admin/api-keys', { role: 'instructor', userId: 'coach-ana' })) as { apiKey: string };
-  const ins = (method: string, path: string, body?: unknown) => api(ctx, instructor.apiKey, method, path, body);
+  const sup = edgeClient({ baseUrl: ctx.edgeUrl, key: t.superKey, timeoutMs: 5000 });
+  const instructor = await seed('instructor key', () => sup.POST('/v1/admin/api-keys', { body: { role: 'instructor', userId: 'coach-ana' } }));
+  if (!instructor) throw new Error('creating the instructor key answered 409');
+  const ins = edgeClient({ baseUrl: ctx.edgeUrl, key: instructor.apiKey, timeoutMs: 5000 });
 
   for (const [id, parentId, name, sortOrder] of [
     ['fitness', null, 'Fitness', 0],
@@ -50,7 +50,7 @@ async function seedTenant(ctx: DemoContext, t: DemoTenant): Promise<void> {
     ['mind', null, 'Mind & body', 1],
     ['yoga', 'mind', 'Yoga', 0],
   ] as const) {
-    await sup('POST', '/v1/categories', { id, parentId, name, sortOrder });
+    await seed(`category ${id}`, () => sup.POST('/v1/categories', { body: { id, parentId, name, sortOrder } }));
   }
   for (const [id, name, type, color] of [
     ['beginner', 'Beginner', 'level', '#2e7d32'],
@@ -60,18 +60,23 @@ async function seedTenant(ctx: DemoContext, t: DemoTenant): Promise<void> {
     ['lose-weight', 'Lose weight', 'goal', '#ef6c00'],
     ['at-home', 'At home', 'general', '#455a64'],
   ] as const) {
-    await sup('POST', '/v1/tags', { id, name, type, color });
+    await seed(`tag ${id}`, () => sup.POST('/v1/tags', { body: { id, name, type, color } }));
   }
 
-  await ins('POST', '/v1/courses', { id: 'mobility-basics', categoryId: 'mobility', title: 'Mobility basics', description: 'Ten minutes a day for happier joints.', level: 'beginner', access: 'free', tagIds: ['beginner', 'back', 'at-home'] });
-  await ins('POST', '/v1/courses', { id: 'strength-101', categoryId: 'strength', title: 'Strength 101', description: 'Barbell fundamentals in four lessons.', level: 'intermediate', access: 'paid', priceCents: 4900, tagIds: ['core', 'lose-weight'] });
-  await ins('POST', '/v1/courses', { id: 'yoga-flow', categoryId: 'yoga', title: 'Members’ yoga flow', description: 'Vinyasa sessions for members.', level: 'advanced', access: 'member', tagIds: ['advanced', 'core'] });
+  const courses = [
+    { id: 'mobility-basics', categoryId: 'mobility', title: 'Mobility basics', description: 'Ten minutes a day for happier joints.', level: 'beginner', access: 'free', tagIds: ['beginner', 'back', 'at-home'] },
+    { id: 'strength-101', categoryId: 'strength', title: 'Strength 101', description: 'Barbell fundamentals in four lessons.', level: 'intermediate', access: 'paid', priceCents: 4900, tagIds: ['core', 'lose-weight'] },
+    { id: 'yoga-flow', categoryId: 'yoga', title: 'Members’ yoga flow', description: 'Vinyasa sessions for members.', level: 'advanced', access: 'member', tagIds: ['advanced', 'core'] },
+  ] as const;
+  for (const body of courses) await seed(`course ${body.id}`, () => ins.POST('/v1/courses', { body: { ...body, tagIds: [...body.tagIds] } }));
 
-  await ins('POST', '/v1/courses/strength-101/chapters', { id: 'str-ch-intro', title: 'Start here', sortOrder: 0, free: true });
-  await ins('POST', '/v1/courses/strength-101/chapters', { id: 'str-ch-main', title: 'The lifts', sortOrder: 1 });
-  await ins('POST', '/v1/courses/strength-101/chapters', { id: 'str-ch-bonus', title: 'Bonus (coming soon)', sortOrder: 2, locked: true });
+  const chapter = (courseId: string, body: { id: string; title: string; sortOrder: number; free?: boolean; locked?: boolean }) =>
+    seed(`chapter ${body.id}`, () => ins.POST('/v1/courses/{courseId}/chapters', { params: { path: { courseId } }, body }));
+  await chapter('strength-101', { id: 'str-ch-intro', title: 'Start here', sortOrder: 0, free: true });
+  await chapter('strength-101', { id: 'str-ch-main', title: 'The lifts', sortOrder: 1 });
+  await chapter('strength-101', { id: 'str-ch-bonus', title: 'Bonus (coming soon)', sortOrder: 2, locked: true });
 
-  const lessons: [string, string, string | null, Record<string, unknown>][] = [
+  const lessons: [string, string, string | null, { title: string; sortOrder: number; trialSeconds?: number }][] = [
     ['mobility-basics', 'mob-1', null, { title: 'Hips', sortOrder: 0 }],
     ['mobility-basics', 'mob-2', null, { title: 'Shoulders', sortOrder: 1 }],
     ['strength-101', 'str-intro', 'str-ch-intro', { title: 'Why strength', sortOrder: 0 }],
@@ -82,19 +87,29 @@ async function seedTenant(ctx: DemoContext, t: DemoTenant): Promise<void> {
     ['yoga-flow', 'yoga-2', null, { title: 'Balance', sortOrder: 1 }],
   ];
   for (const [courseId, id, chapterId, extra] of lessons) {
-    await ins('POST', `/v1/courses/${courseId}/videos`, { id, chapterId, durationSeconds: 120, ...extra });
-    await sup('PATCH', `/v1/internal/videos/${id}/status`, { status: 'ready', renditions: ['360p', '720p'], durationSeconds: 120 });
+    await seed(`video ${id}`, () => ins.POST('/v1/courses/{courseId}/videos', { params: { path: { courseId } }, body: { id, chapterId, durationSeconds: 120, ...extra } }));
+    await seed(`video ${id} ready`, () =>
+      sup.PATCH('/v1/internal/videos/{videoId}/status', { params: { path: { videoId: id } }, body: { status: 'ready', renditions: ['360p', '720p'], durationSeconds: 120 } }),
+    );
   }
-  for (const id of Object.keys(DEMO_LESSONS)) {
-    await ins('POST', `/v1/courses/${id}/status`, { status: 'in_review' });
-    await sup('POST', `/v1/courses/${id}/status`, { status: 'published' });
+  for (const courseId of Object.keys(DEMO_LESSONS)) {
+    const status = (client: typeof sup, to: 'in_review' | 'published') => seed(`course ${courseId} ${to}`, () => client.POST('/v1/courses/{courseId}/status', { params: { path: { courseId } }, body: { status: to } }));
+    await status(ins, 'in_review');
+    await status(sup, 'published');
   }
 
   const now = Date.now();
   const iso = (ms: number) => new Date(now + ms).toISOString();
-  await sup('POST', '/v1/courses/strength-101/enrolments', { kind: 'paid', userId: 'demo-learner', orderId: `${t.tenantId}-order-1`, pricePaidCents: 4900, validFrom: iso(-DAY), validUntil: iso(365 * DAY) });
-  await sup('POST', '/v1/courses/strength-101/enrolments', { kind: 'paid', userId: 'demo-lapsed', orderId: `${t.tenantId}-order-0`, pricePaidCents: 3900, validFrom: iso(-400 * DAY), validUntil: iso(-35 * DAY) });
-  await sup('PUT', '/v1/memberships/demo-member', { plan: 'gold', validFrom: iso(-DAY), validUntil: iso(30 * DAY) });
+  const strength = { params: { path: { courseId: 'strength-101' } } };
+  await seed('enrolment demo-learner', () =>
+    sup.POST('/v1/courses/{courseId}/enrolments', { ...strength, body: { kind: 'paid', userId: 'demo-learner', orderId: `${t.tenantId}-order-1`, pricePaidCents: 4900, validFrom: iso(-DAY), validUntil: iso(365 * DAY) } }),
+  );
+  await seed('enrolment demo-lapsed', () =>
+    sup.POST('/v1/courses/{courseId}/enrolments', { ...strength, body: { kind: 'paid', userId: 'demo-lapsed', orderId: `${t.tenantId}-order-0`, pricePaidCents: 3900, validFrom: iso(-400 * DAY), validUntil: iso(-35 * DAY) } }),
+  );
+  await seed('membership demo-member', () =>
+    sup.PUT('/v1/memberships/{userId}', { params: { path: { userId: 'demo-member' } }, body: { plan: 'gold', validFrom: iso(-DAY), validUntil: iso(30 * DAY) } }),
+  );
 }
 
 export const seedCatalogue: DemoSeeder = async (ctx) => {

@@ -1,16 +1,16 @@
-import type { Behaviour, ExportDataset, HotCourses, ItemDistribution, Overview, PublishHeatmap, Trends, VideoStats } from '@vidplat/contracts';
-import { api, apiKey } from '../api.js';
+import type { ExportDataset } from '@vidplat/contracts';
+import { apiKey, edge, typed } from '../api.js';
 import { barChart, heatmapChart, lineChart } from '../charts.js';
 import { browserTimeZone, fmt, pct } from '../format.js';
 import type { PageModule } from '../page.js';
-import { mountRangeForm, rangeQuery } from '../range.js';
+import { currentRange, mountRangeForm, rangeQuery } from '../range.js';
 import { ChartBox, Kpis, Muted, Problem, Table, byId, fill, loading } from '../ui.js';
 
 const A = '/v1/admin/analytics/';
 const TREND_SERIES = ['events', 'active_users', 'plays', 'completions'] as const;
 
 async function overview() {
-  const r = await api<Overview>(`${A}overview?${rangeQuery()}`);
+  const r = await typed(edge.GET('/v1/admin/analytics/overview', { params: { query: currentRange() } }));
   if (!r.ok) return fill('kpis', <Problem result={r} what="Overview" />);
   const o = r.body;
   const cards = [
@@ -29,7 +29,7 @@ async function overview() {
 }
 
 async function trends() {
-  const r = await api<Trends>(`${A}trends?${rangeQuery({ metrics: [...TREND_SERIES, 'ctr'].join(',') })}`);
+  const r = await typed(edge.GET('/v1/admin/analytics/trends', { params: { query: { ...currentRange(), metrics: [...TREND_SERIES, 'ctr'].join(',') } } }));
   if (!r.ok) {
     fill('trends', <Problem result={r} what="Trends" />);
     return fill('ctr', <Problem result={r} what="Trends" />);
@@ -41,7 +41,7 @@ async function trends() {
 }
 
 async function items() {
-  const r = await api<ItemDistribution>(`${A}items?${rangeQuery({ metric: 'plays', limit: 10 })}`);
+  const r = await typed(edge.GET('/v1/admin/analytics/items', { params: { query: { ...currentRange(), metric: 'plays', limit: 10 } } }));
   if (!r.ok) return fill('items', <Problem result={r} what="Items" />);
   fill(
     'items',
@@ -54,7 +54,7 @@ async function items() {
 }
 
 async function behaviour() {
-  const r = await api<Behaviour>(`${A}behaviour?${rangeQuery()}`);
+  const r = await typed(edge.GET('/v1/admin/analytics/behaviour', { params: { query: currentRange() } }));
   if (!r.ok) return fill('behaviour', <Problem result={r} what="Behaviour" />);
   const b = r.body;
   fill(
@@ -77,7 +77,7 @@ async function behaviour() {
 }
 
 async function videos() {
-  const r = await api<VideoStats>(`${A}videos?${rangeQuery()}`);
+  const r = await typed(edge.GET('/v1/admin/analytics/videos', { params: { query: currentRange() } }));
   if (!r.ok) return fill('videos', <Problem result={r} what="Videos" />);
   const v = r.body;
   fill(
@@ -102,7 +102,7 @@ async function videos() {
 }
 
 async function heatmap() {
-  const r = await api<PublishHeatmap>(`${A}heatmap?${rangeQuery({ timeZone: browserTimeZone() })}`);
+  const r = await typed(edge.GET('/v1/admin/analytics/heatmap', { params: { query: { ...currentRange(), timeZone: browserTimeZone() } } }));
   if (!r.ok) return fill('heatmap-section', <Problem result={r} what="Heatmap" />);
   fill(
     'heatmap-section',
@@ -119,7 +119,7 @@ async function heatmap() {
 }
 
 async function courses() {
-  const r = await api<HotCourses>(`${A}courses/hot?${rangeQuery({ limit: 8 })}`);
+  const r = await typed(edge.GET('/v1/admin/analytics/courses/hot', { params: { query: { ...currentRange(), limit: 8 } } }));
   if (!r.ok) return fill('hot-courses', <Problem result={r} what="Hot courses" />);
   fill(
     'hot-courses',
