@@ -24,3 +24,4 @@ export * from './stream.js';
 export * from './reviews.js';
 export * from './event-admission.js';
 export * from './visibility.js';
+export * from './notifications.js';

@@ -2,7 +2,14 @@ import { Hono } from 'hono';
 import type { AppEnv } from '../env.js';
 import { broadcasterRoutes } from './broadcaster/routes.js';
 import { campaignRoutes } from './campaigns/routes.js';
+import { notifierRoutes } from './notifier/routes.js';
 import { scheduleRoutes } from './schedules/routes.js';
+import { subscriptionRoutes } from './subscriptions/routes.js';
 
-/** Scheduling admin API: content schedules, campaigns, broadcaster. */
-export const schedulingRoutes = new Hono<AppEnv>().route('/', scheduleRoutes).route('/', broadcasterRoutes).route('/', campaignRoutes);
+/** Scheduling admin API: content schedules, campaigns, broadcaster, notifications and subscriptions. */
+export const schedulingRoutes = new Hono<AppEnv>()
+  .route('/', scheduleRoutes)
+  .route('/', broadcasterRoutes)
+  .route('/', campaignRoutes)
+  .route('/', notifierRoutes)
+  .route('/', subscriptionRoutes);

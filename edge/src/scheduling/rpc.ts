@@ -11,6 +11,8 @@ import type {
   ScheduleView,
   SchedulingStats,
   ApiError,
+  NotificationView,
+  NotifierSettings,
 } from '@vidplat/contracts';
 import type { z } from 'zod';
 import type { Actor, Outcome } from './shared/result.js';
@@ -65,4 +67,13 @@ export interface CampaignRpc extends Rpc.DurableObjectBranded {
   pause(): Promise<Outcome<CampaignView>>;
   resume(): Promise<Outcome<CampaignView>>;
   cancel(): Promise<Outcome<CampaignView>>;
+}
+
+export interface NotifierRpc extends Rpc.DurableObjectBranded {
+  accept(tenantId: string, events: unknown[]): Promise<Outcome<{ accepted: number; duplicates: number }>>;
+  settings(actor: Actor): Promise<Outcome<NotifierSettings>>;
+  putSettings(actor: Actor, body: unknown): Promise<Outcome<NotifierSettings>>;
+  notifications(actor: Actor, query: unknown): Promise<Outcome<{ items: NotificationView[] }>>;
+  notification(actor: Actor, id: string): Promise<Outcome<NotificationView>>;
+  retryFailed(actor: Actor): Promise<Outcome<{ requeued: number }>>;
 }

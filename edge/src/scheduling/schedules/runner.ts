@@ -3,7 +3,7 @@ import { backoffMs } from '../shared/result.js';
 import { schedulingConfig } from '../shared/config.js';
 import { conditionFailure, writePublishState, writePublishStates, type PublishState } from './content.js';
 import { GateFailure, gateFailure } from './gates.js';
-import { enqueueEvent } from './outbox.js';
+import { enqueueEvent, enqueueNotification } from './outbox.js';
 import { occurrenceAtOf, planAfterOccurrence, plannedOf, regionsLiveAt } from './planning.js';
 import { firesActions, transition, type ScheduleEvent } from './status.js';
 import { readSettings, recordHistory, scheduleRow, setStatus, type ActionRow, type ScheduleRow, type SchedulerStore, type Strategy } from './store.js';
@@ -158,7 +158,10 @@ function commitSuccess(st: SchedulerStore, s: ScheduleRow, a: ActionRow, actor: 
   markDone(sql, a, now, null, 'done');
   const detail = percent !== undefined && percent < 100 && a.kind !== 'unpublish' ? `${percent}%` : null;
   recordHistory(sql, s.id, a.occurrence, a.kind, actor, 'ok', duration, detail);
-  enqueueEvent(sql, s, a, actor, percent);
+  const eventId = enqueueEvent(sql, s, a, actor, percent);
+  // Reminders, and publishes whose schedule notifies subscribers, go to the tenant's Notifier.
+  if (a.kind === 'remind') enqueueNotification(sql, s, a.occurrence, 'reminder', eventId, occurrenceAtOf(s, a.occurrence));
+  else if (a.kind === 'publish' && s.notify === 1) enqueueNotification(sql, s, a.occurrence, 'published', eventId, now);
   if (a.kind === s.action) move(sql, s, 'fire', now, null);
   // An occurrence is complete once its last main action ran (one per region for regional).
   const mainLeft =
@@ -194,7 +197,8 @@ function commitHeld(st: SchedulerStore, s: ScheduleRow, a: ActionRow, actor: str
   );
   move(sql, s, 'hold', now, `gate failed: ${reason}`);
   recordHistory(sql, s.id, a.occurrence, a.kind, actor, 'error', duration, `gate failed, rollout paused: ${reason}`);
-  enqueueEvent(sql, s, a, actor, undefined, 'gate_failed');
+  const eventId = enqueueEvent(sql, s, a, actor, undefined, 'gate_failed');
+  enqueueNotification(sql, s, a.occurrence, 'gate_failed', eventId, now, reason);
 }
 
 /** An attempt failed: retried with backoff until the schedule's retries are used up. */

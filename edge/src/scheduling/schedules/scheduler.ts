@@ -18,7 +18,7 @@ import { fail, ok, type Actor, type Outcome } from '../shared/result.js';
 import { armAlarmAt } from '../alarm.js';
 import { cancelSchedule, createSchedule, pauseSchedule, resumeSchedule, rollbackSchedule, updateSchedule } from './commands.js';
 import { importLegacy, type LegacyImportResult } from './legacy-import.js';
-import { flushOutbox } from './outbox.js';
+import { flushNotifications, flushOutbox } from './outbox.js';
 import { calendar, listSchedules, scheduleHistory, schedulingStats } from './read-models.js';
 import { runBatch, runDue, runEffect } from './runner.js';
 import { firesActions } from './status.js';
@@ -67,8 +67,14 @@ export class Scheduler extends DurableObject<Bindings> implements SchedulerRpc {
 
   /** Outbox first, then the alarm: what every state-changing call ends with. */
   private async settle(): Promise<void> {
+    await flushNotifications(this.sql, this.env, this.tenantId());
     await flushOutbox(this.sql, this.env);
     await this.rearm();
+  }
+
+  /** The tenant this object serves (every schedule row carries it). */
+  private tenantId(): string | null {
+    return this.sql.exec<{ tenant_id: string }>('SELECT tenant_id FROM schedules LIMIT 1').toArray()[0]?.tenant_id ?? null;
   }
 
   private viewOf(id: string): ScheduleView {
