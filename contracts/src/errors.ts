@@ -42,6 +42,8 @@ export type ErrorBody = z.infer<typeof ErrorBody>;
 /** First zod issue as an ApiError: the field path joined with dots. */
 export function apiErrorFromZod(err: z.ZodError, code: ErrorCode = 'invalid_field', prefix?: string): ApiError {
   const issue = err.issues[0];
-  const path = [...(prefix ? [prefix] : []), ...(issue?.path ?? []).map(String)].join('.');
+  // An unknown key is named at its own path (e.g. `strategy.gates.maxErrorRate`), not its parent's.
+  const extra = issue?.code === 'unrecognized_keys' && issue.keys.length ? [issue.keys[0]!] : [];
+  const path = [...(prefix ? [prefix] : []), ...(issue?.path ?? []).map(String), ...extra].join('.');
   return { code, message: issue?.message ?? 'invalid', ...(path ? { field: path } : {}) };
 }

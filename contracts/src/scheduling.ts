@@ -22,8 +22,10 @@ export const Strategy = z.discriminatedUnion('kind', [
       .object({
         minPlayRate: z.number().min(0).max(1).optional(),
         minCompletionRate: z.number().min(0).max(1).optional(),
-        maxErrorRate: z.number().min(0).max(1).optional(),
       })
+      // Strict: a gate the platform cannot measure (e.g. an error rate: no playback-error events
+      // exist) is refused naming it, never silently dropped.
+      .strict()
       .default({}),
   }),
   z.object({
@@ -32,8 +34,17 @@ export const Strategy = z.discriminatedUnion('kind', [
     /** What a request from a region not listed (or with no known region) gets: see UnknownRegionPolicy. */
     unknownRegion: z.enum(['after_all', 'hidden', 'with_first']).default('after_all'),
   }),
-  z.object({ kind: z.literal('ab'), variants: z.array(z.object({ variant: Slug, contentId: ItemId, percent: z.number().min(0).max(100) })).min(2) }),
+  z.object({
+    kind: z
+      .enum(['ab_test', 'ab'])
+      .describe('ab_test; ab is accepted as an alias')
+      .transform(() => 'ab_test' as const),
+    variants: z.array(z.object({ variant: Slug, contentId: ItemId, percent: z.number().min(0).max(100) })).min(2),
+  }),
 ]);
+/** Schedules stored before the rename say `ab`: read them as `ab_test`. */
+export const normaliseStrategyKind = (v: unknown): unknown =>
+  v && typeof v === 'object' && (v as { kind?: unknown }).kind === 'ab' ? { ...(v as object), kind: 'ab_test' } : v;
 
 export const Schedule = z.object({
   id: UuidV7,
@@ -152,6 +163,8 @@ export const ScheduleListQuery = z.object({
   contentKind: ScheduleContentKind.optional(),
   contentId: ItemId.optional(),
   createdBy: UserId.optional(),
+  /** Title search: schedules whose title contains every word (case-insensitive). */
+  q: z.string().trim().min(1).max(200).optional(),
   from: IsoTime.optional(),
   to: IsoTime.optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
@@ -217,6 +230,11 @@ export type ScheduleTemplate = z.infer<typeof ScheduleTemplate>;
 export const CreateTemplateRequest = ScheduleTemplate.pick({ name: true, defaults: true }).extend({
   scope: z.enum(['system', 'user']).default('user'),
 });
+/** Template edit: a new name and/or new defaults (replacing the old defaults as a whole). System templates are not edited. */
+export const UpdateTemplateRequest = z
+  .object({ name: z.string().min(1).max(100), defaults: ScheduleTemplate.shape.defaults })
+  .partial()
+  .refine((b) => b.name !== undefined || b.defaults !== undefined, 'give name or defaults');
 /** Apply = create a schedule from the template; the body carries what the template lacks. */
 export const ApplyTemplateRequest = z.object({
   contentId: ItemId,
@@ -236,6 +254,8 @@ export const CalendarEntry = z.object({
   scheduleId: UuidV7,
   occurrence: z.number().int().min(0),
   at: IsoTime,
+  /** A regional schedule has one entry per region, at that region's planned local time. */
+  region: Slug.optional(),
   title: z.string(),
   contentKind: ScheduleContentKind,
   contentId: ItemId,

@@ -41,6 +41,7 @@ export interface SchedulerRpc extends Rpc.DurableObjectBranded {
   executeDue(actor: Actor): Promise<Outcome<{ ran: number }>>;
   templates(): Promise<Outcome<ScheduleTemplate[]>>;
   createTemplate(actor: Actor, body: unknown): Promise<Outcome<ScheduleTemplate>>;
+  updateTemplate(actor: Actor, id: string, body: unknown): Promise<Outcome<ScheduleTemplate>>;
   deleteTemplate(actor: Actor, id: string): Promise<Outcome<true>>;
   applyTemplate(actor: Actor, id: string, body: unknown): Promise<Outcome<ScheduleView>>;
   historyOf(actor: Actor, id: string | null, limit?: number): Promise<Outcome<ScheduleHistoryRow[]>>;

@@ -84,6 +84,11 @@ export const scheduleRoutes = new Hono<AppEnv>()
     if (b instanceof Response) return b;
     return reply(c, await scheduler(c.env, c.var.principal.tenantId).createTemplate(actorOf(c), b.body), 201);
   })
+  .patch(`${base}/templates/:id`, async (c) => {
+    const b = await readJson(c);
+    if (b instanceof Response) return b;
+    return reply(c, await scheduler(c.env, c.var.principal.tenantId).updateTemplate(actorOf(c), c.req.param('id'), b.body));
+  })
   .delete(`${base}/templates/:id`, async (c) => {
     const r = await scheduler(c.env, c.var.principal.tenantId).deleteTemplate(actorOf(c), c.req.param('id'));
     return r.ok ? c.body(null, 204) : reply(c, r);

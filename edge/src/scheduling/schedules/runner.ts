@@ -1,4 +1,4 @@
-import type { ScheduleCondition } from '@vidplat/contracts';
+import { normaliseStrategyKind, type ScheduleCondition } from '@vidplat/contracts';
 import { backoffMs } from '../shared/result.js';
 import { schedulingConfig } from '../shared/config.js';
 import { conditionFailure, writePublishState, writePublishStates, type PublishState } from './content.js';
@@ -92,7 +92,7 @@ export async function runBatch(st: SchedulerStore, actions: ActionRow[], actor: 
 /** Checks an action may run and what it writes; throws (GateFailure for a gate) when it may not. */
 async function prepare(st: SchedulerStore, s: ScheduleRow, a: ActionRow): Promise<{ percent: number | undefined; state: PublishState | null }> {
   if (a.kind === 'remind') return { percent: undefined, state: null };
-  const strategy = JSON.parse(s.strategy) as Strategy;
+  const strategy = normaliseStrategyKind(JSON.parse(s.strategy)) as Strategy;
   if (a.kind === 'publish') {
     for (const c of JSON.parse(s.conditions) as ScheduleCondition[]) {
       const why = await conditionFailure(st.env, s.tenant_id, s.content_id, c);
@@ -106,7 +106,7 @@ async function prepare(st: SchedulerStore, s: ScheduleRow, a: ActionRow): Promis
   const published = a.kind !== 'unpublish';
   const percent = !published ? 0 : strategy.kind === 'progressive' ? strategy.steps[a.kind === 'step' ? a.step : 0]!.percent : 100;
   const variants =
-    strategy.kind === 'ab'
+    strategy.kind === 'ab_test'
       ? strategy.variants
       : strategy.kind === 'regional' && published
         ? { regions: regionsLiveAt(strategy.regions, plannedOf(st.sql, a), occurrenceAtOf(s, a.occurrence)), allRegions: strategy.regions.map((r) => r.region), unknownRegion: strategy.unknownRegion }

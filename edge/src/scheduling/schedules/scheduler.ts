@@ -22,7 +22,7 @@ import { flushNotifications, flushOutbox } from './outbox.js';
 import { calendar, listSchedules, scheduleHistory, schedulingStats } from './read-models.js';
 import { runBatch, runDue, runEffect } from './runner.js';
 import { firesActions } from './status.js';
-import { createTemplate, deleteTemplate, listTemplates } from './templates.js';
+import { createTemplate, deleteTemplate, listTemplates, updateTemplate } from './templates.js';
 import { isValidTimeZone } from './zoned-time.js';
 import {
   migrate,
@@ -205,6 +205,10 @@ export class Scheduler extends DurableObject<Bindings> implements SchedulerRpc {
 
   async createTemplate(actor: Actor, body: unknown): Promise<Outcome<ScheduleTemplate>> {
     return createTemplate(this.sql, actor, body);
+  }
+
+  async updateTemplate(actor: Actor, id: string, body: unknown): Promise<Outcome<ScheduleTemplate>> {
+    return updateTemplate(this.sql, actor, id, body);
   }
 
   async deleteTemplate(actor: Actor, id: string): Promise<Outcome<true>> {

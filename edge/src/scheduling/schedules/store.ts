@@ -1,4 +1,4 @@
-import { ScheduleSettings, type ScheduleView } from '@vidplat/contracts';
+import { normaliseStrategyKind, ScheduleSettings, type ScheduleView } from '@vidplat/contracts';
 import type { z } from 'zod';
 import type { Bindings } from '../../env.js';
 import { fail, iso, isoOrNull, ok, type Actor, type Outcome } from '../shared/result.js';
@@ -160,7 +160,7 @@ export function scheduleView(sql: SqlStorage, s: ScheduleRow): ScheduleView {
     description: s.description,
     createdBy: s.created_by,
     recurrence: s.recurrence ? JSON.parse(s.recurrence) : null,
-    strategy: JSON.parse(s.strategy),
+    strategy: normaliseStrategyKind(JSON.parse(s.strategy)) as ScheduleView['strategy'],
     remindMinutesBefore: s.remind_minutes,
     maxRetries: s.max_retries,
     conditions: JSON.parse(s.conditions),

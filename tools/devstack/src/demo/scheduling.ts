@@ -73,7 +73,7 @@ async function seedTenant(ctx: DemoContext, t: DemoTenant): Promise<string> {
       scheduledAt: at(14, 10),
       endAt: at(21, 10),
       title: 'Hero banner A/B',
-      strategy: { kind: 'ab', variants: [{ variant: 'a', contentId: `${t.template}-hero-a`, percent: 50 }, { variant: 'b', contentId: `${t.template}-hero-b`, percent: 50 }] },
+      strategy: { kind: 'ab_test', variants: [{ variant: 'a', contentId: `${t.template}-hero-a`, percent: 50 }, { variant: 'b', contentId: `${t.template}-hero-b`, percent: 50 }] },
     },
     { contentKind: 'announcement', contentId: `${t.template}-maintenance`, scheduledAt: at(20, 2), endAt: at(20, 4), title: 'Maintenance window notice', priority: 95 },
   ];
