@@ -494,20 +494,43 @@ export type SchedulingEnv = z.infer<typeof SchedulingEnv>;
 /** Multicast limit of the messaging API (LINE: 500 recipients per request). */
 export const CAMPAIGN_MAX_BATCH = 500;
 
+/** A message template variable: `{{name}}` in the title or body. */
+export const TemplateVariable = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]{0,39}$/, 'variable names are letters, digits and _ (up to 40)');
+/** Variables every message can use without a default: the recipient's platform user id. */
+export const BUILTIN_MESSAGE_VARIABLES = ['userId'] as const;
+
+/**
+ * Platform users (listed and/or a segment). Each is addressed through its linked LINE user id
+ * (line_links); users without a link are counted as skipped, never sent.
+ */
 export const CampaignAudience = z
   .object({
     userIds: z.array(UserId).max(1_000_000).optional(),
     /** `enrolled:<courseId>`: every user enrolled in the course (catalogue enrolments). */
     segment: z.string().regex(/^enrolled:[A-Za-z0-9_.:-]+$/, 'supported segments: enrolled:<courseId>').optional(),
+    /** Per-user values of the message's template variables (a user without one gets the default). */
+    variables: z.record(UserId, z.record(TemplateVariable, z.string().max(500))).optional(),
   })
   .refine((a) => (a.userIds?.length ?? 0) > 0 || a.segment, 'give userIds or a segment');
 
+/** A campaign message: title and body may hold `{{variable}}` placeholders, each with a default (or built in). */
+export const CampaignMessage = z.object({
+  title: z.string().min(1).max(200),
+  body: z.string().min(1).max(4000),
+  link: z.string().url().optional(),
+  defaults: z.record(TemplateVariable, z.string().max(500)).default({}),
+});
+
 export const CreateCampaignRequest = z.object({
   name: z.string().min(1).max(200),
-  message: Campaign.shape.message,
+  message: CampaignMessage,
   audience: CampaignAudience,
-  /** Absent: the campaign stays a draft until scheduled. */
+  /** Absent (and no sendNow): the campaign stays a draft until scheduled or sent now. */
   sendAt: IsoTime.optional(),
+  /** Start sending at once (instead of sendAt). */
+  sendNow: z.boolean().default(false),
+  /** Recurring: the same audience (resolved again) at each occurrence of sendAt, like schedules. */
+  recurrence: Recurrence.nullable().default(null),
   batchSize: z.number().int().min(1).max(CAMPAIGN_MAX_BATCH).default(CAMPAIGN_MAX_BATCH),
   ratePerSecond: z.number().positive().max(10_000).default(50),
   maxRetries: z.number().int().min(0).max(10).default(3),
@@ -515,12 +538,28 @@ export const CreateCampaignRequest = z.object({
 export type CreateCampaignRequest = z.infer<typeof CreateCampaignRequest>;
 export const ScheduleCampaignRequest = z.object({ sendAt: IsoTime });
 
+/** Delivery counts in messages (recipients), not batches. */
+export const CampaignDeliveryStats = z.object({
+  /** Audience users with a linked LINE id (addressed). */
+  recipients: z.number().int(),
+  sent: z.number().int(),
+  failed: z.number().int(),
+  /** Audience users without a linked LINE id: not sent. */
+  skipped: z.number().int(),
+  pending: z.number().int(),
+});
 export const CampaignView = z.object({
   id: UuidV7,
   tenantId: TenantId,
   name: z.string(),
-  message: Campaign.shape.message,
+  message: CampaignMessage,
   audience: z.object({ segment: z.string().optional(), userCount: z.number().int() }),
+  recurrence: Recurrence.nullable(),
+  /** The current run (0-based; a recurring campaign's runs so far are in `runs`). */
+  run: z.number().int(),
+  /** This run's delivery statistics. */
+  stats: CampaignDeliveryStats,
+  runs: z.array(CampaignDeliveryStats.extend({ run: z.number().int(), startedAt: IsoTime.nullable(), completedAt: IsoTime })),
   sendAt: IsoTime.nullable(),
   status: CampaignStatus,
   batchSize: z.number().int(),

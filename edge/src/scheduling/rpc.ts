@@ -65,6 +65,7 @@ export interface CampaignRpc extends Rpc.DurableObjectBranded {
   get(): Promise<Outcome<CampaignView>>;
   batches(): Promise<Outcome<CampaignBatchView[]>>;
   schedule(body: unknown): Promise<Outcome<CampaignView>>;
+  sendNow(): Promise<Outcome<CampaignView>>;
   pause(): Promise<Outcome<CampaignView>>;
   resume(): Promise<Outcome<CampaignView>>;
   cancel(): Promise<Outcome<CampaignView>>;
