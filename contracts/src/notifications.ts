@@ -134,3 +134,5 @@ export const LineLink = z.object({ userId: UserId, lineUserId: LineUserId, linke
 export type LineLink = z.infer<typeof LineLink>;
 export const PutLineLinkRequest = z.object({ lineUserId: LineUserId });
 export const LineLinkListResponse = z.object({ items: z.array(LineLink) });
+/** Bulk link (e.g. from LINE Login records): up to 1,000 users at once, each linked or re-linked. */
+export const PutLineLinksRequest = z.object({ links: z.array(z.object({ userId: UserId, lineUserId: LineUserId })).min(1).max(1000) });

@@ -3,6 +3,7 @@ import {
   apiErrorFromZod,
   CreateSubscriptionRequest,
   PutLineLinkRequest,
+  PutLineLinksRequest,
   Slug,
   SubscriptionListQuery,
   SubscriptionTargetKind,
@@ -91,6 +92,43 @@ export const subscriptionRoutes = new Hono<AppEnv>()
       .bind(c.var.principal.tenantId, ...(user ? [user] : []))
       .all<LinkRow>();
     return c.json({ items: rows.results.map(linkView) });
+  })
+  .put('/v1/admin/line-links', async (c) => {
+    const b = await readJson(c);
+    if (b instanceof Response) return b;
+    const p = PutLineLinksRequest.safeParse(b.body);
+    if (!p.success) return c.json({ error: apiErrorFromZod(p.error) }, 400);
+    const seenUser = new Set<string>();
+    const seenLine = new Map<string, string>();
+    for (const [i, l] of p.data.links.entries()) {
+      if (seenUser.has(l.userId)) return c.json(errorBody('invalid_field', `user ${l.userId} appears twice`, `links.${i}.userId`), 400);
+      const other = seenLine.get(l.lineUserId);
+      if (other) return c.json(errorBody('invalid_field', `LINE user ${l.lineUserId} is given to ${other} and ${l.userId}`, `links.${i}.lineUserId`), 400);
+      seenUser.add(l.userId);
+      seenLine.set(l.lineUserId, l.userId);
+    }
+    const now = new Date().toISOString();
+    const db = c.env.CATALOGUE;
+    const tenant = c.var.principal.tenantId;
+    // A LINE id held by a user outside this request is a conflict, as for a single link.
+    for (let i = 0; i < p.data.links.length; i += 90) {
+      const part = p.data.links.slice(i, i + 90);
+      const taken = await db
+        .prepare(`SELECT user_id, line_user_id FROM line_links WHERE tenant_id = ?1 AND line_user_id IN (${part.map((_, j) => `?${j + 2}`).join(',')})`)
+        .bind(tenant, ...part.map((l) => l.lineUserId))
+        .all<{ user_id: string; line_user_id: string }>();
+      const clash = taken.results.find((r) => seenLine.get(r.line_user_id) !== r.user_id && !seenUser.has(r.user_id));
+      if (clash) {
+        const idx = p.data.links.findIndex((l) => l.lineUserId === clash.line_user_id);
+        return c.json(errorBody('conflict', `LINE user ${clash.line_user_id} is linked to another user`, `links.${idx}.lineUserId`), 409);
+      }
+    }
+    // Users re-linked in this request release their old LINE ids first (one batch: all or nothing).
+    await db.batch([
+      ...p.data.links.map((l) => db.prepare('DELETE FROM line_links WHERE tenant_id = ?1 AND user_id = ?2').bind(tenant, l.userId)),
+      ...p.data.links.map((l) => db.prepare('INSERT INTO line_links (tenant_id, user_id, line_user_id, linked_at) VALUES (?1, ?2, ?3, ?4)').bind(tenant, l.userId, l.lineUserId, now)),
+    ]);
+    return c.json({ linked: p.data.links.length });
   })
   .put('/v1/admin/line-links/:userId', async (c) => {
     const userId = c.req.param('userId');
