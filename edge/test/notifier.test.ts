@@ -191,6 +191,40 @@ describe('notifier', () => {
     expect((await sinkLog(t.tenantId)).map((e) => JSON.parse(e.body).title)).toEqual(['Loud']);
   });
 
+  it('a progressive step held at its gate tells the webhook why; a regional publish tells subscribers once', async () => {
+    const t = await tenantWithKeys('ntf-gate');
+    const ns = t.tenantId;
+    await call(t.senior, 'PUT', '/notifications/settings', { webhooks: [{ id: 'ops', url: `${SINK}/hook/${ns}/idem/ops`, secretRef: 'main' }] });
+    await seedVideo(t.tenantId, 'course-g', 'vid-g', 'ins-g');
+    await seedVideo(t.tenantId, 'course-g2', 'vid-g2', 'ins-g');
+    const steps = [
+      { percent: 10, afterMinutes: 0 },
+      { percent: 100, afterMinutes: 30 },
+    ];
+    const s = await createOk(t.alice, { contentKind: 'video', contentId: 'vid-g', scheduledAt: new Date(Date.now() + HOUR).toISOString(), title: 'Gated', strategy: { kind: 'progressive', steps, gates: { minPlayRate: 0.05 } } });
+    await fireAfter(t.tenantId, HOUR);
+    // ClickHouse is not configured in workerd tests: the gate cannot be verified and holds.
+    await fireAfter(t.tenantId, 95 * 60_000);
+    const [n] = await waitFor(() => notifications(t, '?kind=gate_failed'), allSettled);
+    expect(n).toMatchObject({ kind: 'gate_failed', scheduleId: s.id });
+    expect(n!.reason).toMatch(/analytics unavailable/);
+    const body = JSON.parse((await sinkLog(ns)).find((e) => e.path === '/idem/ops')!.body);
+    expect(body).toMatchObject({ kind: 'gate_failed', scheduleId: s.id, reason: n!.reason });
+
+    const r = await createOk(t.alice, {
+      contentKind: 'video',
+      contentId: 'vid-g2',
+      scheduledAt: '2030-05-01T00:00:00.000Z',
+      title: 'Regional',
+      notifySubscribers: true,
+      strategy: { kind: 'regional', regions: [{ region: 'eu', localTime: '09:00', timeZone: 'Europe/Berlin' }, { region: 'us', localTime: '09:00', timeZone: 'America/New_York' }] },
+    });
+    await fireAfter(t.tenantId, Date.parse('2030-05-01T13:00:01Z') - Date.now());
+    await fireAfter(t.tenantId, 0);
+    const published = await waitFor(() => notifications(t, `?scheduleId=${r.id}`), allSettled);
+    expect(published.map((x) => x.kind)).toEqual(['published']);
+  });
+
   it('retries a failing receiver with backoff from the policy (same key each time) and logs every attempt', async () => {
     const t = await tenantWithKeys('ntf-retry');
     const ns = t.tenantId;

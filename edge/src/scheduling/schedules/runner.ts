@@ -161,7 +161,7 @@ function commitSuccess(st: SchedulerStore, s: ScheduleRow, a: ActionRow, actor: 
   const eventId = enqueueEvent(sql, s, a, actor, percent);
   // Reminders, and publishes whose schedule notifies subscribers, go to the tenant's Notifier.
   if (a.kind === 'remind') enqueueNotification(sql, s, a.occurrence, 'reminder', eventId, occurrenceAtOf(s, a.occurrence));
-  else if (a.kind === 'publish' && s.notify === 1) enqueueNotification(sql, s, a.occurrence, 'published', eventId, now);
+  else if (a.kind === 'publish' && s.notify === 1 && firstPublishOf(sql, a)) enqueueNotification(sql, s, a.occurrence, 'published', eventId, now);
   if (a.kind === s.action) move(sql, s, 'fire', now, null);
   // An occurrence is complete once its last main action ran (one per region for regional).
   const mainLeft =
@@ -173,6 +173,11 @@ function commitSuccess(st: SchedulerStore, s: ScheduleRow, a: ActionRow, actor: 
     planAfterOccurrence(sql, s, a.occurrence, a.due_at, now);
   }
   settleStatus(sql, s.id, now);
+}
+
+/** Subscribers hear of an occurrence once: at its first publish (a regional one publishes once per region). */
+function firstPublishOf(sql: SqlStorage, a: ActionRow): boolean {
+  return sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM actions WHERE schedule_id = ? AND occurrence = ? AND kind = 'publish' AND state = 'done'", a.schedule_id, a.occurrence).one().n === 1;
 }
 
 /** A schedule with nothing left to do has expired (its end passed) or stays published. */
