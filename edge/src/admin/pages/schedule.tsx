@@ -11,6 +11,7 @@ export function SchedulePage({ today }: { today: string }) {
         <Select id="cal-view" options={VIEWS} /> <input type="date" id="cal-date" value={today} />{' '}
         <Select id="filter-status" options={ScheduleStatus.options} any="any status" />{' '}
         <Select id="filter-kind" options={ScheduleContentKind.options} any="any kind" />{' '}
+        <input type="search" id="filter-q" placeholder="title contains…" aria-label="title search" maxlength={200} />{' '}
         <button type="submit" id="cal-apply">
           Show
         </button>

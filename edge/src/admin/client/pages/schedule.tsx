@@ -54,7 +54,7 @@ async function cancelSelected() {
 }
 
 async function list(message = '') {
-  const r = await api<z.infer<typeof ScheduleListResponse>>(`${S}schedules?${query({ limit: 50, status: value('filter-status'), contentKind: value('filter-kind') })}`);
+  const r = await api<z.infer<typeof ScheduleListResponse>>(`${S}schedules?${query({ limit: 50, status: value('filter-status'), contentKind: value('filter-kind'), q: value('filter-q').trim() })}`);
   if (!r.ok) return fill('schedule-list', <Problem result={r} what="Schedules" />);
   const items = r.body.items;
   fill(
