@@ -1,4 +1,5 @@
 import type { NotificationWebhookBody, RetryPolicy } from '@vidplat/contracts';
+import { notifierDeliveries } from '../../admin/counters.js';
 import { MessagingApi, type SendResult } from '../campaigns/messaging-api.js';
 import { schedulingConfig } from '../shared/config.js';
 import { signPayload } from '../broadcaster/signature.js';
@@ -46,6 +47,7 @@ export async function deliverDue(st: NotifierStore, now: number): Promise<number
         result.kind === 'accepted' ? 'delivered' : result.kind === 'duplicate' ? 'duplicate' : result.kind === 'transient' && d.attempts < policy.attempts ? 'retry' : 'failed';
       const error = result.kind === 'rejected' || result.kind === 'transient' ? result.error.slice(0, 500) : null;
       st.sql.exec('UPDATE attempts SET status = ?, outcome = ?, error = ?, duration_ms = ? WHERE id = ?', status, outcome, error, ms, r.attemptId);
+      notifierDeliveries.inc([d.channel, outcome]);
       if (outcome === 'delivered' || outcome === 'duplicate') {
         st.sql.exec("UPDATE deliveries SET state = 'delivered', delivered_at = ?, next_attempt_at = NULL, last_error = NULL WHERE idempotency_key = ?", done, d.idempotency_key);
       } else if (outcome === 'retry') {
