@@ -1,0 +1,106 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { ScheduleTemplate } from '@vidplat/contracts';
+// @ts-expect-error plain JS helper shared with the alarm benchmark
+import { prepareEdge, REPO_ROOT, startEdge } from '../edge/src/scheduling/testing/wrangler-dev.mjs';
+
+/**
+ * The admin Templates page (issue 19 point 6) in headless Chromium against `wrangler dev`: create
+ * a template in the form, edit it, and see a refused value shown at its field. Needs only the
+ * Worker (its own instance; the page reads the Scheduler, nothing of the platform stack).
+ */
+const CHROMIUM = '/usr/bin/chromium';
+const PLATFORM_KEY = 'vp_platform_tpl-page-key-0123456789';
+const RUN = join(REPO_ROOT, '.run', 'test', `admin-templates-${process.pid}`);
+let edge: { url: string; kill: (signal?: string) => Promise<void> };
+let context: BrowserContext;
+let page: Page;
+let userDataDir = '';
+let superKey = '';
+const pageErrors: string[] = [];
+
+async function templates(): Promise<ScheduleTemplate[]> {
+  const res = await fetch(`${edge.url}/v1/admin/scheduling/templates`, { headers: { authorization: `Bearer ${superKey}` } });
+  return (await res.json()) as ScheduleTemplate[];
+}
+
+beforeAll(async () => {
+  rmSync(RUN, { recursive: true, force: true });
+  const prepared = await prepareEdge(RUN, {
+    INGEST_URL: 'http://127.0.0.1:9',
+    INGEST_TOKEN: 'tpl-ingest-token-0123456789',
+    UPSTASH_REDIS_REST_URL: 'http://127.0.0.1:9',
+    UPSTASH_REDIS_REST_TOKEN: 'x',
+    ADMIN_API_KEY: PLATFORM_KEY,
+    PLAYBACK_SIGNING_KEYS: JSON.stringify({ k: 'tpl-signing-key-0123456789abcdef' }),
+  });
+  edge = await startEdge(prepared);
+  const res = await fetch(`${edge.url}/v1/platform/tenants`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${PLATFORM_KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ tenantId: 'tpl-page', name: 'Templates page', permissions: ['act_as_user'] }),
+  });
+  expect(res.status).toBe(201);
+  superKey = ((await res.json()) as { apiKey: string }).apiKey;
+  userDataDir = mkdtempSync(join(tmpdir(), 'vidplat-chromium-'));
+  context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  page = context.pages()[0] ?? (await context.newPage());
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) pageErrors.push(m.text());
+  });
+  page.setDefaultTimeout(30_000);
+}, 240_000);
+
+afterAll(async () => {
+  await context?.close();
+  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+  await edge?.kill();
+  rmSync(RUN, { recursive: true, force: true });
+});
+
+describe('admin Templates page in headless Chromium', () => {
+  it('creates a template in the form, edits it, and shows a refused value at its field', async () => {
+    await page.goto(`${edge.url}/admin/templates`);
+    await page.fill('#api-key', superKey);
+    await page.click('#use-key');
+    await page.waitForSelector('#template-list[data-ready] #templates-table');
+    // The system presets are listed (not editable).
+    expect(await page.locator('#templates-table tbody tr').count()).toBe(3);
+
+    await page.fill('#tp-name', 'Evening premiere');
+    await page.selectOption('#tp-contentKind', 'video');
+    await page.fill('#tp-priority', '70');
+    await page.fill('#tp-remindMinutesBefore', '30');
+    await page.selectOption('#tp-frequency', 'weekly');
+    await page.fill('#tp-timeZone', 'Europe/Berlin');
+    await page.check('#tp-notifySubscribers');
+    await page.click('#tp-save');
+    await page.waitForSelector('[data-edit-template="Evening premiere"]');
+    await expect(page.locator('#tp-status').textContent()).resolves.toBe('Saved “Evening premiere”.');
+    const created = (await templates()).find((t) => t.name === 'Evening premiere')!;
+    expect(created.defaults).toEqual({ contentKind: 'video', priority: 70, remindMinutesBefore: 30, recurrence: { frequency: 'weekly', timeZone: 'Europe/Berlin' }, notifySubscribers: true });
+
+    // Edit: the form is filled from the row; a bad value is refused at its field.
+    await page.click('[data-edit-template="Evening premiere"]');
+    expect(await page.inputValue('#tp-priority')).toBe('70');
+    await page.fill('#tp-priority', '1000');
+    await page.click('#tp-save');
+    await page.waitForSelector('[data-error-for="defaults.priority"]:not(:empty)');
+    expect(await page.getAttribute('#tp-priority', 'aria-invalid')).toBe('true');
+    await page.fill('#tp-priority', '90');
+    await page.fill('#tp-name', 'Evening prime');
+    await page.click('#tp-save');
+    await page.waitForSelector('[data-edit-template="Evening prime"]');
+    const edited = (await templates()).filter((t) => t.scope === 'user');
+    expect(edited).toEqual([expect.objectContaining({ id: created.id, name: 'Evening prime', defaults: expect.objectContaining({ priority: 90 }) })]);
+    expect(pageErrors).toEqual([]);
+  });
+});
