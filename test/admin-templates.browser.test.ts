@@ -103,4 +103,21 @@ describe('admin Templates page in headless Chromium', () => {
     expect(edited).toEqual([expect.objectContaining({ id: created.id, name: 'Evening prime', defaults: expect.objectContaining({ priority: 90 }) })]);
     expect(pageErrors).toEqual([]);
   });
+
+  it('the Schedule page charts success rate, type share and strategy use', async () => {
+    const call = (method: string, path: string, body: unknown) =>
+      fetch(`${edge.url}${path}`, { method, headers: { authorization: `Bearer ${superKey}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    for (const id of ['show-a', 'show-b']) expect((await call('PUT', `/v1/items/${id}`, { kind: 'series', title: id, state: 'draft' })).status).toBeLessThan(300);
+    const at = new Date(Date.now() + 86_400_000).toISOString();
+    expect((await call('POST', '/v1/admin/scheduling/schedules', { contentKind: 'series', contentId: 'show-a', scheduledAt: at, title: 'A' })).status).toBe(201);
+    const progressive = { kind: 'progressive', steps: [{ percent: 10, afterMinutes: 0 }, { percent: 100, afterMinutes: 60 }] };
+    expect((await call('POST', '/v1/admin/scheduling/schedules', { contentKind: 'series', contentId: 'show-b', scheduledAt: at, title: 'B', strategy: progressive })).status).toBe(201);
+    await page.click('nav a[data-page="schedule"]');
+    await page.waitForSelector('canvas#strategy-chart[data-points]');
+    expect(await page.getAttribute('canvas#strategy-chart', 'data-points')).toBe('2');
+    expect(await page.getAttribute('canvas#kind-chart', 'data-points')).toBe('1');
+    // Nothing has fired yet: no success-rate bars, and no page error.
+    expect(await page.getAttribute('canvas#success-chart', 'data-points')).toBe('0');
+    expect(pageErrors).toEqual([]);
+  });
 });

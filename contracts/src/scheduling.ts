@@ -277,6 +277,11 @@ export const SchedulingStats = z.object({
   byStatus: z.record(z.string(), z.number().int()),
   dueNext24h: z.number().int(),
   actions: z.object({ ok: z.number().int(), error: z.number().int(), avgDurationMs: z.number() }),
+  /** Fired actions by kind (publish, unpublish, remind, step): successes and failed attempts, for a success rate. */
+  actionsByKind: z.record(z.string(), z.object({ ok: z.number().int(), error: z.number().int() })),
+  /** Schedules by content kind (type share) and by strategy kind (strategy use). */
+  byContentKind: z.record(z.string(), z.number().int()),
+  byStrategy: z.record(z.string(), z.number().int()),
   nextAlarmAt: IsoTime.nullable(),
   outboxPending: z.number().int(),
   /** Completed publish/unpublish actions: completion time minus planned time. */

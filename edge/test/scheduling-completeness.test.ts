@@ -1,6 +1,6 @@
 import { SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import type { CalendarResponse, ScheduleHistoryRow, ScheduleTemplate, ScheduleView } from '@vidplat/contracts';
+import type { CalendarResponse, ScheduleHistoryRow, ScheduleTemplate, ScheduleView, SchedulingStats } from '@vidplat/contracts';
 import { json } from './helpers.js';
 import { BASE, createOk, createSchedule, inHours, publishState, scheduler, seedCourse, tenantWithKeys } from './scheduling-support.js';
 
@@ -25,6 +25,9 @@ describe('scheduling completeness', () => {
     expect(named.strategy.kind).toBe('ab_test');
     const alias = await createOk(t.alice, { contentKind: 'video', contentId: 'ab-2', scheduledAt: inHours(1), title: 'AB2', strategy: { kind: 'ab', variants } });
     expect(alias.strategy).toEqual({ kind: 'ab_test', variants });
+    // Strategy use and type share in the statistics (the admin page's charts).
+    const stats = (await call(t.senior, 'GET', '/stats')).body as SchedulingStats;
+    expect(stats).toMatchObject({ byStrategy: { ab_test: 2 }, byContentKind: { video: 2 }, actionsByKind: {} });
     const bad = await createSchedule(t.alice, { contentKind: 'video', contentId: 'ab-2', scheduledAt: inHours(1), title: 'x', strategy: { kind: 'abtest', variants } });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: { field: string } }).error.field).toBe('strategy.kind');

@@ -18,6 +18,7 @@ export function SchedulePage({ today }: { today: string }) {
       </form>
       <Grid one>
         <Section title="Status" id="schedule-stats" />
+        <Section title="Success rate, type share, strategy use" id="schedule-mix" />
         <Section title="Calendar" id="calendar" />
         <Section title="Schedules" id="schedule-list" />
         <section class="card">

@@ -101,10 +101,32 @@ export function schedulingStats(sql: SqlStorage, actor: Actor, nextAlarmAt: numb
       ...args,
     )
     .one();
+  const actionsByKind = Object.fromEntries(
+    sql
+      .exec<{ action: string; ok: number; err: number }>(
+        `SELECT h.action, SUM(h.result = 'ok') AS ok, SUM(h.result = 'error') AS err FROM history h
+         JOIN schedules s ON s.id = h.schedule_id WHERE h.action IN ('publish', 'unpublish', 'remind', 'step') ${own ? 'AND s.created_by = ?' : ''} GROUP BY h.action`,
+        ...args,
+      )
+      .toArray()
+      .map((r) => [r.action, { ok: r.ok ?? 0, error: r.err ?? 0 }]),
+  );
+  const byContentKind = Object.fromEntries(
+    sql.exec<{ k: string; n: number }>(`SELECT content_kind AS k, COUNT(*) AS n FROM schedules ${scope} GROUP BY content_kind`, ...args).toArray().map((r) => [r.k, r.n]),
+  );
+  // Stored before the rename, an A/B strategy says `ab`: counted as ab_test.
+  const byStrategy: Record<string, number> = {};
+  for (const r of sql.exec<{ k: string; n: number }>(`SELECT json_extract(strategy, '$.kind') AS k, COUNT(*) AS n FROM schedules ${scope} GROUP BY k`, ...args).toArray()) {
+    const k = r.k === 'ab' ? 'ab_test' : r.k;
+    byStrategy[k] = (byStrategy[k] ?? 0) + r.n;
+  }
   return ok({
     byStatus,
     dueNext24h,
     actions: { ok: h.ok ?? 0, error: h.err ?? 0, avgDurationMs: Math.round((h.avg ?? 0) * 10) / 10 },
+    actionsByKind,
+    byContentKind,
+    byStrategy,
     nextAlarmAt: isoOrNull(nextAlarmAt),
     outboxPending: outboxPending(sql),
     lateness: lateness(sql),

@@ -4,7 +4,8 @@ import { api, query } from '../api.js';
 import { browserTimeZone, fmt } from '../format.js';
 import { clearIssues, issuesFromApiError, localInputToIso, numberOrUndefined, showIssues } from '../form.js';
 import type { PageModule } from '../page.js';
-import { Kpis, Muted, Problem, Table, Tag, byId, fill, status } from '../ui.js';
+import { barChart } from '../charts.js';
+import { ChartBox, Kpis, Muted, Problem, Table, Tag, byId, fill, status } from '../ui.js';
 import { CalendarGrid } from './calendar.js';
 
 const S = '/v1/admin/scheduling/';
@@ -32,6 +33,25 @@ async function stats() {
       {a.ok ? null : <Problem result={a} what="Publishing statistics" />}
     </>,
   );
+  mix(r.body);
+}
+
+/** Success rate per action kind (fired attempts), schedules by content kind and by strategy. */
+function mix(s: SchedulingStats) {
+  const rates = Object.entries(s.actionsByKind).map(([kind, c]) => ({ kind, rate: c.ok + c.error ? (100 * c.ok) / (c.ok + c.error) : 0, n: c.ok + c.error }));
+  const kinds = Object.entries(s.byContentKind).map(([kind, n]) => ({ kind, n }));
+  const strategies = Object.entries(s.byStrategy).map(([kind, n]) => ({ kind, n }));
+  fill(
+    'schedule-mix',
+    <>
+      <ChartBox id="success-chart" size="short" label="Success rate of fired actions (%)" />
+      <ChartBox id="kind-chart" size="short" label="Schedules by content kind" />
+      <ChartBox id="strategy-chart" size="short" label="Schedules by strategy" />
+    </>,
+  );
+  barChart('success-chart', rates, (r) => `${r.kind} (${fmt(r.n)})`, (r) => Math.round(r.rate * 10) / 10, 'success %');
+  barChart('kind-chart', kinds, (k) => k.kind, (k) => k.n, 'schedules');
+  barChart('strategy-chart', strategies, (k) => k.kind, (k) => k.n, 'schedules');
 }
 
 async function calendar() {
