@@ -37,6 +37,8 @@ export function SchedulePage({ today }: { today: string }) {
 export function CreateScheduleForm() {
   return (
     <form class="form" id="schedule-create" novalidate>
+      {/* Set while editing a pending schedule (Save sends a PATCH of the editable fields). */}
+      <input type="hidden" id="sc-id" />
       <Field name="title" label="Title">
         <input name="title" id="sc-title" required maxlength={200} />
       </Field>
@@ -67,6 +69,9 @@ export function CreateScheduleForm() {
       <div class="actions">
         <button type="submit" id="sc-create">
           Create schedule
+        </button>{' '}
+        <button type="reset" id="sc-new">
+          New
         </button>
         <span id="sc-result" class="muted" role="status"></span>
       </div>

@@ -8,13 +8,13 @@ import type { ScheduleTemplate } from '@vidplat/contracts';
 import { prepareEdge, REPO_ROOT, startEdge } from '../edge/src/scheduling/testing/wrangler-dev.mjs';
 
 /**
- * The admin Templates page (issue 19 point 6) in headless Chromium against `wrangler dev`: create
- * a template in the form, edit it, and see a refused value shown at its field. Needs only the
+ * The admin Templates and Schedule pages (issue 19 point 6) in headless Chromium against `wrangler dev`: create
+ * a template and edit it, edit a pending schedule (errors at the field), the Schedule charts. Needs only the
  * Worker (its own instance; the page reads the Scheduler, nothing of the platform stack).
  */
 const CHROMIUM = '/usr/bin/chromium';
 const PLATFORM_KEY = 'vp_platform_tpl-page-key-0123456789';
-const RUN = join(REPO_ROOT, '.run', 'test', `admin-templates-${process.pid}`);
+const RUN = join(REPO_ROOT, '.run', 'test', `admin-scheduling-${process.pid}`);
 let edge: { url: string; kill: (signal?: string) => Promise<void> };
 let context: BrowserContext;
 let page: Page;
@@ -66,7 +66,7 @@ afterAll(async () => {
   rmSync(RUN, { recursive: true, force: true });
 });
 
-describe('admin Templates page in headless Chromium', () => {
+describe('admin Templates and Schedule pages in headless Chromium', () => {
   it('creates a template in the form, edits it, and shows a refused value at its field', async () => {
     await page.goto(`${edge.url}/admin/templates`);
     await page.fill('#api-key', superKey);
@@ -104,7 +104,7 @@ describe('admin Templates page in headless Chromium', () => {
     expect(pageErrors).toEqual([]);
   });
 
-  it('the Schedule page charts success rate, type share and strategy use', async () => {
+  it('the Schedule page charts success rate, type share and strategy use, and edits a pending schedule in its form', async () => {
     const call = (method: string, path: string, body: unknown) =>
       fetch(`${edge.url}${path}`, { method, headers: { authorization: `Bearer ${superKey}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
     for (const id of ['show-a', 'show-b']) expect((await call('PUT', `/v1/items/${id}`, { kind: 'series', title: id, state: 'draft' })).status).toBeLessThan(300);
@@ -118,6 +118,22 @@ describe('admin Templates page in headless Chromium', () => {
     expect(await page.getAttribute('canvas#kind-chart', 'data-points')).toBe('1');
     // Nothing has fired yet: no success-rate bars, and no page error.
     expect(await page.getAttribute('canvas#success-chart', 'data-points')).toBe('0');
+
+    // Edit a pending schedule in the form: a refused value shows at its field, then it saves.
+    await page.waitForSelector('[data-edit-schedule="A"]');
+    await page.click('[data-edit-schedule="A"]');
+    expect(await page.inputValue('#sc-title')).toBe('A');
+    expect(await page.isDisabled('#sc-contentId')).toBe(true);
+    await page.fill('#sc-title', 'A moved');
+    await page.fill('#sc-priority', '500');
+    await page.click('#sc-create');
+    await page.waitForSelector('[data-error-for="priority"]:not(:empty)');
+    await page.fill('#sc-priority', '80');
+    await page.click('#sc-create');
+    await page.waitForSelector('#sc-result:has-text("Saved")');
+    const list = (await (await fetch(`${edge.url}/v1/admin/scheduling/schedules?q=moved`, { headers: { authorization: `Bearer ${superKey}` } })).json()) as { items: { title: string; priority: number; scheduledAt: string }[] };
+    // Minutes survive the local-time round trip of the form; seconds are not in the input.
+    expect(list.items).toEqual([expect.objectContaining({ title: 'A moved', priority: 80, scheduledAt: new Date(Math.floor(Date.parse(at) / 60_000) * 60_000).toISOString() })]);
     expect(pageErrors).toEqual([]);
   });
 });
