@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,6 +29,8 @@ async function templates(): Promise<ScheduleTemplate[]> {
 }
 
 beforeAll(async () => {
+  // As admin-page.browser.test.ts: Debian's chromium (also in scripts/setup.sh), installed when missing.
+  if (!existsSync(CHROMIUM)) execFileSync('apt-get', ['install', '-y', 'chromium'], { stdio: 'inherit', timeout: 600_000 });
   rmSync(RUN, { recursive: true, force: true });
   const prepared = await prepareEdge(RUN, {
     INGEST_URL: 'http://127.0.0.1:9',
