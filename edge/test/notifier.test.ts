@@ -2,6 +2,7 @@ import { env, runInDurableObject, SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { NotificationWebhookBody, uuidv7, type NotificationView } from '@vidplat/contracts';
 import { verifySignature } from '../src/scheduling/broadcaster/signature.js';
+import { lineRetryKey } from '../src/scheduling/notifier/delivery.js';
 import { json } from './helpers.js';
 import { createOk, fireAfter, HOUR, tenantWithKeys, type TenantKeys } from './scheduling-support.js';
 
@@ -168,8 +169,11 @@ describe('notifier', () => {
     expect(body).toMatchObject({ kind: 'reminder', tenantId: t.tenantId, scheduleId: s.id, at: s.scheduledAt, subscribers: 3 });
     expect(h.headers['idempotency-key']).toBe(body.idempotencyKey);
 
-    const pushes = (await sinkLog('edge')).filter((e) => e.path === '/v2/bot/message/multicast' && e.headers['x-line-retry-key']?.startsWith(n.id));
+    const pushKey = await lineRetryKey(n.deliveries.find((d) => d.channel === 'push')!.idempotencyKey);
+    const pushes = (await sinkLog('edge')).filter((e) => e.path === '/v2/bot/message/multicast' && e.headers['x-line-retry-key'] === pushKey);
     expect(pushes).toHaveLength(1);
+    // LINE takes a UUID as retry key: derived from the delivery's key, the same on every attempt.
+    expect(pushKey).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(JSON.parse(pushes[0]!.body).to.sort()).toEqual([lineId(0xa1), lineId(0xa2)]);
     expect(JSON.parse(pushes[0]!.body).messages[0].text).toContain('Episode R');
   });

@@ -74,10 +74,22 @@ async function sendOne(st: NotifierStore, d: DeliveryRow, policy: Policy): Promi
     const cfg = schedulingConfig(st.env);
     if (!cfg.MESSAGING_API_URL) return { result: { kind: 'rejected', error: 'MESSAGING_API_URL is not configured' }, status: null, ms: 0 };
     const api = new MessagingApi(cfg.MESSAGING_API_URL, cfg.MESSAGING_API_TOKEN ?? '', policy.timeoutMs);
-    const result = await api.multicast(JSON.parse(d.recipients) as string[], pushText(n), d.idempotency_key);
+    const result = await api.multicast(JSON.parse(d.recipients) as string[], pushText(n), await lineRetryKey(d.idempotency_key));
     return { result, status: null, ms: Date.now() - t0 };
   }
   return postWebhook(st, d, n, policy, t0);
+}
+
+/**
+ * LINE's X-Line-Retry-Key must be a UUID: a name-based one (SHA-256 of the delivery's key, with
+ * the version 5 and variant bits set), so every attempt of the delivery carries the same one.
+ */
+export async function lineRetryKey(key: string): Promise<string> {
+  const b = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(key))).slice(0, 16);
+  b[6] = (b[6]! & 0x0f) | 0x50;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
 function pushText(n: NotificationRow): string {
