@@ -33,6 +33,12 @@ describe('campaigns through the dev stack', () => {
     const key = ((await prov.json()) as { apiKey: string }).apiKey;
     const h = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
     const users = Array.from({ length: 620 }, (_, i) => `${tenantId}-u${i}`);
+    // Campaigns address users through their linked LINE ids (U + 32 hex), unique to this run.
+    const run = crypto.randomUUID().replace(/-/g, '').slice(0, 24);
+    const lineOf = (i: number) => `U${run}${i.toString(16).padStart(8, '0')}`;
+    const lines = new Set(users.map((_, i) => lineOf(i)));
+    const linked = await fetch(`${urls.edge}/v1/admin/line-links`, { method: 'PUT', headers: h, body: JSON.stringify({ links: users.map((u, i) => ({ userId: u, lineUserId: lineOf(i) })) }) });
+    expect(linked.status).toBe(200);
     const created = await fetch(`${urls.edge}/v1/admin/campaigns`, {
       method: 'POST',
       headers: h,
@@ -44,8 +50,8 @@ describe('campaigns through the dev stack', () => {
       async () => (await (await fetch(`${urls.edge}/v1/admin/campaigns/${c.id}`, { headers: h })).json()) as CampaignView,
       (v) => v.status === 'completed' || v.status === 'failed',
     );
-    expect(done).toMatchObject({ status: 'completed', sentCount: 620, error: null, batches: { total: 2, sent: 2 } });
-    const mine = ((await (await fetch(`${urls.messagingApi}/_local/deliveries`)).json()) as Delivery[]).filter((d) => d.to.some((u) => u.startsWith(`${tenantId}-`)));
+    expect(done).toMatchObject({ status: 'completed', sentCount: 620, error: null, batches: { total: 2, sent: 2 }, stats: { sent: 620, skipped: 0 } });
+    const mine = ((await (await fetch(`${urls.messagingApi}/_local/deliveries`)).json()) as Delivery[]).filter((d) => d.to.some((u) => lines.has(u)));
     expect(mine.map((d) => d.to.length).sort()).toEqual([120, 500]);
     expect(new Set(mine.flatMap((d) => d.to)).size).toBe(620);
     expect(mine.every((d) => d.retryKey && d.messages.length === 1)).toBe(true);
@@ -58,7 +64,7 @@ describe('campaigns through the dev stack', () => {
     });
     expect(replay.status).toBe(409);
     expect(await replay.json()).toEqual({ message: 'The retry key is already accepted' });
-    const after = ((await (await fetch(`${urls.messagingApi}/_local/deliveries`)).json()) as Delivery[]).filter((d) => d.to.some((u) => u.startsWith(`${tenantId}-`)));
+    const after = ((await (await fetch(`${urls.messagingApi}/_local/deliveries`)).json()) as Delivery[]).filter((d) => d.to.some((u) => lines.has(u)));
     expect(after).toHaveLength(2);
   });
 });

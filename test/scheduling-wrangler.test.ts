@@ -95,6 +95,12 @@ describe('scheduling under wrangler dev', () => {
   it('campaign: every recipient gets the message exactly once across a crash of the Worker mid-batch', async () => {
     const key = await tenant('wd-campaign');
     const users = Array.from({ length: 1200 }, (_, i) => `wd-u${String(i).padStart(4, '0')}`);
+    // Campaigns address users through their linked LINE ids.
+    const lineOf = (i: number) => `U${i.toString(16).padStart(32, '0')}`;
+    for (const part of [users.slice(0, 600), users.slice(600)]) {
+      const linked = await call(key, 'PUT', '/v1/admin/line-links', { links: part.map((u) => ({ userId: u, lineUserId: lineOf(Number(u.slice(4))) })) });
+      expect(linked.status).toBe(200);
+    }
     // The receiver accepts batch 0 but holds its answer: the crash lands in that window.
     await fetch(`${sink.url}/_control/wd`, { method: 'POST', body: JSON.stringify({ holdMs: 5_000 }) });
     const created = await call(key, 'POST', '/v1/admin/campaigns', {
@@ -117,7 +123,7 @@ describe('scheduling under wrangler dev', () => {
       (c) => c.status === 'completed' || c.status === 'failed',
       60_000,
     );
-    expect(done).toMatchObject({ status: 'completed', sentCount: 1200, recipients: 1200 });
+    expect(done).toMatchObject({ status: 'completed', sentCount: 1200, recipients: 1200, stats: { sent: 1200, failed: 0, skipped: 0 } });
     const log = (await sinkLog('wd')).filter((e) => e.path === '/v2/bot/message/multicast');
     const delivered = log.flatMap((e) => e.accepted ?? []);
     expect(delivered).toHaveLength(1200);

@@ -25,3 +25,4 @@ export * from './reviews.js';
 export * from './event-admission.js';
 export * from './visibility.js';
 export * from './content-slots.js';
+export * from './notifications.js';

@@ -22,8 +22,10 @@ export const Strategy = z.discriminatedUnion('kind', [
       .object({
         minPlayRate: z.number().min(0).max(1).optional(),
         minCompletionRate: z.number().min(0).max(1).optional(),
-        maxErrorRate: z.number().min(0).max(1).optional(),
       })
+      // Strict: a gate the platform cannot measure (e.g. an error rate: no playback-error events
+      // exist) is refused naming it, never silently dropped.
+      .strict()
       .default({}),
   }),
   z.object({
@@ -32,8 +34,17 @@ export const Strategy = z.discriminatedUnion('kind', [
     /** What a request from a region not listed (or with no known region) gets: see UnknownRegionPolicy. */
     unknownRegion: z.enum(['after_all', 'hidden', 'with_first']).default('after_all'),
   }),
-  z.object({ kind: z.literal('ab'), variants: z.array(z.object({ variant: Slug, contentId: ItemId, percent: z.number().min(0).max(100) })).min(2) }),
+  z.object({
+    kind: z
+      .enum(['ab_test', 'ab'])
+      .describe('ab_test; ab is accepted as an alias')
+      .transform(() => 'ab_test' as const),
+    variants: z.array(z.object({ variant: Slug, contentId: ItemId, percent: z.number().min(0).max(100) })).min(2),
+  }),
 ]);
+/** Schedules stored before the rename say `ab`: read them as `ab_test`. */
+export const normaliseStrategyKind = (v: unknown): unknown =>
+  v && typeof v === 'object' && (v as { kind?: unknown }).kind === 'ab' ? { ...(v as object), kind: 'ab_test' } : v;
 
 export const Schedule = z.object({
   id: UuidV7,
@@ -152,6 +163,8 @@ export const ScheduleListQuery = z.object({
   contentKind: ScheduleContentKind.optional(),
   contentId: ItemId.optional(),
   createdBy: UserId.optional(),
+  /** Title search: schedules whose title contains every word (case-insensitive). */
+  q: z.string().trim().min(1).max(200).optional(),
   from: IsoTime.optional(),
   to: IsoTime.optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
@@ -217,6 +230,11 @@ export type ScheduleTemplate = z.infer<typeof ScheduleTemplate>;
 export const CreateTemplateRequest = ScheduleTemplate.pick({ name: true, defaults: true }).extend({
   scope: z.enum(['system', 'user']).default('user'),
 });
+/** Template edit: a new name and/or new defaults (replacing the old defaults as a whole). System templates are not edited. */
+export const UpdateTemplateRequest = z
+  .object({ name: z.string().min(1).max(100), defaults: ScheduleTemplate.shape.defaults })
+  .partial()
+  .refine((b) => b.name !== undefined || b.defaults !== undefined, 'give name or defaults');
 /** Apply = create a schedule from the template; the body carries what the template lacks. */
 export const ApplyTemplateRequest = z.object({
   contentId: ItemId,
@@ -236,6 +254,8 @@ export const CalendarEntry = z.object({
   scheduleId: UuidV7,
   occurrence: z.number().int().min(0),
   at: IsoTime,
+  /** A regional schedule has one entry per region, at that region's planned local time. */
+  region: Slug.optional(),
   title: z.string(),
   contentKind: ScheduleContentKind,
   contentId: ItemId,
@@ -257,6 +277,11 @@ export const SchedulingStats = z.object({
   byStatus: z.record(z.string(), z.number().int()),
   dueNext24h: z.number().int(),
   actions: z.object({ ok: z.number().int(), error: z.number().int(), avgDurationMs: z.number() }),
+  /** Fired actions by kind (publish, unpublish, remind, step): successes and failed attempts, for a success rate. */
+  actionsByKind: z.record(z.string(), z.object({ ok: z.number().int(), error: z.number().int() })),
+  /** Schedules by content kind (type share) and by strategy kind (strategy use). */
+  byContentKind: z.record(z.string(), z.number().int()),
+  byStrategy: z.record(z.string(), z.number().int()),
   nextAlarmAt: IsoTime.nullable(),
   outboxPending: z.number().int(),
   /** Completed publish/unpublish actions: completion time minus planned time. */
@@ -476,20 +501,43 @@ export type SchedulingEnv = z.infer<typeof SchedulingEnv>;
 /** Multicast limit of the messaging API (LINE: 500 recipients per request). */
 export const CAMPAIGN_MAX_BATCH = 500;
 
+/** A message template variable: `{{name}}` in the title or body. */
+export const TemplateVariable = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]{0,39}$/, 'variable names are letters, digits and _ (up to 40)');
+/** Variables every message can use without a default: the recipient's platform user id. */
+export const BUILTIN_MESSAGE_VARIABLES = ['userId'] as const;
+
+/**
+ * Platform users (listed and/or a segment). Each is addressed through its linked LINE user id
+ * (line_links); users without a link are counted as skipped, never sent.
+ */
 export const CampaignAudience = z
   .object({
     userIds: z.array(UserId).max(1_000_000).optional(),
     /** `enrolled:<courseId>`: every user enrolled in the course (catalogue enrolments). */
     segment: z.string().regex(/^enrolled:[A-Za-z0-9_.:-]+$/, 'supported segments: enrolled:<courseId>').optional(),
+    /** Per-user values of the message's template variables (a user without one gets the default). */
+    variables: z.record(UserId, z.record(TemplateVariable, z.string().max(500))).optional(),
   })
   .refine((a) => (a.userIds?.length ?? 0) > 0 || a.segment, 'give userIds or a segment');
 
+/** A campaign message: title and body may hold `{{variable}}` placeholders, each with a default (or built in). */
+export const CampaignMessage = z.object({
+  title: z.string().min(1).max(200),
+  body: z.string().min(1).max(4000),
+  link: z.string().url().optional(),
+  defaults: z.record(TemplateVariable, z.string().max(500)).default({}),
+});
+
 export const CreateCampaignRequest = z.object({
   name: z.string().min(1).max(200),
-  message: Campaign.shape.message,
+  message: CampaignMessage,
   audience: CampaignAudience,
-  /** Absent: the campaign stays a draft until scheduled. */
+  /** Absent (and no sendNow): the campaign stays a draft until scheduled or sent now. */
   sendAt: IsoTime.optional(),
+  /** Start sending at once (instead of sendAt). */
+  sendNow: z.boolean().default(false),
+  /** Recurring: the same audience (resolved again) at each occurrence of sendAt, like schedules. */
+  recurrence: Recurrence.nullable().default(null),
   batchSize: z.number().int().min(1).max(CAMPAIGN_MAX_BATCH).default(CAMPAIGN_MAX_BATCH),
   ratePerSecond: z.number().positive().max(10_000).default(50),
   maxRetries: z.number().int().min(0).max(10).default(3),
@@ -497,12 +545,28 @@ export const CreateCampaignRequest = z.object({
 export type CreateCampaignRequest = z.infer<typeof CreateCampaignRequest>;
 export const ScheduleCampaignRequest = z.object({ sendAt: IsoTime });
 
+/** Delivery counts in messages (recipients), not batches. */
+export const CampaignDeliveryStats = z.object({
+  /** Audience users with a linked LINE id (addressed). */
+  recipients: z.number().int(),
+  sent: z.number().int(),
+  failed: z.number().int(),
+  /** Audience users without a linked LINE id: not sent. */
+  skipped: z.number().int(),
+  pending: z.number().int(),
+});
 export const CampaignView = z.object({
   id: UuidV7,
   tenantId: TenantId,
   name: z.string(),
-  message: Campaign.shape.message,
+  message: CampaignMessage,
   audience: z.object({ segment: z.string().optional(), userCount: z.number().int() }),
+  recurrence: Recurrence.nullable(),
+  /** The current run (0-based; a recurring campaign's runs so far are in `runs`). */
+  run: z.number().int(),
+  /** This run's delivery statistics. */
+  stats: CampaignDeliveryStats,
+  runs: z.array(CampaignDeliveryStats.extend({ run: z.number().int(), startedAt: IsoTime.nullable(), completedAt: IsoTime })),
   sendAt: IsoTime.nullable(),
   status: CampaignStatus,
   batchSize: z.number().int(),

@@ -1,5 +1,5 @@
 import type { Principal } from './tenancy/api-keys.js';
-import type { BroadcasterRpc, CampaignRpc, SchedulerRpc } from './scheduling/rpc.js';
+import type { BroadcasterRpc, CampaignRpc, NotifierRpc, SchedulerRpc } from './scheduling/rpc.js';
 import { EdgeEnv, parseEnv } from '@vidplat/contracts';
 
 /** Worker bindings as wrangler.toml declares them; string vars are validated by EdgeEnv. */
@@ -35,6 +35,8 @@ export interface Bindings {
   SCHEDULER: DurableObjectNamespace<SchedulerRpc>;
   BROADCASTER: DurableObjectNamespace<BroadcasterRpc>;
   CAMPAIGN: DurableObjectNamespace<CampaignRpc>;
+  /** One Notifier per tenant: reminders, subscriber notifications and gate failures delivered. */
+  NOTIFIER: DurableObjectNamespace<NotifierRpc>;
   /** Messaging API base URL (multicast) and its token (a secret). */
   MESSAGING_API_URL?: string;
   MESSAGING_API_TOKEN?: string;

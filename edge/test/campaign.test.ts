@@ -30,6 +30,19 @@ async function makeDue(tenantId: string, id: string) {
   });
 }
 
+/**
+ * Links each platform user to a LINE user id equal to its own id: the stand-in messaging API
+ * accepts any id, and identity links keep "who received it" readable in these tests. Resolution
+ * through real LINE-format links (and skipped users) is tested in campaign-audience.test.ts.
+ */
+async function linkSelf(tenantId: string, users: string[]): Promise<void> {
+  const now = new Date().toISOString();
+  const stmts = [...new Set(users)].map((u) =>
+    env.CATALOGUE.prepare('INSERT OR IGNORE INTO line_links (tenant_id, user_id, line_user_id, linked_at) VALUES (?1, ?2, ?2, ?3)').bind(tenantId, u, now),
+  );
+  for (let i = 0; i < stmts.length; i += 500) await env.CATALOGUE.batch(stmts.slice(i, i + 500));
+}
+
 const view = async (key: string, id: string) => (await (await SELF.fetch(`${BASE}/${id}`, json('GET', key))).json()) as CampaignView;
 
 async function createCampaign(key: string, userIds: string[], extra: Record<string, unknown> = {}): Promise<CampaignView> {
@@ -55,6 +68,7 @@ describe('message campaigns', () => {
     const prefix = `${t.tenantId}-u`;
     const users = Array.from({ length: 1200 }, (_, i) => `${prefix}${String(i).padStart(4, '0')}`);
     // Duplicates in the audience are sent once.
+    await linkSelf(t.tenantId, users);
     const c = await createCampaign(t.senior, [...users, users[0]!, users[1]!]);
     expect(c).toMatchObject({ status: 'scheduled', batchSize: 500 });
     const stub = stubOf(t.tenantId, c.id);
@@ -97,6 +111,7 @@ describe('message campaigns', () => {
   it('retries a failed batch with the same key, pauses and resumes', async () => {
     const t = await tenantWithKeys('cmp-retry');
     const users = Array.from({ length: 30 }, (_, i) => `${t.tenantId}-r${i}`);
+    await linkSelf(t.tenantId, users);
     const c = await createCampaign(t.senior, users, { batchSize: 10 });
     const stub = stubOf(t.tenantId, c.id);
     await makeDue(t.tenantId, c.id);
@@ -131,6 +146,7 @@ describe('message campaigns', () => {
 
   it('checks the quota before sending and validates input', async () => {
     const t = await tenantWithKeys('cmp-quota');
+    await linkSelf(t.tenantId, ['q1', 'q2', 'q3']);
     const c = await createCampaign(t.senior, ['q1', 'q2', 'q3']);
     const used = (await (await fetch(`${SINK}/msg/${MSG_NS}/v2/bot/message/quota/consumption`)).json()) as { totalUsage: number };
     await control({ quota: used.totalUsage + 2 });
@@ -169,6 +185,7 @@ describe('message campaigns', () => {
         .bind(`${t.tenantId}-${u}`, t.tenantId, `${t.tenantId}-${u}`, now)
         .run();
     }
+    await linkSelf(t.tenantId, ['s1', 's2', 'extra', 'x'].map((u) => `${t.tenantId}-${u}`));
     const res = await SELF.fetch(
       BASE,
       json('POST', t.senior, {
@@ -191,6 +208,7 @@ describe('message campaigns', () => {
 describe('campaign alarms never throw uncaught (issue 15)', () => {
   it('resuming a campaign that failed for want of MESSAGING_API_URL fails again with the reason, not a TypeError', async () => {
     const t = await tenantWithKeys('cmp-noapi');
+    await linkSelf(t.tenantId, [`${t.tenantId}-a`, `${t.tenantId}-b`]);
     const c = await createCampaign(t.senior, [`${t.tenantId}-a`, `${t.tenantId}-b`], { batchSize: 1 });
     const stub = stubOf(t.tenantId, c.id);
     await makeDue(t.tenantId, c.id);
@@ -212,15 +230,16 @@ describe('campaign alarms never throw uncaught (issue 15)', () => {
 
   it('an alarm run that throws records the error on the campaign and re-arms with backoff', async () => {
     const t = await tenantWithKeys('cmp-throw');
+    await linkSelf(t.tenantId, [`${t.tenantId}-a`]);
     const c = await createCampaign(t.senior, [`${t.tenantId}-a`], { batchSize: 1 });
     const stub = stubOf(t.tenantId, c.id);
     await makeDue(t.tenantId, c.id);
-    // A stored message the sender cannot use: postBatch throws a TypeError inside the alarm.
+    // A stored message the sender cannot use: rendering it when the run starts throws a TypeError inside the alarm.
     await runInDurableObject(stub, (_i, st) => st.storage.sql.exec("UPDATE campaign SET message = 'null'"));
     const before = Date.now();
     await runInDurableObject(stub, async (instance) => (instance as unknown as Campaign).alarm()); // resolves: nothing escapes
     const v = await view(t.senior, c.id);
-    expect(v.status).toBe('sending');
+    expect(v.status).toBe('scheduled');
     expect(v.error).toMatch(/^alarm failed \(1x, retrying\): TypeError/);
     const first = await runInDurableObject(stub, (_i, st) => st.storage.getAlarm());
     expect(first).toBeGreaterThanOrEqual(before + 1_000);

@@ -108,7 +108,7 @@ describe('scheduling: strategies', () => {
     expect(await back.json()).toMatchObject({ status: 'pending', nextActionAt: other.scheduledAt });
   });
 
-  it('rejects an error-rate gate the event path cannot measure', async () => {
+  it('refuses an error-rate gate (not part of the contract: no playback-error events exist) naming it', async () => {
     const t = await tenantWithKeys('sch-gate-val');
     const res = await createSchedule(t.alice, {
       contentKind: 'banner',

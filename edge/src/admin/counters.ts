@@ -56,6 +56,8 @@ export const campaignBatches = new LabelledCounter('edge_campaign_batches_total'
 export const campaignFailures = new LabelledCounter('edge_campaign_failures_total', 'Campaigns that ended in the failed state.', ['cause']);
 /** Broadcaster webhook posts by result (ok, failed). */
 export const broadcasterPosts = new LabelledCounter('edge_broadcaster_posts_total', 'Broadcaster webhook posts by result (ok, failed).', ['result']);
+/** Notifier delivery attempts by channel (webhook, push) and outcome (delivered, duplicate, retry, failed). */
+export const notifierDeliveries = new LabelledCounter('edge_notifier_deliveries_total', 'Notifier delivery attempts by channel and outcome.', ['channel', 'outcome']);
 /** Consecutive failed posts per broadcaster task seen by this isolate (the gauge is the maximum). */
 export const broadcasterStreaks = new Map<string, number>();
 

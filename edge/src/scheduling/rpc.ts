@@ -11,6 +11,8 @@ import type {
   ScheduleView,
   SchedulingStats,
   ApiError,
+  NotificationView,
+  NotifierSettings,
 } from '@vidplat/contracts';
 import type { z } from 'zod';
 import type { Actor, Outcome } from './shared/result.js';
@@ -40,6 +42,7 @@ export interface SchedulerRpc extends Rpc.DurableObjectBranded {
   executeDue(actor: Actor): Promise<Outcome<{ ran: number }>>;
   templates(): Promise<Outcome<ScheduleTemplate[]>>;
   createTemplate(actor: Actor, body: unknown): Promise<Outcome<ScheduleTemplate>>;
+  updateTemplate(actor: Actor, id: string, body: unknown): Promise<Outcome<ScheduleTemplate>>;
   deleteTemplate(actor: Actor, id: string): Promise<Outcome<true>>;
   applyTemplate(actor: Actor, id: string, body: unknown): Promise<Outcome<ScheduleView>>;
   historyOf(actor: Actor, id: string | null, limit?: number): Promise<Outcome<ScheduleHistoryRow[]>>;
@@ -63,7 +66,17 @@ export interface CampaignRpc extends Rpc.DurableObjectBranded {
   get(): Promise<Outcome<CampaignView>>;
   batches(): Promise<Outcome<CampaignBatchView[]>>;
   schedule(body: unknown): Promise<Outcome<CampaignView>>;
+  sendNow(): Promise<Outcome<CampaignView>>;
   pause(): Promise<Outcome<CampaignView>>;
   resume(): Promise<Outcome<CampaignView>>;
   cancel(): Promise<Outcome<CampaignView>>;
+}
+
+export interface NotifierRpc extends Rpc.DurableObjectBranded {
+  accept(tenantId: string, events: unknown[]): Promise<Outcome<{ accepted: number; duplicates: number }>>;
+  settings(actor: Actor): Promise<Outcome<NotifierSettings>>;
+  putSettings(actor: Actor, body: unknown): Promise<Outcome<NotifierSettings>>;
+  notifications(actor: Actor, query: unknown): Promise<Outcome<{ items: NotificationView[] }>>;
+  notification(actor: Actor, id: string): Promise<Outcome<NotificationView>>;
+  retryFailed(actor: Actor): Promise<Outcome<{ requeued: number }>>;
 }

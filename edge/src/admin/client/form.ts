@@ -51,6 +51,14 @@ export function localInputToIso(value: string): string {
   return Number.isNaN(t.getTime()) ? value : t.toISOString();
 }
 
+/** An ISO instant as a datetime-local value in the browser's zone (what localInputToIso reads back). */
+export function isoToLocalInput(iso: string | null): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+
 /** A number input: '' is absent (undefined), anything else a number (NaN is sent for the API to reject). */
 export function numberOrUndefined(value: string): number | undefined {
   return value === '' ? undefined : Number(value);

@@ -10,10 +10,11 @@ import { campaigns } from './pages/campaigns.js';
 import { dashboards } from './pages/dashboards.js';
 import { experiments } from './pages/experiments.js';
 import { schedule } from './pages/schedule.js';
+import { templatesPage } from './pages/templates.js';
 import { transcode } from './pages/transcode.js';
 import { byId } from './ui.js';
 
-const PAGES: Record<string, PageModule> = { dashboards, experiments, schedule, broadcaster, campaigns, transcode };
+const PAGES: Record<string, PageModule> = { dashboards, experiments, schedule, templates: templatesPage, broadcaster, campaigns, transcode };
 
 // Links of the former single-page admin (/admin#schedule) land on the page itself.
 function followLegacyHash(): void {

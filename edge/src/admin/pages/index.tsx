@@ -5,6 +5,7 @@ import { ExperimentsPage } from './experiments.js';
 import { Layout } from './layout.js';
 import { adminPage, type AdminPageId } from './nav.js';
 import { SchedulePage } from './schedule.js';
+import { TemplatesPage } from './templates.js';
 import { TranscodePage } from './transcode.js';
 
 const isoDay = (now: number, offsetDays: number) => new Date(now + offsetDays * 86_400_000).toISOString().slice(0, 10);
@@ -18,6 +19,8 @@ function content(id: AdminPageId, now: number) {
       return <ExperimentsPage {...range} />;
     case 'schedule':
       return <SchedulePage today={range.to} />;
+    case 'templates':
+      return <TemplatesPage />;
     case 'broadcaster':
       return <BroadcasterPage />;
     case 'campaigns':

@@ -3,6 +3,7 @@ export const ADMIN_PAGES = [
   { id: 'dashboards', path: '/admin', title: 'Dashboards' },
   { id: 'experiments', path: '/admin/experiments', title: 'Experiments' },
   { id: 'schedule', path: '/admin/schedule', title: 'Schedule' },
+  { id: 'templates', path: '/admin/templates', title: 'Templates' },
   { id: 'broadcaster', path: '/admin/broadcaster', title: 'Broadcaster' },
   { id: 'campaigns', path: '/admin/campaigns', title: 'Campaigns' },
   { id: 'transcode', path: '/admin/transcode', title: 'Transcode jobs' },

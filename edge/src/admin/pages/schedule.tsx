@@ -11,12 +11,14 @@ export function SchedulePage({ today }: { today: string }) {
         <Select id="cal-view" options={VIEWS} /> <input type="date" id="cal-date" value={today} />{' '}
         <Select id="filter-status" options={ScheduleStatus.options} any="any status" />{' '}
         <Select id="filter-kind" options={ScheduleContentKind.options} any="any kind" />{' '}
+        <input type="search" id="filter-q" placeholder="title contains…" aria-label="title search" maxlength={200} />{' '}
         <button type="submit" id="cal-apply">
           Show
         </button>
       </form>
       <Grid one>
         <Section title="Status" id="schedule-stats" />
+        <Section title="Success rate, type share, strategy use" id="schedule-mix" />
         <Section title="Calendar" id="calendar" />
         <Section title="Schedules" id="schedule-list" />
         <section class="card">
@@ -35,6 +37,8 @@ export function SchedulePage({ today }: { today: string }) {
 export function CreateScheduleForm() {
   return (
     <form class="form" id="schedule-create" novalidate>
+      {/* Set while editing a pending schedule (Save sends a PATCH of the editable fields). */}
+      <input type="hidden" id="sc-id" />
       <Field name="title" label="Title">
         <input name="title" id="sc-title" required maxlength={200} />
       </Field>
@@ -65,6 +69,9 @@ export function CreateScheduleForm() {
       <div class="actions">
         <button type="submit" id="sc-create">
           Create schedule
+        </button>{' '}
+        <button type="reset" id="sc-new">
+          New
         </button>
         <span id="sc-result" class="muted" role="status"></span>
       </div>

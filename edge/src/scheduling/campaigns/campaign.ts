@@ -13,6 +13,10 @@ import type { CampaignRpc } from '../rpc.js';
 import { schedulingConfig } from '../shared/config.js';
 import { backoffMs, fail, iso, isoOrNull, ok, type Actor, type Outcome } from '../shared/result.js';
 import { MessagingApi, type SendResult } from './messaging-api.js';
+import { planDelivery } from './delivery-plan.js';
+import { missingDefault } from './message-template.js';
+import { occurrenceAt, type RecurrenceRule } from '../schedules/recurrence.js';
+import { isValidTimeZone } from '../schedules/zoned-time.js';
 
 type CampaignRow = {
   id: string;
@@ -29,6 +33,10 @@ type CampaignRow = {
   error: string | null;
   resolved: number;
   next_send_at: number;
+  recurrence: string | null;
+  run_no: number;
+  first_send_at: number | null;
+  run_started_at: number | null;
   created_by: string;
   created_at: number;
   updated_at: number;
@@ -58,6 +66,14 @@ CREATE INDEX IF NOT EXISTS recipients_batch ON recipients(batch_no);
 CREATE TABLE IF NOT EXISTS batches (
   batch_no INTEGER PRIMARY KEY, size INTEGER NOT NULL, state TEXT NOT NULL, idempotency_key TEXT NOT NULL,
   attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT, sent_at INTEGER, next_attempt_at INTEGER NOT NULL DEFAULT 0);
+-- This run's rendered text per batch (template variables make texts differ between batches).
+CREATE TABLE IF NOT EXISTS batch_texts (batch_no INTEGER PRIMARY KEY, text TEXT NOT NULL);
+-- Audience users of this run without a linked LINE user id: counted, never sent.
+CREATE TABLE IF NOT EXISTS skipped (user_id TEXT PRIMARY KEY);
+-- Finished runs of a recurring campaign, with their delivery statistics.
+CREATE TABLE IF NOT EXISTS runs (
+  run_no INTEGER PRIMARY KEY, started_at INTEGER, completed_at INTEGER NOT NULL, recipients INTEGER NOT NULL,
+  sent INTEGER NOT NULL, failed INTEGER NOT NULL, skipped INTEGER NOT NULL, pending INTEGER NOT NULL);
 -- Consecutive alarm runs that threw (reset by a run that completes): the backoff of the next try.
 CREATE TABLE IF NOT EXISTS alarm_failures (id INTEGER PRIMARY KEY CHECK (id = 1), failures INTEGER NOT NULL, last_error TEXT NOT NULL, at INTEGER NOT NULL);
 `;
@@ -84,6 +100,16 @@ export class Campaign extends DurableObject<Bindings> implements CampaignRpc {
     this.sql = ctx.storage.sql;
     ctx.blockConcurrencyWhile(async () => {
       this.sql.exec(SCHEMA);
+      // Objects created before recurring campaigns: add the columns they lack.
+      const cols = new Set(this.sql.exec<{ name: string }>('PRAGMA table_info(campaign)').toArray().map((c) => c.name));
+      for (const [col, type] of [
+        ['recurrence', 'TEXT'],
+        ['run_no', 'INTEGER NOT NULL DEFAULT 0'],
+        ['first_send_at', 'INTEGER'],
+        ['run_started_at', 'INTEGER'],
+      ] as const) {
+        if (!cols.has(col)) this.sql.exec(`ALTER TABLE campaign ADD COLUMN ${col} ${type}`);
+      }
     });
   }
 
@@ -98,12 +124,20 @@ export class Campaign extends DurableObject<Bindings> implements CampaignRpc {
       )
       .one();
     const audience = JSON.parse(c.audience) as { userIds?: string[]; segment?: string };
+    const message = (JSON.parse(c.message) ?? {}) as CampaignView['message'];
     return {
       id: c.id,
       tenantId: c.tenant_id,
       name: c.name,
-      message: JSON.parse(c.message),
+      message: { ...message, defaults: message.defaults ?? {} },
       audience: { ...(audience.segment ? { segment: audience.segment } : {}), userCount: audience.userIds?.length ?? 0 },
+      recurrence: c.recurrence ? JSON.parse(c.recurrence) : null,
+      run: c.run_no ?? 0,
+      stats: this.runStats(),
+      runs: this.sql
+        .exec<{ run_no: number; started_at: number | null; completed_at: number; recipients: number; sent: number; failed: number; skipped: number; pending: number }>('SELECT * FROM runs ORDER BY run_no')
+        .toArray()
+        .map((r) => ({ run: r.run_no, startedAt: isoOrNull(r.started_at), completedAt: iso(r.completed_at), recipients: r.recipients, sent: r.sent, failed: r.failed, skipped: r.skipped, pending: r.pending })),
       sendAt: isoOrNull(c.send_at),
       status: c.status,
       batchSize: c.batch_size,
@@ -116,6 +150,17 @@ export class Campaign extends DurableObject<Bindings> implements CampaignRpc {
       createdAt: iso(c.created_at),
       updatedAt: iso(c.updated_at),
     };
+  }
+
+  /** This run's delivery counts, in recipients. */
+  private runStats(): CampaignView['stats'] {
+    const b = this.sql
+      .exec<{ total: number | null; sent: number | null; failed: number | null; pending: number | null }>(
+        "SELECT SUM(size) AS total, SUM(CASE WHEN state = 'sent' THEN size END) AS sent, SUM(CASE WHEN state = 'failed' THEN size END) AS failed, SUM(CASE WHEN state IN ('pending', 'sending') THEN size END) AS pending FROM batches",
+      )
+      .one();
+    const skipped = this.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM skipped').one().n;
+    return { recipients: b.total ?? 0, sent: b.sent ?? 0, failed: b.failed ?? 0, skipped, pending: b.pending ?? 0 };
   }
 
   private async setStatus(status: CampaignView['status'], error: string | null = null): Promise<void> {
@@ -147,11 +192,16 @@ export class Campaign extends DurableObject<Bindings> implements CampaignRpc {
     if (!p.success) return { ok: false, status: 400, error: apiErrorFromZod(p.error) };
     const d = p.data;
     const now = Date.now();
-    const sendAt = d.sendAt ? Date.parse(d.sendAt) : null;
-    if (sendAt !== null && !(sendAt > now)) return fail(400, 'invalid_field', 'sendAt must be in the future', 'sendAt');
+    const missing = missingDefault(d.message);
+    if (missing) return fail(400, 'invalid_field', `the message uses {{${missing}}} without a default value`, `message.defaults.${missing}`);
+    if (d.sendNow && d.sendAt) return fail(400, 'invalid_field', 'give sendAt or sendNow, not both', 'sendNow');
+    const sendAt = d.sendNow ? now : d.sendAt ? Date.parse(d.sendAt) : null;
+    if (sendAt !== null && !d.sendNow && !(sendAt > now)) return fail(400, 'invalid_field', 'sendAt must be in the future', 'sendAt');
+    if (d.recurrence && !isValidTimeZone(d.recurrence.timeZone)) return fail(400, 'invalid_field', `unknown IANA time zone ${d.recurrence.timeZone}`, 'recurrence.timeZone');
+    if (d.recurrence && d.recurrence.frequency !== 'once' && sendAt === null) return fail(400, 'invalid_field', 'a recurring campaign needs sendAt (its first run) or sendNow', 'sendAt');
     this.sql.exec(
-      `INSERT INTO campaign (id, tenant_id, name, message, audience, send_at, status, batch_size, rate_per_second, max_retries, created_by, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO campaign (id, tenant_id, name, message, audience, send_at, status, batch_size, rate_per_second, max_retries, created_by, created_at, updated_at, recurrence, first_send_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       id,
       actor.tenantId,
       d.name,
@@ -165,6 +215,8 @@ export class Campaign extends DurableObject<Bindings> implements CampaignRpc {
       actor.id,
       now,
       now,
+      d.recurrence ? JSON.stringify(d.recurrence) : null,
+      sendAt,
     );
     if (sendAt !== null) await this.ctx.storage.setAlarm(sendAt);
     await this.syncIndex();
@@ -200,8 +252,21 @@ export class Campaign extends DurableObject<Bindings> implements CampaignRpc {
     if (!p.success) return { ok: false, status: 400, error: apiErrorFromZod(p.error) };
     const at = Date.parse(p.data.sendAt);
     if (!(at > Date.now())) return fail(400, 'invalid_field', 'sendAt must be in the future', 'sendAt');
-    this.sql.exec("UPDATE campaign SET send_at = ?, status = 'scheduled', updated_at = ?", at, Date.now());
+    // Before the first run, rescheduling also moves a recurring campaign's anchor.
+    this.sql.exec("UPDATE campaign SET send_at = ?, first_send_at = CASE WHEN run_no = 0 THEN ? ELSE first_send_at END, status = 'scheduled', updated_at = ?", at, at, Date.now());
     await this.ctx.storage.setAlarm(at);
+    await this.syncIndex();
+    return ok(this.view(this.row()!));
+  }
+
+  /** Send now: a draft or scheduled campaign starts at once (a recurring one keeps its later runs). */
+  async sendNow(): Promise<Outcome<CampaignView>> {
+    const c = this.row();
+    if (!c) return fail(404, 'not_found', 'no such campaign');
+    if (c.status !== 'draft' && c.status !== 'scheduled') return fail(409, 'conflict', `campaign is ${c.status}`);
+    const now = Date.now();
+    this.sql.exec("UPDATE campaign SET send_at = ?, first_send_at = COALESCE(first_send_at, ?), status = 'scheduled', updated_at = ?", now, now, now);
+    await this.ctx.storage.setAlarm(now);
     await this.syncIndex();
     return ok(this.view(this.row()!));
   }
@@ -304,14 +369,19 @@ export class Campaign extends DurableObject<Bindings> implements CampaignRpc {
         await this.setStatus('failed', `audience: ${e instanceof Error ? e.message : String(e)}`);
         return false;
       }
-      const unique = [...new Set(ids)].sort();
+      // Link lookups and rendering: a failure here (e.g. D1 unavailable) throws to the alarm's retry with backoff.
+      const audience = JSON.parse(c.audience) as { variables?: Record<string, Record<string, string>> };
+      const plan = await planDelivery(this.env.CATALOGUE, c.tenant_id, ids, JSON.parse(c.message), audience.variables, c.batch_size);
       this.ctx.storage.transactionSync(() => {
-        unique.forEach((u, i) => this.sql.exec('INSERT OR IGNORE INTO recipients (user_id, batch_no) VALUES (?, ?)', u, Math.floor(i / c.batch_size)));
-        for (let b = 0; b * c.batch_size < unique.length; b++) {
+        // Recipients are LINE user ids (what the API addresses); unlinked users are only counted.
+        plan.batches.forEach((b, n) => {
+          for (const to of b.to) this.sql.exec('INSERT OR IGNORE INTO recipients (user_id, batch_no) VALUES (?, ?)', to, n);
           // The key is fixed with the batch: every retry of this batch carries the same one.
-          this.sql.exec("INSERT OR IGNORE INTO batches (batch_no, size, state, idempotency_key) VALUES (?, ?, 'pending', ?)", b, Math.min(c.batch_size, unique.length - b * c.batch_size), uuidv7());
-        }
-        this.sql.exec('UPDATE campaign SET resolved = 1, updated_at = ?', Date.now());
+          this.sql.exec("INSERT OR IGNORE INTO batches (batch_no, size, state, idempotency_key) VALUES (?, ?, 'pending', ?)", n, b.to.length, uuidv7());
+          this.sql.exec('INSERT OR REPLACE INTO batch_texts (batch_no, text) VALUES (?, ?)', n, b.text);
+        });
+        for (const u of plan.skipped) this.sql.exec('INSERT OR IGNORE INTO skipped (user_id) VALUES (?)', u);
+        this.sql.exec('UPDATE campaign SET resolved = 1, run_started_at = ?, updated_at = ?', Date.now(), Date.now());
       });
     }
     const api = this.api();
@@ -359,7 +429,7 @@ export class Campaign extends DurableObject<Bindings> implements CampaignRpc {
   private async sendNext(c: CampaignRow): Promise<void> {
     const b = this.nextBatch();
     if (!b) {
-      await this.setStatus('completed');
+      await this.completeRun();
       return;
     }
     // Configuration can change between start and resume (e.g. a resumed campaign that had failed
@@ -384,9 +454,46 @@ export class Campaign extends DurableObject<Bindings> implements CampaignRpc {
     this.sql.exec("UPDATE batches SET state = 'sending', attempts = attempts + 1 WHERE batch_no = ?", b.batch_no);
     const to = this.sql.exec<{ user_id: string }>('SELECT user_id FROM recipients WHERE batch_no = ? ORDER BY user_id', b.batch_no).toArray().map((r) => r.user_id);
     const message = JSON.parse(c.message) as { title: string; body: string; link?: string };
+    const text =
+      this.sql.exec<{ text: string }>('SELECT text FROM batch_texts WHERE batch_no = ?', b.batch_no).toArray()[0]?.text ??
+      [message.title, message.body, message.link].filter(Boolean).join('\n');
     const api = this.api();
     if (!api) return { kind: 'rejected', error: 'MESSAGING_API_URL is not configured' };
-    return api.multicast(to, [message.title, message.body, message.link].filter(Boolean).join('\n'), b.idempotency_key);
+    return api.multicast(to, text, b.idempotency_key);
+  }
+
+  /**
+   * Every batch of this run is sent: a recurring campaign files the run's statistics and waits for
+   * its next occurrence (the audience is resolved again then, with fresh batch keys); otherwise done.
+   */
+  private async completeRun(): Promise<void> {
+    const c = this.row()!;
+    const rule = c.recurrence ? (JSON.parse(c.recurrence) as RecurrenceRule) : null;
+    const nextAt = rule && c.first_send_at !== null ? occurrenceAt(c.first_send_at, rule, (c.run_no ?? 0) + 1) : null;
+    const until = rule?.until ? Date.parse(rule.until) : Infinity;
+    if (nextAt === null || nextAt > until) {
+      await this.setStatus('completed');
+      return;
+    }
+    const now = Date.now();
+    const s = this.runStats();
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec(
+        'INSERT OR REPLACE INTO runs (run_no, started_at, completed_at, recipients, sent, failed, skipped, pending) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        c.run_no ?? 0,
+        c.run_started_at,
+        now,
+        s.recipients,
+        s.sent,
+        s.failed,
+        s.skipped,
+        s.pending,
+      );
+      for (const t of ['recipients', 'batches', 'batch_texts', 'skipped']) this.sql.exec(`DELETE FROM ${t}`);
+      this.sql.exec("UPDATE campaign SET run_no = run_no + 1, resolved = 0, send_at = ?, run_started_at = NULL, next_send_at = 0, status = 'scheduled', updated_at = ?", nextAt, now);
+    });
+    await this.ctx.storage.setAlarm(Math.max(nextAt, now));
+    await this.syncIndex();
   }
 
   private async finishBatch(c: CampaignRow, b: BatchRow, r: SendResult): Promise<void> {
@@ -416,7 +523,7 @@ export class Campaign extends DurableObject<Bindings> implements CampaignRpc {
     if (cur.status !== 'sending') return;
     const next = this.nextBatch();
     if (!next) {
-      await this.setStatus('completed');
+      await this.completeRun();
       return;
     }
     await this.ctx.storage.setAlarm(Math.max(cur.next_send_at, next.next_attempt_at, now));

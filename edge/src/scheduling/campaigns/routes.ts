@@ -42,6 +42,7 @@ export const campaignRoutes = new Hono<AppEnv>()
     if (b instanceof Response) return b;
     return reply(c, await campaign(c.env, c.var.principal.tenantId, c.req.param('id')).schedule(b.body));
   })
+  .post(`${base}/:id/send-now`, async (c) => reply(c, await campaign(c.env, c.var.principal.tenantId, c.req.param('id')).sendNow()))
   .post(`${base}/:id/pause`, async (c) => reply(c, await campaign(c.env, c.var.principal.tenantId, c.req.param('id')).pause()))
   .post(`${base}/:id/resume`, async (c) => reply(c, await campaign(c.env, c.var.principal.tenantId, c.req.param('id')).resume()))
   .post(`${base}/:id/cancel`, async (c) => reply(c, await campaign(c.env, c.var.principal.tenantId, c.req.param('id')).cancel()));

@@ -9,7 +9,6 @@ export class GateFailure extends Error {
 export interface Gates {
   minPlayRate?: number | undefined;
   minCompletionRate?: number | undefined;
-  maxErrorRate?: number | undefined;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { SCHEDULER_USER_ID, SCHEMA_VERSION, uuidv7, type ScheduleEventBody } from '@vidplat/contracts';
+import { SCHEDULER_USER_ID, SCHEMA_VERSION, uuidv7, type NotificationEvent, type NotificationKind, type ScheduleEventBody } from '@vidplat/contracts';
 import { edgeConfig, type Bindings } from '../../env.js';
 import { forwardToIngest } from '../../events/ingest-client.js';
 import { backoffMs, iso } from '../shared/result.js';
@@ -18,7 +18,7 @@ export function enqueueEvent(
   actor: string,
   percent: number | undefined,
   action: ScheduleEventBody['action'] = a.kind,
-): void {
+): string {
   const now = Date.now();
   const body: ScheduleEventBody = {
     scheduleId: s.id,
@@ -42,6 +42,56 @@ export function enqueueEvent(
     ...body,
   };
   sql.exec('INSERT INTO outbox (event_id, body, next_attempt_at, created_at) VALUES (?, ?, ?, ?)', event.eventId, JSON.stringify(event), now, now);
+  return event.eventId;
+}
+
+/**
+ * A notification for the tenant's Notifier, in the same transaction as the action it tells of
+ * (its id is the schedule event's, so the Notifier recognises a re-sent hand-off).
+ */
+export function enqueueNotification(sql: SqlStorage, s: ScheduleRow, occurrence: number, kind: NotificationKind, eventId: string, at: number, reason?: string): void {
+  const now = Date.now();
+  const n: NotificationEvent = {
+    eventId,
+    kind,
+    scheduleId: s.id,
+    occurrence,
+    title: s.title,
+    contentKind: s.content_kind,
+    contentId: s.content_id,
+    at: iso(at),
+    ...(reason ? { reason: reason.slice(0, 500) } : {}),
+    createdAt: iso(now),
+  };
+  sql.exec('INSERT OR IGNORE INTO notify_outbox (event_id, body, next_attempt_at, created_at) VALUES (?, ?, ?, ?)', eventId, JSON.stringify(n), now, now);
+}
+
+/** Hands due notifications to the tenant's Notifier; on failure they stay, retried with backoff. */
+export async function flushNotifications(sql: SqlStorage, env: Bindings, tenantId: string | null): Promise<void> {
+  const now = Date.now();
+  const rows = sql
+    .exec<{ event_id: string; body: string; attempts: number }>('SELECT event_id, body, attempts FROM notify_outbox WHERE next_attempt_at <= ? ORDER BY created_at LIMIT ?', now, OUTBOX_BATCH)
+    .toArray();
+  if (!rows.length || !tenantId) return;
+  let error: string;
+  try {
+    const r = await env.NOTIFIER.get(env.NOTIFIER.idFromName(tenantId)).accept(tenantId, rows.map((r) => JSON.parse(r.body)));
+    if (r.ok) {
+      for (const row of rows) sql.exec('DELETE FROM notify_outbox WHERE event_id = ?', row.event_id);
+      return;
+    }
+    error = `${r.error.code}: ${r.error.message}`;
+  } catch (e) {
+    error = e instanceof Error ? e.message : String(e);
+  }
+  for (const r of rows) {
+    sql.exec(
+      'UPDATE notify_outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE event_id = ?',
+      error.slice(0, 500),
+      Date.now() + backoffMs(2_000, r.attempts + 1, 300_000),
+      r.event_id,
+    );
+  }
 }
 
 /** Sends due outbox events to ingest; on failure they stay, retried with backoff. */
@@ -68,4 +118,4 @@ export async function flushOutbox(sql: SqlStorage, env: Bindings): Promise<void>
   }
 }
 
-export const outboxPending = (sql: SqlStorage) => sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM outbox').one().n;
+export const outboxPending = (sql: SqlStorage) => sql.exec<{ n: number }>('SELECT (SELECT COUNT(*) FROM outbox) + (SELECT COUNT(*) FROM notify_outbox) AS n').one().n;

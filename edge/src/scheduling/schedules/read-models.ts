@@ -10,10 +10,13 @@ import {
 import { fail, iso, isoOrNull, ok, type Actor, type Outcome } from '../shared/result.js';
 import { outboxPending } from './outbox.js';
 import { occurrencesBetween } from './recurrence.js';
-import { scheduleView, visibleSchedule, type ScheduleRow } from './store.js';
+import { regionalTime } from './planning.js';
+import { scheduleView, visibleSchedule, type ScheduleRow, type Strategy } from './store.js';
 import { addLocalDays, addLocalMonths, isValidTimeZone, localDateKey, wallTimeAt, zonedToEpoch } from './zoned-time.js';
 
 /** Read models over the Scheduler's tables: the schedule list, history, statistics and calendar. */
+
+const DAY_MS = 86_400_000;
 
 export function listSchedules(sql: SqlStorage, actor: Actor, query: unknown): Outcome<{ items: ScheduleView[]; nextCursor: string | null }> {
   const p = ScheduleListQuery.safeParse(query);
@@ -30,6 +33,8 @@ export function listSchedules(sql: SqlStorage, actor: Actor, query: unknown): Ou
   if (q.contentKind) add('content_kind = ?', q.contentKind);
   if (q.contentId) add('content_id = ?', q.contentId);
   if (q.createdBy) add('created_by = ?', q.createdBy);
+  // Title search: every word must appear in the title, case-insensitively (LIKE, % and _ escaped).
+  for (const word of (q.q ?? '').trim().split(/\s+/).filter(Boolean)) add("title LIKE ? ESCAPE '\\'", `%${word.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
   if (q.from) add('scheduled_at >= ?', Date.parse(q.from));
   if (q.to) add('scheduled_at < ?', Date.parse(q.to));
   if (q.cursor) {
@@ -96,10 +101,32 @@ export function schedulingStats(sql: SqlStorage, actor: Actor, nextAlarmAt: numb
       ...args,
     )
     .one();
+  const actionsByKind = Object.fromEntries(
+    sql
+      .exec<{ action: string; ok: number; err: number }>(
+        `SELECT h.action, SUM(h.result = 'ok') AS ok, SUM(h.result = 'error') AS err FROM history h
+         JOIN schedules s ON s.id = h.schedule_id WHERE h.action IN ('publish', 'unpublish', 'remind', 'step') ${own ? 'AND s.created_by = ?' : ''} GROUP BY h.action`,
+        ...args,
+      )
+      .toArray()
+      .map((r) => [r.action, { ok: r.ok ?? 0, error: r.err ?? 0 }]),
+  );
+  const byContentKind = Object.fromEntries(
+    sql.exec<{ k: string; n: number }>(`SELECT content_kind AS k, COUNT(*) AS n FROM schedules ${scope} GROUP BY content_kind`, ...args).toArray().map((r) => [r.k, r.n]),
+  );
+  // Stored before the rename, an A/B strategy says `ab`: counted as ab_test.
+  const byStrategy: Record<string, number> = {};
+  for (const r of sql.exec<{ k: string; n: number }>(`SELECT json_extract(strategy, '$.kind') AS k, COUNT(*) AS n FROM schedules ${scope} GROUP BY k`, ...args).toArray()) {
+    const k = r.k === 'ab' ? 'ab_test' : r.k;
+    byStrategy[k] = (byStrategy[k] ?? 0) + r.n;
+  }
   return ok({
     byStatus,
     dueNext24h,
     actions: { ok: h.ok ?? 0, error: h.err ?? 0, avgDurationMs: Math.round((h.avg ?? 0) * 10) / 10 },
+    actionsByKind,
+    byContentKind,
+    byStrategy,
     nextAlarmAt: isoOrNull(nextAlarmAt),
     outboxPending: outboxPending(sql),
     lateness: lateness(sql),
@@ -140,23 +167,32 @@ export function calendar(sql: SqlStorage, actor: Actor, query: unknown): Outcome
     .toArray();
   const buckets = new Map<string, CalendarResponse['buckets'][number]>();
   for (const s of rows) {
-    for (const o of occurrencesBetween(s.scheduled_at, s.recurrence ? JSON.parse(s.recurrence) : null, from, to)) {
-      const w = wallTimeAt(o.at, timeZone);
-      const key = view === 'day' ? `${localDateKey(w)}T${String(w.hour).padStart(2, '0')}` : localDateKey(w);
-      const b = buckets.get(key) ?? { key, count: 0, entries: [] };
-      b.count++;
-      b.entries.push({
-        scheduleId: s.id,
-        occurrence: o.n,
-        at: iso(o.at),
-        title: s.title,
-        contentKind: s.content_kind as ScheduleView['contentKind'],
-        contentId: s.content_id,
-        action: s.action,
-        status: s.status as ScheduleView['status'],
-        priority: s.priority,
-      });
-      buckets.set(key, b);
+    const strategy = JSON.parse(s.strategy) as Strategy;
+    const regions = strategy.kind === 'regional' && s.action === 'publish' ? strategy.regions : null;
+    // A region's run is at its own local time, up to a day after the occurrence: look a day back.
+    const lookBack = regions ? DAY_MS : 0;
+    for (const o of occurrencesBetween(s.scheduled_at, s.recurrence ? JSON.parse(s.recurrence) : null, from - lookBack, to)) {
+      const runs = regions ? regions.map((r) => ({ at: regionalTime(o.at, r.localTime, r.timeZone), region: r.region as string | undefined })) : [{ at: o.at, region: undefined }];
+      for (const run of runs) {
+        if (run.at < from || run.at >= to) continue;
+        const w = wallTimeAt(run.at, timeZone);
+        const key = view === 'day' ? `${localDateKey(w)}T${String(w.hour).padStart(2, '0')}` : localDateKey(w);
+        const b = buckets.get(key) ?? { key, count: 0, entries: [] };
+        b.count++;
+        b.entries.push({
+          scheduleId: s.id,
+          occurrence: o.n,
+          at: iso(run.at),
+          ...(run.region ? { region: run.region } : {}),
+          title: s.title,
+          contentKind: s.content_kind as ScheduleView['contentKind'],
+          contentId: s.content_id,
+          action: s.action,
+          status: s.status as ScheduleView['status'],
+          priority: s.priority,
+        });
+        buckets.set(key, b);
+      }
     }
   }
   const sorted = [...buckets.values()].sort((a, b) => a.key.localeCompare(b.key));

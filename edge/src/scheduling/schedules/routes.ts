@@ -8,6 +8,7 @@ import {
   CreateTemplateRequest,
   ImportLegacyRequest,
   PromoteWinnerRequest,
+  UpdateTemplateRequest,
   ResumeScheduleRequest,
   ScheduleBatchRequest,
   ScheduleBatchResponse,
@@ -125,6 +126,11 @@ export const scheduleRoutes = routes
     const b = await readJson(c);
     if (b instanceof Response) return b;
     return reply(c, await scheduler(c.env, c.var.principal.tenantId).createTemplate(actorOf(c), b.body), 201);
+  })
+  .endpoint(defineRoute({ method: 'patch', path: `${base}/templates/{id}`, tags, access: admins, description: 'Edits a tenant template (super; system templates answer 409).', request: { params: id, body: jsonBody(UpdateTemplateRequest) }, responses: { 200: json(ScheduleTemplate) }, errors: OUTCOME }), async (c) => {
+    const b = await readJson(c);
+    if (b instanceof Response) return b;
+    return reply(c, await scheduler(c.env, c.var.principal.tenantId).updateTemplate(actorOf(c), c.req.param('id'), b.body));
   })
   .endpoint(defineRoute({ method: 'delete', path: `${base}/templates/{id}`, tags, access: admins, request: { params: id }, responses: { 204: empty('deleted') }, errors: OUTCOME }), async (c) => {
     const r = await scheduler(c.env, c.var.principal.tenantId).deleteTemplate(actorOf(c), c.req.param('id'));

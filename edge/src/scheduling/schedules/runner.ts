@@ -1,9 +1,9 @@
-import type { ScheduleCondition } from '@vidplat/contracts';
+import { normaliseStrategyKind, type ScheduleCondition } from '@vidplat/contracts';
 import { backoffMs } from '../shared/result.js';
 import { schedulingConfig } from '../shared/config.js';
 import { conditionFailure, writePublishState, writePublishStates, type PublishState } from './content.js';
 import { GateFailure, gateFailure } from './gates.js';
-import { enqueueEvent } from './outbox.js';
+import { enqueueEvent, enqueueNotification } from './outbox.js';
 import { occurrenceAtOf, planAfterOccurrence, plannedOf, regionsLiveAt } from './planning.js';
 import { firesActions, transition, type ScheduleEvent } from './status.js';
 import { readSettings, recordHistory, scheduleRow, setStatus, type ActionRow, type ScheduleRow, type SchedulerStore, type Strategy } from './store.js';
@@ -92,7 +92,7 @@ export async function runBatch(st: SchedulerStore, actions: ActionRow[], actor: 
 /** Checks an action may run and what it writes; throws (GateFailure for a gate) when it may not. */
 async function prepare(st: SchedulerStore, s: ScheduleRow, a: ActionRow): Promise<{ percent: number | undefined; state: PublishState | null }> {
   if (a.kind === 'remind') return { percent: undefined, state: null };
-  const strategy = JSON.parse(s.strategy) as Strategy;
+  const strategy = normaliseStrategyKind(JSON.parse(s.strategy)) as Strategy;
   if (a.kind === 'publish') {
     for (const c of JSON.parse(s.conditions) as ScheduleCondition[]) {
       const why = await conditionFailure(st.env, s.tenant_id, s.content_id, c);
@@ -106,7 +106,7 @@ async function prepare(st: SchedulerStore, s: ScheduleRow, a: ActionRow): Promis
   const published = a.kind !== 'unpublish';
   const percent = !published ? 0 : strategy.kind === 'progressive' ? strategy.steps[a.kind === 'step' ? a.step : 0]!.percent : 100;
   const variants =
-    strategy.kind === 'ab'
+    strategy.kind === 'ab_test'
       ? strategy.variants
       : strategy.kind === 'regional' && published
         ? { regions: regionsLiveAt(strategy.regions, plannedOf(st.sql, a), occurrenceAtOf(s, a.occurrence)), allRegions: strategy.regions.map((r) => r.region), unknownRegion: strategy.unknownRegion }
@@ -158,7 +158,10 @@ function commitSuccess(st: SchedulerStore, s: ScheduleRow, a: ActionRow, actor: 
   markDone(sql, a, now, null, 'done');
   const detail = percent !== undefined && percent < 100 && a.kind !== 'unpublish' ? `${percent}%` : null;
   recordHistory(sql, s.id, a.occurrence, a.kind, actor, 'ok', duration, detail);
-  enqueueEvent(sql, s, a, actor, percent);
+  const eventId = enqueueEvent(sql, s, a, actor, percent);
+  // Reminders, and publishes whose schedule notifies subscribers, go to the tenant's Notifier.
+  if (a.kind === 'remind') enqueueNotification(sql, s, a.occurrence, 'reminder', eventId, occurrenceAtOf(s, a.occurrence));
+  else if (a.kind === 'publish' && s.notify === 1 && firstPublishOf(sql, a)) enqueueNotification(sql, s, a.occurrence, 'published', eventId, now);
   if (a.kind === s.action) move(sql, s, 'fire', now, null);
   // An occurrence is complete once its last main action ran (one per region for regional).
   const mainLeft =
@@ -170,6 +173,11 @@ function commitSuccess(st: SchedulerStore, s: ScheduleRow, a: ActionRow, actor: 
     planAfterOccurrence(sql, s, a.occurrence, a.due_at, now);
   }
   settleStatus(sql, s.id, now);
+}
+
+/** Subscribers hear of an occurrence once: at its first publish (a regional one publishes once per region). */
+function firstPublishOf(sql: SqlStorage, a: ActionRow): boolean {
+  return sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM actions WHERE schedule_id = ? AND occurrence = ? AND kind = 'publish' AND state = 'done'", a.schedule_id, a.occurrence).one().n === 1;
 }
 
 /** A schedule with nothing left to do has expired (its end passed) or stays published. */
@@ -194,7 +202,8 @@ function commitHeld(st: SchedulerStore, s: ScheduleRow, a: ActionRow, actor: str
   );
   move(sql, s, 'hold', now, `gate failed: ${reason}`);
   recordHistory(sql, s.id, a.occurrence, a.kind, actor, 'error', duration, `gate failed, rollout paused: ${reason}`);
-  enqueueEvent(sql, s, a, actor, undefined, 'gate_failed');
+  const eventId = enqueueEvent(sql, s, a, actor, undefined, 'gate_failed');
+  enqueueNotification(sql, s, a.occurrence, 'gate_failed', eventId, now, reason);
 }
 
 /** An attempt failed: retried with backoff until the schedule's retries are used up. */

@@ -19,11 +19,11 @@ import { armAlarmAt } from '../alarm.js';
 import { cancelSchedule, createSchedule, pauseSchedule, resumeSchedule, rollbackSchedule, updateSchedule } from './commands.js';
 import { importLegacy, type LegacyImportResult } from './legacy-import.js';
 import { promoteWinner } from './promote.js';
-import { flushOutbox } from './outbox.js';
+import { flushNotifications, flushOutbox } from './outbox.js';
 import { calendar, listSchedules, scheduleHistory, schedulingStats } from './read-models.js';
 import { runBatch, runDue, runEffect } from './runner.js';
 import { firesActions } from './status.js';
-import { createTemplate, deleteTemplate, listTemplates } from './templates.js';
+import { createTemplate, deleteTemplate, listTemplates, updateTemplate } from './templates.js';
 import { isValidTimeZone } from './zoned-time.js';
 import {
   migrate,
@@ -68,8 +68,14 @@ export class Scheduler extends DurableObject<Bindings> implements SchedulerRpc {
 
   /** Outbox first, then the alarm: what every state-changing call ends with. */
   private async settle(): Promise<void> {
+    await flushNotifications(this.sql, this.env, this.tenantId());
     await flushOutbox(this.sql, this.env);
     await this.rearm();
+  }
+
+  /** The tenant this object serves (every schedule row carries it). */
+  private tenantId(): string | null {
+    return this.sql.exec<{ tenant_id: string }>('SELECT tenant_id FROM schedules LIMIT 1').toArray()[0]?.tenant_id ?? null;
   }
 
   private viewOf(id: string): ScheduleView {
@@ -206,6 +212,10 @@ export class Scheduler extends DurableObject<Bindings> implements SchedulerRpc {
 
   async createTemplate(actor: Actor, body: unknown): Promise<Outcome<ScheduleTemplate>> {
     return createTemplate(this.sql, actor, body);
+  }
+
+  async updateTemplate(actor: Actor, id: string, body: unknown): Promise<Outcome<ScheduleTemplate>> {
+    return updateTemplate(this.sql, actor, id, body);
   }
 
   async deleteTemplate(actor: Actor, id: string): Promise<Outcome<true>> {

@@ -1,4 +1,4 @@
-import { ScheduleSettings, type ScheduleView } from '@vidplat/contracts';
+import { normaliseStrategyKind, ScheduleSettings, type ScheduleView } from '@vidplat/contracts';
 import type { z } from 'zod';
 import type { Bindings } from '../../env.js';
 import { fail, iso, isoOrNull, ok, type Actor, type Outcome } from '../shared/result.js';
@@ -83,6 +83,11 @@ CREATE INDEX IF NOT EXISTS history_schedule ON history(schedule_id, id);
 CREATE TABLE IF NOT EXISTS outbox (
   event_id TEXT PRIMARY KEY, body TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
   next_attempt_at INTEGER NOT NULL, last_error TEXT, created_at INTEGER NOT NULL);
+-- Notifications for the tenant's Notifier (reminders, subscriber notifications, gate failures),
+-- written in the same transaction as the action and deleted once the Notifier took them in.
+CREATE TABLE IF NOT EXISTS notify_outbox (
+  event_id TEXT PRIMARY KEY, body TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL, last_error TEXT, created_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS templates (
   id TEXT PRIMARY KEY, name TEXT NOT NULL, scope TEXT NOT NULL, defaults TEXT NOT NULL,
   usage_count INTEGER NOT NULL DEFAULT 0, created_by TEXT NOT NULL, created_at INTEGER NOT NULL);
@@ -155,7 +160,7 @@ export function scheduleView(sql: SqlStorage, s: ScheduleRow): ScheduleView {
     description: s.description,
     createdBy: s.created_by,
     recurrence: s.recurrence ? JSON.parse(s.recurrence) : null,
-    strategy: JSON.parse(s.strategy),
+    strategy: normaliseStrategyKind(JSON.parse(s.strategy)) as ScheduleView['strategy'],
     remindMinutesBefore: s.remind_minutes,
     maxRetries: s.max_retries,
     conditions: JSON.parse(s.conditions),
@@ -224,7 +229,8 @@ export function nextWakeAt(sql: SqlStorage): number | null {
     .exec<{ t: number | null }>(
       `SELECT MIN(t) AS t FROM (
          SELECT MIN(a.due_at) AS t FROM actions a JOIN schedules s ON s.id = a.schedule_id WHERE a.state = 'due' AND s.status != 'paused'
-         UNION ALL SELECT MIN(next_attempt_at) AS t FROM outbox)`,
+         UNION ALL SELECT MIN(next_attempt_at) AS t FROM outbox
+         UNION ALL SELECT MIN(next_attempt_at) AS t FROM notify_outbox)`,
     )
     .one().t;
 }

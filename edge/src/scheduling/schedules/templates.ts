@@ -1,4 +1,4 @@
-import { CreateTemplateRequest, apiErrorFromZod, uuidv7, type ScheduleTemplate } from '@vidplat/contracts';
+import { CreateTemplateRequest, UpdateTemplateRequest, apiErrorFromZod, uuidv7, type ScheduleTemplate } from '@vidplat/contracts';
 import { fail, iso, ok, type Actor, type Outcome } from '../shared/result.js';
 import { isValidTimeZone } from './zoned-time.js';
 
@@ -45,6 +45,22 @@ export function createTemplate(sql: SqlStorage, actor: Actor, body: unknown): Ou
   const t: ScheduleTemplate = { id: uuidv7(), name: p.data.name, scope: p.data.scope, defaults: p.data.defaults, usageCount: 0, createdBy: actor.id, createdAt: iso(Date.now()) };
   sql.exec('INSERT INTO templates (id, name, scope, defaults, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)', t.id, t.name, t.scope, JSON.stringify(t.defaults), t.createdBy, Date.parse(t.createdAt));
   return ok(t);
+}
+
+/** Edits a user template (super); schedules already created from it keep what they were given. */
+export function updateTemplate(sql: SqlStorage, actor: Actor, id: string, body: unknown): Outcome<ScheduleTemplate> {
+  if (actor.role !== 'super') return fail(403, 'forbidden', 'templates need the super role');
+  const row = sql.exec<{ scope: string }>('SELECT scope FROM templates WHERE id = ?', id).toArray()[0];
+  if (!row) return fail(404, 'not_found', `no template ${id}`);
+  if (row.scope === 'system') return fail(409, 'conflict', 'system templates cannot be edited; create your own from it');
+  const p = UpdateTemplateRequest.safeParse(body);
+  if (!p.success) return { ok: false, status: 400, error: apiErrorFromZod(p.error) };
+  const tz = p.data.defaults?.recurrence?.timeZone;
+  if (tz && !isValidTimeZone(tz)) return fail(400, 'invalid_field', `unknown IANA time zone ${tz}`, 'defaults.recurrence.timeZone');
+  if (p.data.name !== undefined) sql.exec('UPDATE templates SET name = ? WHERE id = ?', p.data.name, id);
+  if (p.data.defaults !== undefined) sql.exec('UPDATE templates SET defaults = ? WHERE id = ?', JSON.stringify(p.data.defaults), id);
+  const t = listTemplates(sql);
+  return t.ok ? ok(t.value.find((x) => x.id === id)!) : t;
 }
 
 export function deleteTemplate(sql: SqlStorage, actor: Actor, id: string): Outcome<true> {

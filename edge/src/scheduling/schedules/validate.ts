@@ -31,12 +31,9 @@ export function checkScheduleRules(s: {
         return fail(400, 'invalid_field', 'steps must grow in time and percent', f(`strategy.steps.${i}`));
       }
     }
-    if (st.gates.maxErrorRate !== undefined) {
-      return fail(400, 'invalid_field', 'the event path records no playback errors yet, so an error-rate gate cannot be checked', f('strategy.gates.maxErrorRate'));
-    }
     if (st.steps.at(-1)!.percent !== 100) return fail(400, 'invalid_field', 'the last step must reach 100 %', f(`strategy.steps.${st.steps.length - 1}.percent`));
   }
-  if (st?.kind === 'ab') {
+  if (st?.kind === 'ab_test') {
     const total = st.variants.reduce((a, v) => a + v.percent, 0);
     if (Math.abs(total - 100) > 1e-9) return fail(400, 'invalid_field', `variant percentages add up to ${total}, not 100`, f('strategy.variants'));
   }

@@ -3,6 +3,8 @@
 // integration tests. Plain JS so the Worker's TypeScript project (workers types) ignores it.
 //
 //   POST /hook/<ns>/ok|fail/...        records the request; answers 200 or 500
+//   POST /hook/<ns>/idem/...           a receiver honouring Idempotency-Key (required): the first
+//        request with a key is accepted (200, held by holdMs, failNext → 500), a repeat answers 409
 //   POST /msg/<ns>/v2/bot/message/multicast
 //        LINE-like: X-Line-Retry-Key required; a key already accepted answers 409 and delivers
 //        nothing (LINE's behaviour), so a retried batch never reaches a recipient twice.
@@ -50,6 +52,19 @@ export async function startHttpSink(port = 0) {
         entry.status = status;
         send(status, obj);
       };
+      if (kind === 'hook' && rest[0] === 'idem') {
+        const key = req.headers['idempotency-key'];
+        if (!key) return answer(400, { message: 'Idempotency-Key required by this receiver' });
+        if (s.acceptedKeys.has(key)) return answer(409, { message: 'already processed', idempotencyKey: key });
+        if (s.failNext > 0) {
+          s.failNext--;
+          return answer(500, { message: 'injected failure' });
+        }
+        s.acceptedKeys.add(key);
+        entry.accepted = [key];
+        if (s.holdMs > 0) return setTimeout(() => answer(200, {}), s.holdMs);
+        return answer(200, {});
+      }
       if (kind === 'hook') return answer(rest[0] === 'fail' ? 500 : 200, {});
       if (kind === 'msg') {
         const path = '/' + rest.join('/');

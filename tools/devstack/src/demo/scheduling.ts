@@ -99,7 +99,7 @@ async function seedTenant(ctx: DemoContext, t: DemoTenant): Promise<string> {
       scheduledAt: at(14, 10),
       endAt: at(21, 10),
       title: 'Hero banner A/B',
-      strategy: { kind: 'ab', variants: [{ variant: 'a', contentId: `${t.template}-hero-a`, percent: 50 }, { variant: 'b', contentId: `${t.template}-hero-b`, percent: 50 }] },
+      strategy: { kind: 'ab_test', variants: [{ variant: 'a', contentId: `${t.template}-hero-a`, percent: 50 }, { variant: 'b', contentId: `${t.template}-hero-b`, percent: 50 }] },
     },
     { contentKind: 'announcement', contentId: `${t.template}-maintenance`, scheduledAt: at(20, 2), endAt: at(20, 4), title: 'Maintenance window notice', priority: 95 },
   ];
@@ -136,12 +136,20 @@ async function seedTenant(ctx: DemoContext, t: DemoTenant): Promise<string> {
   });
   const taskNote = task.status === 201 ? 'broadcaster task (inactive)' : `no broadcaster task (${task.status})`;
 
+  // Campaigns and notifier pushes address LINE ids: two demo users are linked, demo-lapsed is
+  // not (a campaign counts it as skipped).
+  await call(ctx, k, 'PUT', '/v1/admin/line-links', {
+    links: [
+      { userId: 'demo-learner', lineUserId: 'U' + '0'.repeat(31) + '1' },
+      { userId: 'demo-member', lineUserId: 'U' + '0'.repeat(31) + '2' },
+    ],
+  });
   const list = (await call(ctx, k, 'GET', '/v1/admin/campaigns')).body as { items?: { name: string }[] };
   if (!list.items?.some((c) => c.name === 'Welcome back')) {
     await call(ctx, k, 'POST', '/v1/admin/campaigns', {
       name: 'Welcome back',
-      message: { title: `News from ${t.name}`, body: 'Three new courses are out this week.' },
-      audience: { userIds: ['demo-learner', 'demo-member', 'demo-lapsed'] },
+      message: { title: `News from ${t.name}`, body: 'Hi {{name}}, three new courses are out this week.', defaults: { name: 'there' } },
+      audience: { userIds: ['demo-learner', 'demo-member', 'demo-lapsed'], variables: { 'demo-learner': { name: 'learner' } } },
       batchSize: 500,
       ratePerSecond: 50,
     });

@@ -11,7 +11,7 @@ function Cell({ k, label, entries, other, tz }: { k: string; label: string; entr
       <ul>
         {entries.map((e) => (
           <li class={`tag ${e.status}`} title={`${e.contentKind} ${e.contentId}`}>
-            {`${localTime(e.at, tz)} ${e.action} ${e.title}`}
+            {`${localTime(e.at, tz)} ${e.action} ${e.title}${e.region ? ` (${e.region})` : ''}`}
           </li>
         ))}
       </ul>

@@ -47,6 +47,11 @@ async function load() {
           },
         ],
         [
+          'Delivery',
+          // This run's statistics in recipients: sent / failed / skipped (no linked LINE id).
+          (x) => (x.d ? <span data-campaign-stats={x.c.name}>{`${fmt(x.d.stats.sent)} sent · ${fmt(x.d.stats.failed)} failed · ${fmt(x.d.stats.skipped)} skipped${x.d.recurrence ? ` · run ${x.d.run + 1}` : ''}`}</span> : ''),
+        ],
+        [
           '',
           (x) => (
             <>

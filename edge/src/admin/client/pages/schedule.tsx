@@ -2,9 +2,10 @@ import type { CalendarResponse, ScheduleBatchResponse, ScheduleListResponse, Sch
 import type { z } from 'zod';
 import { api, query } from '../api.js';
 import { browserTimeZone, fmt } from '../format.js';
-import { clearIssues, issuesFromApiError, localInputToIso, numberOrUndefined, showIssues } from '../form.js';
+import { clearIssues, isoToLocalInput, issuesFromApiError, localInputToIso, numberOrUndefined, showIssues } from '../form.js';
 import type { PageModule } from '../page.js';
-import { Kpis, Muted, Problem, Table, Tag, byId, fill, status } from '../ui.js';
+import { barChart } from '../charts.js';
+import { ChartBox, Kpis, Muted, Problem, Table, Tag, byId, fill, status } from '../ui.js';
 import { CalendarGrid } from './calendar.js';
 
 const S = '/v1/admin/scheduling/';
@@ -32,6 +33,25 @@ async function stats() {
       {a.ok ? null : <Problem result={a} what="Publishing statistics" />}
     </>,
   );
+  mix(r.body);
+}
+
+/** Success rate per action kind (fired attempts), schedules by content kind and by strategy. */
+function mix(s: SchedulingStats) {
+  const rates = Object.entries(s.actionsByKind).map(([kind, c]) => ({ kind, rate: c.ok + c.error ? (100 * c.ok) / (c.ok + c.error) : 0, n: c.ok + c.error }));
+  const kinds = Object.entries(s.byContentKind).map(([kind, n]) => ({ kind, n }));
+  const strategies = Object.entries(s.byStrategy).map(([kind, n]) => ({ kind, n }));
+  fill(
+    'schedule-mix',
+    <>
+      <ChartBox id="success-chart" size="short" label="Success rate of fired actions (%)" />
+      <ChartBox id="kind-chart" size="short" label="Schedules by content kind" />
+      <ChartBox id="strategy-chart" size="short" label="Schedules by strategy" />
+    </>,
+  );
+  barChart('success-chart', rates, (r) => `${r.kind} (${fmt(r.n)})`, (r) => Math.round(r.rate * 10) / 10, 'success %');
+  barChart('kind-chart', kinds, (k) => k.kind, (k) => k.n, 'schedules');
+  barChart('strategy-chart', strategies, (k) => k.kind, (k) => k.n, 'schedules');
 }
 
 async function calendar() {
@@ -54,7 +74,7 @@ async function cancelSelected() {
 }
 
 async function list(message = '') {
-  const r = await api<z.infer<typeof ScheduleListResponse>>(`${S}schedules?${query({ limit: 50, status: value('filter-status'), contentKind: value('filter-kind') })}`);
+  const r = await api<z.infer<typeof ScheduleListResponse>>(`${S}schedules?${query({ limit: 50, status: value('filter-status'), contentKind: value('filter-kind'), q: value('filter-q').trim() })}`);
   if (!r.ok) return fill('schedule-list', <Problem result={r} what="Schedules" />);
   const items = r.body.items;
   fill(
@@ -71,6 +91,17 @@ async function list(message = '') {
             ['Kind', (it) => it.contentKind],
             ['Action', (it) => it.action],
             ['Status', (it) => <Tag kind={it.status}>{it.status}</Tag>],
+            [
+              '',
+              (it) =>
+                it.status === 'pending' ? (
+                  <button type="button" data-edit-schedule={it.title} onClick={() => editSchedule(it)}>
+                    Edit
+                  </button>
+                ) : (
+                  ''
+                ),
+            ],
           ]}
         />
         <button id="batch-cancel" type="button" onClick={() => void cancelSelected()}>
@@ -86,7 +117,34 @@ async function list(message = '') {
   );
 }
 
-/** POST the create form; the API's error is shown at its field, a success reloads the views. */
+const setValue = (id: string, v: string) => (byId<HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>(id).value = v);
+
+/** Edit mode: the form holds a pending schedule; what cannot change after creation is disabled. */
+function editSchedule(s: ScheduleView) {
+  const form = byId<HTMLFormElement>('schedule-create');
+  clearIssues(form);
+  setValue('sc-id', s.id);
+  setValue('sc-title', s.title);
+  setValue('sc-contentKind', s.contentKind);
+  setValue('sc-contentId', s.contentId);
+  setValue('sc-action', s.action);
+  setValue('sc-scheduledAt', isoToLocalInput(s.scheduledAt));
+  setValue('sc-endAt', isoToLocalInput(s.endAt));
+  setValue('sc-priority', String(s.priority));
+  setValue('sc-remindMinutesBefore', s.remindMinutesBefore === null ? '' : String(s.remindMinutesBefore));
+  setValue('sc-description', s.description);
+  for (const id of ['sc-contentKind', 'sc-contentId', 'sc-action']) byId<HTMLInputElement>(id).disabled = true;
+  byId('sc-create').textContent = 'Save changes';
+  status('sc-result', `Editing “${s.title}”.`);
+}
+
+function leaveEdit() {
+  setValue('sc-id', '');
+  for (const id of ['sc-contentKind', 'sc-contentId', 'sc-action']) byId<HTMLInputElement>(id).disabled = false;
+  byId('sc-create').textContent = 'Create schedule';
+}
+
+/** POST the create form (or PATCH the schedule being edited); the API's error is shown at its field, a success reloads the views. */
 async function create(e: Event) {
   e.preventDefault();
   const form = byId<HTMLFormElement>('schedule-create');
@@ -103,14 +161,19 @@ async function create(e: Event) {
     remindMinutesBefore: numberOrUndefined(value('sc-remindMinutesBefore')) ?? null,
     description: value('sc-description'),
   };
-  status('sc-result', 'creating…');
-  const r = await api<ScheduleView>(`${S}schedules`, { method: 'POST', body });
+  const id = value('sc-id');
+  status('sc-result', id ? 'saving…' : 'creating…');
+  const { contentKind: _k, contentId: _c, action: _a, ...patch } = body;
+  const r = id
+    ? await api<ScheduleView>(`${S}schedules/${encodeURIComponent(id)}`, { method: 'PATCH', body: patch })
+    : await api<ScheduleView>(`${S}schedules`, { method: 'POST', body });
   if (!r.ok) {
     const unplaced = showIssues(form, issuesFromApiError(r.error));
-    return status('sc-result', unplaced.length ? { result: r, what: 'Create schedule' } : `Not created: see ${r.error.field ?? 'the field'} above.`);
+    return status('sc-result', unplaced.length ? { result: r, what: id ? 'Save schedule' : 'Create schedule' } : `Not ${id ? 'saved' : 'created'}: see ${r.error.field ?? 'the field'} above.`);
   }
   form.reset();
-  status('sc-result', `Created “${r.body.title}” for ${r.body.scheduledAt}.`);
+  leaveEdit();
+  status('sc-result', `${id ? 'Saved' : 'Created'} “${r.body.title}” for ${r.body.scheduledAt}.`);
   void stats();
   void calendar();
   void list();
@@ -124,6 +187,10 @@ export const schedule: PageModule = {
       void list();
     });
     byId('schedule-create').addEventListener('submit', (e) => void create(e));
+    byId('schedule-create').addEventListener('reset', () => {
+      leaveEdit();
+      clearIssues(byId<HTMLFormElement>('schedule-create'));
+    });
   },
   load() {
     void stats();
