@@ -5,7 +5,8 @@ import worker from '../src/index.js';
 import { declaredOperations } from '../src/openapi.js';
 import { checkAnswer, type OpenApiDoc } from '@vidplat/contracts/openapi-conformance';
 
-export { Scheduler, Broadcaster, Campaign } from '../src/index.js';
+// Every Durable Object class the production Worker exports (its default export is replaced below).
+export * from '../src/index.js';
 
 /**
  * The edge tests' Worker: the production Worker unchanged, and every answer of a declared route
