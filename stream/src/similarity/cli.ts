@@ -1,7 +1,7 @@
 #!/usr/bin/env tsx
 /**
  * Item similarity (item-CF) from the command line or on a schedule:
- *   tsx stream/src/similarity/cli.ts [--tenant T ...] [--top-k 20] [--days 30] [--every-minutes 60] [--no-publish]
+ *   tsx stream/src/similarity/cli.ts [--tenant T ...] [--top-k 100] [--days 30] [--every-minutes 60] [--no-publish]
  *     [--model ease|cosine] [--ease-lambda L] [--ease-max-dim 3000]
  * --model ease (default) publishes EASE's item-item weights where min(users, items) ≤ --ease-max-dim
  * (λ chosen on each user's newest 20 % unless given), the cosine co-occurrence build elsewhere.
