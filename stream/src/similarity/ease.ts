@@ -250,7 +250,7 @@ export function easeNeighbourLists(
   xs: readonly Interaction[],
   topK: number,
   o: { lambda?: number; maxDim?: number; onItem?: (done: number) => void } = {},
-): { lists: Map<string, Scored[]>; lambda: number; validation: Record<string, number> } | null {
+): { lists: Map<string, Scored[]>; lambda: number; validation: Record<string, number>; model: Ease } | null {
   const m = new InteractionMatrix(xs);
   const maxDim = o.maxDim ?? 3000;
   if (!m.items.length || Math.min(m.users.length, m.items.length) > maxDim) return null;
@@ -273,5 +273,35 @@ export function easeNeighbourLists(
       validation = c.byLambda;
     } else lambda = 200;
   }
-  return { lists: new Ease(m, lambda, { maxDim }).neighbours(topK, o.onItem), lambda, validation };
+  const model = new Ease(m, lambda, { maxDim });
+  return { lists: model.neighbours(topK, o.onItem), lambda, validation, model };
+}
+
+/**
+ * Each user's `size` best unseen items by EASE's full score X[u, :]·B over their whole history
+ * (positive scores only, ties by item order): the user-CF lists where EASE fits. With fewer users
+ * than items this is the dual, user-user form (scores = Σ_v −K[u, v]·X[v, i] / Pᵢᵢ: other users'
+ * items weighted by learned user-user weights).
+ */
+export function easeUserLists(model: Ease, size: number): Map<string, Scored[]> {
+  const m = model.m;
+  const buf = new Float64Array(m.items.length);
+  const top = new TopKRows(size);
+  const out = new Map<string, Scored[]>();
+  for (let u = 0; u < m.users.length; u++) {
+    model.userScoresInto(u, buf);
+    top.clear();
+    const seen = m.rowOf(u);
+    let s = 0;
+    for (let i = 0; i < buf.length; i++) {
+      if (s < seen.length && seen[s] === i) {
+        s++;
+        continue;
+      }
+      const v = buf[i]!;
+      if (v > 1e-12 && top.admits(v)) top.add(v, i);
+    }
+    if (top.count) out.set(m.users[u]!, top.toScored(m.items));
+  }
+  return out;
 }
