@@ -2,7 +2,8 @@
  * `npm run eval:recs -- --ratings FILE [--movies movies.csv] [--protocol temporal|random5|loo]
  *   [--seed 1] [--min-rating 4] [--test-share 0.2] [--knn-k 100] [--ease-lambdas 10,50,200,500,1000]
  *   [--resamples 1000] [--drop-features fresh,recency] [--splits N]
- *   [--channels hot:1:100,item_cf:1.5:100,embedding:1.2:100,fresh:0.5:50,user_cf:1:100] [--user-cf ease|knn]`
+ *   [--channels hot:1:100,item_cf:1.5:100,embedding:1.2:100,fresh:0.5:50,user_cf:1:100] [--user-cf ease|knn]
+ *   [--diversity-lambda 0.9] [--freshness-boost 0.05]`
  *
  * Offline evaluation on a MovieLens file (`u.data` or `ratings.csv`): baselines (popularity,
  * item-kNN, EASE), each recall channel, the pipeline with heuristic weights and with a trained
@@ -17,7 +18,7 @@ import type { ChannelConfig } from '../training/offline-recommender.js';
 import { evaluateRecommenders, type Protocol } from './evaluate.js';
 import { parseMovies, parseRatings, RatingsFileError } from './ratings.js';
 
-const USAGE = 'usage: npm run eval:recs -- --ratings FILE [--movies FILE] [--protocol temporal|random5|loo] [--seed N] [--min-rating 4] [--test-share 0.2] [--knn-k 100] [--ease-lambdas 10,50,200] [--resamples 1000] [--drop-features a,b] [--splits N] [--channels name:weight:size,...] [--user-cf ease|knn]';
+const USAGE = 'usage: npm run eval:recs -- --ratings FILE [--movies FILE] [--protocol temporal|random5|loo] [--seed N] [--min-rating 4] [--test-share 0.2] [--knn-k 100] [--ease-lambdas 10,50,200] [--resamples 1000] [--drop-features a,b] [--splits N] [--channels name:weight:size,...] [--user-cf ease|knn] [--diversity-lambda 0.9] [--freshness-boost 0.05]';
 const fail = (msg: string): never => {
   console.error(msg);
   process.exit(2);
@@ -40,6 +41,8 @@ try {
       splits: { type: 'string' },
       channels: { type: 'string' },
       'user-cf': { type: 'string', default: 'ease' },
+      'diversity-lambda': { type: 'string' },
+      'freshness-boost': { type: 'string' },
     },
   }) as { values: Record<string, string | undefined> });
 } catch (e) {
@@ -67,6 +70,15 @@ const unknown = (v['drop-features'] ?? '').split(',').filter((f) => f && !(RANKI
 if (unknown.length) fail(`--drop-features: unknown ${unknown.join(', ')}; features are ${RANKING_FEATURES.join(', ')}`);
 
 if (v['user-cf'] !== 'ease' && v['user-cf'] !== 'knn') fail(`--user-cf must be ease or knn\n${USAGE}`);
+const rerank: { diversityLambda?: number; freshnessBoost?: number } = {};
+if (v['diversity-lambda'] !== undefined) {
+  rerank.diversityLambda = Number(v['diversity-lambda']);
+  if (!(rerank.diversityLambda >= 0 && rerank.diversityLambda <= 1)) fail('--diversity-lambda must be in [0, 1]');
+}
+if (v['freshness-boost'] !== undefined) {
+  rerank.freshnessBoost = Number(v['freshness-boost']);
+  if (!(rerank.freshnessBoost >= 0)) fail('--freshness-boost must be >= 0');
+}
 const maxSplits = v.splits === undefined ? undefined : int('splits', 1);
 let channels: ChannelConfig[] | undefined;
 if (v.channels) {
@@ -109,7 +121,7 @@ const report = evaluateRecommenders(parsed.ratings, {
   resamples,
   ...(maxSplits ? { maxSplits } : {}),
   userCf: v['user-cf'] as 'ease' | 'knn',
-  ...(channels ? { options: { channels } } : {}),
+  ...(channels || Object.keys(rerank).length ? { options: { ...(channels ? { channels } : {}), ...rerank } } : {}),
   ...(v['drop-features'] ? { dropFeatures: v['drop-features'].split(',') } : {}),
   ...(categories ? { categories } : {}),
   progress: (msg) => process.stderr.write(`[eval:recs ${((performance.now()) / 1000).toFixed(1)}s] ${msg}\n`),
