@@ -179,6 +179,14 @@ function offerRow(top: TopKRows, row: Float64Array, c0: number, w: number, self:
  * score at all (−∞) are never returned.
  */
 export function topUnseen(m: InteractionMatrix, u: number, scores: Float64Array, k: number, top = new TopKRows(k)): string[] {
+  offerUnseen(m, u, scores, top, -Infinity);
+  const out: string[] = [];
+  for (let r = 0; r < top.count; r++) out.push(m.items[top.rowAt(r)]!);
+  return out;
+}
+
+/** Clears `top` and offers it every item user u has not seen whose score exceeds `above`. */
+function offerUnseen(m: InteractionMatrix, u: number, scores: Float64Array, top: TopKRows, above: number): void {
   top.clear();
   const seen = m.rowOf(u);
   let s = 0;
@@ -189,11 +197,8 @@ export function topUnseen(m: InteractionMatrix, u: number, scores: Float64Array,
       continue;
     }
     const v = scores[i]!;
-    if (v > -Infinity && top.admits(v)) top.add(v, i);
+    if (v > above && top.admits(v)) top.add(v, i);
   }
-  const out: string[] = [];
-  for (let r = 0; r < top.count; r++) out.push(m.items[top.rowAt(r)]!);
-  return out;
 }
 
 /** Mean NDCG@10 of EASE on a validation split for each λ; the best λ (ties: the smaller). */
@@ -289,18 +294,7 @@ export function easeUserLists(model: Ease, size: number): Map<string, Scored[]> 
   const top = new TopKRows(size);
   const out = new Map<string, Scored[]>();
   for (let u = 0; u < m.users.length; u++) {
-    model.userScoresInto(u, buf);
-    top.clear();
-    const seen = m.rowOf(u);
-    let s = 0;
-    for (let i = 0; i < buf.length; i++) {
-      if (s < seen.length && seen[s] === i) {
-        s++;
-        continue;
-      }
-      const v = buf[i]!;
-      if (v > 1e-12 && top.admits(v)) top.add(v, i);
-    }
+    offerUnseen(m, u, model.userScoresInto(u, buf), top, 1e-12);
     if (top.count) out.set(m.users[u]!, top.toScored(m.items));
   }
   return out;
