@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { FeatureKeys, RecommendResponse } from '@vidplat/contracts';
 import { FeatureSnapshotWriter } from '@vidplat/stream/features/snapshot-writer';
-import { easeNeighbourLists } from '@vidplat/stream/similarity/ease';
+import { easeNeighbourLists, easeUserLists } from '@vidplat/stream/similarity/ease';
 import { parseRatings } from '@vidplat/stream/evaluation/ratings';
 import { syntheticRatings } from '@vidplat/stream/evaluation/synthetic-ratings';
 import { OfflineRecommender } from '@vidplat/stream/training/offline-recommender';
@@ -37,11 +37,14 @@ beforeAll(async () => {
   const scn = await fetch(`${urls.edge}/v1/scenarios`, {
     method: 'POST',
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ scenario: 'feed', template: 'vlog', recall: [{ name: 'item_cf', weight: 1, size: SIZE }] }),
+    body: JSON.stringify({ scenario: 'feed', template: 'vlog', recall: [{ name: 'item_cf', weight: 1, size: SIZE }, { name: 'user_cf', weight: 1, size: SIZE }] }),
   });
   expect(scn.status).toBe(201);
   const ease = easeNeighbourLists(ratings, 100, { lambda: 50 })!;
-  await new FeatureSnapshotWriter(redis, 'parity-test').publishItemNeighbours(tenant, ease.lists, Date.now());
+  const writer = new FeatureSnapshotWriter(redis, 'parity-test');
+  await writer.publishItemNeighbours(tenant, ease.lists, Date.now());
+  // User-CF lists as the similarity job publishes them (EASE's whole-history scores).
+  await writer.publishUserCf(tenant, easeUserLists(ease.model, 100), Date.now());
   for (const [user, xs] of history) await redis.zadd(FeatureKeys.userRecent(tenant, user), ...xs.flatMap((x) => [x.ts, x.item] as const));
 });
 
@@ -61,6 +64,21 @@ describe('eval harness and edge agree', () => {
       expect(want.length).toBeGreaterThan(10);
       // The debug listing holds the first 50, scores rounded to 1e-6.
       expect(edge.items).toEqual(want.slice(0, 50).map((x) => ({ itemId: x.itemId, score: Math.round(x.score * 1e6) / 1e6 })));
+    }
+  });
+
+  it('the edge user-CF recall equals the offline user_cf channel (the published whole-history lists, seen items left out)', async () => {
+    const ease = easeNeighbourLists(ratings, 100, { lambda: 50 })!;
+    const offline = new OfflineRecommender(ratings, { channels: [{ name: 'user_cf', weight: 1, size: SIZE }], halfLifeHours: 48, diversityLambda: 1, freshnessBoost: 0, userCf: easeUserLists(ease.model, 100) });
+    for (const user of ['1', '17', '42']) {
+      const res = await fetch(`${urls.edge}/v1/recommend?tenant=${tenant}&scenario=feed&user=${user}&n=10&debug=1`, { headers: { authorization: `Bearer ${key}` } });
+      expect(res.status, await res.clone().text()).toBe(200);
+      const r = RecommendResponse.parse(await res.json());
+      const edge = r.debug!.find((d) => d.stage === 'recall.user_cf')!;
+      const want = offline.recall(user)[0]!.items;
+      expect(want.length).toBe(SIZE);
+      expect(edge.candidates).toBe(want.length);
+      expect(edge.items).toEqual(want.map((x) => ({ itemId: x.itemId, score: Math.round(x.score * 1e6) / 1e6 })));
     }
   });
 });

@@ -77,7 +77,7 @@ describe('recommend with features, end to end', () => {
     expect(r.items.every((i) => typeof i.itemId === 'string')).toBe(true);
     expect(new Set(r.items.flatMap((i) => i.channels))).toEqual(new Set(['hot', 'fresh']));
     const stages = r.debug!.map((d) => d.stage);
-    expect(stages).toEqual(['recall.hot', 'recall.item_cf', 'recall.embedding', 'recall.fresh', 'merge', 'rank', 'rerank']);
+    expect(stages).toEqual(['recall.hot', 'recall.item_cf', 'recall.embedding', 'recall.fresh', 'recall.user_cf', 'merge', 'rank', 'rerank']);
     expect(r.debug!.find((d) => d.stage === 'recall.item_cf')!.note).toMatch(/cold start/);
     expect(r.debug!.find((d) => d.stage === 'merge')!.note).toMatch(/cold start: hot \+ fresh/);
     expect(r.debug!.find((d) => d.stage === 'rank')!.note).toMatch(/heuristic: scenario has no ranking model/);

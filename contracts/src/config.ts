@@ -72,7 +72,8 @@ export type WindowJobEnv = z.infer<typeof WindowJobEnv>;
 /** Offline item-CF job (CLI and schedule): reads ClickHouse, writes ClickHouse and the feature store. */
 export const SimilarityEnv = ClickHouseEnv.extend({
   REDIS_URL: url.default('redis://127.0.0.1:6379'),
-  SIMILARITY_TOP_K: z.coerce.number().int().min(1).max(500).default(20),
+  /** Neighbours published per item: the edge reads up to 100 per seed (itemCfListDepth), so fewer starves item-CF recall. */
+  SIMILARITY_TOP_K: z.coerce.number().int().min(1).max(500).default(100),
   SIMILARITY_LOOKBACK_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   /** Items per user kept for co-occurrence (most recent first); bounds the pair count per user. */
   SIMILARITY_MAX_ITEMS_PER_USER: z.coerce.number().int().min(2).max(5000).default(200),

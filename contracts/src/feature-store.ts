@@ -13,6 +13,13 @@ export const FeatureKeys = {
   itemNeighbours: (tenantId: string, itemId: string) => `fs:${tenantId}:nbr:${itemId}`,
   /** SnapshotMeta of the latest neighbour build (set after all lists): edge caches lists per version. */
   itemNeighboursMeta: (tenantId: string) => `fs:${tenantId}:nbrmeta`,
+  /**
+   * Sorted set: member = item id, score = user-CF score (higher = better): the user_cf recall list,
+   * built offline from the user's whole history (stream similarity job), with a TTL.
+   */
+  userCf: (tenantId: string, userId: string) => `fs:${tenantId}:ucf:${userId}`,
+  /** SnapshotMeta of the latest user-CF build. */
+  userCfMeta: (tenantId: string) => `fs:${tenantId}:ucfmeta`,
   userProfile: (tenantId: string, userId: string) => `fs:${tenantId}:user:${userId}`,
   /** Sorted set: member = item id the user interacted with, score = last interaction, epoch ms. */
   userRecent: (tenantId: string, userId: string) => `fs:${tenantId}:recent:${userId}`,

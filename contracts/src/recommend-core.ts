@@ -129,8 +129,12 @@ export function itemCfRecallScores(lists: readonly (readonly Scored[])[], seen: 
   return out.sort((a, b) => b.score - a.score).slice(0, Math.max(0, size));
 }
 
-/** Inputs of the ranking model, in this order (the ONNX model's input is [N, RANKING_FEATURES.length]). */
-export const RANKING_FEATURES = ['hot', 'item_cf', 'embedding', 'fresh', 'recency', 'category_affinity', 'channel_count', 'recall'] as const;
+/**
+ * Inputs of the ranking model, in this order (the ONNX model's input is [N, RANKING_FEATURES.length]).
+ * channel_count counts the first four channels (hot, item_cf, embedding, fresh) over 4; user_cf
+ * (the offline whole-history list) has its own column, appended so the others keep their index.
+ */
+export const RANKING_FEATURES = ['hot', 'item_cf', 'embedding', 'fresh', 'recency', 'category_affinity', 'channel_count', 'recall', 'user_cf'] as const;
 export const RANKING_FEATURE_COUNT = RANKING_FEATURES.length;
 export const RANKING_INPUT = 'features';
 export const RANKING_OUTPUT = 'score';
@@ -159,6 +163,9 @@ export function categoryAffinity(userCategories: ReadonlyMap<string, number>, it
   return hit / total;
 }
 
+/** Channel columns per candidate in writeFeatureRows' channelScores: hot, item_cf, embedding, fresh, user_cf. */
+export const RECALL_COLUMNS = 5;
+
 /** Writes the candidate's features into `out` at row `row` (Float32Array of N × features). */
 export function writeFeatures(
   out: Float32Array,
@@ -173,7 +180,7 @@ export function writeFeatures(
   userCategoryTotal?: number,
 ): void {
   const ch = c.channels;
-  writeFeatureValues(out, row, ch.hot, ch.item_cf, ch.embedding, ch.fresh, c.recall, item, userCategories, totalWeight, nowMs, halfLifeHours, userCategoryTotal);
+  writeFeatureValues(out, row, ch.hot, ch.item_cf, ch.embedding, ch.fresh, c.recall, item, userCategories, totalWeight, nowMs, halfLifeHours, userCategoryTotal, undefined, ch.user_cf);
 }
 
 /**
@@ -196,6 +203,8 @@ export function writeFeatureValues(
   userCategoryTotal?: number,
   /** recency(item.publishedAt, nowMs, halfLifeHours) when the caller has computed it already. */
   itemRecency?: number,
+  /** The normalised user_cf score (undefined: not recalled by user_cf). */
+  userCf?: number,
 ): void {
   const o = row * RANKING_FEATURE_COUNT;
   out[o] = hot ?? 0;
@@ -206,13 +215,14 @@ export function writeFeatureValues(
   out[o + 5] = item ? categoryAffinity(userCategories, item.categories, userCategoryTotal) : 0;
   out[o + 6] = ((hot !== undefined ? 1 : 0) + (itemCf !== undefined ? 1 : 0) + (embedding !== undefined ? 1 : 0) + (fresh !== undefined ? 1 : 0)) / 4;
   out[o + 7] = totalWeight > 0 ? recall / totalWeight : 0;
+  out[o + 8] = userCf ?? 0;
 }
 
 /**
  * writeFeatureValues for many candidates held in columns (the edge's merged candidates): for
  * j < count, row j of `out` gets candidate rows[j]'s features, and recencyOut[j] its recency (0
- * without an item), which the re-rank reuses. channelScores holds 4 per candidate in
- * hot/item_cf/embedding/fresh order, NaN where the channel did not recall it. The same arithmetic
+ * without an item), which the re-rank reuses. channelScores holds RECALL_COLUMNS per candidate
+ * in hot/item_cf/embedding/fresh/user_cf order, NaN where the channel did not recall it. The same arithmetic
  * as writeFeatureValues (tests compare them bit for bit), in one loop: no channel score, recall or
  * recency crosses a call as a boxed number (~6 heap numbers per candidate otherwise).
  */
@@ -234,7 +244,7 @@ export function writeFeatureRows(
     const r = rows[j]!;
     const item = items[r];
     const o = j * RANKING_FEATURE_COUNT;
-    const c = r * 4;
+    const c = r * RECALL_COLUMNS;
     const hot = channelScores[c]!;
     const itemCf = channelScores[c + 1]!;
     const embedding = channelScores[c + 2]!;
@@ -250,11 +260,13 @@ export function writeFeatureRows(
     out[o + 5] = item ? categoryAffinity(userCategories, item.c, userCategoryTotal) : 0;
     out[o + 6] = ((hot === hot ? 1 : 0) + (itemCf === itemCf ? 1 : 0) + (embedding === embedding ? 1 : 0) + (fresh === fresh ? 1 : 0)) / 4;
     out[o + 7] = totalWeight > 0 ? recall[r]! / totalWeight : 0;
+    const userCf = channelScores[c + 4]!;
+    out[o + 8] = userCf === userCf ? userCf : 0;
   }
 }
 
 /** Hand-set weights used when a scenario has no (valid) model: relevance first, then taste. */
-export const HEURISTIC_WEIGHTS: readonly number[] = [0.15, 0.25, 0.2, 0.05, 0.05, 0.15, 0.05, 0.1];
+export const HEURISTIC_WEIGHTS: readonly number[] = [0.15, 0.25, 0.2, 0.05, 0.05, 0.15, 0.05, 0.1, 0.2];
 
 export function heuristicScores(features: Float32Array, n: number): Float32Array {
   const out = new Float32Array(n);

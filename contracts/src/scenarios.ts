@@ -3,7 +3,12 @@ import { BEHAVIOUR_EVENT_TYPES, type BehaviourEventType } from './behaviour.js';
 import { Slug, TenantId } from './ids.js';
 import { ItemKind } from './items.js';
 
-export const RecallChannelName = z.enum(['hot', 'item_cf', 'embedding', 'fresh']);
+/**
+ * hot: the scenario's hot list; item_cf: neighbours of the user's recent items; embedding: nearest
+ * items to the user's embedding; fresh: newest published items; user_cf: items of the users most
+ * like this one over their whole history (built offline per user, FeatureKeys.userCf).
+ */
+export const RecallChannelName = z.enum(['hot', 'item_cf', 'embedding', 'fresh', 'user_cf']);
 export type RecallChannelName = z.infer<typeof RecallChannelName>;
 
 export const RecallChannel = z.object({
@@ -78,7 +83,8 @@ export const ScenarioBody = ScenarioConfig.omit({ tenantId: true, scenario: true
 export type ScenarioBody = z.infer<typeof ScenarioBody>;
 
 /**
- * Starting points per content type. News decays within hours and favours fresh items; e-commerce
+ * Starting points per content type (user_cf, the offline whole-history list, wherever taste lasts
+ * longer than the news cycle). News decays within hours and favours fresh items; e-commerce
  * leans on item-CF ("bought together") and filters nothing it has not seen bought; music mixes
  * embedding neighbours for taste; vlog balances heat and personalisation.
  */
@@ -90,6 +96,7 @@ export const SCENARIO_TEMPLATES: Record<ScenarioTemplateName, z.input<typeof Sce
       { name: 'item_cf', weight: 1.5, size: 150 },
       { name: 'embedding', weight: 1.2, size: 100 },
       { name: 'fresh', weight: 0.6, size: 50 },
+      { name: 'user_cf', weight: 1, size: 100 },
     ],
     rerank: { diversityLambda: 0.7, freshnessBoost: 0.2, freshnessHalfLifeHours: 72, filterSeen: true, maxPerCategory: 5 },
     actionWeights: { impression: 0.1, click: 1, play_start: 2, play_complete: 5, like: 3, share: 4, comment: 3 },
@@ -112,6 +119,7 @@ export const SCENARIO_TEMPLATES: Record<ScenarioTemplateName, z.input<typeof Sce
       { name: 'item_cf', weight: 2, size: 200 },
       { name: 'hot', weight: 1, size: 150 },
       { name: 'embedding', weight: 1, size: 100 },
+      { name: 'user_cf', weight: 1.5, size: 100 },
     ],
     rerank: { diversityLambda: 0.8, freshnessBoost: 0, freshnessHalfLifeHours: 720, filterSeen: false, maxPerCategory: 6 },
     actionWeights: { impression: 0.05, click: 1, like: 2, purchase: 10 },
@@ -124,6 +132,7 @@ export const SCENARIO_TEMPLATES: Record<ScenarioTemplateName, z.input<typeof Sce
       { name: 'item_cf', weight: 1.3, size: 150 },
       { name: 'hot', weight: 0.8, size: 100 },
       { name: 'fresh', weight: 0.4, size: 30 },
+      { name: 'user_cf', weight: 1, size: 100 },
     ],
     rerank: { diversityLambda: 0.5, freshnessBoost: 0.1, freshnessHalfLifeHours: 168, filterSeen: false, maxPerCategory: 3 },
     actionWeights: { impression: 0.05, click: 1, play_start: 1, play_complete: 4, like: 3, share: 3 },

@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { byRecall, ITEM_CF_SEEDS, itemCfRecallScores, itemCfSeedWeight, mergeRecall, mergeRecallUnsorted, RANKING_FEATURE_COUNT, RecommendQuery, recency, rerankMmr, topKDot, writeFeatureRows, writeFeatureValues, type Candidate, type RerankItem } from '@vidplat/contracts';
+import { byRecall, ITEM_CF_SEEDS, itemCfRecallScores, itemCfSeedWeight, mergeRecall, mergeRecallUnsorted, RANKING_FEATURE_COUNT, RECALL_COLUMNS, RecommendQuery, recency, rerankMmr, topKDot, writeFeatureRows, writeFeatureValues, type Candidate, type RerankItem } from '@vidplat/contracts';
 import { plainRecommendQuery } from '../src/recommend/query.js';
 import { rankLimit } from '../src/recommend/pipeline.js';
 import { bestRows, channelScore, channelsOfRow, emptyMerged, sharedChannelsOfRow, itemCfRecall, mergeColumns, rowsByRecall, ScoredColumns, type ChannelColumns, type MergedColumns } from '../src/recommend/candidates.js';
@@ -24,7 +24,7 @@ describe('recommend hot path: the fast paths give what the plain algorithms give
     const r = rnd(5);
     // Scores on a coarse grid, so many candidates tie (also at the cut-off).
     const cands: Candidate[] = Array.from({ length: 450 }, (_, i) => ({ itemId: `i${(i * 7919) % 1000}`, recall: Math.floor(r() * 40) / 10, channels: {} }));
-    const m: MergedColumns = { count: cands.length, ids: cands.map((c) => c.itemId), nums: new Int32Array(cands.length), feats: [], recall: Float64Array.from(cands, (c) => c.recall), ch: new Float64Array(cands.length * 4) };
+    const m: MergedColumns = { count: cands.length, ids: cands.map((c) => c.itemId), nums: new Int32Array(cands.length), feats: [], recall: Float64Array.from(cands, (c) => c.recall), ch: new Float64Array(cands.length * RECALL_COLUMNS) };
     for (const limit of [1, 100, 200, 449, 450, 500]) {
       const expected = [...cands].sort(byRecall).slice(0, limit).map((c) => c.itemId).sort();
       expect(Array.from(bestRows(m, limit), (row) => m.ids[row]!).sort()).toEqual(expected);
@@ -119,7 +119,7 @@ describe('recommend hot path: the fast paths give what the plain algorithms give
 
   it('the merge carrying features gives the same candidates, order, recall and channels as mergeRecallUnsorted', () => {
     const r = rnd(9);
-    const names = ['hot', 'item_cf', 'embedding', 'fresh'] as const;
+    const names = ['hot', 'item_cf', 'embedding', 'fresh', 'user_cf'] as const;
     const feat = (id: string) => ({ s: 'published' as const, p: null, u: null, c: [`c${id.length}`], a: 'free' as const, au: id });
     const results = names.map((channel) => {
       // Overlapping ids across channels, negative and zero scores included.
@@ -128,7 +128,7 @@ describe('recommend hot path: the fast paths give what the plain algorithms give
     });
     // One output reused across merges (as a request's scratch is): stale rows must not leak.
     const into = emptyMerged();
-    for (const w of [{ hot: 1, item_cf: 1.5, embedding: 0, fresh: 0.6 }, { hot: 0.3, item_cf: 1, embedding: 1.2, fresh: 2 }]) {
+    for (const w of [{ hot: 1, item_cf: 1.5, embedding: 0, fresh: 0.6, user_cf: 1 }, { hot: 0.3, item_cf: 1, embedding: 1.2, fresh: 2, user_cf: 0 }]) {
       const plain = mergeRecallUnsorted(results, w);
       const m = mergeColumns(results.map((x) => columnsOf(x.channel, x.items, x.feats, null)), w, into);
       expect(m.count).toBe(plain.length);
@@ -137,14 +137,14 @@ describe('recommend hot path: the fast paths give what the plain algorithms give
         expect(m.recall[row]).toBe(c.recall); // bit-identical sums
         expect(m.feats[row]!.au).toBe(c.itemId);
         expect(channelsOfRow(m, row)).toEqual(Object.keys(c.channels));
-        (['hot', 'item_cf', 'embedding', 'fresh'] as const).forEach((k, col) => expect(channelScore(m, row, col)).toBe(c.channels[k]));
+        (['hot', 'item_cf', 'embedding', 'fresh', 'user_cf'] as const).forEach((k, col) => expect(channelScore(m, row, col)).toBe(c.channels[k]));
       });
     }
   });
 
   it('the merge over eligible indexes (nothing copied) equals the merge of the filtered lists', () => {
     const r = rnd(29);
-    const names = ['hot', 'item_cf', 'embedding', 'fresh'] as const;
+    const names = ['hot', 'item_cf', 'embedding', 'fresh', 'user_cf'] as const;
     const feat = (id: string) => ({ s: 'published' as const, p: null, u: null, c: ['c'], a: 'free' as const, au: id });
     const into = emptyMerged();
     for (let t = 0; t < 20; t++) {
@@ -154,7 +154,7 @@ describe('recommend hot path: the fast paths give what the plain algorithms give
         const keep = Int32Array.from(items.flatMap((_, i) => (r() < 0.7 ? [i] : [])));
         return { channel, items, feats: items.map((x) => feat(x.itemId)), keep };
       });
-      const w = { hot: 1, item_cf: 1.5, embedding: t % 3 ? 1.2 : 0, fresh: 0.6 };
+      const w = { hot: 1, item_cf: 1.5, embedding: t % 3 ? 1.2 : 0, fresh: 0.6, user_cf: t % 2 ? 0.8 : 0 };
       const filtered = all.map((c) => ({ channel: c.channel, items: Array.from(c.keep, (i) => c.items[i]!), feats: Array.from(c.keep, (i) => c.feats[i]!) }));
       const plain = mergeRecallUnsorted(filtered, w);
       const m = mergeColumns(all.map((c) => columnsOf(c.channel, c.items, c.feats, c.keep)), w, into);
@@ -179,7 +179,7 @@ describe('recommend hot path: the fast paths give what the plain algorithms give
     const userCats = new Map([['a', 3], ['c', 1]]);
     for (let t = 0; t < 10; t++) {
       const n = 1 + Math.floor(r() * 300);
-      const ch = Float64Array.from({ length: n * 4 }, () => (r() < 0.5 ? NaN : r() < 0.1 ? 0 : r()));
+      const ch = Float64Array.from({ length: n * RECALL_COLUMNS }, () => (r() < 0.5 ? NaN : r() < 0.1 ? 0 : r()));
       const recall = Float64Array.from({ length: n }, () => r() * 3);
       const feats = Array.from({ length: n }, (_, i) => (i % 13 === 0 ? undefined : { p: r() < 0.1 ? null : now - Math.floor(r() * 1000) * 3_600_000, c: r() < 0.1 ? [] : [cats[i % 4]!, cats[(i * 3) % 4]!] }));
       const rows = Int32Array.from({ length: Math.floor(n / 2) + 1 }, () => Math.floor(r() * n));
@@ -191,10 +191,10 @@ describe('recommend hot path: the fast paths give what the plain algorithms give
       const want = new Float32Array(rows.length * RANKING_FEATURE_COUNT);
       rows.forEach((row, j) => {
         const f = feats[row];
-        const v = (k: number) => (Number.isNaN(ch[row * 4 + k]!) ? undefined : ch[row * 4 + k]!);
+        const v = (k: number) => (Number.isNaN(ch[row * RECALL_COLUMNS + k]!) ? undefined : ch[row * RECALL_COLUMNS + k]!);
         const rec = f ? recency(f.p, now, hl) : 0;
         expect(gotRec[j]).toBe(rec);
-        writeFeatureValues(want, j, v(0), v(1), v(2), v(3), recall[row]!, f ? { publishedAt: f.p, categories: f.c } : undefined, userCats, totalWeight, now, hl, 4, rec);
+        writeFeatureValues(want, j, v(0), v(1), v(2), v(3), recall[row]!, f ? { publishedAt: f.p, categories: f.c } : undefined, userCats, totalWeight, now, hl, 4, rec, v(4));
       });
       expect(Array.from(got)).toEqual(Array.from(want));
     }

@@ -186,6 +186,30 @@ describe('recommend reads the real-time actions in its one first round trip', ()
     expect(ids).toContain('i1');
   });
 
+  it('the user-CF channel reads the user\'s offline list in the first round trip, minus what they saw since', async () => {
+    const s = store();
+    // Built offline before the user clicked i20; 'ghost' has no item features (never proven published).
+    s.zadd(FeatureKeys.userCf(t, 'u1'), [['i29', 0.9], ['i20', 0.8], ['ghost', 0.7], ['i27', 0.4]]);
+    await recordRecentActions(s, [my('click', 'i20', NOW - 5)], NOW);
+    const c = ScenarioConfig.parse({ ...cfg(), recall: [{ name: 'hot', weight: 1, size: 30 }, { name: 'user_cf', weight: 5, size: 10 }] });
+    const callsBefore = s.calls;
+    const r = await run(s, c);
+    const ucf = r.traces.find((x) => x.stage === 'recall.user_cf')!;
+    expect(ucf.items!.map((x) => x.itemId)).toEqual(['i29', 'ghost', 'i27']);
+    const ids = r.items.map((i) => i.itemId);
+    expect(ids).not.toContain('i20');
+    expect(ids).not.toContain('ghost');
+    // i29, last of the hot list, comes first on its user-CF score.
+    expect(ids[0]).toBe('i29');
+    expect(r.items[0]!.channels).toEqual(['hot', 'user_cf']);
+    // First read (with the user-CF list) + neighbour/feature read.
+    expect(s.calls - callsBefore).toBeLessThanOrEqual(2);
+    // A user with no list: the channel says why, the answer is unchanged otherwise.
+    const other = await runPipeline(s, env.MODELS, { tenant: t, scenario: 'feed', user: 'u9', n: 10, cfg: c, nowMs: NOW, debug: true });
+    expect(other.traces.find((x) => x.stage === 'recall.user_cf')).toMatchObject({ candidates: 0, note: expect.stringMatching(/no user-CF list/) });
+    expect(other.items[0]!.itemId).toBe('i0');
+  });
+
   it('an item shown three times without engagement falls behind', async () => {
     const s = store();
     const base = (await run(s)).items.map((i) => i.itemId);

@@ -127,8 +127,13 @@ describe('ranking features and the heuristic fallback', () => {
     const userCats = new Map([['news', 3], ['sport', 1]]);
     writeFeatures(f, 0, { itemId: 'a', recall: 2, channels: { hot: 1, item_cf: 0.5 } }, { publishedAt: NOW, categories: ['news'] }, userCats, 4, NOW, 24);
     writeFeatures(f, 1, { itemId: 'b', recall: 0.2, channels: { fresh: 0.2 } }, { publishedAt: NOW - 48 * 3_600_000, categories: ['cooking'] }, userCats, 4, NOW, 24);
-    expect([...f.slice(0, RANKING_FEATURE_COUNT)]).toEqual([1, 0.5, 0, 0, 1, 0.75, 0.5, 0.5]);
+    expect([...f.slice(0, RANKING_FEATURE_COUNT)]).toEqual([1, 0.5, 0, 0, 1, 0.75, 0.5, 0.5, 0]);
     expect(f[RANKING_FEATURE_COUNT + 4]).toBeCloseTo(0.25);
+    // user_cf has its own column (last); channel_count counts the first four channels.
+    const g = new Float32Array(RANKING_FEATURE_COUNT);
+    writeFeatures(g, 0, { itemId: 'c', recall: 1, channels: { hot: 1, user_cf: 0.5 } }, { publishedAt: NOW, categories: [] }, userCats, 4, NOW, 24);
+    expect(g[8]).toBe(0.5);
+    expect(g[6]).toBe(0.25);
     const s = heuristicScores(f, 2);
     expect(s[0]).toBeGreaterThan(s[1]!);
   });

@@ -8,8 +8,9 @@ import { syntheticEvents } from '@vidplat/devstack/demo/synthetic-events';
 import type {} from '@vidplat/devstack/vitest-global-setup';
 import { itemNeighboursMetaKey } from '../src/features/snapshot-writer.js';
 import { REPO_ROOT } from './helpers.js';
-import { Ease } from '../src/similarity/ease.js';
+import { Ease, easeUserLists } from '../src/similarity/ease.js';
 import { InteractionMatrix } from '../src/similarity/interaction-matrix.js';
+import { userCfLists } from '../src/similarity/user-cf.js';
 
 /** The item-CF CLI against real ClickHouse and Redis: neighbours in both, progress on stderr. */
 const { env } = inject('stack');
@@ -82,6 +83,33 @@ describe('item similarity CLI', () => {
         // Equal scores may come back in either order from the sorted set: compare the score's item set.
         expect(want.filter((w) => Math.abs(w.score - want[k]!.score) < 1e-12).map((w) => w.itemId)).toContain(got[2 * k]);
       }
+    }
+  });
+
+  it('publishes each user\'s user-CF list from the same interactions (EASE whole-history scores; user-kNN under the cosine build)', async () => {
+    for (const model of ['ease', 'cosine'] as const) {
+      const t3 = `${tenant}-ucf-${model}`;
+      const events = syntheticEvents({ tenants: [t3], users: 30, items: 40, count: 600, seed: 13, startMs: Date.UTC(2026, 10, 23, 12) });
+      await ch.insert({ table: 'events_raw', values: events.map((e, i) => eventRawRow(e, 0, String(i), new Date())), format: 'JSONEachRow' });
+      const { stdout } = await cli(['--tenant', t3, '--top-k', '5', '--ease-lambda', '5', '--model', model]);
+      const summary = ItemSimilarityRunSummary.parse(JSON.parse(stdout.trim().split('\n').pop()!));
+      const xs = events.filter((e) => e.type !== 'impression').map((e) => ({ user: e.userId, item: e.itemId, ts: 0, weight: 1 }));
+      const expected = model === 'ease' ? easeUserLists(new Ease(new InteractionMatrix(xs), 5), 100) : userCfLists(xs);
+      expect(summary.userCf).toEqual({ users: expected.size, model: model === 'ease' ? 'ease' : 'knn' });
+      expect(expected.size).toBeGreaterThan(20);
+      for (const user of [...expected.keys()].slice(0, 3)) {
+        const got = await redis.zrange(FeatureKeys.userCf(t3, user), 0, -1, 'REV', 'WITHSCORES');
+        const want = expected.get(user)!;
+        expect(got.length / 2).toBe(want.length);
+        const seen = new Set(events.filter((e) => e.userId === user && e.type !== 'impression').map((e) => e.itemId));
+        for (let k = 0; k < want.length; k++) {
+          expect(Number(got[2 * k + 1])).toBeCloseTo(want[k]!.score, 9);
+          expect(seen.has(got[2 * k]!), 'a user-CF list never holds the user\'s own items').toBe(false);
+        }
+        expect(await redis.ttl(FeatureKeys.userCf(t3, user))).toBeGreaterThan(0);
+      }
+      const meta = SnapshotMeta.parse(JSON.parse((await redis.get(FeatureKeys.userCfMeta(t3)))!));
+      expect(meta).toMatchObject({ version: summary.version, size: expected.size });
     }
   });
 });

@@ -1,4 +1,4 @@
-import { itemCfSeedWeight, normalisedRecallScore, type ItemFeatures, type RecallChannelName, type Scored } from '@vidplat/contracts';
+import { itemCfSeedWeight, normalisedRecallScore, RECALL_COLUMNS, type ItemFeatures, type RecallChannelName, type Scored } from '@vidplat/contracts';
 import { kthLargest, sortRowsByScore } from './select.js';
 import { itemNumbers, NumberSlots } from './item-numbers.js';
 
@@ -64,12 +64,13 @@ export interface MergedColumns {
   feats: ItemFeatures[];
   /** Weighted merge score. */
   recall: Float64Array;
-  /** Normalised score per channel, 4 per row in CHANNEL_ORDER; NaN where the channel did not recall the item. */
+  /** Normalised score per channel, RECALL_COLUMNS per row in CHANNEL_ORDER; NaN where the channel did not recall the item. */
   ch: Float64Array;
 }
 
-export const CHANNEL_ORDER = ['hot', 'item_cf', 'embedding', 'fresh'] as const;
-const COLUMN: Record<RecallChannelName, number> = { hot: 0, item_cf: 1, embedding: 2, fresh: 3 };
+export const CHANNEL_ORDER = ['hot', 'item_cf', 'embedding', 'fresh', 'user_cf'] as const;
+const COLUMN: Record<RecallChannelName, number> = { hot: 0, item_cf: 1, embedding: 2, fresh: 3, user_cf: 4 };
+const W = RECALL_COLUMNS;
 
 /** Shared scratch: the merge and the item-CF recall are synchronous passes. */
 const slots = new NumberSlots();
@@ -90,11 +91,11 @@ export function mergeColumns(results: readonly ChannelColumns[], weights: Partia
     const c = Math.max(cap, into.recall.length * 2);
     into.recall = new Float64Array(c);
     into.nums = new Int32Array(c);
-    into.ch = new Float64Array(c * 4);
+    into.ch = new Float64Array(c * W);
   }
   const { ids, feats, recall, nums: rowNums, ch } = into;
   recall.fill(0, 0, cap);
-  ch.fill(NaN, 0, cap * 4);
+  ch.fill(NaN, 0, cap * W);
   let count = 0;
   // Numbers from before a reset of the table are recomputed (a reset needs 2M distinct ids).
   for (let g = -1; g !== itemNumbers.generation; ) {
@@ -129,7 +130,7 @@ export function mergeColumns(results: readonly ChannelColumns[], weights: Partia
         ids[row] = rIds[i]!;
         feats[row] = r.feats[i]!;
       }
-      const at = row * 4 + col;
+      const at = row * W + col;
       const prev = ch[at]!;
       if (prev !== prev || norm > prev) {
         recall[row]! += w * (norm - (prev !== prev ? 0 : prev));
@@ -144,25 +145,25 @@ export function mergeColumns(results: readonly ChannelColumns[], weights: Partia
 /** The channels that recalled row `row`, in merge order (what channelsOf gives for the candidate). */
 export function channelsOfRow(m: MergedColumns, row: number): string[] {
   const out: string[] = [];
-  for (let k = 0; k < 4; k++) if (m.ch[row * 4 + k] === m.ch[row * 4 + k]) out.push(CHANNEL_ORDER[k]!);
+  for (let k = 0; k < W; k++) if (m.ch[row * W + k] === m.ch[row * W + k]) out.push(CHANNEL_ORDER[k]!);
   return out;
 }
 
 /**
- * channelsOfRow as one shared, frozen list per combination of channels (16 at most): the response
+ * channelsOfRow as one shared, frozen list per combination of channels (2^W at most): the response
  * only serialises it, so no array per returned item. Frozen, so a caller cannot change another's.
  */
-const CHANNEL_SETS: readonly string[][] = Array.from({ length: 16 }, (_, mask) => Object.freeze(CHANNEL_ORDER.filter((_, k) => mask & (1 << k))) as string[]);
+const CHANNEL_SETS: readonly string[][] = Array.from({ length: 1 << W }, (_, mask) => Object.freeze(CHANNEL_ORDER.filter((_, k) => mask & (1 << k))) as string[]);
 /** Typed string[] for the response contract (RecommendResponse items); the array is frozen all the same. */
 export function sharedChannelsOfRow(m: MergedColumns, row: number): string[] {
   let mask = 0;
-  for (let k = 0; k < 4; k++) if (m.ch[row * 4 + k] === m.ch[row * 4 + k]) mask |= 1 << k;
+  for (let k = 0; k < W; k++) if (m.ch[row * W + k] === m.ch[row * W + k]) mask |= 1 << k;
   return CHANNEL_SETS[mask]!;
 }
 
 /** A channel score, undefined where the channel did not recall the row. */
 export const channelScore = (m: MergedColumns, row: number, k: number): number | undefined => {
-  const v = m.ch[row * 4 + k]!;
+  const v = m.ch[row * W + k]!;
   return v === v ? v : undefined;
 };
 

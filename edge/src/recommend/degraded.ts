@@ -28,7 +28,7 @@ export async function readBaseOrKept(
   t: string,
   scenario: string,
   user: string,
-  sizes: { hot: number; fresh: number; recent: number },
+  sizes: { hot: number; fresh: number; recent: number; userCf?: number },
 ): Promise<Base & { degraded?: string }> {
   const key = `${t}\u0000${scenario}`;
   try {
@@ -57,9 +57,10 @@ export async function readBaseOrKept(
       recent: [],
       // The user's own actions are in the unreachable store too: none known.
       actions: mergeUserActions([], null, null, 0),
+      userCf: [],
       itemsVersion: k.itemsVersion,
       neighboursVersion: k.neighboursVersion,
-      degraded: `${why}; served from this isolate's cached lists, item features and model (user's recent items unknown: not filtered, no item-CF seeds)`,
+      degraded: `${why}; served from this isolate's cached lists, item features and model (user's recent items unknown: not filtered, no item-CF seeds, no user-CF list)`,
     };
   }
 }

@@ -13,6 +13,8 @@ export function pairs(flat: unknown): Scored[] {
   return out;
 }
 
+const NO_PAIRS: Scored[] = Object.freeze([]) as unknown as Scored[];
+
 /** The last meta strings parsed (hot-list and neighbour metas change rarely; zod parse per request cost ~2% of CPU). */
 const metaMemo = new Map<string, SnapshotMeta | null>();
 
@@ -126,7 +128,7 @@ const str = (v: unknown): string | null => (v === null || v === undefined ? null
  * actions the edge recorded at event accept: user-actions.ts), and the hot/fresh lists unless
  * this isolate holds them at the current version (then a second trip only when a version moved).
  */
-export async function readBase(store: FeatureStore, t: string, scenario: string, user: string, sizes: { hot: number; fresh: number; recent: number }) {
+export async function readBase(store: FeatureStore, t: string, scenario: string, user: string, sizes: { hot: number; fresh: number; recent: number; userCf?: number }) {
   const ck = `${t}/${scenario}`;
   const c = listCache.get(ck);
   const hotCached = !!c && c.hotVersion !== null && c.hotSize >= sizes.hot;
@@ -143,6 +145,9 @@ export async function readBase(store: FeatureStore, t: string, scenario: string,
   ];
   if (!hotCached) p.push(hotRange);
   if (!freshCached) p.push(freshRange);
+  // The user's offline user-CF list (stream similarity job), in the same round trip.
+  const userCfSize = sizes.userCf ?? 0;
+  if (userCfSize > 0) p.push(zrevrange(FeatureKeys.userCf(t, user), userCfSize));
   const res = await store.pipeline(p);
   const [metaRaw, itemsVersionRaw, nbrMetaRaw, recentRaw, actionsRaw, impressionsRaw] = res;
   let i = 6;
@@ -150,6 +155,7 @@ export async function readBase(store: FeatureStore, t: string, scenario: string,
   const itemsVersion = str(itemsVersionRaw);
   let hot = hotCached ? null : pairs(res[i++]);
   let fresh = freshCached ? null : pairs(res[i++]);
+  const userCf = userCfSize > 0 ? pairs(res[i++]) : NO_PAIRS;
   const hotStale = hotCached && c!.hotVersion !== (meta?.version ?? null);
   const freshStale = freshCached && c!.freshVersion !== itemsVersion;
   if (hotStale || freshStale) {
@@ -175,7 +181,7 @@ export async function readBase(store: FeatureStore, t: string, scenario: string,
     });
   }
   const actions = mergeUserActions(pairs(recentRaw), actionsRaw, impressionsRaw, sizes.recent);
-  return { hot, meta, fresh, recent: actions.recent, actions, itemsVersion, neighboursVersion: parseMeta(nbrMetaRaw)?.version ?? null };
+  return { hot, meta, fresh, recent: actions.recent, actions, userCf, itemsVersion, neighboursVersion: parseMeta(nbrMetaRaw)?.version ?? null };
 }
 
 /**

@@ -294,6 +294,20 @@ class RequestFeatures {
   }
 }
 
+/** The user-CF channel: the first `size` items of the user's list not in `seen` (seen and blocked), into `out`. */
+function userCfInto(out: ScoredColumns, list: readonly Scored[], seen: ReadonlySet<string>, size: number): ScoredColumns {
+  out.count = 0;
+  out.gen = -1; // numbered by the merge
+  out.reserve(Math.min(list.length, size));
+  for (let i = 0; i < list.length && out.count < size; i++) {
+    const x = list[i]!;
+    if (seen.has(x.itemId)) continue;
+    out.ids[out.count] = x.itemId;
+    out.scores[out.count++] = x.score;
+  }
+  return out;
+}
+
 /**
  * The fresh channel: published items (score = publish time ≤ now) scored by recency, the first
  * `size` of them, into `out`. Per-candidate loops live in small functions like this one rather
@@ -367,7 +381,8 @@ async function pipelineWith(x: RequestScratch, redis: FeatureStore, kv: KVNamesp
   try {
     // Over-fetch fresh items: some are scheduled for later and get filtered.
     // Store unreachable: this isolate's last lists for the scenario (degraded), else FeatureStoreDown.
-    base = await readBaseOrKept(redis, tenant, scenario, user, { hot: sizes.hot ?? 0, fresh: (sizes.fresh ?? 0) * 2, recent: ITEM_CF_SEEDS });
+    // Over-fetch the user-CF list too: it was built before the user's latest actions (filtered here).
+    base = await readBaseOrKept(redis, tenant, scenario, user, { hot: sizes.hot ?? 0, fresh: (sizes.fresh ?? 0) * 2, recent: ITEM_CF_SEEDS, userCf: sizes.user_cf ? sizes.user_cf + 20 : 0 });
   } catch (e) {
     throw new FeatureStoreDown(e instanceof Error ? e.message : String(e), e instanceof BreakerOpen ? e.retryAfterSeconds : 1);
   }
@@ -392,6 +407,7 @@ async function pipelineWith(x: RequestScratch, redis: FeatureStore, kv: KVNamesp
   const features = new RequestFeatures(cache);
   features.collect(base.hot);
   features.collect(base.fresh);
+  features.collect(base.userCf);
   features.collect(base.recent, 20);
   // Disliked items: their categories and item-CF neighbours are demoted (read with the seeds' lists).
   // (No array per request for users without dislikes: most requests.)
@@ -453,6 +469,12 @@ async function pipelineWith(x: RequestScratch, redis: FeatureStore, kv: KVNamesp
 
   traces.push({ stage: 'recall.fresh', ms: clock.lap(), candidates: fresh.count, items: topCols(fresh), ...(sizes.fresh ? {} : { note: 'channel not configured' }) });
 
+  // User-CF: the user's offline list (whole history, stream similarity job), minus what they have
+  // seen or turned down since it was built.
+  const ucf = userCfInto(x.ucf, base.userCf, seen, sizes.user_cf ?? 0);
+  const ucfNote = !sizes.user_cf ? 'channel not configured' : !base.userCf.length ? (base.degraded ? 'feature store unreachable' : 'no user-CF list for this user (new user, or none built yet)') : undefined;
+  traces.push({ stage: 'recall.user_cf', ms: clock.lap(), candidates: ucf.count, items: topCols(ucf), ...(ucfNote ? { note: ucfNote } : {}) });
+
   // 4. Features of the candidates not read yet, then the eligibility filter and the merge.
   const cfFeats = features.lookup(cf.ids, cf.count, cf.nums, cf.gen, x.cfFeats);
   const embFeats = features.lookup(emb.ids, emb.count, emb.nums, emb.gen, x.embFeats);
@@ -469,6 +491,7 @@ async function pipelineWith(x: RequestScratch, redis: FeatureStore, kv: KVNamesp
     }
   }
   const freshFeats = features.known(fresh.ids, fresh.count, x.freshFeats);
+  const ucfFeats = features.known(ucf.ids, ucf.count, x.ucfFeats);
   const hotAll = hotWithFeatures(tenant, scenario, base.hot, base.meta?.version ?? null, base.itemsVersion, features, cfg, nowMs, eligible);
   const hotNums = numsOfList(hotAll.items);
   const channels: ChannelWithFeatures[] = [
@@ -477,6 +500,8 @@ async function pipelineWith(x: RequestScratch, redis: FeatureStore, kv: KVNamesp
     eligibleOf('item_cf', cf, cfFeats, x.keepFor(1, cf.count), cfg, NOBODY, nowMs),
     eligibleOf('embedding', emb, embFeats, x.keepFor(2, emb.count), cfg, NOBODY, nowMs),
     eligibleOf('fresh', fresh, freshFeats, x.keepFor(3, fresh.count), cfg, seen, nowMs, blocked),
+    // userCfInto left out the seen and blocked items.
+    eligibleOf('user_cf', ucf, ucfFeats, x.keepFor(4, ucf.count), cfg, NOBODY, nowMs),
   ];
   if (input.hidden) for (let k = 0; k < channels.length; k++) channels[k] = withoutHidden(channels[k]!, input.hidden);
   const m = mergeColumns(channels, weights, x.merged);
@@ -484,7 +509,7 @@ async function pipelineWith(x: RequestScratch, redis: FeatureStore, kv: KVNamesp
   // sorts by its own score): rows are sorted only for the debug listing.
   const limit = rankLimit(n);
   const byRecallRows = debug ? rowsByRecall(m) : null;
-  const totalRecalled = debug ? String(new Set([...base.hot.map((h) => h.itemId), ...cf.ids.slice(0, cf.count), ...emb.ids.slice(0, emb.count), ...fresh.ids.slice(0, fresh.count)]).size) : '';
+  const totalRecalled = debug ? String(new Set([...base.hot.map((h) => h.itemId), ...cf.ids.slice(0, cf.count), ...emb.ids.slice(0, emb.count), ...fresh.ids.slice(0, fresh.count), ...ucf.ids.slice(0, ucf.count)]).size) : '';
   let mergeNote = `${totalRecalled ? `${totalRecalled} recalled, ` : ''}${m.count} eligible (published, unseen, allowed)`;
   if (featNote) mergeNote += `; ${featNote}`;
   if (cold) mergeNote += '; cold start: hot + fresh';

@@ -15,14 +15,16 @@ export class RequestScratch {
   readonly cf = new ScoredColumns();
   readonly emb = new ScoredColumns();
   readonly fresh = new ScoredColumns();
+  readonly ucf = new ScoredColumns();
   readonly cfFeats: (ItemFeatures | undefined)[] = [];
   readonly embFeats: (ItemFeatures | undefined)[] = [];
   readonly freshFeats: (ItemFeatures | undefined)[] = [];
+  readonly ucfFeats: (ItemFeatures | undefined)[] = [];
   /** Eligible indexes per channel, CHANNEL_ORDER. */
-  readonly keep = [new Int32Array(256), new Int32Array(256), new Int32Array(256), new Int32Array(256)];
+  readonly keep = [new Int32Array(256), new Int32Array(256), new Int32Array(256), new Int32Array(256), new Int32Array(256)];
   readonly merged: MergedColumns = emptyMerged();
   rows = new Int32Array(512);
-  features = new Float32Array(512 * 8);
+  features = new Float32Array(512 * 9);
   recency = new Float64Array(512);
   /** Re-rank items, reused object for object (every field rewritten per request). */
   readonly ranked: RerankItem[] = [];

@@ -1,7 +1,9 @@
 /**
  * `npm run eval:recs -- --ratings FILE [--movies movies.csv] [--protocol temporal|random5|loo]
  *   [--seed 1] [--min-rating 4] [--test-share 0.2] [--knn-k 100] [--ease-lambdas 10,50,200,500,1000]
- *   [--resamples 1000] [--drop-features fresh,recency]`
+ *   [--resamples 1000] [--drop-features fresh,recency] [--splits N]
+ *   [--channels hot:1:100,item_cf:1.5:100,embedding:1.2:100,fresh:0.5:50,user_cf:1:100] [--user-cf ease|knn]
+ *   [--diversity-lambda 0.9] [--freshness-boost 0.05]`
  *
  * Offline evaluation on a MovieLens file (`u.data` or `ratings.csv`): baselines (popularity,
  * item-kNN, EASE), each recall channel, the pipeline with heuristic weights and with a trained
@@ -11,11 +13,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { RANKING_FEATURES } from '@vidplat/contracts';
+import { RANKING_FEATURES, RecallChannelName } from '@vidplat/contracts';
+import type { ChannelConfig } from '../training/offline-recommender.js';
 import { evaluateRecommenders, type Protocol } from './evaluate.js';
 import { parseMovies, parseRatings, RatingsFileError } from './ratings.js';
 
-const USAGE = 'usage: npm run eval:recs -- --ratings FILE [--movies FILE] [--protocol temporal|random5|loo] [--seed N] [--min-rating 4] [--test-share 0.2] [--knn-k 100] [--ease-lambdas 10,50,200] [--resamples 1000] [--drop-features a,b]';
+const USAGE = 'usage: npm run eval:recs -- --ratings FILE [--movies FILE] [--protocol temporal|random5|loo] [--seed N] [--min-rating 4] [--test-share 0.2] [--knn-k 100] [--ease-lambdas 10,50,200] [--resamples 1000] [--drop-features a,b] [--splits N] [--channels name:weight:size,...] [--user-cf ease|knn] [--diversity-lambda 0.9] [--freshness-boost 0.05]';
 const fail = (msg: string): never => {
   console.error(msg);
   process.exit(2);
@@ -35,6 +38,11 @@ try {
       'ease-lambdas': { type: 'string', default: '10,50,200,500,1000' },
       resamples: { type: 'string', default: '1000' },
       'drop-features': { type: 'string' },
+      splits: { type: 'string' },
+      channels: { type: 'string' },
+      'user-cf': { type: 'string', default: 'ease' },
+      'diversity-lambda': { type: 'string' },
+      'freshness-boost': { type: 'string' },
     },
   }) as { values: Record<string, string | undefined> });
 } catch (e) {
@@ -60,6 +68,29 @@ if (!easeLambdas.length || easeLambdas.some((l) => !(l > 0))) fail('--ease-lambd
 
 const unknown = (v['drop-features'] ?? '').split(',').filter((f) => f && !(RANKING_FEATURES as readonly string[]).includes(f));
 if (unknown.length) fail(`--drop-features: unknown ${unknown.join(', ')}; features are ${RANKING_FEATURES.join(', ')}`);
+
+if (v['user-cf'] !== 'ease' && v['user-cf'] !== 'knn') fail(`--user-cf must be ease or knn\n${USAGE}`);
+const rerank: { diversityLambda?: number; freshnessBoost?: number } = {};
+if (v['diversity-lambda'] !== undefined) {
+  rerank.diversityLambda = Number(v['diversity-lambda']);
+  if (!(rerank.diversityLambda >= 0 && rerank.diversityLambda <= 1)) fail('--diversity-lambda must be in [0, 1]');
+}
+if (v['freshness-boost'] !== undefined) {
+  rerank.freshnessBoost = Number(v['freshness-boost']);
+  if (!(rerank.freshnessBoost >= 0)) fail('--freshness-boost must be >= 0');
+}
+const maxSplits = v.splits === undefined ? undefined : int('splits', 1);
+let channels: ChannelConfig[] | undefined;
+if (v.channels) {
+  channels = v.channels.split(',').map((spec) => {
+    const [name, weight, size] = spec.split(':');
+    const c = { name: name as RecallChannelName, weight: Number(weight), size: Number(size) };
+    if (!RecallChannelName.safeParse(c.name).success || !(c.weight >= 0) || !Number.isInteger(c.size) || c.size < 1) {
+      fail(`--channels: "${spec}" is not name:weight:size with name one of ${RecallChannelName.options.join(', ')}`);
+    }
+    return c;
+  });
+}
 
 const read = (file: string) => {
   try {
@@ -88,6 +119,9 @@ const report = evaluateRecommenders(parsed.ratings, {
   knnK,
   easeLambdas,
   resamples,
+  ...(maxSplits ? { maxSplits } : {}),
+  userCf: v['user-cf'] as 'ease' | 'knn',
+  ...(channels || Object.keys(rerank).length ? { options: { ...(channels ? { channels } : {}), ...rerank } } : {}),
   ...(v['drop-features'] ? { dropFeatures: v['drop-features'].split(',') } : {}),
   ...(categories ? { categories } : {}),
   progress: (msg) => process.stderr.write(`[eval:recs ${((performance.now()) / 1000).toFixed(1)}s] ${msg}\n`),

@@ -109,8 +109,10 @@ describe('offline evaluation on data with known structure', () => {
     const r = evaluateRecommenders(ratings, { resamples: 200, easeLambdas: [10, 100] });
     const R = (k: string) => r.results[k]!;
     expect(Object.keys(r.results).sort()).toEqual(
-      ['baseline:ease', 'baseline:item_knn', 'baseline:popularity', 'channel:embedding', 'channel:fresh', 'channel:hot', 'channel:item_cf', 'pipeline:heuristic', 'pipeline:model', 'pipeline:model_pointwise'].sort(),
+      ['baseline:ease', 'baseline:item_knn', 'baseline:popularity', 'channel:embedding', 'channel:fresh', 'channel:hot', 'channel:item_cf', 'channel:user_cf', 'pipeline:heuristic', 'pipeline:model', 'pipeline:model_pointwise'].sort(),
     );
+    // The user_cf channel is EASE's whole-history list (as the similarity job publishes it): EASE's own figures.
+    expect(R('channel:user_cf').ndcg_at_10).toBeCloseTo(R('baseline:ease').ndcg_at_10, 3);
     for (const f of Object.values(r.results)) for (const v of [f.precision_at_10, f.recall_at_10, f.ndcg_at_10, f.map_at_10, f.hr_at_10, f.coverage]) expect(v).toBeGreaterThanOrEqual(0), expect(v).toBeLessThanOrEqual(1);
     // Relevant items live in the user's taste cluster; popularity cannot know the cluster.
     expect(R('channel:item_cf').recall_at_10).toBeGreaterThan(2 * R('baseline:popularity').recall_at_10);

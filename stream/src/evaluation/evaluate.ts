@@ -2,8 +2,9 @@ import { RANKING_FEATURE_COUNT, RANKING_FEATURES, TopKRows, type RecallChannelNa
 import { rng, type Interaction } from '../training/interactions.js';
 import { auc, predict, trainLogisticRegression, trainPairwiseRanker, type LrModel } from '../training/logistic-regression.js';
 import { DEFAULT_CHANNELS, OfflineRecommender, rankingDataset, type OfflineOptions } from '../training/offline-recommender.js';
-import { Ease } from '../similarity/ease.js';
+import { Ease, easeUserLists } from '../similarity/ease.js';
 import { InteractionMatrix } from '../similarity/interaction-matrix.js';
+import { USER_CF_LIST_SIZE } from '../similarity/user-cf.js';
 import { chooseEaseLambda, ease, itemKnn, popularity, topUnseen, type ScoringRecommender } from './baselines.js';
 import { apAt, ndcgAt, precisionAt, recallAt } from './metrics.js';
 import { leaveLastOut, randomFolds, splitByTimePerUser } from './ratings.js';
@@ -57,6 +58,10 @@ export interface EvaluateOptions {
   progress?: (msg: string) => void;
   /** The item-item model behind the item-CF channel: EASE's neighbour lists (default) or the cosine build. */
   itemItem?: 'ease' | 'cosine';
+  /** The user_cf channel's lists (when the channels have user_cf): EASE's whole-history scores (default, as the similarity job publishes them) or user-kNN. */
+  userCf?: 'ease' | 'knn';
+  /** Evaluate only the first N splits of the protocol (random5: N of the 5 folds; for quick iteration). */
+  maxSplits?: number;
   /** Ranking features held at 0 while training (an ablation: the model then gives them no weight). */
   dropFeatures?: readonly string[];
 }
@@ -165,7 +170,7 @@ export function evaluateRecommenders(ratings: readonly Interaction[], eo: Evalua
   const lambdas = eo.easeLambdas ?? [10, 50, 200, 500, 1000];
   const say = eo.progress ?? (() => {});
   const o: OfflineOptions = { channels: DEFAULT_CHANNELS, halfLifeHours: 24 * 90, diversityLambda: 0.9, freshnessBoost: 0.05, ...(eo.categories ? { categories: eo.categories } : {}), ...eo.options };
-  const splits = splitsOf(ratings, protocol, { seed, minRating, testShare: eo.testShare ?? 0.2, folds: eo.folds ?? 5, negatives: eo.negatives ?? 99 });
+  const splits = splitsOf(ratings, protocol, { seed, minRating, testShare: eo.testShare ?? 0.2, folds: eo.folds ?? 5, negatives: eo.negatives ?? 99 }).slice(0, eo.maxSplits ?? Infinity);
   const allItems = new Set(ratings.map((r) => r.item));
   const rows = new Rows();
   const splitInfo: EvaluationReport['splits'] = [];
@@ -184,7 +189,13 @@ export function evaluateRecommenders(ratings: readonly Interaction[], eo: Evalua
     // Ranking model: recall built on the inner training data, labels from its validation part.
     say(`${tag}training the ranking model`);
     const useEase = (eo.itemItem ?? 'ease') === 'ease';
-    const innerRec = new OfflineRecommender(inner.train, useEase ? { ...o, neighbours: chosen.model.neighbours(NEIGHBOURS) } : o);
+    const wantsUserCf = o.channels.some((c) => c.name === 'user_cf');
+    const easeUserCf = useEase && (eo.userCf ?? 'ease') === 'ease';
+    const innerRec = new OfflineRecommender(inner.train, {
+      ...o,
+      ...(useEase ? { neighbours: chosen.model.neighbours(NEIGHBOURS) } : {}),
+      ...(wantsUserCf && easeUserCf ? { userCf: easeUserLists(chosen.model, USER_CF_LIST_SIZE) } : {}),
+    });
     const ds = rankingDataset(innerRec, inner.truth);
     for (const name of eo.dropFeatures ?? []) {
       const k = (RANKING_FEATURES as readonly string[]).indexOf(name);
@@ -206,7 +217,11 @@ export function evaluateRecommenders(ratings: readonly Interaction[], eo: Evalua
     }
     firstModel ??= model;
     say(`${tag}building the pipeline on the training data`);
-    const rec = new OfflineRecommender(sp.train, useEase ? { ...o, neighbours: easeModel.neighbours(NEIGHBOURS) } : o);
+    const rec = new OfflineRecommender(sp.train, {
+      ...o,
+      ...(useEase ? { neighbours: easeModel.neighbours(NEIGHBOURS) } : {}),
+      ...(wantsUserCf && easeUserCf ? { userCf: easeUserLists(easeModel, USER_CF_LIST_SIZE) } : {}),
+    });
 
     const buf = new Float64Array(m.items.length);
     const top = new TopKRows(10);

@@ -91,6 +91,27 @@ export class FeatureSnapshotWriter {
     const meta: SnapshotMeta = { version, builtAt: new Date().toISOString(), source: this.source, size: entries.length };
     await this.redis.set(itemNeighboursMetaKey(tenantId), JSON.stringify(meta));
   }
+
+  /**
+   * Replaces users' user-CF recall lists (sorted set per user at FeatureKeys.userCf, score = the
+   * user-CF score), each swapped inside MULTI with a TTL, then the build's meta. Users missing from
+   * the build keep their previous list until it expires (no interactions in the lookback: nothing
+   * newer to offer them).
+   */
+  async publishUserCf(tenantId: string, lists: ReadonlyMap<string, readonly { itemId: string; score: number }[]>, version: number, ttlSeconds = 7 * 86_400): Promise<void> {
+    const entries = [...lists.entries()];
+    for (let i = 0; i < entries.length; i += 200) {
+      const tx = this.redis.multi();
+      for (const [user, items] of entries.slice(i, i + 200)) {
+        const key = FeatureKeys.userCf(tenantId, user);
+        tx.del(key);
+        if (items.length) tx.zadd(key, ...items.flatMap((n) => [n.score, n.itemId] as const)).expire(key, ttlSeconds);
+      }
+      await execOrThrow(tx);
+    }
+    const meta: SnapshotMeta = { version, builtAt: new Date().toISOString(), source: this.source, size: entries.length };
+    await this.redis.set(FeatureKeys.userCfMeta(tenantId), JSON.stringify(meta));
+  }
 }
 
 /** Meta of the latest item-neighbour build of a tenant (SnapshotMeta JSON). */

@@ -1,10 +1,12 @@
 #!/usr/bin/env tsx
 /**
  * Item similarity (item-CF) from the command line or on a schedule:
- *   tsx stream/src/similarity/cli.ts [--tenant T ...] [--top-k 20] [--days 30] [--every-minutes 60] [--no-publish]
- *     [--model ease|cosine] [--ease-lambda L] [--ease-max-dim 3000]
+ *   tsx stream/src/similarity/cli.ts [--tenant T ...] [--top-k 100] [--days 30] [--every-minutes 60] [--no-publish]
+ *     [--model ease|cosine] [--ease-lambda L] [--ease-max-dim 3000] [--no-user-cf]
  * --model ease (default) publishes EASE's item-item weights where min(users, items) ≤ --ease-max-dim
  * (λ chosen on each user's newest 20 % unless given), the cosine co-occurrence build elsewhere.
+ * From the same interactions it publishes each user's user-CF recall list (user-cf.ts) unless
+ * --no-user-cf.
  * Without --tenant it builds every tenant with interactions. A progress bar goes to stderr; the
  * last stdout line per tenant is a JSON summary.
  */
@@ -27,6 +29,7 @@ const { values } = parseArgs({
     model: { type: 'string', default: 'ease' },
     'ease-lambda': { type: 'string' },
     'ease-max-dim': { type: 'string' },
+    'no-user-cf': { type: 'boolean', default: false },
   },
 });
 const num = (v: string | undefined, d: number, name: string) => {
@@ -57,6 +60,7 @@ async function runOnce(): Promise<void> {
       maxItemsPerUser: env.SIMILARITY_MAX_ITEMS_PER_USER,
       version,
       model: values.model as 'ease' | 'cosine',
+      userCf: !values['no-user-cf'],
       ...(easeLambda !== undefined ? { easeLambda } : {}),
       ...(easeMaxDim !== undefined ? { easeMaxDim } : {}),
       onProgress: (total) => {

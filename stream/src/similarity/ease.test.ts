@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Ease } from './ease.js';
+import { Ease, easeUserLists } from './ease.js';
 import { InteractionMatrix } from './interaction-matrix.js';
 import { rng } from '../training/interactions.js';
 
@@ -27,6 +27,11 @@ describe('EASE closed form', () => {
         { itemId: 'c', score: expect.closeTo(0.5, 12) },
       ]);
       expect(e.neighbours(5).get('a')!.map((n) => n.itemId)).toEqual(['b']); // c's weight is 0 (up to rounding): not a neighbour
+      // User-CF lists: each user's unseen items with a positive score (u0 → c ½, u1 → a ½; u2 has seen all).
+      const lists = easeUserLists(e, 10);
+      expect([...lists.keys()].sort()).toEqual(['u0', 'u1']);
+      expect(lists.get('u0')).toEqual([{ itemId: 'c', score: expect.closeTo(0.5, 12) }]);
+      expect(lists.get('u1')).toEqual([{ itemId: 'a', score: expect.closeTo(0.5, 12) }]);
     });
   }
 

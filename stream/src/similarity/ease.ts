@@ -179,6 +179,14 @@ function offerRow(top: TopKRows, row: Float64Array, c0: number, w: number, self:
  * score at all (−∞) are never returned.
  */
 export function topUnseen(m: InteractionMatrix, u: number, scores: Float64Array, k: number, top = new TopKRows(k)): string[] {
+  offerUnseen(m, u, scores, top, -Infinity);
+  const out: string[] = [];
+  for (let r = 0; r < top.count; r++) out.push(m.items[top.rowAt(r)]!);
+  return out;
+}
+
+/** Clears `top` and offers it every item user u has not seen whose score exceeds `above`. */
+function offerUnseen(m: InteractionMatrix, u: number, scores: Float64Array, top: TopKRows, above: number): void {
   top.clear();
   const seen = m.rowOf(u);
   let s = 0;
@@ -189,11 +197,8 @@ export function topUnseen(m: InteractionMatrix, u: number, scores: Float64Array,
       continue;
     }
     const v = scores[i]!;
-    if (v > -Infinity && top.admits(v)) top.add(v, i);
+    if (v > above && top.admits(v)) top.add(v, i);
   }
-  const out: string[] = [];
-  for (let r = 0; r < top.count; r++) out.push(m.items[top.rowAt(r)]!);
-  return out;
 }
 
 /** Mean NDCG@10 of EASE on a validation split for each λ; the best λ (ties: the smaller). */
@@ -250,7 +255,7 @@ export function easeNeighbourLists(
   xs: readonly Interaction[],
   topK: number,
   o: { lambda?: number; maxDim?: number; onItem?: (done: number) => void } = {},
-): { lists: Map<string, Scored[]>; lambda: number; validation: Record<string, number> } | null {
+): { lists: Map<string, Scored[]>; lambda: number; validation: Record<string, number>; model: Ease } | null {
   const m = new InteractionMatrix(xs);
   const maxDim = o.maxDim ?? 3000;
   if (!m.items.length || Math.min(m.users.length, m.items.length) > maxDim) return null;
@@ -273,5 +278,24 @@ export function easeNeighbourLists(
       validation = c.byLambda;
     } else lambda = 200;
   }
-  return { lists: new Ease(m, lambda, { maxDim }).neighbours(topK, o.onItem), lambda, validation };
+  const model = new Ease(m, lambda, { maxDim });
+  return { lists: model.neighbours(topK, o.onItem), lambda, validation, model };
+}
+
+/**
+ * Each user's `size` best unseen items by EASE's full score X[u, :]·B over their whole history
+ * (positive scores only, ties by item order): the user-CF lists where EASE fits. With fewer users
+ * than items this is the dual, user-user form (scores = Σ_v −K[u, v]·X[v, i] / Pᵢᵢ: other users'
+ * items weighted by learned user-user weights).
+ */
+export function easeUserLists(model: Ease, size: number): Map<string, Scored[]> {
+  const m = model.m;
+  const buf = new Float64Array(m.items.length);
+  const top = new TopKRows(size);
+  const out = new Map<string, Scored[]>();
+  for (let u = 0; u < m.users.length; u++) {
+    offerUnseen(m, u, model.userScoresInto(u, buf), top, 1e-12);
+    if (top.count) out.set(m.users[u]!, top.toScored(m.items));
+  }
+  return out;
 }

@@ -3,7 +3,9 @@ import type { ItemSimilarityRow, ItemSimilarityRunSummary } from '@vidplat/contr
 import type { FeatureSnapshotWriter } from '../features/snapshot-writer.js';
 import { insertRows } from '../windows/clickhouse-writer.js';
 import { ItemCooccurrence } from './item-cf.js';
-import { easeNeighbourLists } from './ease.js';
+import { easeNeighbourLists, easeUserLists } from './ease.js';
+import { InteractionMatrix } from './interaction-matrix.js';
+import { userCfLists, USER_CF_LIST_SIZE } from './user-cf.js';
 import type { Interaction } from '../training/interactions.js';
 
 export interface SimilarityOptions {
@@ -21,6 +23,14 @@ export interface SimilarityOptions {
   /** EASE's λ; default: chosen on a validation split of the tenant's interactions. */
   easeLambda?: number;
   easeMaxDim?: number;
+  /**
+   * User-CF recall lists from the same interactions, published per user (default true): EASE's
+   * whole-history scores where EASE was fitted (ease.ts easeUserLists), else user-kNN (user-cf.ts),
+   * skipped, and said so in the summary, when its co-count work Σ_items |users|² exceeds
+   * userCfMaxWork (default 2e9).
+   */
+  userCf?: boolean;
+  userCfMaxWork?: number;
 }
 
 /** Tenants with interactions in the lookback window. */
@@ -58,13 +68,14 @@ export async function buildItemSimilarity(ch: ClickHouseClient, snapshots: Featu
     format: 'JSONEachRow',
   });
   const model = o.model ?? 'ease';
+  const withUserCf = o.userCf ?? true;
   // Each user's items, newest first (ts = minus the position: only their order matters to EASE).
   const interactions: Interaction[] = [];
   for await (const rows of rs.stream<{ user_id: string; items: string[] }>()) {
     for (const row of rows) {
       const { user_id, items } = row.json();
       cf.addUser(items);
-      if (model === 'ease') items.forEach((item, k) => interactions.push({ user: user_id, item, ts: -k, weight: 1 }));
+      if (model === 'ease' || withUserCf) items.forEach((item, k) => interactions.push({ user: user_id, item, ts: -k, weight: 1 }));
       progress?.(cf.users);
     }
   }
@@ -95,5 +106,24 @@ export async function buildItemSimilarity(ch: ClickHouseClient, snapshots: Featu
       stale,
     );
   }
-  return { tenantId, items: lists.size, pairs: cf.pairCount, version, model: ease ? 'ease' : 'cosine', ...(ease ? { lambda: ease.lambda } : {}) };
+  // User-CF lists from the same users' items (whole history within the lookback, capped per user).
+  let userCf: ItemSimilarityRunSummary['userCf'];
+  if (withUserCf && ease) {
+    // EASE fitted: each user's whole-history scores X·B (the user-user dual when users < items).
+    const ucf = easeUserLists(ease.model, USER_CF_LIST_SIZE);
+    if (snapshots) await snapshots.publishUserCf(tenantId, ucf, version);
+    userCf = { users: ucf.size, model: 'ease' };
+  } else if (withUserCf && interactions.length) {
+    const m = new InteractionMatrix(interactions);
+    let work = 0;
+    for (let i = 0; i < m.items.length; i++) work += (m.itemPtr[i + 1]! - m.itemPtr[i]!) ** 2;
+    const maxWork = o.userCfMaxWork ?? 2e9;
+    if (work > maxWork) userCf = { users: 0, model: 'knn', skipped: `co-count work ${work} > ${maxWork}` };
+    else {
+      const ucf = userCfLists(m, { size: USER_CF_LIST_SIZE });
+      if (snapshots) await snapshots.publishUserCf(tenantId, ucf, version);
+      userCf = { users: ucf.size, model: 'knn' };
+    }
+  }
+  return { tenantId, items: lists.size, pairs: cf.pairCount, version, model: ease ? 'ease' : 'cosine', ...(ease ? { lambda: ease.lambda } : {}), ...(userCf ? { userCf } : {}) };
 }

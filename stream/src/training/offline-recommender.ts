@@ -16,6 +16,7 @@ import {
 } from '@vidplat/contracts';
 import { byUser, type Interaction } from './interactions.js';
 import { itemCfNeighbours } from './item-cf.js';
+import { userCfLists } from '../similarity/user-cf.js';
 import { trainBpr, type Embeddings } from './matrix-factorisation.js';
 import { predict, type LrModel } from './logistic-regression.js';
 
@@ -37,6 +38,8 @@ export interface OfflineOptions {
   neighbours?: ReadonlyMap<string, Scored[]>;
   /** Neighbours kept per item by the cosine build. */
   neighbourK?: number;
+  /** Per-user user_cf lists as published (default: userCfLists over the history). */
+  userCf?: ReadonlyMap<string, Scored[]>;
   embeddingDim?: number;
   embeddingEpochs?: number;
   categories?: ReadonlyMap<string, readonly string[]>;
@@ -47,6 +50,7 @@ export const DEFAULT_CHANNELS: ChannelConfig[] = [
   { name: 'item_cf', weight: 1.5, size: 100 },
   { name: 'embedding', weight: 1.2, size: 100 },
   { name: 'fresh', weight: 0.5, size: 50 },
+  { name: 'user_cf', weight: 1, size: 100 },
 ];
 
 /**
@@ -57,6 +61,7 @@ export const DEFAULT_CHANNELS: ChannelConfig[] = [
 export class OfflineRecommender {
   readonly users: Map<string, Interaction[]>;
   readonly neighbours: ReadonlyMap<string, Scored[]>;
+  readonly userCf: ReadonlyMap<string, Scored[]>;
   readonly embeddings: Embeddings | null;
   readonly hot: Scored[];
   readonly fresh: { itemId: string; publishedAt: number }[];
@@ -74,6 +79,8 @@ export class OfflineRecommender {
     // Lists in the order the edge reads them from the feature store (ZREVRANGE: score descending,
     // equal scores by member descending), so ties among recalled items break as they do there.
     this.neighbours = size('item_cf') ? inStoreOrder(o.neighbours ?? itemCfNeighbours(history, o.neighbourK ?? 50)) : new Map();
+    // Published per user best first (ZREVRANGE order, as the item-CF lists).
+    this.userCf = size('user_cf') ? inStoreOrder(o.userCf ?? userCfLists(history, { size: Math.max(100, size('user_cf')) })) : new Map();
     this.embeddings = size('embedding') ? trainBpr(history, { dim: o.embeddingDim ?? 16, epochs: o.embeddingEpochs ?? 15 }) : null;
     this.rowOf = new Map((this.embeddings?.items ?? []).map((id, i) => [id, i]));
     // Heat decays with the same half-life the edge uses for freshness.
@@ -131,6 +138,7 @@ export class OfflineRecommender {
       });
       out.push({ channel: 'embedding', items: used ? topKDot(e.itemVectors, e.dim, e.items, q, size('embedding'), seen) : [] });
     }
+    if (size('user_cf')) out.push({ channel: 'user_cf', items: take(this.userCf.get(user) ?? [], size('user_cf')) });
     if (size('fresh')) {
       this.freshScored ??= this.fresh.map((f) => ({ itemId: f.itemId, score: recency(f.publishedAt, this.nowMs, this.o.halfLifeHours) }));
       out.push({ channel: 'fresh', items: take(this.freshScored, size('fresh')) });

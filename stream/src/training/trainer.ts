@@ -2,7 +2,8 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { logisticRegressionOnnx, RANKING_FEATURE_COUNT, ScenarioConfig } from '@vidplat/contracts';
 import type { Interaction } from './interactions.js';
 import { auc, predict, trainPairwiseRanker, type LrModel } from './logistic-regression.js';
-import { easeNeighbourLists } from '../similarity/ease.js';
+import { easeNeighbourLists, easeUserLists } from '../similarity/ease.js';
+import { USER_CF_LIST_SIZE } from '../similarity/user-cf.js';
 import { DEFAULT_CHANNELS, OfflineRecommender, rankingDataset } from './offline-recommender.js';
 
 /** Engagement weights of the default scenario config; impressions are exposures, not interest. */
@@ -58,7 +59,15 @@ export function trainRanking(ev: TrainingEvents, halfLifeHours = 48): TrainedRan
   const after = all.filter((x) => x.ts >= cut);
   // Item-CF features from the lists the similarity job publishes: EASE where it fits, else cosine.
   const ease = easeNeighbourLists(before, 100);
-  const rec = new OfflineRecommender(before, { channels: DEFAULT_CHANNELS, halfLifeHours, diversityLambda: 1, freshnessBoost: 0, embeddingEpochs: 10, ...(ease ? { neighbours: ease.lists } : {}) });
+  // User-CF features from the lists it publishes too: EASE's whole-history scores, else user-kNN (the recommender's default).
+  const rec = new OfflineRecommender(before, {
+    channels: DEFAULT_CHANNELS,
+    halfLifeHours,
+    diversityLambda: 1,
+    freshnessBoost: 0,
+    embeddingEpochs: 10,
+    ...(ease ? { neighbours: ease.lists, userCf: easeUserLists(ease.model, USER_CF_LIST_SIZE) } : {}),
+  });
   const positives = new Map<string, Set<string>>();
   for (const x of after) {
     let s = positives.get(x.user);

@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import type { ScenarioTemplateName } from '@vidplat/contracts';
 import { FeatureSnapshotWriter } from '@vidplat/stream/features/snapshot-writer';
 import { itemCfNeighbours } from '@vidplat/stream/training/item-cf';
+import { userCfLists } from '@vidplat/stream/similarity/user-cf';
 import { rng, type Interaction } from '@vidplat/stream/training/interactions';
 import { publishArtefacts, trainRanking } from '@vidplat/stream/training/trainer';
 import type { DemoContext, DemoSeeder, DemoTenant } from './context.js';
@@ -89,6 +90,8 @@ export const seedRecommend: DemoSeeder = async (ctx) => {
       for (const x of interactions) heat.set(x.item, (heat.get(x.item) ?? 0) + x.weight);
       await writer.publishHotList(t.tenantId, 'feed', [...heat].map(([itemId, score]) => ({ itemId, score })).sort((a, b) => b.score - a.score).slice(0, 200));
       await writer.publishItemNeighbours(t.tenantId, itemCfNeighbours(interactions, 30), 1);
+      // The user_cf channel's per-user lists (what the similarity job publishes; user-kNN here, as for the cosine build).
+      await writer.publishUserCf(t.tenantId, userCfLists(interactions), 1);
       const recent = redis.multi();
       for (let u = 0; u < USERS; u++) {
         const key = `fs:${t.tenantId}:recent:u${u}`;
