@@ -1,5 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
-import { campaignBatches, campaignFailures } from '../../admin/counters.js';
+import { alarmLateness, campaignBatches, campaignFailures } from '../../admin/counters.js';
 import {
   apiErrorFromZod,
   CreateCampaignRequest,
@@ -282,6 +282,7 @@ export class Campaign extends DurableObject<Bindings> implements CampaignRpc {
         if (c.send_at !== null) await this.ctx.storage.setAlarm(c.send_at);
         return;
       }
+      alarmLateness.observe(['campaign'], now - c.send_at);
       if (!(await this.start(c))) return;
     }
     const cur = this.row()!;
@@ -290,6 +291,7 @@ export class Campaign extends DurableObject<Bindings> implements CampaignRpc {
       await this.ctx.storage.setAlarm(cur.next_send_at);
       return;
     }
+    alarmLateness.observe(['campaign'], Math.max(0, now - cur.next_send_at));
     await this.sendNext(cur);
   }
 
