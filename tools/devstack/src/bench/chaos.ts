@@ -338,3 +338,6 @@ try {
   for (const p of restarted) await p.stop();
   await stack.stop();
 }
+// Something (a client's keep-alive socket or timer) keeps the event loop alive once everything
+// is stopped: the 2026-12-07 22:10 run printed its result and stopped the stack, then never exited.
+process.exit(0);
