@@ -10575,7 +10575,7 @@ export interface components {
         };
         RecallChannel: {
             /** @enum {string} */
-            name: "hot" | "item_cf" | "embedding" | "fresh";
+            name: "hot" | "item_cf" | "embedding" | "fresh" | "user_cf";
             size: number;
             weight: number;
         };

@@ -8,6 +8,7 @@ import { refreshHold } from '../src/tenancy/swr-cache.js';
 import { floorRecommend } from './floor.js';
 export { Scheduler } from '../src/scheduling/schedules/scheduler.js';
 export { Broadcaster } from '../src/scheduling/broadcaster/broadcaster.js';
+export { RateLimiter } from '../src/guardrails/rate-limiter.js';
 export { Campaign } from '../src/scheduling/campaigns/campaign.js';
 
 /**

@@ -1,5 +1,6 @@
 import type { Principal } from './tenancy/api-keys.js';
 import type { BroadcasterRpc, CampaignRpc, NotifierRpc, SchedulerRpc } from './scheduling/rpc.js';
+import type { RateLimiterRpc } from './guardrails/rate-limiter-rpc.js';
 import { EdgeEnv, parseEnv } from '@vidplat/contracts';
 
 /** Worker bindings as wrangler.toml declares them; string vars are validated by EdgeEnv. */
@@ -37,6 +38,8 @@ export interface Bindings {
   CAMPAIGN: DurableObjectNamespace<CampaignRpc>;
   /** One Notifier per tenant: reminders, subscriber notifications and gate failures delivered. */
   NOTIFIER: DurableObjectNamespace<NotifierRpc>;
+  /** Guardrails: one RateLimiter per tenant, the shared count of its request rates (optional: per-isolate limits without it). */
+  RATE_LIMITER?: DurableObjectNamespace<RateLimiterRpc>;
   /** Messaging API base URL (multicast) and its token (a secret). */
   MESSAGING_API_URL?: string;
   MESSAGING_API_TOKEN?: string;

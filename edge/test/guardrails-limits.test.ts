@@ -2,6 +2,8 @@ import { env, SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_TENANT_LIMITS, ErrorBody, ItemPage, SCHEMA_VERSION, TenantLimits, uuidv7 } from '@vidplat/contracts';
 import { TokenBucket } from '../src/guardrails/rate-limit.js';
+import { leaseSize, RateLeases, type LimiterNamespace } from '../src/guardrails/rate-leases.js';
+import { breaker } from '../src/guardrails/breaker.js';
 import { createKey, json, provisionTenant } from './helpers.js';
 
 const api = (path: string, init: RequestInit = {}) => SELF.fetch(`https://edge.test${path}`, init);
@@ -78,6 +80,89 @@ describe('rate limits per key and per tenant', () => {
     expect(second.status).toBe(429);
     expect(ErrorBody.parse(await second.json()).error.code).toBe('rate_limited');
     expect((await api('/v1/scenarios/two', json('GET', sup.apiKey))).status).toBe(404);
+  });
+});
+
+describe('rate limits shared across isolates (the tenant\'s RateLimiter object)', () => {
+  // Each RateLeases is what one isolate holds; two of them stand for two isolates (or two
+  // locations) serving the same tenant, both taking from the one RateLimiter object.
+  const ns = () => env.RATE_LIMITER as unknown as LimiterNamespace;
+  const limits = (perKey: number, perTenant: number, burstSeconds: number) =>
+    TenantLimits.parse({ ...DEFAULT_TENANT_LIMITS, rate: { ...DEFAULT_TENANT_LIMITS.rate, recommend: { perKey, perTenant } }, burstSeconds });
+
+  it('two isolates together admit the one limit, not one limit each', async () => {
+    const l = limits(1, 1, 10); // a bucket of 10, refilled at 1/s; leases of 1 token
+    expect(leaseSize(l, 'recommend')).toBe(1);
+    const a = new RateLeases();
+    const b = new RateLeases();
+    const admitted = { a: 0, b: 0 };
+    const refusals = [];
+    for (let i = 0; i < 15; i++) {
+      for (const [name, iso] of [['a', a], ['b', b]] as const) {
+        const r = await iso.take(ns(), l, 'recommend', 'shared-two', 'key-1');
+        if (r) refusals.push(r);
+        else admitted[name]++;
+      }
+    }
+    // Per-isolate buckets would have admitted 10 in each (20); shared: 10, plus at most one
+    // token refilled while the test ran.
+    const total = admitted.a + admitted.b;
+    expect(total).toBeGreaterThanOrEqual(10);
+    expect(total).toBeLessThanOrEqual(11);
+    expect(admitted.a).toBeGreaterThanOrEqual(5);
+    expect(admitted.b).toBeGreaterThanOrEqual(5);
+    expect(refusals[0]).toMatchObject({ scope: 'key', message: expect.stringContaining('per API key') });
+    expect(refusals[0]!.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+    // The tenant limit is shared the same way across keys and isolates.
+    const t = limits(100, 1, 5);
+    let tenantAdmitted = 0;
+    for (let i = 0; i < 6; i++) {
+      if (!(await a.take(ns(), t, 'recommend', 'shared-tenant', 'key-a'))) tenantAdmitted++;
+      if (!(await b.take(ns(), t, 'recommend', 'shared-tenant', 'key-b'))) tenantAdmitted++;
+    }
+    expect(tenantAdmitted).toBeGreaterThanOrEqual(5);
+    expect(tenantAdmitted).toBeLessThanOrEqual(6);
+  });
+
+  it('leases: at high rates an isolate calls the object once per lease, not per request', async () => {
+    const l = limits(1000, 1000, 1); // a bucket of 1000 refilled at 1000/s; leases of 100 tokens
+    expect(leaseSize(l, 'recommend')).toBe(100);
+    const a = new RateLeases();
+    let admitted = 0;
+    for (let i = 0; i < 150; i++) {
+      const r = a.take(ns(), l, 'recommend', 'shared-lease', 'key-1');
+      if (!(r instanceof Promise ? await r : r)) admitted++;
+    }
+    expect(admitted).toBe(150);
+    expect(a.calls).toBe(2);
+  });
+
+  it('the gate of the Worker takes from the shared object: requests it admitted are gone for another isolate', async () => {
+    const sup = await provisionTenant('lim-shared');
+    await api('/v1/scenarios', json('POST', sup.apiKey, { scenario: 'feed', template: 'news' }));
+    await setLimits('lim-shared', { rate: { recommend: { perKey: 100, perTenant: 3 } }, burstSeconds: 1 });
+    const rec = () => api('/v1/recommend?tenant=lim-shared&scenario=feed&user=u1', { headers: { authorization: `Bearer ${sup.apiKey}` } });
+    expect([(await rec()).status, (await rec()).status]).not.toContain(429);
+    // Another isolate, another key of the tenant: one token of the tenant's 3 is left.
+    const other = new RateLeases();
+    const l = TenantLimits.parse(await (await api('/v1/platform/tenants/lim-shared/limits', platform('GET'))).json());
+    expect(await other.take(ns(), l, 'recommend', 'lim-shared', 'another-key')).toBeNull();
+    expect(await other.take(ns(), l, 'recommend', 'lim-shared', 'another-key')).toMatchObject({ scope: 'tenant' });
+    // And the Worker's isolate is refused in turn.
+    const limited = await rec();
+    expect(limited.status).toBe(429);
+    expect(ErrorBody.parse(await limited.json()).error.code).toBe('rate_limited');
+  });
+
+  it('while the object cannot be reached, the isolate\'s own buckets still limit (never unlimited)', async () => {
+    const down = { idFromName: (n: string) => n, get: () => ({ lease: () => Promise.reject(new Error('limiter down')) }) } as unknown as LimiterNamespace;
+    const a = new RateLeases();
+    const l = limits(2, 100, 1);
+    const got = [];
+    for (let i = 0; i < 3; i++) got.push(await a.take(down, l, 'recommend', 'shared-down', 'key-1'));
+    expect(got.slice(0, 2)).toEqual([null, null]);
+    expect(got[2]).toMatchObject({ scope: 'key' });
+    breaker('rate_limiter').succeeded(); // the other tests of this isolate see a closed circuit
   });
 });
 

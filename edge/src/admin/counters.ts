@@ -38,7 +38,45 @@ export class LabelledCounter {
   }
 }
 
-const registry: LabelledCounter[] = [];
+/** A histogram with a small fixed label set (cumulative buckets in the text, as Prometheus wants). */
+export class LabelledHistogram {
+  private readonly values = new Map<string, { labels: readonly string[]; counts: number[]; sum: number; n: number }>();
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly labelNames: readonly string[],
+    readonly buckets: readonly number[],
+  ) {
+    registry.push(this);
+  }
+  observe(labels: readonly string[], v: number): void {
+    const key = labels.join('\u0000');
+    let s = this.values.get(key);
+    if (!s) this.values.set(key, (s = { labels: [...labels], counts: new Array<number>(this.buckets.length).fill(0), sum: 0, n: 0 }));
+    s.n++;
+    s.sum += v;
+    const i = this.buckets.findIndex((b) => v <= b);
+    if (i >= 0) s.counts[i]!++;
+  }
+  count(labels: readonly string[]): number {
+    return this.values.get(labels.join('\u0000'))?.n ?? 0;
+  }
+  text(): string[] {
+    const out = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
+    for (const s of [...this.values.values()].sort((a, b) => a.labels.join().localeCompare(b.labels.join()))) {
+      const l = this.labelNames.map((n, i) => `${n}="${esc(s.labels[i] ?? '')}"`).join(',');
+      let cum = 0;
+      this.buckets.forEach((b, i) => {
+        cum += s.counts[i]!;
+        out.push(`${this.name}_bucket{${l}${l ? ',' : ''}le="${b}"} ${cum}`);
+      });
+      out.push(`${this.name}_bucket{${l}${l ? ',' : ''}le="+Inf"} ${s.n}`, `${this.name}_sum{${l}} ${s.sum}`, `${this.name}_count{${l}} ${s.n}`);
+    }
+    return out;
+  }
+}
+
+const registry: { text(): string[] }[] = [];
 const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 
 /** Isolate cache lookups by cache and result (hit, stale = served while refreshing, miss). */
@@ -58,6 +96,14 @@ export const campaignFailures = new LabelledCounter('edge_campaign_failures_tota
 export const broadcasterPosts = new LabelledCounter('edge_broadcaster_posts_total', 'Broadcaster webhook posts by result (ok, failed).', ['result']);
 /** Notifier delivery attempts by channel (webhook, push) and outcome (delivered, duplicate, retry, failed). */
 export const notifierDeliveries = new LabelledCounter('edge_notifier_deliveries_total', 'Notifier delivery attempts by channel and outcome.', ['channel', 'outcome']);
+/**
+ * How late scheduled work runs, in ms after it was due (Scheduler actions, broadcaster tasks,
+ * campaign batches), observed when an alarm runs it. Counted in the isolate running the object.
+ */
+export const alarmLateness = new LabelledHistogram('edge_alarm_lateness_ms', 'How late scheduled work ran after its due time (ms), by Durable Object kind.', ['object'], [
+  100, 500, 1_000, 5_000, 15_000, 60_000, 300_000, 900_000, 3_600_000,
+]);
+
 /** Consecutive failed posts per broadcaster task seen by this isolate (the gauge is the maximum). */
 export const broadcasterStreaks = new Map<string, number>();
 

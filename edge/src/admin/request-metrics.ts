@@ -4,6 +4,7 @@ import { routePath } from 'hono/route';
 import type { AppEnv } from '../env.js';
 import { access, ApiRoutes, defineRoute } from '../http/api-routes.js';
 import { countersText } from './counters.js';
+import { listQualityText } from '../recommend/list-quality.js';
 
 /**
  * Request metrics of this isolate: count, errors and a latency histogram per method, route
@@ -58,8 +59,8 @@ export const requestMetrics = createMiddleware<AppEnv>(async (c, next) => {
 
 const label = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
 
-/** Prometheus text exposition (version 0.0.4). */
-export function prometheusText(): string {
+/** Prometheus text exposition (version 0.0.4); `catalogue` = published items per tenant (coverage ratio). */
+export function prometheusText(catalogue: ReadonlyMap<string, number> = new Map()): string {
   const out = [
     '# HELP edge_requests_total Requests handled by this isolate.',
     '# TYPE edge_requests_total counter',
@@ -77,6 +78,7 @@ export function prometheusText(): string {
     out.push(`edge_request_duration_ms_bucket{${l},le="+Inf"} ${s.count}`, `edge_request_duration_ms_sum{${l}} ${s.sumMs}`, `edge_request_duration_ms_count{${l}} ${s.count}`);
   }
   out.push(...countersText());
+  out.push(...listQualityText(catalogue));
   out.push('# HELP edge_isolate_uptime_seconds Seconds since this isolate started counting.', '# TYPE edge_isolate_uptime_seconds gauge', `edge_isolate_uptime_seconds ${Math.round((Date.now() - startedAt) / 1000)}`);
   return `${out.join('\n')}\n`;
 }
@@ -97,9 +99,20 @@ const metricsRoute = defineRoute({
   },
 });
 
-export const metricsRoutes = new ApiRoutes().endpoint(metricsRoute, (c) => {
+export const metricsRoutes = new ApiRoutes().endpoint(metricsRoute, async (c) => {
   if (c.req.query('format') === 'json') {
     return c.json({ startedAt: new Date(startedAt).toISOString(), series: [...series.values()].map(({ buckets, ...s }) => ({ ...s, buckets: Object.fromEntries(BUCKETS_MS.map((b, i) => [b, buckets[i]])) })) });
   }
-  return c.body(prometheusText(), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+  return c.body(prometheusText(await catalogueSizes(c.env.CATALOGUE)), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
 });
+
+/** Published items per tenant (one grouped count per scrape); empty when D1 cannot say. */
+async function catalogueSizes(db: D1Database): Promise<Map<string, number>> {
+  try {
+    const { results } = await db.prepare("SELECT tenant_id, count(*) AS n FROM items WHERE state = 'published' GROUP BY tenant_id").all<{ tenant_id: string; n: number }>();
+    return new Map(results.map((r) => [r.tenant_id, r.n]));
+  } catch (e) {
+    console.warn('catalogue sizes unavailable for the coverage ratio', e instanceof Error ? e.message : String(e));
+    return new Map();
+  }
+}

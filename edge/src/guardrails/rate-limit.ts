@@ -2,15 +2,10 @@ import type { RateLimitClass, TenantLimits } from '@vidplat/contracts';
 import { rateLimited } from '../admin/counters.js';
 
 /**
- * Per-tenant and per-key request rates, enforced in the isolate with token buckets: no I/O on the
- * request path (the recommend hot path keeps its one feature-store round trip), limits from the
- * tenant's configuration (tenant-limits.ts, cached). Chosen over the Workers Rate Limiting binding
- * because the binding's limit and period are fixed per binding in wrangler.toml, so per-tenant
- * limits set through the tenant API cannot be expressed with it; and over a Durable Object
- * limiter on the request path because that is a round trip per request.
- * Each isolate enforces the limit on the traffic it sees: locally (one `wrangler dev` isolate)
- * the limit is exact; in production a tenant spread over many isolates can exceed it by the
- * number of isolates serving it at once (see README: the per-tenant DO aggregation is the next step).
+ * Token buckets for per-tenant and per-key request rates. The same buckets count in two places:
+ * in the tenant's RateLimiter Durable Object, which holds the one true count for every isolate
+ * (rate-leases.ts takes tokens from it in leases), and in each isolate as the fallback while that
+ * object cannot be reached (the limit then holds per isolate, as before the shared limiter).
  */
 export class TokenBucket {
   private tokens: number;
@@ -29,36 +24,39 @@ export class TokenBucket {
     this.capacity = capacity;
     if (this.tokens > capacity) this.tokens = capacity;
   }
-  /** Takes one token: 0 when granted, else the milliseconds until one is available. */
-  take(now: number): number {
+  private refill(now: number): void {
     const elapsed = now - this.last;
     if (elapsed > 0) {
       this.tokens = Math.min(this.capacity, this.tokens + (elapsed * this.rate) / 1000);
       this.last = now;
     }
+  }
+  /** Whole tokens available now. */
+  available(now: number): number {
+    this.refill(now);
+    return Math.floor(this.tokens);
+  }
+  /** Takes one token: 0 when granted, else the milliseconds until one is available. */
+  take(now: number): number {
+    this.refill(now);
     if (this.tokens >= 1) {
       this.tokens -= 1;
       return 0;
     }
-    return Math.ceil(((1 - this.tokens) * 1000) / this.rate);
+    return this.waitMs();
+  }
+  /** Takes n whole tokens (the caller checked `available`). */
+  takeN(n: number): void {
+    this.tokens -= n;
+  }
+  /** Milliseconds until one whole token is available (after a refill at `now`). */
+  waitMs(): number {
+    return this.tokens >= 1 ? 0 : Math.ceil(((1 - this.tokens) * 1000) / this.rate);
   }
   /** Gives back a token taken by a request refused by another limit (nothing half-counted). */
-  refund(): void {
-    this.tokens = Math.min(this.capacity, this.tokens + 1);
+  refund(n = 1): void {
+    this.tokens = Math.min(this.capacity, this.tokens + n);
   }
-}
-
-const MAX_BUCKETS = 100_000;
-const buckets = new Map<string, TokenBucket>();
-
-function bucket(key: string, rate: number, burstSeconds: number, now: number): TokenBucket {
-  let b = buckets.get(key);
-  const capacity = Math.max(1, rate * burstSeconds);
-  if (!b) {
-    if (buckets.size >= MAX_BUCKETS) buckets.clear(); // a flood of keys only resets the buckets
-    buckets.set(key, (b = new TokenBucket(rate, capacity, now)));
-  } else b.configure(rate, capacity);
-  return b;
 }
 
 /** Which limited class a request belongs to (null: not limited, e.g. reads other than recommend). */
@@ -74,27 +72,72 @@ export interface RateRefusal {
   message: string;
 }
 
-/** Takes a token from the key's and the tenant's bucket for the class; a refusal takes none. */
-export function takeRate(limits: TenantLimits, cls: RateLimitClass, tenantId: string, keyId: string, now = Date.now()): RateRefusal | null {
-  const r = limits.rate[cls];
-  const keyBucket = bucket(`k\u0000${cls}\u0000${keyId}`, r.perKey, limits.burstSeconds, now);
-  const waitKey = keyBucket.take(now);
-  if (waitKey) return refuse('key', cls, waitKey, r.perKey);
-  const tenantBucket = bucket(`t\u0000${cls}\u0000${tenantId}`, r.perTenant, limits.burstSeconds, now);
-  const waitTenant = tenantBucket.take(now);
-  if (waitTenant) {
-    keyBucket.refund();
-    return refuse('tenant', cls, waitTenant, r.perTenant);
+/** Up to `want` tokens taken at once from a key's and its tenant's bucket (a lease). */
+export interface Grant {
+  granted: number;
+  /** When nothing was granted: which limit refused, and when a token is due. */
+  scope?: 'tenant' | 'key';
+  retryAfterMs?: number;
+}
+
+const MAX_BUCKETS = 100_000;
+
+/** Buckets by class, tenant and key. */
+export class BucketSet {
+  private readonly buckets = new Map<string, TokenBucket>();
+
+  private bucket(key: string, rate: number, burstSeconds: number, now: number): TokenBucket {
+    let b = this.buckets.get(key);
+    const capacity = Math.max(1, rate * burstSeconds);
+    if (!b) {
+      if (this.buckets.size >= MAX_BUCKETS) this.buckets.clear(); // a flood of keys only resets the buckets
+      this.buckets.set(key, (b = new TokenBucket(rate, capacity, now)));
+    } else b.configure(rate, capacity);
+    return b;
   }
-  return null;
+
+  /** Takes min(want, what both buckets hold) tokens from both; none when either is empty. */
+  grant(limits: TenantLimits, cls: RateLimitClass, tenantId: string, keyId: string, want: number, now: number): Grant {
+    const r = limits.rate[cls];
+    const key = this.bucket(`k\u0000${cls}\u0000${tenantId}\u0000${keyId}`, r.perKey, limits.burstSeconds, now);
+    const tenant = this.bucket(`t\u0000${cls}\u0000${tenantId}`, r.perTenant, limits.burstSeconds, now);
+    const k = key.available(now);
+    if (k < 1) return { granted: 0, scope: 'key', retryAfterMs: key.waitMs() };
+    const t = tenant.available(now);
+    if (t < 1) return { granted: 0, scope: 'tenant', retryAfterMs: tenant.waitMs() };
+    const granted = Math.max(1, Math.min(want, k, t));
+    key.takeN(granted);
+    tenant.takeN(granted);
+    return { granted };
+  }
+
+  clear(): void {
+    this.buckets.clear();
+  }
 }
 
-function refuse(scope: 'tenant' | 'key', cls: RateLimitClass, waitMs: number, rate: number): RateRefusal {
+/** The isolate's own buckets: the fallback while the shared limiter is unreachable. */
+const local = new BucketSet();
+
+/** Takes a token from the key's and the tenant's bucket of this isolate; a refusal takes none. */
+export function takeRate(limits: TenantLimits, cls: RateLimitClass, tenantId: string, keyId: string, now = Date.now()): RateRefusal | null {
+  const g = local.grant(limits, cls, tenantId, keyId, 1, now);
+  return g.granted ? null : refusal(limits, cls, g);
+}
+
+/** The refusal for a grant of nothing (counted in edge_rate_limited_total). */
+export function refusal(limits: TenantLimits, cls: RateLimitClass, g: Grant): RateRefusal {
+  const scope = g.scope ?? 'tenant';
+  const rate = scope === 'key' ? limits.rate[cls].perKey : limits.rate[cls].perTenant;
   rateLimited.inc([cls, scope]);
-  return { scope, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)), message: `${cls} rate limit of ${rate}/s per ${scope === 'key' ? 'API key' : 'tenant'} exceeded` };
+  return {
+    scope,
+    retryAfterSeconds: Math.max(1, Math.ceil((g.retryAfterMs ?? 1000) / 1000)),
+    message: `${cls} rate limit of ${rate}/s per ${scope === 'key' ? 'API key' : 'tenant'} exceeded`,
+  };
 }
 
-/** Tests only: forget every bucket. */
+/** Tests only: forget every bucket of this isolate. */
 export function resetBuckets(): void {
-  buckets.clear();
+  local.clear();
 }

@@ -26,6 +26,7 @@ import { cachedFeatures, cachedNeighbours, readBase, readFeatures, readNeighbour
 import { readBaseOrKept } from './degraded.js';
 import { BreakerOpen } from '../guardrails/breaker.js';
 import { demote, demotionsOf, NEGATIVE_SEEDS } from './user-actions.js';
+import { observeList } from './list-quality.js';
 
 export interface RecommendInput {
   tenant: string;
@@ -587,6 +588,8 @@ async function pipelineWith(x: RequestScratch, redis: FeatureStore, kv: KVNamesp
   const items = new Array<RecommendOutput['items'][number]>(picks.index.length);
   for (let k = 0; k < items.length; k++) items[k] = { itemId: ranked[picks.index[k]!]!.itemId, score: Math.round(picks.score[k]! * 1e6) / 1e6, channels: sharedChannelsOfRow(m, rows[picks.index[k]!]!) };
   traces.push({ stage: 'rerank', ms: clock.lap(), candidates: items.length, items: debug ? top(picks.index.map((i, k) => ({ itemId: ranked[i]!.itemId, score: picks.score[k]! }))) : [], note: `mmr λ=${cfg.rerank.diversityLambda}, freshness boost ${cfg.rerank.freshnessBoost}` });
+  // Coverage and diversity metrics of what is served (admin/metrics).
+  observeList(tenant, items.length, (k) => items[k]!.itemId, (k) => ranked[picks.index[k]!]!.categories[0], nowMs);
   return {
     items,
     snapshotVersion: base.meta?.version ?? null,

@@ -5,7 +5,7 @@ import { errorBody } from '../http/errors.js';
 import { freshPrincipal, principalForKey, sha256Hex, type Principal } from './api-keys.js';
 import { waitUntilOf } from './swr-cache.js';
 import { looksLikeJwt, verifyUserToken } from './user-tokens.js';
-import { rateGate } from '../guardrails/rate-gate.js';
+import { passRateGate } from '../guardrails/rate-gate.js';
 
 const bearer = (header: string): string => (header.startsWith('Bearer ') ? header.slice(7).trim() : '');
 
@@ -38,10 +38,7 @@ export const requireKey = (...roles: Role[]) =>
     }
     c.set('principal', withActingUser(p, c.req.header('x-user-id')));
     // Per-tenant and per-key rate limits (429 rate_limited + Retry-After before the handler runs).
-    const gate = rateGate(c, p);
-    const refused = gate instanceof Promise ? await gate : gate;
-    if (refused) return refused;
-    await next();
+    return passRateGate(c, p, next);
   });
 
 /**
@@ -58,10 +55,7 @@ export const requireKeyOrUserToken = () => {
       if (!r.ok) return c.json({ error: r.error }, r.status);
       c.set('principal', r.principal);
       // The same per-tenant limits as keys; all tokens of one signing key share its key bucket.
-      const gate = rateGate(c, r.principal);
-      const refused = gate instanceof Promise ? await gate : gate;
-      if (refused) return refused;
-      return next();
+      return passRateGate(c, r.principal, next);
     }
     return anyKey(c, next);
   });

@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { PartitionDepth } from '../transcode/queue-depth.js';
 
 /**
  * Prometheus metrics of a media-node process (upload server or transcode worker), served at
@@ -9,6 +10,8 @@ export class MediaMetrics {
   readonly registry = new Registry();
   readonly transcodes: Counter<'result'>;
   readonly transcodeSeconds: Histogram<'result'>;
+  readonly queueDepth: Gauge<'partition'>;
+  private depthSource: (() => Promise<PartitionDepth[]>) | null = null;
 
   constructor(service: string) {
     this.registry.setDefaultLabels({ service });
@@ -22,6 +25,27 @@ export class MediaMetrics {
       buckets: [1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600],
       registers,
     });
+    const self = this;
+    this.queueDepth = new Gauge({
+      name: 'media_transcode_queue_depth',
+      help: 'Transcode jobs not yet committed by the worker group, per partition of the jobs topic (read from the broker at scrape time)',
+      labelNames: ['partition'],
+      registers,
+      async collect() {
+        if (!self.depthSource) return;
+        this.reset();
+        try {
+          for (const p of await self.depthSource()) this.set({ partition: String(p.partition) }, p.depth);
+        } catch {
+          // Broker unreachable: no sample rather than a stale or made-up one (the absence alerts).
+        }
+      },
+    });
+  }
+
+  /** Where the queue depth is read from on each scrape (the transcode worker sets it). */
+  watchQueue(source: () => Promise<PartitionDepth[]>): void {
+    this.depthSource = source;
   }
 
   async text(): Promise<{ contentType: string; body: string }> {

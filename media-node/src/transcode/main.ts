@@ -10,6 +10,7 @@ import { MediaMetrics, serveMetrics } from '../ops/metrics.js';
 import { outputStoreFromEnv, s3FromEnv } from '../storage/from-env.js';
 import { sweepStaging } from './hls-output.js';
 import { TranscodeWorker } from './worker.js';
+import { queueDepthOf } from './queue-depth.js';
 
 const env = parseEnv(MediaWorkerEnv, process.env);
 // S3 settings are needed when either store is s3 (s3:// sources come from the upload store).
@@ -41,6 +42,9 @@ const worker = new TranscodeWorker(kafka, producer, new HttpVideoRegistry(env.ED
   metrics,
 });
 await worker.start();
+// media_transcode_queue_depth: jobs the group has not committed, read from the broker per scrape.
+const queue = await queueDepthOf(kafka, env.MEDIA_CONSUMER_GROUP, env.MEDIA_JOBS_TOPIC);
+metrics.watchQueue(() => queue.depth.read());
 const health = await startHealthServer(env.MEDIA_WORKER_PORT, () => worker.status, () => worker.status.state !== 'stopping');
 // GET /metrics on the health port.
 serveMetrics(health, metrics);
@@ -50,6 +54,7 @@ const shutdown = async () => {
   log.info('transcode worker stopping', { workerId });
   health.close();
   await worker.stop();
+  await queue.close().catch(() => undefined);
   await producer.disconnect().catch(() => undefined);
   process.exit(0);
 };

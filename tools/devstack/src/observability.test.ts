@@ -73,9 +73,18 @@ describe('alert rules and dashboards', () => {
     expect(promtool('check', 'config', '--syntax-only', join(OPS, 'prometheus/prometheus.yml'))).toMatch(/SUCCESS/);
   });
 
+  it('each alert fires on the series it is meant for and not on a healthy neighbour (promtool test rules)', () => {
+    expect(promtool('test', 'rules', join(OPS, 'prometheus/alerts.test.yml'))).toMatch(/SUCCESS/);
+    // Every alert has a unit test.
+    const tests = parse(readFileSync(join(OPS, 'prometheus/alerts.test.yml'), 'utf8')) as { tests: { alert_rule_test: { alertname: string }[] }[] };
+    const tested = new Set(tests.tests.flatMap((t) => t.alert_rule_test.map((a) => a.alertname)));
+    const untested = rules.groups.flatMap((g) => g.rules.map((r) => r.alert)).filter((a) => !tested.has(a));
+    expect(untested).toEqual([]);
+  });
+
   it('the rules cover what operators page on', () => {
     const alerts = rules.groups.flatMap((g) => g.rules.map((r) => r.alert));
-    for (const a of ['ConsumerLagGrowing', 'DeadLetterGrowing', 'Edge5xxRate', 'CircuitBreakerOpen', 'TranscodeFailures', 'CampaignFailed', 'BroadcasterConsecutiveFailures']) expect(alerts).toContain(a);
+    for (const a of ['ConsumerLagGrowing', 'DeadLetterGrowing', 'Edge5xxRate', 'CircuitBreakerOpen', 'TranscodeFailures', 'CampaignFailed', 'BroadcasterConsecutiveFailures', 'TranscodeQueueBacklog', 'ScheduledWorkLate', 'RecommendCoverageCollapsed', 'RecommendDiversityLow', 'LateEventsHigh']) expect(alerts).toContain(a);
   });
 
   it('every metric a rule or a dashboard panel names is exported by some deployable', async () => {

@@ -1,5 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
-import { broadcasterPosts, broadcasterStreaks } from '../../admin/counters.js';
+import { alarmLateness, broadcasterPosts, broadcasterStreaks } from '../../admin/counters.js';
 import {
   apiErrorFromZod,
   CreateBroadcasterTaskRequest,
@@ -278,6 +278,7 @@ export class Broadcaster extends DurableObject<Bindings> implements BroadcasterR
   override async alarm(): Promise<void> {
     const startedAt = Date.now();
     const due = this.sql.exec<TaskRow>('SELECT * FROM tasks WHERE active = 1 AND next_run_at <= ?', startedAt).toArray();
+    for (const t of due) alarmLateness.observe(['broadcaster'], Math.max(0, startedAt - (t.next_run_at ?? startedAt)));
     try {
       await this.deliverAll(due, 'alarm');
     } catch (e) {

@@ -1,5 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
-import { campaignBatches, campaignFailures } from '../../admin/counters.js';
+import { alarmLateness, campaignBatches, campaignFailures } from '../../admin/counters.js';
 import {
   apiErrorFromZod,
   CreateCampaignRequest,
@@ -347,6 +347,7 @@ export class Campaign extends DurableObject<Bindings> implements CampaignRpc {
         if (c.send_at !== null) await this.ctx.storage.setAlarm(c.send_at);
         return;
       }
+      alarmLateness.observe(['campaign'], now - c.send_at);
       if (!(await this.start(c))) return;
     }
     const cur = this.row()!;
@@ -355,6 +356,7 @@ export class Campaign extends DurableObject<Bindings> implements CampaignRpc {
       await this.ctx.storage.setAlarm(cur.next_send_at);
       return;
     }
+    alarmLateness.observe(['campaign'], Math.max(0, now - cur.next_send_at));
     await this.sendNext(cur);
   }
 

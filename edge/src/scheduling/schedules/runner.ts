@@ -1,5 +1,6 @@
 import { normaliseStrategyKind, type ScheduleCondition } from '@vidplat/contracts';
 import { backoffMs } from '../shared/result.js';
+import { alarmLateness } from '../../admin/counters.js';
 import { schedulingConfig } from '../shared/config.js';
 import { conditionFailure, writePublishState, writePublishStates, type PublishState } from './content.js';
 import { GateFailure, gateFailure } from './gates.js';
@@ -29,6 +30,7 @@ export async function runDue(st: SchedulerStore, now: number, actor: string, sch
       ALARM_BUDGET,
     )
     .toArray();
+  if (actor === 'alarm') for (const a of due) alarmLateness.observe(['scheduler'], Math.max(0, now - a.due_at));
   await runBatch(st, due, actor);
   return due.length;
 }

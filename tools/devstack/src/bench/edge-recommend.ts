@@ -345,7 +345,7 @@ try {
     ...(PROFILE || ALLOC ? { inspectorPort: await freePort() } : {}),
     d1Databases: { CATALOGUE: 'bench-catalogue' },
     kvNamespaces: { MODELS: 'bench-models' },
-    durableObjects: { SCHEDULER: { className: 'Scheduler', useSQLite: true }, BROADCASTER: { className: 'Broadcaster', useSQLite: true }, CAMPAIGN: { className: 'Campaign', useSQLite: true }, NOTIFIER: { className: 'Notifier', useSQLite: true } },
+    durableObjects: { SCHEDULER: { className: 'Scheduler', useSQLite: true }, BROADCASTER: { className: 'Broadcaster', useSQLite: true }, CAMPAIGN: { className: 'Campaign', useSQLite: true }, NOTIFIER: { className: 'Notifier', useSQLite: true }, RATE_LIMITER: { className: 'RateLimiter', useSQLite: true } },
     bindings: {
       INGEST_URL: 'http://127.0.0.1:9',
       INGEST_TOKEN: randomBytes(24).toString('base64url'),
