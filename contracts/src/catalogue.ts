@@ -362,6 +362,10 @@ export const CatalogueSettings = z.object({
   videosAsItems: z.boolean(),
 });
 export type CatalogueSettings = z.infer<typeof CatalogueSettings>;
+/** What a settings change did to the video items: written/removed now, or `pending` (the sync continues). */
+export const VideoItemsSync = z.object({ sync: z.enum(['done', 'pending']), written: z.number().int(), removed: z.number().int() });
+/** PUT /v1/catalogue/settings: the settings saved and the video items' sync. */
+export const PutCatalogueSettingsResponse = CatalogueSettings.extend({ items: VideoItemsSync });
 
 export const ProgressResponse = z.object({
   progress: VideoProgress,

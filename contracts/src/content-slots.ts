@@ -98,6 +98,11 @@ export const RecommendationSlot = z.object({
 });
 export type RecommendationSlot = z.infer<typeof RecommendationSlot>;
 
+/** GET /v1/admin/content/{banners,announcements,slots}: the tenant's rows of one kind. */
+export const BannerListResponse = z.object({ items: z.array(Banner) });
+export const AnnouncementListResponse = z.object({ items: z.array(Announcement) });
+export const RecommendationSlotListResponse = z.object({ items: z.array(RecommendationSlot) });
+
 export const SlotContentListQuery = z.object({
   status: SlotContentStatus.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),

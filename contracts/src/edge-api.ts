@@ -1332,7 +1332,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** GET /v1/admin/campaigns */
+        /** @description The latest 200 campaigns, newest first. Roles: admin, senior, super. */
         get: {
             parameters: {
                 query?: never;
@@ -1347,57 +1347,18 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
-                };
-                /** @description bad input (code and field) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
                     content: {
-                        "application/json": components["schemas"]["ErrorBody"];
+                        "application/json": components["schemas"]["CampaignListResponse"];
                     };
                 };
-                /** @description missing or unknown credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description role or tenant not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description internal error */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
+                401: components["responses"]["E401"];
+                403: components["responses"]["E403"];
+                429: components["responses"]["E429"];
+                500: components["responses"]["E500"];
             };
         };
         put?: never;
-        /** POST /v1/admin/campaigns */
+        /** @description Roles: admin, senior, super. */
         post: {
             parameters: {
                 query?: never;
@@ -1411,60 +1372,23 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description ok */
-                200: {
+                /** @description created */
+                201: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["Campaign"];
+                        "application/json": components["schemas"]["CampaignView"];
                     };
                 };
-                /** @description bad input (code and field) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description missing or unknown credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description role or tenant not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description internal error */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
+                400: components["responses"]["E400"];
+                401: components["responses"]["E401"];
+                403: components["responses"]["E403"];
+                404: components["responses"]["E404"];
+                409: components["responses"]["E409"];
+                413: components["responses"]["E413"];
+                429: components["responses"]["E429"];
+                500: components["responses"]["E500"];
             };
         };
         delete?: never;
@@ -1480,7 +1404,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** GET /v1/admin/campaigns/:id */
+        /** @description Roles: admin, senior, super. */
         get: {
             parameters: {
                 query?: never;
@@ -1497,53 +1421,15 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
-                };
-                /** @description bad input (code and field) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
                     content: {
-                        "application/json": components["schemas"]["ErrorBody"];
+                        "application/json": components["schemas"]["CampaignView"];
                     };
                 };
-                /** @description missing or unknown credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description role or tenant not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description internal error */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
+                401: components["responses"]["E401"];
+                403: components["responses"]["E403"];
+                404: components["responses"]["E404"];
+                429: components["responses"]["E429"];
+                500: components["responses"]["E500"];
             };
         };
         put?: never;
@@ -1561,7 +1447,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** GET /v1/admin/campaigns/:id/batches */
+        /** @description Roles: admin, senior, super. */
         get: {
             parameters: {
                 query?: never;
@@ -1578,53 +1464,15 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
-                };
-                /** @description bad input (code and field) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
                     content: {
-                        "application/json": components["schemas"]["ErrorBody"];
+                        "application/json": components["schemas"]["CampaignBatchView"][];
                     };
                 };
-                /** @description missing or unknown credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description role or tenant not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description internal error */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
+                401: components["responses"]["E401"];
+                403: components["responses"]["E403"];
+                404: components["responses"]["E404"];
+                429: components["responses"]["E429"];
+                500: components["responses"]["E500"];
             };
         };
         put?: never;
@@ -1644,7 +1492,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** POST /v1/admin/campaigns/:id/cancel */
+        /** @description Cancels the campaign. Roles: admin, senior, super. */
         post: {
             parameters: {
                 query?: never;
@@ -1661,53 +1509,17 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
-                };
-                /** @description bad input (code and field) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
                     content: {
-                        "application/json": components["schemas"]["ErrorBody"];
+                        "application/json": components["schemas"]["CampaignView"];
                     };
                 };
-                /** @description missing or unknown credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description role or tenant not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description internal error */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
+                400: components["responses"]["E400"];
+                401: components["responses"]["E401"];
+                403: components["responses"]["E403"];
+                404: components["responses"]["E404"];
+                409: components["responses"]["E409"];
+                429: components["responses"]["E429"];
+                500: components["responses"]["E500"];
             };
         };
         delete?: never;
@@ -1725,7 +1537,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** POST /v1/admin/campaigns/:id/pause */
+        /** @description Pauses a sending or scheduled campaign. Roles: admin, senior, super. */
         post: {
             parameters: {
                 query?: never;
@@ -1742,53 +1554,17 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
-                };
-                /** @description bad input (code and field) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
                     content: {
-                        "application/json": components["schemas"]["ErrorBody"];
+                        "application/json": components["schemas"]["CampaignView"];
                     };
                 };
-                /** @description missing or unknown credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description role or tenant not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description internal error */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
+                400: components["responses"]["E400"];
+                401: components["responses"]["E401"];
+                403: components["responses"]["E403"];
+                404: components["responses"]["E404"];
+                409: components["responses"]["E409"];
+                429: components["responses"]["E429"];
+                500: components["responses"]["E500"];
             };
         };
         delete?: never;
@@ -1806,7 +1582,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** POST /v1/admin/campaigns/:id/resume */
+        /** @description Resumes a paused or failed campaign. Roles: admin, senior, super. */
         post: {
             parameters: {
                 query?: never;
@@ -1823,53 +1599,17 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
-                };
-                /** @description bad input (code and field) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
                     content: {
-                        "application/json": components["schemas"]["ErrorBody"];
+                        "application/json": components["schemas"]["CampaignView"];
                     };
                 };
-                /** @description missing or unknown credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description role or tenant not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description internal error */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
+                400: components["responses"]["E400"];
+                401: components["responses"]["E401"];
+                403: components["responses"]["E403"];
+                404: components["responses"]["E404"];
+                409: components["responses"]["E409"];
+                429: components["responses"]["E429"];
+                500: components["responses"]["E500"];
             };
         };
         delete?: never;
@@ -1887,7 +1627,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** POST /v1/admin/campaigns/:id/schedule */
+        /** @description Roles: admin, senior, super. */
         post: {
             parameters: {
                 query?: never;
@@ -1897,60 +1637,29 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody?: never;
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ScheduleCampaignRequest"];
+                };
+            };
             responses: {
                 /** @description ok */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
-                };
-                /** @description bad input (code and field) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
                     content: {
-                        "application/json": components["schemas"]["ErrorBody"];
+                        "application/json": components["schemas"]["CampaignView"];
                     };
                 };
-                /** @description missing or unknown credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description role or tenant not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description internal error */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
+                400: components["responses"]["E400"];
+                401: components["responses"]["E401"];
+                403: components["responses"]["E403"];
+                404: components["responses"]["E404"];
+                409: components["responses"]["E409"];
+                413: components["responses"]["E413"];
+                429: components["responses"]["E429"];
+                500: components["responses"]["E500"];
             };
         };
         delete?: never;
@@ -1968,7 +1677,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** POST /v1/admin/campaigns/:id/send-now */
+        /** @description Starts sending now (a draft or scheduled campaign). Roles: admin, senior, super. */
         post: {
             parameters: {
                 query?: never;
@@ -1985,53 +1694,17 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
-                };
-                /** @description bad input (code and field) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
                     content: {
-                        "application/json": components["schemas"]["ErrorBody"];
+                        "application/json": components["schemas"]["CampaignView"];
                     };
                 };
-                /** @description missing or unknown credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description role or tenant not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description internal error */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
+                400: components["responses"]["E400"];
+                401: components["responses"]["E401"];
+                403: components["responses"]["E403"];
+                404: components["responses"]["E404"];
+                409: components["responses"]["E409"];
+                429: components["responses"]["E429"];
+                500: components["responses"]["E500"];
             };
         };
         delete?: never;
@@ -2047,10 +1720,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** GET /v1/admin/content/announcements */
+        /** @description Roles: super, admin, senior. */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    limit?: number;
+                    status?: "draft" | "published" | "unpublished";
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -2062,57 +1738,19 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
-                };
-                /** @description bad input (code and field) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
                     content: {
-                        "application/json": components["schemas"]["ErrorBody"];
+                        "application/json": components["schemas"]["AnnouncementListResponse"];
                     };
                 };
-                /** @description missing or unknown credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description role or tenant not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description internal error */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
+                400: components["responses"]["E400"];
+                401: components["responses"]["E401"];
+                403: components["responses"]["E403"];
+                429: components["responses"]["E429"];
+                500: components["responses"]["E500"];
             };
         };
         put?: never;
-        /** POST /v1/admin/content/announcements */
+        /** @description Roles: super, admin. */
         post: {
             parameters: {
                 query?: never;
@@ -2120,60 +1758,29 @@ export interface paths {
                 path?: never;
                 cookie?: never;
             };
-            requestBody?: never;
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CreateAnnouncementRequest"];
+                };
+            };
             responses: {
-                /** @description ok */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description bad input (code and field) */
-                400: {
+                /** @description created */
+                201: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["ErrorBody"];
+                        "application/json": components["schemas"]["Announcement"];
                     };
                 };
-                /** @description missing or unknown credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description role or tenant not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description internal error */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
+                400: components["responses"]["E400"];
+                401: components["responses"]["E401"];
+                403: components["responses"]["E403"];
+                404: components["responses"]["E404"];
+                409: components["responses"]["E409"];
+                413: components["responses"]["E413"];
+                429: components["responses"]["E429"];
+                500: components["responses"]["E500"];
             };
         };
         delete?: never;
@@ -2189,7 +1796,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** GET /v1/admin/content/announcements/:id */
+        /** @description Roles: super, admin, senior. */
         get: {
             parameters: {
                 query?: never;
@@ -2206,58 +1813,20 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
-                };
-                /** @description bad input (code and field) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
                     content: {
-                        "application/json": components["schemas"]["ErrorBody"];
+                        "application/json": components["schemas"]["Announcement"];
                     };
                 };
-                /** @description missing or unknown credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description role or tenant not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description internal error */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
+                401: components["responses"]["E401"];
+                403: components["responses"]["E403"];
+                404: components["responses"]["E404"];
+                429: components["responses"]["E429"];
+                500: components["responses"]["E500"];
             };
         };
         put?: never;
         post?: never;
-        /** DELETE /v1/admin/content/announcements/:id */
+        /** @description Roles: super, admin. */
         delete: {
             parameters: {
                 query?: never;
@@ -2269,63 +1838,23 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description ok */
-                200: {
+                /** @description deleted */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content?: never;
                 };
-                /** @description bad input (code and field) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description missing or unknown credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description role or tenant not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description internal error */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
+                401: components["responses"]["E401"];
+                403: components["responses"]["E403"];
+                404: components["responses"]["E404"];
+                429: components["responses"]["E429"];
+                500: components["responses"]["E500"];
             };
         };
         options?: never;
         head?: never;
-        /** PATCH /v1/admin/content/announcements/:id */
+        /** @description Roles: super, admin. */
         patch: {
             parameters: {
                 query?: never;
@@ -2335,60 +1864,28 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody?: never;
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["UpdateAnnouncementRequest"];
+                };
+            };
             responses: {
                 /** @description ok */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
-                };
-                /** @description bad input (code and field) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
                     content: {
-                        "application/json": components["schemas"]["ErrorBody"];
+                        "application/json": components["schemas"]["Announcement"];
                     };
                 };
-                /** @description missing or unknown credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description role or tenant not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description internal error */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
+                400: components["responses"]["E400"];
+                401: components["responses"]["E401"];
+                403: components["responses"]["E403"];
+                404: components["responses"]["E404"];
+                413: components["responses"]["E413"];
+                429: components["responses"]["E429"];
+                500: components["responses"]["E500"];
             };
         };
         trace?: never;
@@ -2400,10 +1897,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** GET /v1/admin/content/banners */
+        /** @description Roles: super, admin, senior. */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    limit?: number;
+                    status?: "draft" | "published" | "unpublished";
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -2415,57 +1915,19 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
-                };
-                /** @description bad input (code and field) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
                     content: {
-                        "application/json": components["schemas"]["ErrorBody"];
+                        "application/json": components["schemas"]["BannerListResponse"];
                     };
                 };
-                /** @description missing or unknown credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description role or tenant not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description internal error */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
+                400: components["responses"]["E400"];
+                401: components["responses"]["E401"];
+                403: components["responses"]["E403"];
+                429: components["responses"]["E429"];
+                500: components["responses"]["E500"];
             };
         };
         put?: never;
-        /** POST /v1/admin/content/banners */
+        /** @description Roles: super, admin. */
         post: {
             parameters: {
                 query?: never;
@@ -2473,60 +1935,29 @@ export interface paths {
                 path?: never;
                 cookie?: never;
             };
-            requestBody?: never;
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CreateBannerRequest"];
+                };
+            };
             responses: {
-                /** @description ok */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description bad input (code and field) */
-                400: {
+                /** @description created */
+                201: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["ErrorBody"];
+                        "application/json": components["schemas"]["Banner"];
                     };
                 };
-                /** @description missing or unknown credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description role or tenant not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description internal error */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
+                400: components["responses"]["E400"];
+                401: components["responses"]["E401"];
+                403: components["responses"]["E403"];
+                404: components["responses"]["E404"];
+                409: components["responses"]["E409"];
+                413: components["responses"]["E413"];
+                429: components["responses"]["E429"];
+                500: components["responses"]["E500"];
             };
         };
         delete?: never;
@@ -2542,7 +1973,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** GET /v1/admin/content/banners/:id */
+        /** @description Roles: super, admin, senior. */
         get: {
             parameters: {
                 query?: never;
@@ -2559,58 +1990,20 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
-                };
-                /** @description bad input (code and field) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
                     content: {
-                        "application/json": components["schemas"]["ErrorBody"];
+                        "application/json": components["schemas"]["Banner"];
                     };
                 };
-                /** @description missing or unknown credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description role or tenant not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description internal error */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
+                401: components["responses"]["E401"];
+                403: components["responses"]["E403"];
+                404: components["responses"]["E404"];
+                429: components["responses"]["E429"];
+                500: components["responses"]["E500"];
             };
         };
         put?: never;
         post?: never;
-        /** DELETE /v1/admin/content/banners/:id */
+        /** @description Roles: super, admin. */
         delete: {
             parameters: {
                 query?: never;
@@ -2622,63 +2015,23 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description ok */
-                200: {
+                /** @description deleted */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content?: never;
                 };
-                /** @description bad input (code and field) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description missing or unknown credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description role or tenant not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description internal error */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
+                401: components["responses"]["E401"];
+                403: components["responses"]["E403"];
+                404: components["responses"]["E404"];
+                429: components["responses"]["E429"];
+                500: components["responses"]["E500"];
             };
         };
         options?: never;
         head?: never;
-        /** PATCH /v1/admin/content/banners/:id */
+        /** @description Roles: super, admin. */
         patch: {
             parameters: {
                 query?: never;
@@ -2688,60 +2041,28 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody?: never;
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["UpdateBannerRequest"];
+                };
+            };
             responses: {
                 /** @description ok */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
-                };
-                /** @description bad input (code and field) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
                     content: {
-                        "application/json": components["schemas"]["ErrorBody"];
+                        "application/json": components["schemas"]["Banner"];
                     };
                 };
-                /** @description missing or unknown credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description role or tenant not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description internal error */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
+                400: components["responses"]["E400"];
+                401: components["responses"]["E401"];
+                403: components["responses"]["E403"];
+                404: components["responses"]["E404"];
+                413: components["responses"]["E413"];
+                429: components["responses"]["E429"];
+                500: components["responses"]["E500"];
             };
         };
         trace?: never;
@@ -2753,10 +2074,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** GET /v1/admin/content/slots */
+        /** @description Roles: super, admin, senior. */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    limit?: number;
+                    status?: "draft" | "published" | "unpublished";
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -2768,57 +2092,19 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
-                };
-                /** @description bad input (code and field) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
                     content: {
-                        "application/json": components["schemas"]["ErrorBody"];
+                        "application/json": components["schemas"]["RecommendationSlotListResponse"];
                     };
                 };
-                /** @description missing or unknown credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description role or tenant not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description internal error */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
+                400: components["responses"]["E400"];
+                401: components["responses"]["E401"];
+                403: components["responses"]["E403"];
+                429: components["responses"]["E429"];
+                500: components["responses"]["E500"];
             };
         };
         put?: never;
-        /** POST /v1/admin/content/slots */
+        /** @description Roles: super, admin. */
         post: {
             parameters: {
                 query?: never;
@@ -2826,60 +2112,29 @@ export interface paths {
                 path?: never;
                 cookie?: never;
             };
-            requestBody?: never;
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CreateRecommendationSlotRequest"];
+                };
+            };
             responses: {
-                /** @description ok */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description bad input (code and field) */
-                400: {
+                /** @description created */
+                201: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["ErrorBody"];
+                        "application/json": components["schemas"]["RecommendationSlot"];
                     };
                 };
-                /** @description missing or unknown credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description role or tenant not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description internal error */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
+                400: components["responses"]["E400"];
+                401: components["responses"]["E401"];
+                403: components["responses"]["E403"];
+                404: components["responses"]["E404"];
+                409: components["responses"]["E409"];
+                413: components["responses"]["E413"];
+                429: components["responses"]["E429"];
+                500: components["responses"]["E500"];
             };
         };
         delete?: never;
@@ -2895,7 +2150,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** GET /v1/admin/content/slots/:id */
+        /** @description Roles: super, admin, senior. */
         get: {
             parameters: {
                 query?: never;
@@ -2912,58 +2167,20 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
-                };
-                /** @description bad input (code and field) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
                     content: {
-                        "application/json": components["schemas"]["ErrorBody"];
+                        "application/json": components["schemas"]["RecommendationSlot"];
                     };
                 };
-                /** @description missing or unknown credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description role or tenant not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description internal error */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
+                401: components["responses"]["E401"];
+                403: components["responses"]["E403"];
+                404: components["responses"]["E404"];
+                429: components["responses"]["E429"];
+                500: components["responses"]["E500"];
             };
         };
         put?: never;
         post?: never;
-        /** DELETE /v1/admin/content/slots/:id */
+        /** @description Roles: super, admin. */
         delete: {
             parameters: {
                 query?: never;
@@ -2975,63 +2192,23 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description ok */
-                200: {
+                /** @description deleted */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content?: never;
                 };
-                /** @description bad input (code and field) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description missing or unknown credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description role or tenant not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description internal error */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
+                401: components["responses"]["E401"];
+                403: components["responses"]["E403"];
+                404: components["responses"]["E404"];
+                429: components["responses"]["E429"];
+                500: components["responses"]["E500"];
             };
         };
         options?: never;
         head?: never;
-        /** PATCH /v1/admin/content/slots/:id */
+        /** @description Roles: super, admin. */
         patch: {
             parameters: {
                 query?: never;
@@ -3041,60 +2218,28 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody?: never;
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["UpdateRecommendationSlotRequest"];
+                };
+            };
             responses: {
                 /** @description ok */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
-                };
-                /** @description bad input (code and field) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
                     content: {
-                        "application/json": components["schemas"]["ErrorBody"];
+                        "application/json": components["schemas"]["RecommendationSlot"];
                     };
                 };
-                /** @description missing or unknown credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description role or tenant not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description internal error */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
+                400: components["responses"]["E400"];
+                401: components["responses"]["E401"];
+                403: components["responses"]["E403"];
+                404: components["responses"]["E404"];
+                413: components["responses"]["E413"];
+                429: components["responses"]["E429"];
+                500: components["responses"]["E500"];
             };
         };
         trace?: never;
@@ -3179,10 +2324,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** GET /v1/admin/line-links */
+        /** @description The first 1000 links by user id. Roles: admin, senior, super. */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description user id */
+                    userId?: string;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -3194,56 +2342,18 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
-                };
-                /** @description bad input (code and field) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
                     content: {
-                        "application/json": components["schemas"]["ErrorBody"];
+                        "application/json": components["schemas"]["LineLinkListResponse"];
                     };
                 };
-                /** @description missing or unknown credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description role or tenant not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description internal error */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
+                400: components["responses"]["E400"];
+                401: components["responses"]["E401"];
+                403: components["responses"]["E403"];
+                429: components["responses"]["E429"];
+                500: components["responses"]["E500"];
             };
         };
-        /** PUT /v1/admin/line-links */
+        /** @description Links many users at once (all or nothing). Roles: admin, senior, super. */
         put: {
             parameters: {
                 query?: never;
@@ -3251,60 +2361,28 @@ export interface paths {
                 path?: never;
                 cookie?: never;
             };
-            requestBody?: never;
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["PutLineLinksRequest"];
+                };
+            };
             responses: {
                 /** @description ok */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
-                };
-                /** @description bad input (code and field) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
                     content: {
-                        "application/json": components["schemas"]["ErrorBody"];
+                        "application/json": components["schemas"]["PutLineLinksResponse"];
                     };
                 };
-                /** @description missing or unknown credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description role or tenant not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description internal error */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
+                400: components["responses"]["E400"];
+                401: components["responses"]["E401"];
+                403: components["responses"]["E403"];
+                409: components["responses"]["E409"];
+                413: components["responses"]["E413"];
+                429: components["responses"]["E429"];
+                500: components["responses"]["E500"];
             };
         };
         post?: never;
@@ -3322,7 +2400,7 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** PUT /v1/admin/line-links/:userId */
+        /** @description Roles: admin, senior, super. */
         put: {
             parameters: {
                 query?: never;
@@ -3332,64 +2410,32 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody?: never;
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["PutLineLinkRequest"];
+                };
+            };
             responses: {
                 /** @description ok */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
-                };
-                /** @description bad input (code and field) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
                     content: {
-                        "application/json": components["schemas"]["ErrorBody"];
+                        "application/json": components["schemas"]["LineLink"];
                     };
                 };
-                /** @description missing or unknown credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description role or tenant not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description internal error */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
+                400: components["responses"]["E400"];
+                401: components["responses"]["E401"];
+                403: components["responses"]["E403"];
+                409: components["responses"]["E409"];
+                413: components["responses"]["E413"];
+                429: components["responses"]["E429"];
+                500: components["responses"]["E500"];
             };
         };
         post?: never;
-        /** DELETE /v1/admin/line-links/:userId */
+        /** @description Roles: admin, senior, super. */
         delete: {
             parameters: {
                 query?: never;
@@ -3401,58 +2447,18 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description ok */
-                200: {
+                /** @description unlinked */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content?: never;
                 };
-                /** @description bad input (code and field) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description missing or unknown credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description role or tenant not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description internal error */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
+                401: components["responses"]["E401"];
+                403: components["responses"]["E403"];
+                404: components["responses"]["E404"];
+                429: components["responses"]["E429"];
+                500: components["responses"]["E500"];
             };
         };
         options?: never;
@@ -3521,10 +2527,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** GET /v1/admin/notifications */
+        /** @description Roles: admin, senior, super. */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    kind?: "reminder" | "published" | "gate_failed";
+                    limit?: number;
+                    scheduleId?: string;
+                    state?: "pending" | "delivered" | "failed";
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -3536,53 +2547,15 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
-                };
-                /** @description bad input (code and field) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
                     content: {
-                        "application/json": components["schemas"]["ErrorBody"];
+                        "application/json": components["schemas"]["NotificationListResponse"];
                     };
                 };
-                /** @description missing or unknown credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description role or tenant not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description internal error */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
+                400: components["responses"]["E400"];
+                401: components["responses"]["E401"];
+                403: components["responses"]["E403"];
+                429: components["responses"]["E429"];
+                500: components["responses"]["E500"];
             };
         };
         put?: never;
@@ -3600,7 +2573,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** GET /v1/admin/notifications/:id */
+        /** @description Roles: admin, senior, super. */
         get: {
             parameters: {
                 query?: never;
@@ -3617,53 +2590,15 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
-                };
-                /** @description bad input (code and field) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
                     content: {
-                        "application/json": components["schemas"]["ErrorBody"];
+                        "application/json": components["schemas"]["NotificationView"];
                     };
                 };
-                /** @description missing or unknown credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description role or tenant not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description internal error */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
+                401: components["responses"]["E401"];
+                403: components["responses"]["E403"];
+                404: components["responses"]["E404"];
+                429: components["responses"]["E429"];
+                500: components["responses"]["E500"];
             };
         };
         put?: never;
@@ -3683,7 +2618,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** POST /v1/admin/notifications/retry-failed */
+        /** @description Re-queues failed deliveries and runs due ones now (senior, super). Roles: admin, senior, super. */
         post: {
             parameters: {
                 query?: never;
@@ -3698,53 +2633,14 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
-                };
-                /** @description bad input (code and field) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
                     content: {
-                        "application/json": components["schemas"]["ErrorBody"];
+                        "application/json": components["schemas"]["RetryFailedResponse"];
                     };
                 };
-                /** @description missing or unknown credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description role or tenant not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description internal error */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
+                401: components["responses"]["E401"];
+                403: components["responses"]["E403"];
+                429: components["responses"]["E429"];
+                500: components["responses"]["E500"];
             };
         };
         delete?: never;
@@ -3760,7 +2656,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** GET /v1/admin/notifications/settings */
+        /** @description Roles: admin, senior, super. */
         get: {
             parameters: {
                 query?: never;
@@ -3775,56 +2671,17 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
-                };
-                /** @description bad input (code and field) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
                     content: {
-                        "application/json": components["schemas"]["ErrorBody"];
+                        "application/json": components["schemas"]["NotifierSettings"];
                     };
                 };
-                /** @description missing or unknown credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description role or tenant not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description internal error */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
+                401: components["responses"]["E401"];
+                403: components["responses"]["E403"];
+                429: components["responses"]["E429"];
+                500: components["responses"]["E500"];
             };
         };
-        /** PUT /v1/admin/notifications/settings */
+        /** @description Replaces the settings (senior, super). Roles: admin, senior, super. */
         put: {
             parameters: {
                 query?: never;
@@ -3832,60 +2689,27 @@ export interface paths {
                 path?: never;
                 cookie?: never;
             };
-            requestBody?: never;
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["NotifierSettings"];
+                };
+            };
             responses: {
                 /** @description ok */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
-                };
-                /** @description bad input (code and field) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
                     content: {
-                        "application/json": components["schemas"]["ErrorBody"];
+                        "application/json": components["schemas"]["NotifierSettings"];
                     };
                 };
-                /** @description missing or unknown credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description role or tenant not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description internal error */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
+                400: components["responses"]["E400"];
+                401: components["responses"]["E401"];
+                403: components["responses"]["E403"];
+                413: components["responses"]["E413"];
+                429: components["responses"]["E429"];
+                500: components["responses"]["E500"];
             };
         };
         post?: never;
@@ -5081,10 +3905,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** GET /v1/admin/subscriptions */
+        /** @description Roles: admin, senior, super. */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    limit?: number;
+                    targetId?: string;
+                    targetKind?: "series" | "course" | "channel" | "video";
+                    /** @description user id */
+                    userId?: string;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -5096,57 +3926,19 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
-                };
-                /** @description bad input (code and field) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
                     content: {
-                        "application/json": components["schemas"]["ErrorBody"];
+                        "application/json": components["schemas"]["SubscriptionListResponse"];
                     };
                 };
-                /** @description missing or unknown credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description role or tenant not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description internal error */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
+                400: components["responses"]["E400"];
+                401: components["responses"]["E401"];
+                403: components["responses"]["E403"];
+                429: components["responses"]["E429"];
+                500: components["responses"]["E500"];
             };
         };
         put?: never;
-        /** POST /v1/admin/subscriptions */
+        /** @description Subscribes a user (idempotent). Roles: admin, senior, super. */
         post: {
             parameters: {
                 query?: never;
@@ -5154,60 +3946,27 @@ export interface paths {
                 path?: never;
                 cookie?: never;
             };
-            requestBody?: never;
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CreateSubscriptionRequest"];
+                };
+            };
             responses: {
-                /** @description ok */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description bad input (code and field) */
-                400: {
+                /** @description subscribed */
+                201: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["ErrorBody"];
+                        "application/json": components["schemas"]["Subscription"];
                     };
                 };
-                /** @description missing or unknown credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description role or tenant not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description internal error */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
+                400: components["responses"]["E400"];
+                401: components["responses"]["E401"];
+                403: components["responses"]["E403"];
+                413: components["responses"]["E413"];
+                429: components["responses"]["E429"];
+                500: components["responses"]["E500"];
             };
         };
         delete?: never;
@@ -5226,7 +3985,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** DELETE /v1/admin/subscriptions/:targetKind/:targetId/:userId */
+        /** @description Roles: admin, senior, super. */
         delete: {
             parameters: {
                 query?: never;
@@ -5240,58 +3999,19 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description ok */
-                200: {
+                /** @description unsubscribed */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content?: never;
                 };
-                /** @description bad input (code and field) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description missing or unknown credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description role or tenant not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description internal error */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
+                400: components["responses"]["E400"];
+                401: components["responses"]["E401"];
+                403: components["responses"]["E403"];
+                404: components["responses"]["E404"];
+                429: components["responses"]["E429"];
+                500: components["responses"]["E500"];
             };
         };
         options?: never;
@@ -5422,7 +4142,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** GET /v1/catalogue/settings */
+        /** @description Roles: admin, super, senior. */
         get: {
             parameters: {
                 query?: never;
@@ -5437,56 +4157,17 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
-                };
-                /** @description bad input (code and field) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
                     content: {
-                        "application/json": components["schemas"]["ErrorBody"];
+                        "application/json": components["schemas"]["CatalogueSettings"];
                     };
                 };
-                /** @description missing or unknown credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description role or tenant not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description internal error */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
+                401: components["responses"]["E401"];
+                403: components["responses"]["E403"];
+                429: components["responses"]["E429"];
+                500: components["responses"]["E500"];
             };
         };
-        /** PUT /v1/catalogue/settings */
+        /** @description Turning videosAsItems on writes every video item; off removes them (503 when the feature store could not take it: saved, retry the PUT). Roles: super, admin. */
         put: {
             parameters: {
                 query?: never;
@@ -5494,60 +4175,28 @@ export interface paths {
                 path?: never;
                 cookie?: never;
             };
-            requestBody?: never;
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CatalogueSettings"];
+                };
+            };
             responses: {
                 /** @description ok */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
-                };
-                /** @description bad input (code and field) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
                     content: {
-                        "application/json": components["schemas"]["ErrorBody"];
+                        "application/json": components["schemas"]["PutCatalogueSettingsResponse"];
                     };
                 };
-                /** @description missing or unknown credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description role or tenant not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description internal error */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
+                400: components["responses"]["E400"];
+                401: components["responses"]["E401"];
+                403: components["responses"]["E403"];
+                413: components["responses"]["E413"];
+                429: components["responses"]["E429"];
+                500: components["responses"]["E500"];
+                503: components["responses"]["E503"];
             };
         };
         post?: never;
@@ -5788,10 +4437,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** GET /v1/content/announcements */
+        /** @description The announcements live for the acting user: critical first, then by priority. */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    limit?: number;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -5803,53 +4454,15 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
-                };
-                /** @description bad input (code and field) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
                     content: {
-                        "application/json": components["schemas"]["ErrorBody"];
+                        "application/json": components["schemas"]["LiveAnnouncementsResponse"];
                     };
                 };
-                /** @description missing or unknown credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description role or tenant not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description internal error */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
+                400: components["responses"]["E400"];
+                401: components["responses"]["E401"];
+                403: components["responses"]["E403"];
+                429: components["responses"]["E429"];
+                500: components["responses"]["E500"];
             };
         };
         put?: never;
@@ -5867,10 +4480,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** GET /v1/content/banners */
+        /** @description The banners live for the acting user at a placement, best first. */
         get: {
             parameters: {
-                query?: never;
+                query: {
+                    limit?: number;
+                    /** @description banner placement, e.g. home_top */
+                    placement: string;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -5882,53 +4499,15 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
-                };
-                /** @description bad input (code and field) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
                     content: {
-                        "application/json": components["schemas"]["ErrorBody"];
+                        "application/json": components["schemas"]["LiveBannersResponse"];
                     };
                 };
-                /** @description missing or unknown credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description role or tenant not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description internal error */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
+                400: components["responses"]["E400"];
+                401: components["responses"]["E401"];
+                403: components["responses"]["E403"];
+                429: components["responses"]["E429"];
+                500: components["responses"]["E500"];
             };
         };
         put?: never;
@@ -7727,10 +6306,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** GET /v1/me/subscriptions */
+        /** @description The acting user: an end-user token, or a key with X-User-Id and act_as_user (400 otherwise). */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    limit?: number;
+                    targetId?: string;
+                    targetKind?: "series" | "course" | "channel" | "video";
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -7742,57 +6325,19 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
-                };
-                /** @description bad input (code and field) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
                     content: {
-                        "application/json": components["schemas"]["ErrorBody"];
+                        "application/json": components["schemas"]["SubscriptionListResponse"];
                     };
                 };
-                /** @description missing or unknown credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description role or tenant not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description internal error */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
+                400: components["responses"]["E400"];
+                401: components["responses"]["E401"];
+                403: components["responses"]["E403"];
+                429: components["responses"]["E429"];
+                500: components["responses"]["E500"];
             };
         };
         put?: never;
-        /** POST /v1/me/subscriptions */
+        /** @description The acting user: an end-user token, or a key with X-User-Id and act_as_user (400 otherwise). */
         post: {
             parameters: {
                 query?: never;
@@ -7800,60 +6345,27 @@ export interface paths {
                 path?: never;
                 cookie?: never;
             };
-            requestBody?: never;
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CreateMySubscriptionRequest"];
+                };
+            };
             responses: {
-                /** @description ok */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description bad input (code and field) */
-                400: {
+                /** @description subscribed */
+                201: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["ErrorBody"];
+                        "application/json": components["schemas"]["Subscription"];
                     };
                 };
-                /** @description missing or unknown credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description role or tenant not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description internal error */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
+                400: components["responses"]["E400"];
+                401: components["responses"]["E401"];
+                403: components["responses"]["E403"];
+                413: components["responses"]["E413"];
+                429: components["responses"]["E429"];
+                500: components["responses"]["E500"];
             };
         };
         delete?: never;
@@ -7872,7 +6384,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** DELETE /v1/me/subscriptions/:targetKind/:targetId */
+        /** @description The acting user: an end-user token, or a key with X-User-Id and act_as_user (400 otherwise). */
         delete: {
             parameters: {
                 query?: never;
@@ -7885,58 +6397,19 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description ok */
-                200: {
+                /** @description unsubscribed */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content?: never;
                 };
-                /** @description bad input (code and field) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description missing or unknown credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description role or tenant not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                /** @description internal error */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
+                400: components["responses"]["E400"];
+                401: components["responses"]["E401"];
+                403: components["responses"]["E403"];
+                404: components["responses"]["E404"];
+                429: components["responses"]["E429"];
+                500: components["responses"]["E500"];
             };
         };
         options?: never;
@@ -8977,6 +7450,24 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        Announcement: {
+            body: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** @description item id */
+            id: string;
+            priority: number;
+            /** @enum {string} */
+            severity: "info" | "warning" | "critical";
+            /** @enum {string} */
+            status: "draft" | "published" | "unpublished";
+            title: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        AnnouncementListResponse: {
+            items: components["schemas"]["Announcement"][];
+        };
         ApiError: {
             allowed?: {
                 from: string;
@@ -9011,6 +7502,27 @@ export interface components {
             title: string;
         };
         AttributeValue: string | number | boolean | string[];
+        Banner: {
+            /** Format: date-time */
+            createdAt: string;
+            /** @description item id */
+            id: string;
+            /** Format: uri */
+            imageUrl: string;
+            /** Format: uri */
+            linkUrl: string;
+            /** @description banner placement, e.g. home_top */
+            placement: string;
+            priority: number;
+            /** @enum {string} */
+            status: "draft" | "published" | "unpublished";
+            title: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        BannerListResponse: {
+            items: components["schemas"]["Banner"][];
+        };
         Behaviour: {
             byDevice: {
                 device: string;
@@ -9178,6 +7690,27 @@ export interface components {
                 };
             };
         };
+        CampaignBatchView: {
+            attempts: number;
+            batchNo: number;
+            idempotencyKey: string;
+            lastError: string | null;
+            /** Format: date-time */
+            sentAt: string | null;
+            size: number;
+            /** @enum {string} */
+            state: "pending" | "sending" | "sent" | "failed";
+        };
+        CampaignDeliveryStats: {
+            failed: number;
+            pending: number;
+            recipients: number;
+            sent: number;
+            skipped: number;
+        };
+        CampaignListResponse: {
+            items: components["schemas"]["CampaignSummary"][];
+        };
         CampaignMessage: {
             body: string;
             /** @default {} */
@@ -9187,6 +7720,64 @@ export interface components {
             /** Format: uri */
             link?: string;
             title: string;
+        };
+        CampaignSummary: {
+            id: string;
+            name: string;
+            /** Format: date-time */
+            sendAt: string | null;
+            sentCount: number;
+            /** @enum {string} */
+            status: "draft" | "scheduled" | "sending" | "paused" | "completed" | "failed" | "cancelled";
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        CampaignView: {
+            audience: {
+                segment?: string;
+                userCount: number;
+            };
+            batches: {
+                failed: number;
+                pending: number;
+                sent: number;
+                total: number;
+            };
+            batchSize: number;
+            /** Format: date-time */
+            createdAt: string;
+            createdBy: string;
+            error: string | null;
+            id: string;
+            message: components["schemas"]["CampaignMessage"];
+            name: string;
+            ratePerSecond: number;
+            /** @description resolved recipients (0 before the send starts) */
+            recipients: number;
+            recurrence: components["schemas"]["Recurrence"];
+            run: number;
+            runs: {
+                /** Format: date-time */
+                completedAt: string;
+                failed: number;
+                pending: number;
+                recipients: number;
+                run: number;
+                sent: number;
+                skipped: number;
+                /** Format: date-time */
+                startedAt: string | null;
+            }[];
+            /** Format: date-time */
+            sendAt: string | null;
+            sentCount: number;
+            stats: components["schemas"]["CampaignDeliveryStats"];
+            /** @enum {string} */
+            status: "draft" | "scheduled" | "sending" | "paused" | "completed" | "failed" | "cancelled";
+            /** @description tenant id */
+            tenantId: string;
+            /** Format: date-time */
+            updatedAt: string;
         };
         CatalogueSettings: {
             videosAsItems: boolean;
@@ -9509,6 +8100,24 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
         };
+        CreateAnnouncementRequest: {
+            body: string;
+            /** @description item id */
+            id: string;
+            /** @default 50 */
+            priority?: number;
+            /**
+             * @default info
+             * @enum {string}
+             */
+            severity?: "info" | "warning" | "critical";
+            /**
+             * @default draft
+             * @enum {string}
+             */
+            status?: "draft" | "published" | "unpublished";
+            title: string;
+        };
         CreateApiKeyRequest: {
             /** @default [] */
             permissions?: "act_as_user"[];
@@ -9516,6 +8125,24 @@ export interface components {
             role: "tenant" | "admin" | "senior" | "super" | "instructor";
             /** @default null */
             userId?: string | null;
+        };
+        CreateBannerRequest: {
+            /** @description item id */
+            id: string;
+            /** Format: uri */
+            imageUrl: string;
+            /** Format: uri */
+            linkUrl: string;
+            /** @description banner placement, e.g. home_top */
+            placement: string;
+            /** @default 50 */
+            priority?: number;
+            /**
+             * @default draft
+             * @enum {string}
+             */
+            status?: "draft" | "published" | "unpublished";
+            title: string;
         };
         CreateBroadcasterTaskRequest: {
             /** @default true */
@@ -9637,6 +8264,26 @@ export interface components {
             status?: "draft" | "running" | "stopped";
             variants: components["schemas"]["ExperimentVariant"][];
         };
+        CreateMySubscriptionRequest: {
+            targetId: string;
+            /** @enum {string} */
+            targetKind: "series" | "course" | "channel" | "video";
+        };
+        CreateRecommendationSlotRequest: {
+            /** @description item id */
+            id: string;
+            /** @description item id */
+            itemId: string;
+            position: number;
+            /** @default 50 */
+            priority?: number;
+            scenario: string;
+            /**
+             * @default draft
+             * @enum {string}
+             */
+            status?: "draft" | "published" | "unpublished";
+        };
         CreateScenarioRequest: {
             /**
              * @default {
@@ -9711,6 +8358,13 @@ export interface components {
             templateId?: string;
             title: string;
         };
+        CreateSubscriptionRequest: {
+            targetId: string;
+            /** @enum {string} */
+            targetKind: "series" | "course" | "channel" | "video";
+            /** @description user id */
+            userId: string;
+        };
         CreateTagRequest: {
             color: string;
             id: string;
@@ -9760,6 +8414,32 @@ export interface components {
             title: string;
             /** @default 0 */
             trialSeconds?: number;
+        };
+        DeliveryAttempt: {
+            /** Format: date-time */
+            at: string;
+            durationMs: number;
+            error: string | null;
+            /** @enum {string} */
+            outcome: "delivered" | "duplicate" | "retry" | "failed" | "interrupted";
+            status: number | null;
+        };
+        DeliveryView: {
+            attempts: number;
+            /** @enum {string} */
+            channel: "webhook" | "push";
+            /** Format: date-time */
+            deliveredAt: string | null;
+            idempotencyKey: string;
+            lastError: string | null;
+            log: components["schemas"]["DeliveryAttempt"][];
+            /** Format: date-time */
+            nextAttemptAt: string | null;
+            recipients: number;
+            /** @enum {string} */
+            state: "pending" | "delivered" | "failed";
+            /** @description webhook id, or push batch number */
+            target: string;
         };
         DislikeEvent: {
             /** @enum {boolean} */
@@ -10249,6 +8929,42 @@ export interface components {
             /** @description user id */
             userId: string;
         };
+        LineLink: {
+            lineUserId: string;
+            /** Format: date-time */
+            linkedAt: string;
+            /** @description user id */
+            userId: string;
+        };
+        LineLinkListResponse: {
+            items: components["schemas"]["LineLink"][];
+        };
+        LiveAnnouncement: {
+            body: string;
+            experiment?: components["schemas"]["ServedExperiment"];
+            /** @description item id */
+            id: string;
+            priority: number;
+            /** @enum {string} */
+            severity: "info" | "warning" | "critical";
+            title: string;
+        };
+        LiveAnnouncementsResponse: {
+            items: components["schemas"]["LiveAnnouncement"][];
+        };
+        LiveBanner: {
+            experiment?: components["schemas"]["ServedExperiment"];
+            /** @description item id */
+            id: string;
+            imageUrl: string;
+            linkUrl: string;
+            placement: string;
+            priority: number;
+            title: string;
+        };
+        LiveBannersResponse: {
+            items: components["schemas"]["LiveBanner"][];
+        };
         Membership: {
             plan: string;
             /** @description tenant id */
@@ -10305,6 +9021,71 @@ export interface components {
         ModerateReviewRequest: {
             /** @enum {string} */
             status: "published" | "pending" | "hidden";
+        };
+        NotificationListResponse: {
+            items: components["schemas"]["NotificationView"][];
+        };
+        NotificationView: {
+            /** Format: date-time */
+            at: string;
+            /** @description item id */
+            contentId: string;
+            contentKind: string;
+            /** Format: date-time */
+            createdAt: string;
+            deliveries: components["schemas"]["DeliveryView"][];
+            id: string;
+            /** @enum {string} */
+            kind: "reminder" | "published" | "gate_failed";
+            occurrence: number;
+            reason: string | null;
+            scheduleId: string;
+            skipped: number;
+            subscribers: number;
+            title: string;
+        };
+        NotificationWebhook: {
+            /** @default true */
+            active?: boolean;
+            id: string;
+            /**
+             * @default [
+             *       "reminder",
+             *       "published",
+             *       "gate_failed"
+             *     ]
+             */
+            kinds?: ("reminder" | "published" | "gate_failed")[];
+            secretRef: string;
+            /** Format: uri */
+            url: string;
+        };
+        NotifierSettings: {
+            /**
+             * @default {
+             *       "enabled": true,
+             *       "kinds": [
+             *         "reminder",
+             *         "published"
+             *       ]
+             *     }
+             */
+            push?: {
+                /** @default true */
+                enabled?: boolean;
+                /**
+                 * @default [
+                 *       "reminder",
+                 *       "published"
+                 *     ]
+                 */
+                kinds?: ("reminder" | "published" | "gate_failed")[];
+            };
+            retry?: components["schemas"]["RetryPolicy"];
+            /** @default 10000 */
+            timeoutMs?: number;
+            /** @default [] */
+            webhooks?: components["schemas"]["NotificationWebhook"][];
         };
         Overview: {
             activeItems: number;
@@ -10559,6 +9340,23 @@ export interface components {
             /** @description user id */
             userId: string;
         };
+        PutCatalogueSettingsResponse: {
+            items: components["schemas"]["VideoItemsSync"];
+            videosAsItems: boolean;
+        };
+        PutLineLinkRequest: {
+            lineUserId: string;
+        };
+        PutLineLinksRequest: {
+            links: {
+                lineUserId: string;
+                /** @description user id */
+                userId: string;
+            }[];
+        };
+        PutLineLinksResponse: {
+            linked: number;
+        };
         PutMembershipRequest: {
             plan: string;
             /** Format: date-time */
@@ -10578,6 +9376,24 @@ export interface components {
             name: "hot" | "item_cf" | "embedding" | "fresh" | "user_cf";
             size: number;
             weight: number;
+        };
+        RecommendationSlot: {
+            /** Format: date-time */
+            createdAt: string;
+            /** @description item id */
+            id: string;
+            /** @description item id */
+            itemId: string;
+            position: number;
+            priority: number;
+            scenario: string;
+            /** @enum {string} */
+            status: "draft" | "published" | "unpublished";
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        RecommendationSlotListResponse: {
+            items: components["schemas"]["RecommendationSlot"][];
         };
         RecommendedItem: {
             /** @description recall channels that proposed this item */
@@ -10684,6 +9500,41 @@ export interface components {
         ResumeScheduleRequest: {
             /** @default false */
             skipGates?: boolean;
+        };
+        RetryFailedResponse: {
+            requeued: number;
+        };
+        /**
+         * @default {
+         *       "attempts": 8,
+         *       "backoff": {
+         *         "type": "exponential",
+         *         "delayMs": 5000,
+         *         "maxDelayMs": 900000
+         *       }
+         *     }
+         */
+        RetryPolicy: {
+            /** @default 8 */
+            attempts?: number;
+            /**
+             * @default {
+             *       "type": "exponential",
+             *       "delayMs": 5000,
+             *       "maxDelayMs": 900000
+             *     }
+             */
+            backoff?: {
+                /** @default 5000 */
+                delayMs?: number;
+                /** @default 900000 */
+                maxDelayMs?: number;
+                /**
+                 * @default exponential
+                 * @enum {string}
+                 */
+                type?: "exponential" | "fixed";
+            };
         };
         Review: {
             body: string;
@@ -10921,6 +9772,10 @@ export interface components {
             create: components["schemas"]["ScheduleBatchItemResult"][];
             update: components["schemas"]["ScheduleBatchItemResult"][];
         };
+        ScheduleCampaignRequest: {
+            /** Format: date-time */
+            sendAt: string;
+        };
         ScheduleCondition: {
             /** @enum {string} */
             kind: "transcode_ready";
@@ -11118,6 +9973,10 @@ export interface components {
             nextAlarmAt: string | null;
             outboxPending: number;
         };
+        ServedExperiment: {
+            id: string;
+            variant: string;
+        };
         ShareEvent: {
             /** @enum {boolean} */
             backfill?: true;
@@ -11215,6 +10074,18 @@ export interface components {
                 percent: number;
                 variant: string;
             }[];
+        };
+        Subscription: {
+            /** Format: date-time */
+            createdAt: string;
+            targetId: string;
+            /** @enum {string} */
+            targetKind: "series" | "course" | "channel" | "video";
+            /** @description user id */
+            userId: string;
+        };
+        SubscriptionListResponse: {
+            items: components["schemas"]["Subscription"][];
         };
         SuggestTimeResponse: {
             suggestions: {
@@ -11362,6 +10233,38 @@ export interface components {
             metrics: ("events" | "impressions" | "clicks" | "plays" | "completions" | "active_users" | "watch_seconds" | "purchases" | "enrolments" | "ctr")[];
             points: components["schemas"]["TrendPoint"][];
         };
+        UpdateAnnouncementRequest: {
+            body?: string;
+            /** @default 50 */
+            priority?: number;
+            /**
+             * @default info
+             * @enum {string}
+             */
+            severity?: "info" | "warning" | "critical";
+            /**
+             * @default draft
+             * @enum {string}
+             */
+            status?: "draft" | "published" | "unpublished";
+            title?: string;
+        };
+        UpdateBannerRequest: {
+            /** Format: uri */
+            imageUrl?: string;
+            /** Format: uri */
+            linkUrl?: string;
+            /** @description banner placement, e.g. home_top */
+            placement?: string;
+            /** @default 50 */
+            priority?: number;
+            /**
+             * @default draft
+             * @enum {string}
+             */
+            status?: "draft" | "published" | "unpublished";
+            title?: string;
+        };
         UpdateCategoryRequest: {
             active?: boolean;
             name?: string;
@@ -11387,6 +10290,19 @@ export interface components {
             title?: string;
             /** @enum {string} */
             type?: "video" | "live" | "series";
+        };
+        UpdateRecommendationSlotRequest: {
+            /** @description item id */
+            itemId?: string;
+            position?: number;
+            /** @default 50 */
+            priority?: number;
+            scenario?: string;
+            /**
+             * @default draft
+             * @enum {string}
+             */
+            status?: "draft" | "published" | "unpublished";
         };
         UpdateScheduleRequest: {
             description?: string;
@@ -11462,6 +10378,12 @@ export interface components {
             title: string;
             /** @default 0 */
             trialSeconds?: number;
+        };
+        VideoItemsSync: {
+            removed: number;
+            /** @enum {string} */
+            sync: "done" | "pending";
+            written: number;
         };
         VideoProgress: {
             completed: boolean;

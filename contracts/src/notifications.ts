@@ -112,6 +112,8 @@ export const NotificationListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 export const NotificationListResponse = z.object({ items: z.array(NotificationView) });
+/** POST /v1/admin/notifications/retry-failed: how many failed deliveries went back to pending. */
+export const RetryFailedResponse = z.object({ requeued: z.number().int().nonnegative() });
 
 // ---------------------------------------------------------------------------------------------
 // Subscriptions (user ↔ series / course / channel / video) and LINE links, in D1.
@@ -127,6 +129,8 @@ export const SubscriptionListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 export const SubscriptionListResponse = z.object({ items: z.array(Subscription) });
+/** POST /v1/me/subscriptions: the acting user subscribes (the user comes from the credentials). */
+export const CreateMySubscriptionRequest = CreateSubscriptionRequest.omit({ userId: true });
 
 /** LINE user ids are `U` + 32 hex digits. */
 export const LineUserId = z.string().regex(/^U[0-9a-f]{32}$/, 'a LINE user id is U followed by 32 hex digits');
@@ -136,3 +140,4 @@ export const PutLineLinkRequest = z.object({ lineUserId: LineUserId });
 export const LineLinkListResponse = z.object({ items: z.array(LineLink) });
 /** Bulk link (e.g. from LINE Login records): up to 1,000 users at once, each linked or re-linked. */
 export const PutLineLinksRequest = z.object({ links: z.array(z.object({ userId: UserId, lineUserId: LineUserId })).min(1).max(1000) });
+export const PutLineLinksResponse = z.object({ linked: z.number().int() });

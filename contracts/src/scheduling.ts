@@ -591,3 +591,8 @@ export const CampaignBatchView = z.object({
   sentAt: IsoTime.nullable(),
 });
 export type CampaignBatchView = z.infer<typeof CampaignBatchView>;
+/** GET /v1/admin/campaigns/{id}/batches: the current run's batches in order. */
+export const CampaignBatchListResponse = z.array(CampaignBatchView);
+/** GET /v1/admin/campaigns: the tenant's latest campaigns (newest first, at most 200). */
+export const CampaignSummary = z.object({ id: UuidV7, name: z.string(), status: CampaignStatus, sendAt: IsoTime.nullable(), sentCount: z.number().int(), updatedAt: IsoTime });
+export const CampaignListResponse = z.object({ items: z.array(CampaignSummary) });

@@ -1,10 +1,9 @@
-import { Hono } from 'hono';
-import { CatalogueSettings, type Item } from '@vidplat/contracts';
-import { edgeConfig, type AppEnv, type Bindings } from '../env.js';
+import { CatalogueSettings, PutCatalogueSettingsResponse, type Item } from '@vidplat/contracts';
+import { edgeConfig, type Bindings } from '../env.js';
 import { featureStore } from '../feature-store/redis.js';
 import { FeatureSyncFailed, ItemCatalogue } from '../items/catalogue.js';
 import { lessVisible, pushItemFeatures } from '../items/feature-mirror.js';
-import { requireKey } from '../tenancy/auth.js';
+import { access, ApiRoutes, defineRoute, json, jsonBody } from '../http/api-routes.js';
 import { body, HttpFail, MANAGER_ROLES, nowIso } from './http.js';
 import type { CourseRow, VideoRow } from './rows.js';
 
@@ -101,9 +100,23 @@ async function removeVideoItems(env: Bindings, tenantId: string): Promise<number
  * could not take it: the option is off already, retry the PUT to finish the removal).
  */
 export function catalogueSettingsRoutes(syncAll: (env: Bindings, tenantId: string) => Promise<{ sync: 'done' | 'pending'; written: number; removed: number }>) {
-  return new Hono<AppEnv>()
-    .get('/v1/catalogue/settings', requireKey(...MANAGER_ROLES), async (c) => c.json(await catalogueSettings(c.env.CATALOGUE, c.var.principal.tenantId)))
-    .put('/v1/catalogue/settings', requireKey('super', 'admin'), async (c) => {
+  const tags = ['catalogue'];
+  return new ApiRoutes()
+    .endpoint(defineRoute({ method: 'get', path: '/v1/catalogue/settings', tags, access: access.key(...MANAGER_ROLES), responses: { 200: json(CatalogueSettings) } }), async (c) =>
+      c.json(await catalogueSettings(c.env.CATALOGUE, c.var.principal.tenantId)),
+    )
+    .endpoint(
+      defineRoute({
+        method: 'put',
+        path: '/v1/catalogue/settings',
+        tags,
+        access: access.key('super', 'admin'),
+        description: 'Turning videosAsItems on writes every video item; off removes them (503 when the feature store could not take it: saved, retry the PUT).',
+        request: { body: jsonBody(CatalogueSettings) },
+        responses: { 200: json(PutCatalogueSettingsResponse) },
+        errors: [400, 503],
+      }),
+      async (c) => {
       const b = await body(c, CatalogueSettings);
       if (b instanceof HttpFail) return b.res;
       const { tenantId } = c.var.principal;
@@ -124,5 +137,6 @@ export function catalogueSettingsRoutes(syncAll: (env: Bindings, tenantId: strin
         }
         throw e;
       }
-    });
+    },
+    );
 }

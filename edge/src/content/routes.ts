@@ -1,24 +1,30 @@
-import { Hono, type Context } from 'hono';
+import type { Context } from 'hono';
+import { z } from 'zod';
 import {
+  Announcement,
+  AnnouncementListResponse,
   apiErrorFromZod,
+  Banner,
+  BannerListResponse,
   CreateAnnouncementRequest,
   CreateBannerRequest,
   CreateRecommendationSlotRequest,
   LiveAnnouncementsQuery,
+  LiveAnnouncementsResponse,
   LiveBannersQuery,
+  LiveBannersResponse,
+  RecommendationSlot,
+  RecommendationSlotListResponse,
   SLOT_CONTENT_KINDS,
   SlotContentListQuery,
   UpdateAnnouncementRequest,
   UpdateBannerRequest,
   UpdateRecommendationSlotRequest,
-  type LiveAnnouncementsResponse,
-  type LiveBannersResponse,
   type SlotContentKind,
 } from '@vidplat/contracts';
-import type { z } from 'zod';
 import type { AppEnv } from '../env.js';
 import { errorBody, sendError } from '../http/errors.js';
-import { requireKey, requireKeyOrUserToken } from '../tenancy/auth.js';
+import { access, ApiRoutes, defineRoute, empty, json, jsonBody as bodyOf } from '../http/api-routes.js';
 import { ScenarioStore } from '../scenarios/store.js';
 import { exposureEvents, sendExposures } from './exposures.js';
 import { viewerStates, visibleSlotContent } from './live-content.js';
@@ -32,18 +38,22 @@ import { SlotStore } from './slot-store.js';
  * contracts schemas (content-slots.ts).
  */
 
-const editors = requireKey('super', 'admin');
-const readers = requireKey('super', 'admin', 'senior');
-const ADMIN = '/v1/admin/content';
+const editors = access.key('super', 'admin');
+const readers = access.key('super', 'admin', 'senior');
+const tags = ['content'];
+const params = z.object({ id: z.string() });
+const ADMIN = '/v1/admin/content' as const;
 
 interface KindSchemas {
   create: z.ZodType<{ id: string } & Record<string, unknown>>;
   update: z.ZodType<Record<string, unknown>>;
+  view: z.ZodType;
+  list: z.ZodType;
 }
 const SCHEMAS: Record<SlotContentKind, KindSchemas> = {
-  banner: { create: CreateBannerRequest, update: UpdateBannerRequest },
-  announcement: { create: CreateAnnouncementRequest, update: UpdateAnnouncementRequest },
-  recommendation_slot: { create: CreateRecommendationSlotRequest, update: UpdateRecommendationSlotRequest },
+  banner: { create: CreateBannerRequest, update: UpdateBannerRequest, view: Banner, list: BannerListResponse },
+  announcement: { create: CreateAnnouncementRequest, update: UpdateAnnouncementRequest, view: Announcement, list: AnnouncementListResponse },
+  recommendation_slot: { create: CreateRecommendationSlotRequest, update: UpdateRecommendationSlotRequest, view: RecommendationSlot, list: RecommendationSlotListResponse },
 };
 
 const SEVERITY_RANK = { critical: 2, warning: 1, info: 0 } as const;
@@ -70,18 +80,19 @@ async function slotReferences(c: Context<AppEnv>, tenantId: string, body: Record
 }
 
 function crud(kind: SlotContentKind) {
-  const path = `${ADMIN}/${SLOT_CONTENT_KINDS[kind]}`;
+  const path = `${ADMIN}/${SLOT_CONTENT_KINDS[kind]}` as const;
   const schemas = SCHEMAS[kind];
   const changed = (tenantId: string) => {
     if (kind === 'recommendation_slot') forgetPinnedSlots(tenantId);
   };
-  return new Hono<AppEnv>()
-    .get(path, readers, async (c) => {
+  const one = `${path}/{id}` as const;
+  return new ApiRoutes()
+    .endpoint(defineRoute({ method: 'get', path, tags, access: readers, request: { query: SlotContentListQuery }, responses: { 200: json(schemas.list) }, errors: [400] }), async (c) => {
       const q = SlotContentListQuery.safeParse(c.req.query());
       if (!q.success) return sendError(c, 400, apiErrorFromZod(q.error, 'invalid_query'));
       return c.json({ items: await new SlotStore(c.env.CATALOGUE).list(kind, c.var.principal.tenantId, q.data) });
     })
-    .post(path, editors, async (c) => {
+    .endpoint(defineRoute({ method: 'post', path, tags, access: editors, request: { body: bodyOf(schemas.create) }, responses: { 201: json(schemas.view, 'created') }, errors: [400, 404, 409] }), async (c) => {
       const b = await jsonBody(c);
       if (b instanceof Response) return b;
       const p = schemas.create.safeParse(b.body);
@@ -99,11 +110,11 @@ function crud(kind: SlotContentKind) {
       changed(tenantId);
       return c.json(await store.get(kind, tenantId, id), 201);
     })
-    .get(`${path}/:id`, readers, async (c) => {
+    .endpoint(defineRoute({ method: 'get', path: one, tags, access: readers, request: { params }, responses: { 200: json(schemas.view) }, errors: [404] }), async (c) => {
       const row = await new SlotStore(c.env.CATALOGUE).get(kind, c.var.principal.tenantId, c.req.param('id'));
       return row ? c.json(row) : c.json(noSuch(kind, c.req.param('id')), 404);
     })
-    .patch(`${path}/:id`, editors, async (c) => {
+    .endpoint(defineRoute({ method: 'patch', path: one, tags, access: editors, request: { params, body: bodyOf(schemas.update) }, responses: { 200: json(schemas.view) }, errors: [400, 404] }), async (c) => {
       const b = await jsonBody(c);
       if (b instanceof Response) return b;
       const p = schemas.update.safeParse(b.body);
@@ -120,7 +131,7 @@ function crud(kind: SlotContentKind) {
       changed(tenantId);
       return c.json(await store.get(kind, tenantId, id));
     })
-    .delete(`${path}/:id`, editors, async (c) => {
+    .endpoint(defineRoute({ method: 'delete', path: one, tags, access: editors, request: { params }, responses: { 204: empty('deleted') }, errors: [404] }), async (c) => {
       const { tenantId } = c.var.principal;
       const ok = await new SlotStore(c.env.CATALOGUE).delete(kind, tenantId, c.req.param('id'));
       changed(tenantId);
@@ -131,11 +142,8 @@ function crud(kind: SlotContentKind) {
 /** The acting end user (personal key, end-user token, or X-User-Id with act_as_user), else anonymous. */
 const userOf = (c: Context<AppEnv>): string | null => c.var.principal.boundUser ?? c.var.principal.userId ?? null;
 
-export const slotContentRoutes = new Hono<AppEnv>()
-  .route('/', crud('banner'))
-  .route('/', crud('announcement'))
-  .route('/', crud('recommendation_slot'))
-  .get('/v1/content/banners', requireKeyOrUserToken(), async (c) => {
+const liveContentRoutes = new ApiRoutes()
+  .endpoint(defineRoute({ method: 'get', path: '/v1/content/banners', tags, access: access.keyOrUserToken(), description: 'The banners live for the acting user at a placement, best first.', request: { query: LiveBannersQuery }, responses: { 200: json(LiveBannersResponse) }, errors: [400] }), async (c) => {
     const q = LiveBannersQuery.safeParse(c.req.query());
     if (!q.success) return sendError(c, 400, apiErrorFromZod(q.error, 'invalid_query'));
     const { tenantId } = c.var.principal;
@@ -149,7 +157,7 @@ export const slotContentRoutes = new Hono<AppEnv>()
     await exposeArms(c, tenantId, user, served);
     return c.json(body);
   })
-  .get('/v1/content/announcements', requireKeyOrUserToken(), async (c) => {
+  .endpoint(defineRoute({ method: 'get', path: '/v1/content/announcements', tags, access: access.keyOrUserToken(), description: 'The announcements live for the acting user: critical first, then by priority.', request: { query: LiveAnnouncementsQuery }, responses: { 200: json(LiveAnnouncementsResponse) }, errors: [400] }), async (c) => {
     const q = LiveAnnouncementsQuery.safeParse(c.req.query());
     if (!q.success) return sendError(c, 400, apiErrorFromZod(q.error, 'invalid_query'));
     const { tenantId } = c.var.principal;
@@ -165,6 +173,12 @@ export const slotContentRoutes = new Hono<AppEnv>()
     await exposeArms(c, tenantId, user, served);
     return c.json(body);
   });
+
+export const slotContentRoutes = new ApiRoutes()
+  .route('/', crud('banner'))
+  .route('/', crud('announcement'))
+  .route('/', crud('recommendation_slot'))
+  .route('/', liveContentRoutes);
 
 async function exposeArms(c: Context<AppEnv>, tenantId: string, user: string | null, served: { content: { id: string }; arm?: { id: string; variant: string } }[]): Promise<void> {
   if (!user) return;

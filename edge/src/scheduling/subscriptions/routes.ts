@@ -1,11 +1,17 @@
-import { Hono } from 'hono';
+import { z } from 'zod';
 import {
   apiErrorFromZod,
+  CreateMySubscriptionRequest,
   CreateSubscriptionRequest,
+  LineLink as LineLinkSchema,
+  LineLinkListResponse,
   PutLineLinkRequest,
   PutLineLinksRequest,
+  PutLineLinksResponse,
   Slug,
+  Subscription as SubscriptionSchema,
   SubscriptionListQuery,
+  SubscriptionListResponse,
   SubscriptionTargetKind,
   UserId,
   type LineLink,
@@ -14,6 +20,7 @@ import {
 import type { Context } from 'hono';
 import type { AppEnv } from '../../env.js';
 import { errorBody } from '../../http/errors.js';
+import { ApiRoutes, defineRoute, empty, json, jsonBody, type Access } from '../../http/api-routes.js';
 import { requireKey, requireKeyOrUserToken } from '../../tenancy/auth.js';
 import { readJson } from '../shared/http.js';
 
@@ -72,18 +79,30 @@ const linkView = (r: LinkRow): LineLink => ({ userId: r.user_id, lineUserId: r.l
  * both in D1. The tenant's back office manages both under /v1/admin; an end user (token, or a key
  * acting as the user) manages their own subscriptions under /v1/me.
  */
-export const subscriptionRoutes = new Hono<AppEnv>()
-  .use('/v1/admin/subscriptions', requireKey('admin', 'senior', 'super'))
-  .use('/v1/admin/subscriptions/*', requireKey('admin', 'senior', 'super'))
-  .use('/v1/admin/line-links', requireKey('admin', 'senior', 'super'))
-  .use('/v1/admin/line-links/*', requireKey('admin', 'senior', 'super'))
-  .get('/v1/admin/subscriptions', (c) => listSubs(c, c.req.query()))
-  .post('/v1/admin/subscriptions', async (c) => {
+const routes = new ApiRoutes();
+// One key check per prefix (an unknown path under it is a 401 before a 404, as before).
+routes.use('/v1/admin/subscriptions', requireKey('admin', 'senior', 'super'));
+routes.use('/v1/admin/subscriptions/*', requireKey('admin', 'senior', 'super'));
+routes.use('/v1/admin/line-links', requireKey('admin', 'senior', 'super'));
+routes.use('/v1/admin/line-links/*', requireKey('admin', 'senior', 'super'));
+routes.use('/v1/me/subscriptions', requireKeyOrUserToken());
+routes.use('/v1/me/subscriptions/*', requireKeyOrUserToken());
+/** Document the prefix checks above. */
+const admins: Access = { scheme: 'apiKey', roles: ['admin', 'senior', 'super'] };
+const me: Access = { scheme: 'apiKeyOrUserToken' };
+const tags = ['subscriptions'];
+const subTarget = { targetKind: z.string(), targetId: z.string() };
+const userParam = z.object({ userId: z.string() });
+const NAME_THE_USER = 'The acting user: an end-user token, or a key with X-User-Id and act_as_user (400 otherwise).';
+
+export const subscriptionRoutes = routes
+  .endpoint(defineRoute({ method: 'get', path: '/v1/admin/subscriptions', tags, access: admins, request: { query: SubscriptionListQuery }, responses: { 200: json(SubscriptionListResponse) }, errors: [400] }), (c) => listSubs(c, c.req.query()))
+  .endpoint(defineRoute({ method: 'post', path: '/v1/admin/subscriptions', tags, access: admins, description: 'Subscribes a user (idempotent).', request: { body: jsonBody(CreateSubscriptionRequest) }, responses: { 201: json(SubscriptionSchema, 'subscribed') }, errors: [400] }), async (c) => {
     const b = await readJson(c);
     return b instanceof Response ? b : subscribe(c, b.body);
   })
-  .delete('/v1/admin/subscriptions/:targetKind/:targetId/:userId', (c) => unsubscribe(c, c.req.param('userId'), c.req.param('targetKind'), c.req.param('targetId')))
-  .get('/v1/admin/line-links', async (c) => {
+  .endpoint(defineRoute({ method: 'delete', path: '/v1/admin/subscriptions/{targetKind}/{targetId}/{userId}', tags, access: admins, request: { params: z.object({ ...subTarget, userId: z.string() }) }, responses: { 204: empty('unsubscribed') }, errors: [400, 404] }), (c) => unsubscribe(c, c.req.param('userId'), c.req.param('targetKind'), c.req.param('targetId')))
+  .endpoint(defineRoute({ method: 'get', path: '/v1/admin/line-links', tags, access: admins, description: 'The first 1000 links by user id.', request: { query: z.object({ userId: UserId.optional() }) }, responses: { 200: json(LineLinkListResponse) }, errors: [400] }), async (c) => {
     const user = c.req.query('userId');
     if (user !== undefined && !UserId.safeParse(user).success) return c.json(errorBody('invalid_query', 'userId is not a valid user id', 'userId'), 400);
     const rows = await c.env.CATALOGUE.prepare(
@@ -93,7 +112,7 @@ export const subscriptionRoutes = new Hono<AppEnv>()
       .all<LinkRow>();
     return c.json({ items: rows.results.map(linkView) });
   })
-  .put('/v1/admin/line-links', async (c) => {
+  .endpoint(defineRoute({ method: 'put', path: '/v1/admin/line-links', tags, access: admins, description: 'Links many users at once (all or nothing).', request: { body: jsonBody(PutLineLinksRequest) }, responses: { 200: json(PutLineLinksResponse) }, errors: [400, 409] }), async (c) => {
     const b = await readJson(c);
     if (b instanceof Response) return b;
     const p = PutLineLinksRequest.safeParse(b.body);
@@ -130,7 +149,7 @@ export const subscriptionRoutes = new Hono<AppEnv>()
     ]);
     return c.json({ linked: p.data.links.length });
   })
-  .put('/v1/admin/line-links/:userId', async (c) => {
+  .endpoint(defineRoute({ method: 'put', path: '/v1/admin/line-links/{userId}', tags, access: admins, request: { params: userParam, body: jsonBody(PutLineLinkRequest) }, responses: { 200: json(LineLinkSchema) }, errors: [400, 409] }), async (c) => {
     const userId = c.req.param('userId');
     if (!UserId.safeParse(userId).success) return c.json(errorBody('invalid_field', 'not a valid user id', 'userId'), 400);
     const b = await readJson(c);
@@ -149,26 +168,24 @@ export const subscriptionRoutes = new Hono<AppEnv>()
       .run();
     return c.json(linkView({ user_id: userId, line_user_id: p.data.lineUserId, linked_at: now }));
   })
-  .delete('/v1/admin/line-links/:userId', async (c) => {
+  .endpoint(defineRoute({ method: 'delete', path: '/v1/admin/line-links/{userId}', tags, access: admins, request: { params: userParam }, responses: { 204: empty('unlinked') }, errors: [404] }), async (c) => {
     const r = await c.env.CATALOGUE.prepare('DELETE FROM line_links WHERE tenant_id = ?1 AND user_id = ?2').bind(c.var.principal.tenantId, c.req.param('userId')).run();
     return r.meta.changes ? c.body(null, 204) : c.json(errorBody('not_found', 'no link for this user'), 404);
   })
   // The acting end user's own subscriptions.
-  .use('/v1/me/subscriptions', requireKeyOrUserToken())
-  .use('/v1/me/subscriptions/*', requireKeyOrUserToken())
-  .get('/v1/me/subscriptions', (c) => {
+  .endpoint(defineRoute({ method: 'get', path: '/v1/me/subscriptions', tags, access: me, description: NAME_THE_USER, request: { query: SubscriptionListQuery.omit({ userId: true }) }, responses: { 200: json(SubscriptionListResponse) }, errors: [400] }), (c) => {
     const me = c.var.principal.userId;
     if (!me) return c.json(errorBody('invalid_field', 'name the user (end-user token, or X-User-Id with act_as_user)', 'userId'), 400);
     return listSubs(c, { ...c.req.query(), userId: me });
   })
-  .post('/v1/me/subscriptions', async (c) => {
+  .endpoint(defineRoute({ method: 'post', path: '/v1/me/subscriptions', tags, access: me, description: NAME_THE_USER, request: { body: jsonBody(CreateMySubscriptionRequest) }, responses: { 201: json(SubscriptionSchema, 'subscribed') }, errors: [400] }), async (c) => {
     const me = c.var.principal.userId;
     if (!me) return c.json(errorBody('invalid_field', 'name the user (end-user token, or X-User-Id with act_as_user)', 'userId'), 400);
     const b = await readJson(c);
     if (b instanceof Response) return b;
     return subscribe(c, { ...(typeof b.body === 'object' && b.body ? b.body : {}), userId: me });
   })
-  .delete('/v1/me/subscriptions/:targetKind/:targetId', (c) => {
+  .endpoint(defineRoute({ method: 'delete', path: '/v1/me/subscriptions/{targetKind}/{targetId}', tags, access: me, description: NAME_THE_USER, request: { params: z.object(subTarget) }, responses: { 204: empty('unsubscribed') }, errors: [400, 404] }), (c) => {
     const me = c.var.principal.userId;
     if (!me) return c.json(errorBody('invalid_field', 'name the user (end-user token, or X-User-Id with act_as_user)', 'userId'), 400);
     if (!Slug.safeParse(c.req.param('targetId')).success) return c.json(errorBody('invalid_field', 'not a valid target id', 'targetId'), 400);
