@@ -6,10 +6,8 @@ import { requestMetrics } from '../src/admin/request-metrics.js';
 import { requireKey } from '../src/tenancy/auth.js';
 import { refreshHold } from '../src/tenancy/swr-cache.js';
 import { floorRecommend } from './floor.js';
-export { Scheduler } from '../src/scheduling/schedules/scheduler.js';
-export { Broadcaster } from '../src/scheduling/broadcaster/broadcaster.js';
-export { RateLimiter } from '../src/guardrails/rate-limiter.js';
-export { Campaign } from '../src/scheduling/campaigns/campaign.js';
+// Every Durable Object class of the production Worker (wrangler refuses a bundle missing one).
+export * from '../src/index.js';
 
 /**
  * The benchmarks' Worker (`npm run bench:edge` bundles this entry with the root wrangler.toml):
