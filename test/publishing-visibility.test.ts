@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createClickHouse } from '@vidplat/analytics';
-import { abPublishExperimentId, abVariantOf, ExperimentReport, ItemPage, RecommendResponse, stableBucket, type ScheduleView } from '@vidplat/contracts';
+import { abPublishExperimentId, abVariantOf, ExperimentReport, ItemPage, RecommendResponse, SCHEMA_VERSION, stableBucket, uuidv7, type ScheduleView } from '@vidplat/contracts';
 import type {} from '@vidplat/devstack/vitest-global-setup'; // typed inject('stack')
 
 /**
@@ -204,6 +204,14 @@ describe('scheduled publishing changes what users see (recommend with the Redis 
     const after = await until(() => recommend('slot-user'), (ids) => ids[0] === pinned);
     expect(after[0]).toBe(pinned);
     expect(after.filter((i) => i === pinned)).toHaveLength(1);
+    // A user who disliked the pinned item never gets it back, pinned or not (issue 18); others still do.
+    const hater = 'slot-hater';
+    expect((await recommend(hater))[0]).toBe(pinned);
+    const dislike = { eventId: uuidv7(), tenantId: tenant, eventTime: new Date().toISOString(), schemaVersion: SCHEMA_VERSION, userId: hater, itemId: pinned, type: 'dislike' };
+    const posted = await call('POST', '/v1/events', { events: [dislike] });
+    expect(posted.status, JSON.stringify(posted.body)).toBe(202);
+    expect(await recommend(hater)).not.toContain(pinned);
+    expect((await recommend('slot-user'))[0]).toBe(pinned);
     expect((await call('PATCH', '/v1/admin/content/slots/promo-slot', { status: 'unpublished' })).status).toBe(200);
     expect((await until(() => recommend('slot-user'), (ids) => ids[0] !== pinned))[0]).not.toBe(pinned);
   }, 120_000);

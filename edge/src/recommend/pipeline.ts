@@ -48,6 +48,8 @@ export interface RecommendOutput {
   traces: StageTrace[];
   /** Why the answer came from isolate caches only (feature store unreachable); absent when not degraded. */
   degraded?: string;
+  /** The user's disliked / hidden items: never served to them, pinned slot items included (routes.ts). */
+  turnedDown: ReadonlySet<string>;
 }
 
 /** The feature store did not answer the first read: nothing to serve from. */
@@ -596,5 +598,6 @@ async function pipelineWith(x: RequestScratch, redis: FeatureStore, kv: KVNamesp
     model,
     traces,
     ...(base.degraded ? { degraded: base.degraded } : {}),
+    turnedDown: blocked,
   };
 }

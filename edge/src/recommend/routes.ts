@@ -99,7 +99,15 @@ export const recommendRoutes = new ApiRoutes()
         const states = await publishStatesOf(c.env.CATALOGUE, tenant, waitUntil);
         if (slots.length) {
           const t0 = performance.now();
-          const r = pinSlots(out.items, slots, wanted, viewerOf(c, user), states, hidden, (sl, score) => ({ itemId: sl.itemId, score, channels: ['slot'] }));
+          // What this user may not be pinned: items the visibility rule hides, the user's dislikes and
+          // hides (issue 18: they never return), and, with `filter=`, slot items that do not match it.
+          const notPinned = new Set<string>([...(hidden ?? []), ...out.turnedDown]);
+          if (filter) {
+            const slotIds = [...new Set(slots.map((s) => s.itemId))];
+            const ok = await matching(c.env.CATALOGUE, tenant, slotIds, filter);
+            for (const id of slotIds) if (!ok.has(id)) notPinned.add(id);
+          }
+          const r = pinSlots(out.items, slots, wanted, viewerOf(c, user), states, notPinned, (sl, score) => ({ itemId: sl.itemId, score, channels: ['slot'] }));
           out.items = r.items;
           for (const p of r.placed) if (p.arm) (arms ??= new Map()).set(p.itemId, { ...p.arm, contentId: p.slotId });
           if (debug) out.traces.push({ stage: 'slots', ms: performance.now() - t0, candidates: r.placed.length, note: `${r.placed.length} of ${slots.length} live slots placed${r.placed.length ? `: ${r.placed.map((p) => `${p.slotId}@${p.position + 1}`).join(', ')}` : ''}` });
