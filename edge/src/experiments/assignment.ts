@@ -1,19 +1,8 @@
-import type { Experiment, ExperimentVariant, ScenarioConfig, ScenarioOverride } from '@vidplat/contracts';
+import { hash32, type Experiment, type ExperimentVariant, type ScenarioConfig, type ScenarioOverride } from '@vidplat/contracts';
 
-/** FNV-1a over UTF-16 code units, then murmur3's finaliser so near-identical ids spread evenly. */
-export function hash32(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
+// One bucketing hash for experiments and publish visibility (contracts/src/visibility.ts), so a
+// user's arm is computed the same way wherever it is asked.
+export { hash32 };
 
 /**
  * Deterministic arm for a user: the same (salt, user) always lands in the same bucket, so a user
