@@ -1,4 +1,5 @@
 import { hiddenForRequest } from '../content/visibility.js';
+import { visiblePage } from './visible-page.js';
 import { z } from 'zod';
 import {
   apiErrorFromZod,
@@ -37,11 +38,13 @@ export const itemRoutes = new ApiRoutes()
     const q = ItemSearchQuery.safeParse(c.req.query());
     if (!q.success) return sendError(c, 400, apiErrorFromZod(q.error, 'invalid_query'));
     const { tenantId, userId } = c.var.principal;
-    const page = await new ItemCatalogue(c.env).store.search(tenantId, q.data);
-    if ('code' in page) return sendError(c, 400, page);
-    // Acting for an end user (X-User-Id or a personal key): only what the visibility rule shows them.
+    const store = new ItemCatalogue(c.env).store;
+    // Acting for an end user (X-User-Id or a personal key): only what the visibility rule shows them,
+    // pages filled past the hidden items (visible-page.ts).
     const hidden = userId ? await hiddenForRequest(c, tenantId, userId) : undefined;
-    return c.json(hidden ? { ...page, items: page.items.filter((i) => !hidden.has(i.itemId)) } : page);
+    const page = hidden ? await visiblePage((qq) => store.search(tenantId, qq), q.data, hidden) : await store.search(tenantId, q.data);
+    if ('code' in page) return sendError(c, 400, page);
+    return c.json(page);
   })
   .endpoint(
     defineRoute({
