@@ -127,7 +127,7 @@ const report = evaluateRecommenders(parsed.ratings, {
   progress: (msg) => process.stderr.write(`[eval:recs ${((performance.now()) / 1000).toFixed(1)}s] ${msg}\n`),
 });
 const pad = (s: string, n: number) => s.padEnd(n);
-console.log(`${report.protocol}: ratings ${report.ratings}, users ${report.users}, items ${report.items}; ${report.splits.length} split(s); EASE λ ${report.splits.map((s) => s.easeLambda).join(', ')} (${report.splits[0]!.easeSpace} space); ranking model AUC ${report.splits.map((s) => s.modelAuc).join(', ')}`);
+console.log(`${report.protocol}: ratings ${report.ratings}, users ${report.users}, items ${report.items}; ${report.splits.length} split(s); EASE λ ${report.splits.map((s) => s.easeLambda).join(', ')} (${report.splits[0]!.easeSpace} space); ranking model AUC ${report.splits.map((s) => s.modelAuc).join(', ')}; served ranker ${report.splits.map((s) => s.ranker?.kind ?? 'none').join(', ')}`);
 if (report.protocol === 'loo') {
   // One held-out item against 99 sampled ones: only hit rate and NDCG mean anything.
   console.log(`${pad('recommender', 26)} HR@10   NDCG@10`);

@@ -109,7 +109,7 @@ describe('offline evaluation on data with known structure', () => {
     const r = evaluateRecommenders(ratings, { resamples: 200, easeLambdas: [10, 100] });
     const R = (k: string) => r.results[k]!;
     expect(Object.keys(r.results).sort()).toEqual(
-      ['baseline:ease', 'baseline:item_knn', 'baseline:popularity', 'channel:embedding', 'channel:fresh', 'channel:hot', 'channel:item_cf', 'channel:user_cf', 'pipeline:heuristic', 'pipeline:model', 'pipeline:model_pointwise'].sort(),
+      ['baseline:ease', 'baseline:item_knn', 'baseline:popularity', 'channel:embedding', 'channel:fresh', 'channel:hot', 'channel:item_cf', 'channel:user_cf', 'pipeline:heuristic', 'pipeline:model', 'pipeline:model_pairwise', 'pipeline:model_pointwise'].sort(),
     );
     // The user_cf channel is EASE's whole-history list (as the similarity job publishes it): EASE's own figures.
     expect(R('channel:user_cf').ndcg_at_10).toBeCloseTo(R('baseline:ease').ndcg_at_10, 3);
@@ -120,6 +120,10 @@ describe('offline evaluation on data with known structure', () => {
     expect(R('baseline:item_knn').ndcg_at_10).toBeGreaterThan(R('baseline:popularity').ndcg_at_10);
     expect(R('pipeline:model').ndcg_at_10).toBeGreaterThan(R('baseline:popularity').ndcg_at_10);
     expect(r.splits[0]!.modelAuc).toBeGreaterThan(0.6);
+    // The served ranker was chosen on validation users among the channels, the pairwise fit and coordinate ascent.
+    const choice = r.splits[0]!.ranker!;
+    expect(Object.keys(choice.check)).toEqual(expect.arrayContaining(['channel:user_cf', 'channel:item_cf', 'pairwise', 'coordinate_ascent']));
+    expect(choice.check[choice.kind]).toBe(Math.max(...Object.values(choice.check)));
     const d = r.comparison.diffs['pipeline:heuristic']!;
     expect(d.lo).toBeLessThanOrEqual(d.mean);
     expect(d.hi).toBeGreaterThanOrEqual(d.mean);

@@ -2,6 +2,7 @@ import { RANKING_FEATURE_COUNT, RANKING_FEATURES, TopKRows, type RecallChannelNa
 import { rng, type Interaction } from '../training/interactions.js';
 import { auc, predict, trainLogisticRegression, trainPairwiseRanker, type LrModel } from '../training/logistic-regression.js';
 import { DEFAULT_CHANNELS, OfflineRecommender, rankingDataset, type OfflineOptions } from '../training/offline-recommender.js';
+import { chooseRanker, listwiseGroups, pairwiseFromGroups, type RankerChoice } from '../training/listwise-ranker.js';
 import { Ease, easeUserLists } from '../similarity/ease.js';
 import { InteractionMatrix } from '../similarity/interaction-matrix.js';
 import { USER_CF_LIST_SIZE } from '../similarity/user-cf.js';
@@ -33,7 +34,7 @@ export interface EvaluationReport {
   ratings: number;
   users: number;
   items: number;
-  splits: { train: number; test: number; users: number; easeLambda: number; easeSpace: string; easeValidation: Record<string, number>; modelAuc: number; modelRows: number }[];
+  splits: { train: number; test: number; users: number; easeLambda: number; easeSpace: string; easeValidation: Record<string, number>; modelAuc: number; modelRows: number; ranker?: { kind: string; check: Record<string, number>; weights: number[] } }[];
   /** Weights of the first split's ranking model, pairwise-trained as the trainer ships it (features in RANKING_FEATURES order). */
   model: { weights: number[]; bias: number } | null;
   results: Record<string, MethodFigures>;
@@ -216,6 +217,11 @@ export function evaluateRecommenders(ratings: readonly Interaction[], eo: Evalua
       pointwise = trainLogisticRegression(ds.x, ds.y, RANKING_FEATURE_COUNT);
     }
     firstModel ??= model;
+    // The served ranker: chosen by NDCG@10 on validation users it was not fitted on, among each
+    // channel's own order, the pairwise fit and coordinate ascent (training/listwise-ranker.ts).
+    say(`${tag}choosing the served ranker on the validation split`);
+    const choice: RankerChoice | null = ds.rows ? chooseRanker(listwiseGroups(innerRec, inner.truth), { pairwise: (gs) => pairwiseFromGroups(gs) }) : null;
+    const served = choice?.model ?? null;
     say(`${tag}building the pipeline on the training data`);
     const rec = new OfflineRecommender(sp.train, {
       ...o,
@@ -230,7 +236,10 @@ export function evaluateRecommenders(ratings: readonly Interaction[], eo: Evalua
     const listMethods: [string, (u: string, n: number) => string[]][] = [
       ...o.channels.map((c) => [`channel:${c.name}`, (u: string, n: number) => rec.recall(u).find((x) => x.channel === (c.name as RecallChannelName))?.items.slice(0, n).map((x) => x.itemId) ?? []] as [string, (u: string, n: number) => string[]]),
       ['pipeline:heuristic', (u, n) => rec.recommend(u, n, null).map((x) => x.itemId)],
-      ...(model ? [['pipeline:model', (u: string, n: number) => rec.recommend(u, n, model).map((x) => x.itemId)] as [string, (u: string, n: number) => string[]]] : []),
+      // What the trainer ships (the ranker chosen on validation).
+      ...(served ? [['pipeline:model', (u: string, n: number) => rec.recommend(u, n, served).map((x) => x.itemId)] as [string, (u: string, n: number) => string[]]] : []),
+      // The pairwise ranker alone (shipped before the choice on validation), for comparison.
+      ...(model ? [['pipeline:model_pairwise', (u: string, n: number) => rec.recommend(u, n, model).map((x) => x.itemId)] as [string, (u: string, n: number) => string[]]] : []),
       // The previous trainer's pointwise logistic regression, for comparison.
       ...(pointwise ? [['pipeline:model_pointwise', (u: string, n: number) => rec.recommend(u, n, pointwise).map((x) => x.itemId)] as [string, (u: string, n: number) => string[]]] : []),
     ];
@@ -265,6 +274,7 @@ export function evaluateRecommenders(ratings: readonly Interaction[], eo: Evalua
       easeValidation: chosen.byLambda,
       modelAuc: round(fitAuc),
       modelRows: ds.rows,
+      ...(choice ? { ranker: { kind: choice.kind, check: choice.check, weights: choice.model.weights.map(round) } } : {}),
     });
   });
 
@@ -276,7 +286,7 @@ export function evaluateRecommenders(ratings: readonly Interaction[], eo: Evalua
   const best = baselines.reduce((a, b) => (results[b]!.ndcg_at_10 > results[a]!.ndcg_at_10 ? b : a));
   const resamples = eo.resamples ?? 1000;
   const diffs: EvaluationReport['comparison']['diffs'] = {};
-  for (const p of ['pipeline:heuristic', 'pipeline:model', 'channel:item_cf']) {
+  for (const p of ['pipeline:heuristic', 'pipeline:model', 'pipeline:model_pairwise', 'channel:item_cf', 'channel:user_cf']) {
     const a = rows.byMethod.get(p);
     if (a) diffs[p] = pairedBootstrap(rows.users, a.n, rows.byMethod.get(best)!.n, resamples, seed);
   }
