@@ -3,9 +3,10 @@ import { rng, type Interaction } from '../training/interactions.js';
 import { auc, predict, trainLogisticRegression, trainPairwiseRanker, type LrModel } from '../training/logistic-regression.js';
 import { DEFAULT_CHANNELS, OfflineRecommender, rankingDataset, type OfflineOptions } from '../training/offline-recommender.js';
 import { chooseRanker, listwiseGroups, pairwiseFromGroups, type RankerChoice } from '../training/listwise-ranker.js';
-import { Ease, easeUserLists } from '../similarity/ease.js';
+import { Ease } from '../similarity/ease.js';
 import { InteractionMatrix } from '../similarity/interaction-matrix.js';
 import { USER_CF_LIST_SIZE } from '../similarity/user-cf.js';
+import { chooseUserCfBlend, type UserCfChoice } from '../similarity/user-cf-blend.js';
 import { chooseEaseLambda, ease, itemKnn, popularity, topUnseen, type ScoringRecommender } from './baselines.js';
 import { apAt, ndcgAt, precisionAt, recallAt } from './metrics.js';
 import { leaveLastOut, randomFolds, splitByTimePerUser } from './ratings.js';
@@ -34,7 +35,7 @@ export interface EvaluationReport {
   ratings: number;
   users: number;
   items: number;
-  splits: { train: number; test: number; users: number; easeLambda: number; easeSpace: string; easeValidation: Record<string, number>; modelAuc: number; modelRows: number; ranker?: { kind: string; check: Record<string, number>; weights: number[] } }[];
+  splits: { train: number; test: number; users: number; easeLambda: number; easeSpace: string; easeValidation: Record<string, number>; modelAuc: number; modelRows: number; userCfBlend?: { weight: number; byWeight: Record<string, number> }; ranker?: { kind: string; check: Record<string, number>; weights: number[] } }[];
   /** Weights of the first split's ranking model, pairwise-trained as the trainer ships it (features in RANKING_FEATURES order). */
   model: { weights: number[]; bias: number } | null;
   results: Record<string, MethodFigures>;
@@ -61,6 +62,8 @@ export interface EvaluateOptions {
   itemItem?: 'ease' | 'cosine';
   /** The user_cf channel's lists (when the channels have user_cf): EASE's whole-history scores (default, as the similarity job publishes them) or user-kNN. */
   userCf?: 'ease' | 'knn';
+  /** iALS weights tried for the user_cf blend on the validation split (default USER_CF_BLEND_WEIGHTS; [0]: EASE alone). */
+  userCfWeights?: readonly number[];
   /** Evaluate only the first N splits of the protocol (random5: N of the 5 folds; for quick iteration). */
   maxSplits?: number;
   /** Ranking features held at 0 while training (an ablation: the model then gives them no weight). */
@@ -192,10 +195,17 @@ export function evaluateRecommenders(ratings: readonly Interaction[], eo: Evalua
     const useEase = (eo.itemItem ?? 'ease') === 'ease';
     const wantsUserCf = o.channels.some((c) => c.name === 'user_cf');
     const easeUserCf = useEase && (eo.userCf ?? 'ease') === 'ease';
+    // The user_cf lists as the similarity job publishes them: EASE blended with iALS at the weight
+    // the validation split chooses (similarity/user-cf-blend.ts).
+    let ucf: UserCfChoice | null = null;
+    if (wantsUserCf && easeUserCf) {
+      say(`${tag}choosing the user_cf blend (EASE + iALS) on the validation split`);
+      ucf = chooseUserCfBlend(easeModel, { model: chosen.model, truth: inner.truth }, (l, rel) => ndcgAt(l, rel, 10), eo.userCfWeights ? { weights: eo.userCfWeights } : {});
+    }
     const innerRec = new OfflineRecommender(inner.train, {
       ...o,
       ...(useEase ? { neighbours: chosen.model.neighbours(NEIGHBOURS) } : {}),
-      ...(wantsUserCf && easeUserCf ? { userCf: easeUserLists(chosen.model, USER_CF_LIST_SIZE) } : {}),
+      ...(ucf ? { userCf: ucf.validationBlend.lists(USER_CF_LIST_SIZE) } : {}),
     });
     const ds = rankingDataset(innerRec, inner.truth);
     for (const name of eo.dropFeatures ?? []) {
@@ -226,7 +236,7 @@ export function evaluateRecommenders(ratings: readonly Interaction[], eo: Evalua
     const rec = new OfflineRecommender(sp.train, {
       ...o,
       ...(useEase ? { neighbours: easeModel.neighbours(NEIGHBOURS) } : {}),
-      ...(wantsUserCf && easeUserCf ? { userCf: easeUserLists(easeModel, USER_CF_LIST_SIZE) } : {}),
+      ...(ucf ? { userCf: ucf.blend.lists(USER_CF_LIST_SIZE) } : {}),
     });
 
     const buf = new Float64Array(m.items.length);
@@ -274,6 +284,7 @@ export function evaluateRecommenders(ratings: readonly Interaction[], eo: Evalua
       easeValidation: chosen.byLambda,
       modelAuc: round(fitAuc),
       modelRows: ds.rows,
+      ...(ucf ? { userCfBlend: { weight: ucf.weight, byWeight: ucf.byWeight } } : {}),
       ...(choice ? { ranker: { kind: choice.kind, check: choice.check, weights: choice.model.weights.map(round) } } : {}),
     });
   });
