@@ -37,6 +37,8 @@ const ease = easeNeighbourLists(ratings, 100, { lambda: 50 })!;
 const ucfLists = chooseUserCfBlend(ease.model, { model: ease.model, truth: new Map() }, ndcg10, { weights: [0.5], ials: { dim: 8, iterations: 5 } }).blend.lists(100);
 /** A served ranker that orders by the user_cf channel alone (what chooseRanker ships when no trained ranker beats that channel). */
 const ucfOrder = servedModel(RANKING_FEATURES.map((f) => (f === 'user_cf' ? 1 : 0)));
+/** A served mix (as coordinate ascent ships): item_cf, channel_count, recall and user_cf weighed together. */
+const mix = servedModel(RANKING_FEATURES.map((f) => ({ item_cf: 1, channel_count: 0.3, recall: 0.5, user_cf: 2 })[f as string] ?? 0));
 
 beforeAll(async () => {
   const p = await fetch(`${urls.edge}/v1/platform/tenants`, {
@@ -64,11 +66,25 @@ beforeAll(async () => {
     }),
   });
   expect(ranked.status, await ranked.clone().text()).toBe(201);
+  const mixed = await fetch(`${urls.edge}/v1/scenarios`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      scenario: 'mixed',
+      template: 'vlog',
+      recall: [{ name: 'item_cf', weight: 1, size: SIZE }, { name: 'user_cf', weight: 1, size: SIZE }],
+      rankingModel: 'mix',
+      rerank: { diversityLambda: 1, freshnessBoost: 0, freshnessHalfLifeHours: 48, filterSeen: true, maxPerCategory: 100 },
+    }),
+  });
+  expect(mixed.status, await mixed.clone().text()).toBe(201);
   const items = [...new Set(ratings.map((r) => r.item))].map((id) => JSON.stringify({ itemId: id, kind: 'video', title: `Item ${id}`, categories: [], state: 'published' }));
   const imp = await fetch(`${urls.edge}/v1/items/import`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/x-ndjson' }, body: items.join('\n') });
   expect(imp.status, await imp.clone().text()).toBe(200);
   const up = await fetch(`${urls.edge}/v1/models/ucf-order/versions/v1`, { method: 'PUT', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/octet-stream' }, body: logisticRegressionOnnx(ucfOrder) });
   expect(up.status, await up.clone().text()).toBe(201);
+  const upMix = await fetch(`${urls.edge}/v1/models/mix/versions/v1`, { method: 'PUT', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/octet-stream' }, body: logisticRegressionOnnx(mix) });
+  expect(upMix.status, await upMix.clone().text()).toBe(201);
   const writer = new FeatureSnapshotWriter(redis, 'parity-test');
   await writer.publishItemNeighbours(tenant, ease.lists, Date.now());
   await writer.publishUserCf(tenant, ucfLists, Date.now());
@@ -125,6 +141,26 @@ describe('eval harness and edge agree', () => {
       expect(want).toHaveLength(10);
       // The user_cf channel's own order: what chooseRanker ships where no trained ranker beats it.
       expect(want).toEqual(offline.recall(user).find((c) => c.channel === 'user_cf')!.items.slice(0, 10).map((x) => x.itemId));
+      expect(r.items.map((x) => x.itemId)).toEqual(want);
+    }
+  });
+
+  it('the edge answer with a served feature mix (item_cf, channel_count, recall, user_cf) equals the harness list', async () => {
+    const offline = new OfflineRecommender(ratings, {
+      channels: [{ name: 'item_cf', weight: 1, size: SIZE }, { name: 'user_cf', weight: 1, size: SIZE }],
+      halfLifeHours: 48,
+      diversityLambda: 1,
+      freshnessBoost: 0,
+      neighbours: ease.lists,
+      userCf: ucfLists,
+    });
+    for (const user of ['1', '17', '42']) {
+      const res = await fetch(`${urls.edge}/v1/recommend?tenant=${tenant}&scenario=mixed&user=${user}&n=10&debug=1`, { headers: { authorization: `Bearer ${key}` } });
+      expect(res.status, await res.clone().text()).toBe(200);
+      const r = RecommendResponse.parse(await res.json());
+      expect(r.model).toBe('mix@v1');
+      const want = offline.recommend(user, 10, mix).map((x) => x.itemId);
+      expect(want).toHaveLength(10);
       expect(r.items.map((x) => x.itemId)).toEqual(want);
     }
   });
