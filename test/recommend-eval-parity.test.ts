@@ -53,38 +53,27 @@ beforeAll(async () => {
     body: JSON.stringify({ scenario: 'feed', template: 'vlog', recall: [{ name: 'item_cf', weight: 1, size: SIZE }, { name: 'user_cf', weight: 1, size: SIZE }] }),
   });
   expect(scn.status).toBe(201);
-  // A scenario ranked by the served channel-order model, with a neutral re-rank (relevance only).
-  const ranked = await fetch(`${urls.edge}/v1/scenarios`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      scenario: 'ranked',
-      template: 'vlog',
-      recall: [{ name: 'item_cf', weight: 1, size: SIZE }, { name: 'user_cf', weight: 1, size: SIZE }],
-      rankingModel: 'ucf-order',
-      rerank: { diversityLambda: 1, freshnessBoost: 0, freshnessHalfLifeHours: 48, filterSeen: true, maxPerCategory: 100 },
-    }),
-  });
-  expect(ranked.status, await ranked.clone().text()).toBe(201);
-  const mixed = await fetch(`${urls.edge}/v1/scenarios`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      scenario: 'mixed',
-      template: 'vlog',
-      recall: [{ name: 'item_cf', weight: 1, size: SIZE }, { name: 'user_cf', weight: 1, size: SIZE }],
-      rankingModel: 'mix',
-      rerank: { diversityLambda: 1, freshnessBoost: 0, freshnessHalfLifeHours: 48, filterSeen: true, maxPerCategory: 100 },
-    }),
-  });
-  expect(mixed.status, await mixed.clone().text()).toBe(201);
+  // Scenarios ranked by a served model (the channel order, a feature mix), re-rank neutral
+  // (relevance only), each model uploaded as the trainer uploads it.
+  for (const [scenario, modelId, model] of [['ranked', 'ucf-order', ucfOrder], ['mixed', 'mix', mix]] as const) {
+    const res = await fetch(`${urls.edge}/v1/scenarios`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        scenario,
+        template: 'vlog',
+        recall: [{ name: 'item_cf', weight: 1, size: SIZE }, { name: 'user_cf', weight: 1, size: SIZE }],
+        rankingModel: modelId,
+        rerank: { diversityLambda: 1, freshnessBoost: 0, freshnessHalfLifeHours: 48, filterSeen: true, maxPerCategory: 100 },
+      }),
+    });
+    expect(res.status, await res.clone().text()).toBe(201);
+    const up = await fetch(`${urls.edge}/v1/models/${modelId}/versions/v1`, { method: 'PUT', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/octet-stream' }, body: logisticRegressionOnnx(model) });
+    expect(up.status, await up.clone().text()).toBe(201);
+  }
   const items = [...new Set(ratings.map((r) => r.item))].map((id) => JSON.stringify({ itemId: id, kind: 'video', title: `Item ${id}`, categories: [], state: 'published' }));
   const imp = await fetch(`${urls.edge}/v1/items/import`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/x-ndjson' }, body: items.join('\n') });
   expect(imp.status, await imp.clone().text()).toBe(200);
-  const up = await fetch(`${urls.edge}/v1/models/ucf-order/versions/v1`, { method: 'PUT', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/octet-stream' }, body: logisticRegressionOnnx(ucfOrder) });
-  expect(up.status, await up.clone().text()).toBe(201);
-  const upMix = await fetch(`${urls.edge}/v1/models/mix/versions/v1`, { method: 'PUT', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/octet-stream' }, body: logisticRegressionOnnx(mix) });
-  expect(upMix.status, await upMix.clone().text()).toBe(201);
   const writer = new FeatureSnapshotWriter(redis, 'parity-test');
   await writer.publishItemNeighbours(tenant, ease.lists, Date.now());
   await writer.publishUserCf(tenant, ucfLists, Date.now());
@@ -123,8 +112,9 @@ describe('eval harness and edge agree', () => {
     }
   });
 
-  it('the edge answer with the served channel-order model equals the harness list (ONNX ranking, re-rank neutral)', async () => {
-    const offline = new OfflineRecommender(ratings, {
+  /** The harness's pipeline over the two published channels, re-rank neutral (as the test scenarios 'ranked' and 'mixed'). */
+  const rankedOffline = () =>
+    new OfflineRecommender(ratings, {
       channels: [{ name: 'item_cf', weight: 1, size: SIZE }, { name: 'user_cf', weight: 1, size: SIZE }],
       halfLifeHours: 48,
       diversityLambda: 1,
@@ -132,36 +122,32 @@ describe('eval harness and edge agree', () => {
       neighbours: ease.lists,
       userCf: ucfLists,
     });
+  /** The edge's answer for a user of a scenario ranked by `model`, after checking which model answered. */
+  const edgeAnswer = async (scenario: string, user: string, model: string) => {
+    const res = await fetch(`${urls.edge}/v1/recommend?tenant=${tenant}&scenario=${scenario}&user=${user}&n=10&debug=1`, { headers: { authorization: `Bearer ${key}` } });
+    expect(res.status, await res.clone().text()).toBe(200);
+    const r = RecommendResponse.parse(await res.json());
+    expect(r.model).toBe(model);
+    return r.items.map((x) => x.itemId);
+  };
+
+  it('the edge answer with the served channel-order model equals the harness list (ONNX ranking, re-rank neutral)', async () => {
+    const offline = rankedOffline();
     for (const user of ['1', '17', '42']) {
-      const res = await fetch(`${urls.edge}/v1/recommend?tenant=${tenant}&scenario=ranked&user=${user}&n=10&debug=1`, { headers: { authorization: `Bearer ${key}` } });
-      expect(res.status, await res.clone().text()).toBe(200);
-      const r = RecommendResponse.parse(await res.json());
-      expect(r.model).toBe('ucf-order@v1');
       const want = offline.recommend(user, 10, ucfOrder).map((x) => x.itemId);
       expect(want).toHaveLength(10);
       // The user_cf channel's own order: what chooseRanker ships where no trained ranker beats it.
       expect(want).toEqual(offline.recall(user).find((c) => c.channel === 'user_cf')!.items.slice(0, 10).map((x) => x.itemId));
-      expect(r.items.map((x) => x.itemId)).toEqual(want);
+      expect(await edgeAnswer('ranked', user, 'ucf-order@v1')).toEqual(want);
     }
   });
 
   it('the edge answer with a served feature mix (item_cf, channel_count, recall, user_cf) equals the harness list', async () => {
-    const offline = new OfflineRecommender(ratings, {
-      channels: [{ name: 'item_cf', weight: 1, size: SIZE }, { name: 'user_cf', weight: 1, size: SIZE }],
-      halfLifeHours: 48,
-      diversityLambda: 1,
-      freshnessBoost: 0,
-      neighbours: ease.lists,
-      userCf: ucfLists,
-    });
+    const offline = rankedOffline();
     for (const user of ['1', '17', '42']) {
-      const res = await fetch(`${urls.edge}/v1/recommend?tenant=${tenant}&scenario=mixed&user=${user}&n=10&debug=1`, { headers: { authorization: `Bearer ${key}` } });
-      expect(res.status, await res.clone().text()).toBe(200);
-      const r = RecommendResponse.parse(await res.json());
-      expect(r.model).toBe('mix@v1');
       const want = offline.recommend(user, 10, mix).map((x) => x.itemId);
       expect(want).toHaveLength(10);
-      expect(r.items.map((x) => x.itemId)).toEqual(want);
+      expect(await edgeAnswer('mixed', user, 'mix@v1')).toEqual(want);
     }
   });
 });

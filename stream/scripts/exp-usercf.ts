@@ -12,6 +12,7 @@ import { ndcgAt } from '../src/evaluation/metrics.js';
 import { parseRatings, randomFolds, splitByTimePerUser } from '../src/evaluation/ratings.js';
 import { pairedBootstrap } from '../src/evaluation/evaluate.js';
 import { topUnseen } from '../src/similarity/ease.js';
+import { Ials } from '../src/similarity/ials.js';
 
 const protocol = process.argv[2] ?? 'random5';
 const fold = Number(process.argv[3] ?? 0);
@@ -244,66 +245,10 @@ if (which.includes('pop')) {
   });
 }
 
-/** iALS (Hu et al. 2008), binary data: confidence 1 + α on observed cells, L2 λ, dim f. */
-function ials(m: InteractionMatrix, f: number, alpha: number, lambda: number, iters: number, seed = 3): { U: Float64Array; V: Float64Array } {
-  const nU = m.users.length;
-  const nI = m.items.length;
-  let s = seed;
-  const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
-  const U = Float64Array.from({ length: nU * f }, () => (rand() - 0.5) * 0.01);
-  const V = Float64Array.from({ length: nI * f }, () => (rand() - 0.5) * 0.01);
-  const A = new Float64Array(f * f);
-  const b = new Float64Array(f);
-  const G = new Float64Array(f * f);
-  const solveSide = (X: Float64Array, Y: Float64Array, n: number, nOther: number, ptr: Int32Array, idx: Int32Array) => {
-    G.fill(0);
-    for (let r = 0; r < nOther; r++) {
-      const o = r * f;
-      for (let a = 0; a < f; a++) {
-        const ya = Y[o + a]!;
-        for (let c = a; c < f; c++) G[a * f + c]! += ya * Y[o + c]!;
-      }
-    }
-    for (let a = 0; a < f; a++) for (let c = 0; c < a; c++) G[a * f + c] = G[c * f + a]!;
-    for (let x = 0; x < n; x++) {
-      A.set(G);
-      for (let a = 0; a < f; a++) A[a * f + a]! += lambda;
-      b.fill(0);
-      for (let p = ptr[x]!; p < ptr[x + 1]!; p++) {
-        const o = idx[p]! * f;
-        for (let a = 0; a < f; a++) {
-          const ya = Y[o + a]!;
-          b[a]! += (1 + alpha) * ya;
-          const ay = alpha * ya;
-          for (let c = a; c < f; c++) A[a * f + c]! += ay * Y[o + c]!;
-        }
-      }
-      // Cholesky on the upper triangle (A = RᵀR), then two triangular solves.
-      for (let a = 0; a < f; a++) {
-        for (let c = a; c < f; c++) {
-          let v = A[a * f + c]!;
-          for (let k = 0; k < a; k++) v -= A[k * f + a]! * A[k * f + c]!;
-          A[a * f + c] = a === c ? Math.sqrt(v) : v / A[a * f + a]!;
-        }
-      }
-      for (let a = 0; a < f; a++) {
-        let v = b[a]!;
-        for (let k = 0; k < a; k++) v -= A[k * f + a]! * b[k]!;
-        b[a] = v / A[a * f + a]!;
-      }
-      for (let a = f - 1; a >= 0; a--) {
-        let v = b[a]!;
-        for (let k = a + 1; k < f; k++) v -= A[a * f + k]! * b[k]!;
-        b[a] = v / A[a * f + a]!;
-      }
-      X.set(b, x * f);
-    }
-  };
-  for (let it = 0; it < iters; it++) {
-    solveSide(U, V, nU, nI, m.userPtr, m.itemsOf);
-    solveSide(V, U, nI, nU, m.itemPtr, m.usersOf);
-  }
-  return { U, V };
+/** iALS as the similarity job fits it (src/similarity/ials.ts). */
+function ials(m: InteractionMatrix, f: number, alpha: number, lambda: number, iters: number): { U: Float64Array; V: Float64Array } {
+  const x = new Ials(m, { dim: f, alpha, lambda, iterations: iters });
+  return { U: x.userFactors, V: x.itemFactors };
 }
 if (which.includes('ials')) {
   const f = Number(process.argv[5] ?? 32);

@@ -298,12 +298,16 @@ export function easeNeighbourLists(
  * items weighted by learned user-user weights).
  */
 export function easeUserLists(model: Ease, size: number): Map<string, Scored[]> {
-  const m = model.m;
+  return userTopLists(model.m, (u, out) => model.userScoresInto(u, out), size);
+}
+
+/** Per user of m, the `size` best unseen items of a scorer with a positive score (ties by item order). */
+export function userTopLists(m: InteractionMatrix, scoresInto: (u: number, out: Float64Array) => Float64Array, size: number): Map<string, Scored[]> {
   const buf = new Float64Array(m.items.length);
   const top = new TopKRows(size);
   const out = new Map<string, Scored[]>();
   for (let u = 0; u < m.users.length; u++) {
-    offerUnseen(m, u, model.userScoresInto(u, buf), top, 1e-12);
+    offerUnseen(m, u, scoresInto(u, buf), top, 1e-12);
     if (top.count) out.set(m.users[u]!, top.toScored(m.items));
   }
   return out;

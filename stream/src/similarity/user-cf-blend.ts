@@ -1,6 +1,6 @@
 import type { Scored } from '@vidplat/contracts';
 import { TopKRows } from '@vidplat/contracts';
-import { easeUserLists, offerUnseen, type Ease } from './ease.js';
+import { easeUserLists, offerUnseen, userTopLists, type Ease } from './ease.js';
 import { Ials, type IalsOptions } from './ials.js';
 
 /** Weights of iALS in the user_cf blend tried on the validation split (0 = EASE alone). */
@@ -51,15 +51,7 @@ export class UserCfBlend {
    */
   lists(size: number): Map<string, Scored[]> {
     if (!this.ials || !this.weight) return easeUserLists(this.ease, size);
-    const m = this.ease.m;
-    const buf = new Float64Array(m.items.length);
-    const top = new TopKRows(size);
-    const out = new Map<string, Scored[]>();
-    for (let u = 0; u < m.users.length; u++) {
-      offerUnseen(m, u, this.scoresInto(u, buf), top, 1e-12);
-      if (top.count) out.set(m.users[u]!, top.toScored(m.items));
-    }
-    return out;
+    return userTopLists(this.ease.m, (u, out) => this.scoresInto(u, out), size);
   }
 }
 
