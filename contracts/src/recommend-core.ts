@@ -265,8 +265,14 @@ export function writeFeatureRows(
   }
 }
 
-/** Hand-set weights used when a scenario has no (valid) model: relevance first, then taste. */
-export const HEURISTIC_WEIGHTS: readonly number[] = [0.15, 0.25, 0.2, 0.05, 0.05, 0.15, 0.05, 0.1, 0.2];
+/**
+ * Hand-set weights used when a scenario has no (valid) model. They lean on the two collaborative
+ * channels the way the rankers chosen on validation splits do (stream/README.md): the user's
+ * whole-history list (user_cf) first, then item-CF of the recent items and category taste; hot,
+ * embedding and freshness mostly break ties (for a user with no history they are all there is, so
+ * cold start still follows the hot list). Was [0.15, 0.25, 0.2, 0.05, 0.05, 0.15, 0.05, 0.1, 0.2].
+ */
+export const HEURISTIC_WEIGHTS: readonly number[] = [0.05, 0.25, 0.05, 0.02, 0.03, 0.1, 0.02, 0.08, 0.4];
 
 export function heuristicScores(features: Float32Array, n: number): Float32Array {
   const out = new Float32Array(n);

@@ -363,6 +363,6 @@ export const ItemSimilarityRunSummary = z.object({
   /** EASE's regularisation, when model = ease. */
   lambda: z.number().optional(),
   /** User-CF lists published (users with a list) and their model (EASE whole-history scores, or user-kNN), or why the build was skipped. */
-  userCf: z.object({ users: z.number().int(), model: z.enum(['ease', 'knn']), skipped: z.string().optional() }).optional(),
+  userCf: z.object({ users: z.number().int(), model: z.enum(['ease', 'knn']), skipped: z.string().optional(), ialsWeight: z.number().optional() }).optional(),
 });
 export type ItemSimilarityRunSummary = z.infer<typeof ItemSimilarityRunSummary>;

@@ -8,7 +8,8 @@ import { syntheticEvents } from '@vidplat/devstack/demo/synthetic-events';
 import type {} from '@vidplat/devstack/vitest-global-setup';
 import { itemNeighboursMetaKey } from '../src/features/snapshot-writer.js';
 import { REPO_ROOT } from './helpers.js';
-import { Ease, easeUserLists } from '../src/similarity/ease.js';
+import { Ease, easeNeighbourLists, easeUserLists, ndcg10 } from '../src/similarity/ease.js';
+import { chooseUserCfBlend } from '../src/similarity/user-cf-blend.js';
 import { InteractionMatrix } from '../src/similarity/interaction-matrix.js';
 import { userCfLists } from '../src/similarity/user-cf.js';
 
@@ -110,6 +111,37 @@ describe('item similarity CLI', () => {
       }
       const meta = SnapshotMeta.parse(JSON.parse((await redis.get(FeatureKeys.userCfMeta(t3)))!));
       expect(meta).toMatchObject({ version: summary.version, size: expected.size });
+    }
+  });
+
+  it('with λ chosen on its validation split, publishes the EASE + iALS user-CF blend chosen on that split (what eval:recs scores)', async () => {
+    const t4 = `${tenant}-blend`;
+    // A data set on which the validation split picks iALS (weight > 0), so the blend path runs.
+    const events = syntheticEvents({ tenants: [t4], users: 40, items: 60, count: 1200, seed: 26, startMs: Date.UTC(2026, 10, 23, 12) });
+    await ch.insert({ table: 'events_raw', values: events.map((e, i) => eventRawRow(e, 0, String(i), new Date())), format: 'JSONEachRow' });
+    const { stdout } = await cli(['--tenant', t4, '--top-k', '5']);
+    const summary = ItemSimilarityRunSummary.parse(JSON.parse(stdout.trim().split('\n').pop()!));
+    // The job's interactions: each user's distinct items by their latest event, newest first (ts = −rank).
+    const latest = new Map<string, Map<string, number>>();
+    for (const e of events) {
+      if (e.type === 'impression') continue;
+      const m = latest.get(e.userId) ?? latest.set(e.userId, new Map()).get(e.userId)!;
+      m.set(e.itemId, Math.max(m.get(e.itemId) ?? -Infinity, Date.parse(e.eventTime)));
+    }
+    const xs = [...latest].flatMap(([user, m]) => [...m].sort((a, b) => b[1] - a[1]).map(([item], k) => ({ user, item, ts: -k, weight: 1 })));
+    const ease = easeNeighbourLists(xs, 5)!;
+    const choice = chooseUserCfBlend(ease.model, ease.inner!, ndcg10);
+    const expected = choice.blend.lists(100);
+    expect(choice.weight).toBeGreaterThan(0);
+    expect(summary).toMatchObject({ tenantId: t4, model: 'ease', lambda: ease.lambda, userCf: { users: expected.size, model: 'ease', ialsWeight: choice.weight } });
+    for (const user of [...expected.keys()].slice(0, 3)) {
+      const got = await redis.zrange(FeatureKeys.userCf(t4, user), 0, -1, 'REV', 'WITHSCORES');
+      const want = expected.get(user)!;
+      expect(got.length / 2).toBe(want.length);
+      for (let k = 0; k < want.length; k++) {
+        expect(Number(got[2 * k + 1])).toBeCloseTo(want[k]!.score, 9);
+        expect(want.filter((w) => Math.abs(w.score - want[k]!.score) < 1e-12).map((w) => w.itemId)).toContain(got[2 * k]);
+      }
     }
   });
 });

@@ -18,7 +18,7 @@ import type { ChannelConfig } from '../training/offline-recommender.js';
 import { evaluateRecommenders, type Protocol } from './evaluate.js';
 import { parseMovies, parseRatings, RatingsFileError } from './ratings.js';
 
-const USAGE = 'usage: npm run eval:recs -- --ratings FILE [--movies FILE] [--protocol temporal|random5|loo] [--seed N] [--min-rating 4] [--test-share 0.2] [--knn-k 100] [--ease-lambdas 10,50,200] [--resamples 1000] [--drop-features a,b] [--splits N] [--channels name:weight:size,...] [--user-cf ease|knn] [--diversity-lambda 0.9] [--freshness-boost 0.05]';
+const USAGE = 'usage: npm run eval:recs -- --ratings FILE [--movies FILE] [--protocol temporal|random5|loo] [--seed N] [--min-rating 4] [--test-share 0.2] [--knn-k 100] [--ease-lambdas 10,50,200] [--resamples 1000] [--drop-features a,b] [--splits N] [--channels name:weight:size,...] [--user-cf ease|knn] [--user-cf-weights 0,0.25,0.5] [--diversity-lambda 0.9] [--freshness-boost 0.05]';
 const fail = (msg: string): never => {
   console.error(msg);
   process.exit(2);
@@ -41,6 +41,7 @@ try {
       splits: { type: 'string' },
       channels: { type: 'string' },
       'user-cf': { type: 'string', default: 'ease' },
+      'user-cf-weights': { type: 'string' },
       'diversity-lambda': { type: 'string' },
       'freshness-boost': { type: 'string' },
     },
@@ -79,6 +80,8 @@ if (v['freshness-boost'] !== undefined) {
   rerank.freshnessBoost = Number(v['freshness-boost']);
   if (!(rerank.freshnessBoost >= 0)) fail('--freshness-boost must be >= 0');
 }
+const userCfWeights = v['user-cf-weights']?.split(',').map(Number);
+if (userCfWeights && (!userCfWeights.length || userCfWeights.some((w) => !(w >= 0)))) fail('--user-cf-weights must be non-negative numbers, comma-separated');
 const maxSplits = v.splits === undefined ? undefined : int('splits', 1);
 let channels: ChannelConfig[] | undefined;
 if (v.channels) {
@@ -121,13 +124,14 @@ const report = evaluateRecommenders(parsed.ratings, {
   resamples,
   ...(maxSplits ? { maxSplits } : {}),
   userCf: v['user-cf'] as 'ease' | 'knn',
+  ...(userCfWeights ? { userCfWeights } : {}),
   ...(channels || Object.keys(rerank).length ? { options: { ...(channels ? { channels } : {}), ...rerank } } : {}),
   ...(v['drop-features'] ? { dropFeatures: v['drop-features'].split(',') } : {}),
   ...(categories ? { categories } : {}),
   progress: (msg) => process.stderr.write(`[eval:recs ${((performance.now()) / 1000).toFixed(1)}s] ${msg}\n`),
 });
 const pad = (s: string, n: number) => s.padEnd(n);
-console.log(`${report.protocol}: ratings ${report.ratings}, users ${report.users}, items ${report.items}; ${report.splits.length} split(s); EASE λ ${report.splits.map((s) => s.easeLambda).join(', ')} (${report.splits[0]!.easeSpace} space); ranking model AUC ${report.splits.map((s) => s.modelAuc).join(', ')}`);
+console.log(`${report.protocol}: ratings ${report.ratings}, users ${report.users}, items ${report.items}; ${report.splits.length} split(s); EASE λ ${report.splits.map((s) => s.easeLambda).join(', ')} (${report.splits[0]!.easeSpace} space); ranking model AUC ${report.splits.map((s) => s.modelAuc).join(', ')}; user_cf iALS weight ${report.splits.map((s) => s.userCfBlend?.weight ?? '-').join(', ')}; served ranker ${report.splits.map((s) => s.ranker?.kind ?? 'none').join(', ')}`);
 if (report.protocol === 'loo') {
   // One held-out item against 99 sampled ones: only hit rate and NDCG mean anything.
   console.log(`${pad('recommender', 26)} HR@10   NDCG@10`);

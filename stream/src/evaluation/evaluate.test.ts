@@ -109,10 +109,12 @@ describe('offline evaluation on data with known structure', () => {
     const r = evaluateRecommenders(ratings, { resamples: 200, easeLambdas: [10, 100] });
     const R = (k: string) => r.results[k]!;
     expect(Object.keys(r.results).sort()).toEqual(
-      ['baseline:ease', 'baseline:item_knn', 'baseline:popularity', 'channel:embedding', 'channel:fresh', 'channel:hot', 'channel:item_cf', 'channel:user_cf', 'pipeline:heuristic', 'pipeline:model', 'pipeline:model_pointwise'].sort(),
+      ['baseline:ease', 'baseline:item_knn', 'baseline:popularity', 'channel:embedding', 'channel:fresh', 'channel:hot', 'channel:item_cf', 'channel:user_cf', 'pipeline:heuristic', 'pipeline:model', 'pipeline:model_pairwise', 'pipeline:model_pointwise'].sort(),
     );
-    // The user_cf channel is EASE's whole-history list (as the similarity job publishes it): EASE's own figures.
-    expect(R('channel:user_cf').ndcg_at_10).toBeCloseTo(R('baseline:ease').ndcg_at_10, 3);
+    // The user_cf channel is EASE blended with iALS at the weight chosen on the validation split (as the similarity job publishes it).
+    const blend = r.splits[0]!.userCfBlend!;
+    expect(Object.keys(blend.byWeight)).toContain('0');
+    expect(blend.byWeight[String(blend.weight)]).toBe(Math.max(...Object.values(blend.byWeight)));
     for (const f of Object.values(r.results)) for (const v of [f.precision_at_10, f.recall_at_10, f.ndcg_at_10, f.map_at_10, f.hr_at_10, f.coverage]) expect(v).toBeGreaterThanOrEqual(0), expect(v).toBeLessThanOrEqual(1);
     // Relevant items live in the user's taste cluster; popularity cannot know the cluster.
     expect(R('channel:item_cf').recall_at_10).toBeGreaterThan(2 * R('baseline:popularity').recall_at_10);
@@ -120,9 +122,20 @@ describe('offline evaluation on data with known structure', () => {
     expect(R('baseline:item_knn').ndcg_at_10).toBeGreaterThan(R('baseline:popularity').ndcg_at_10);
     expect(R('pipeline:model').ndcg_at_10).toBeGreaterThan(R('baseline:popularity').ndcg_at_10);
     expect(r.splits[0]!.modelAuc).toBeGreaterThan(0.6);
+    // The served ranker was chosen on validation users among the channels, the pairwise fit and coordinate ascent.
+    const choice = r.splits[0]!.ranker!;
+    expect(Object.keys(choice.check)).toEqual(expect.arrayContaining(['channel:user_cf', 'channel:item_cf', 'pairwise', 'coordinate_ascent']));
+    expect(choice.check[choice.kind]).toBe(Math.max(...Object.values(choice.check)));
     const d = r.comparison.diffs['pipeline:heuristic']!;
     expect(d.lo).toBeLessThanOrEqual(d.mean);
     expect(d.hi).toBeGreaterThanOrEqual(d.mean);
+  }, 120_000);
+
+  it('with the iALS weight held at 0 the user_cf channel is EASE’s whole-history list: EASE’s own figures', () => {
+    const { ratings } = parseRatings(syntheticRatings({ users: 120, items: 200, seed: 7 }));
+    const r = evaluateRecommenders(ratings, { resamples: 50, easeLambdas: [10, 100], userCfWeights: [0] });
+    expect(r.splits[0]!.userCfBlend).toEqual({ weight: 0, byWeight: { '0': expect.any(Number) } });
+    expect(r.results['channel:user_cf']!.ndcg_at_10).toBeCloseTo(r.results['baseline:ease']!.ndcg_at_10, 3);
   }, 120_000);
 
   it('the same seed gives the same figures; loo reports HR@10 and NDCG@10 over 1 + 99 candidates', () => {

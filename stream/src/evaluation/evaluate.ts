@@ -2,9 +2,11 @@ import { RANKING_FEATURE_COUNT, RANKING_FEATURES, TopKRows, type RecallChannelNa
 import { rng, type Interaction } from '../training/interactions.js';
 import { auc, predict, trainLogisticRegression, trainPairwiseRanker, type LrModel } from '../training/logistic-regression.js';
 import { DEFAULT_CHANNELS, OfflineRecommender, rankingDataset, type OfflineOptions } from '../training/offline-recommender.js';
-import { Ease, easeUserLists } from '../similarity/ease.js';
+import { chooseRanker, listwiseGroups, pairwiseFromGroups, type RankerChoice } from '../training/listwise-ranker.js';
+import { Ease } from '../similarity/ease.js';
 import { InteractionMatrix } from '../similarity/interaction-matrix.js';
 import { USER_CF_LIST_SIZE } from '../similarity/user-cf.js';
+import { chooseUserCfBlend, type UserCfChoice } from '../similarity/user-cf-blend.js';
 import { chooseEaseLambda, ease, itemKnn, popularity, topUnseen, type ScoringRecommender } from './baselines.js';
 import { apAt, ndcgAt, precisionAt, recallAt } from './metrics.js';
 import { leaveLastOut, randomFolds, splitByTimePerUser } from './ratings.js';
@@ -33,7 +35,7 @@ export interface EvaluationReport {
   ratings: number;
   users: number;
   items: number;
-  splits: { train: number; test: number; users: number; easeLambda: number; easeSpace: string; easeValidation: Record<string, number>; modelAuc: number; modelRows: number }[];
+  splits: { train: number; test: number; users: number; easeLambda: number; easeSpace: string; easeValidation: Record<string, number>; modelAuc: number; modelRows: number; userCfBlend?: { weight: number; byWeight: Record<string, number> }; ranker?: { kind: string; check: Record<string, number>; weights: number[] } }[];
   /** Weights of the first split's ranking model, pairwise-trained as the trainer ships it (features in RANKING_FEATURES order). */
   model: { weights: number[]; bias: number } | null;
   results: Record<string, MethodFigures>;
@@ -60,6 +62,8 @@ export interface EvaluateOptions {
   itemItem?: 'ease' | 'cosine';
   /** The user_cf channel's lists (when the channels have user_cf): EASE's whole-history scores (default, as the similarity job publishes them) or user-kNN. */
   userCf?: 'ease' | 'knn';
+  /** iALS weights tried for the user_cf blend on the validation split (default USER_CF_BLEND_WEIGHTS; [0]: EASE alone). */
+  userCfWeights?: readonly number[];
   /** Evaluate only the first N splits of the protocol (random5: N of the 5 folds; for quick iteration). */
   maxSplits?: number;
   /** Ranking features held at 0 while training (an ablation: the model then gives them no weight). */
@@ -191,10 +195,17 @@ export function evaluateRecommenders(ratings: readonly Interaction[], eo: Evalua
     const useEase = (eo.itemItem ?? 'ease') === 'ease';
     const wantsUserCf = o.channels.some((c) => c.name === 'user_cf');
     const easeUserCf = useEase && (eo.userCf ?? 'ease') === 'ease';
+    // The user_cf lists as the similarity job publishes them: EASE blended with iALS at the weight
+    // the validation split chooses (similarity/user-cf-blend.ts).
+    let ucf: UserCfChoice | null = null;
+    if (wantsUserCf && easeUserCf) {
+      say(`${tag}choosing the user_cf blend (EASE + iALS) on the validation split`);
+      ucf = chooseUserCfBlend(easeModel, { model: chosen.model, truth: inner.truth }, (l, rel) => ndcgAt(l, rel, 10), eo.userCfWeights ? { weights: eo.userCfWeights } : {});
+    }
     const innerRec = new OfflineRecommender(inner.train, {
       ...o,
       ...(useEase ? { neighbours: chosen.model.neighbours(NEIGHBOURS) } : {}),
-      ...(wantsUserCf && easeUserCf ? { userCf: easeUserLists(chosen.model, USER_CF_LIST_SIZE) } : {}),
+      ...(ucf ? { userCf: ucf.validationBlend.lists(USER_CF_LIST_SIZE) } : {}),
     });
     const ds = rankingDataset(innerRec, inner.truth);
     for (const name of eo.dropFeatures ?? []) {
@@ -216,11 +227,16 @@ export function evaluateRecommenders(ratings: readonly Interaction[], eo: Evalua
       pointwise = trainLogisticRegression(ds.x, ds.y, RANKING_FEATURE_COUNT);
     }
     firstModel ??= model;
+    // The served ranker: chosen by NDCG@10 on validation users it was not fitted on, among each
+    // channel's own order, the pairwise fit and coordinate ascent (training/listwise-ranker.ts).
+    say(`${tag}choosing the served ranker on the validation split`);
+    const choice: RankerChoice | null = ds.rows ? chooseRanker(listwiseGroups(innerRec, inner.truth), { pairwise: (gs) => pairwiseFromGroups(gs) }) : null;
+    const served = choice?.model ?? null;
     say(`${tag}building the pipeline on the training data`);
     const rec = new OfflineRecommender(sp.train, {
       ...o,
       ...(useEase ? { neighbours: easeModel.neighbours(NEIGHBOURS) } : {}),
-      ...(wantsUserCf && easeUserCf ? { userCf: easeUserLists(easeModel, USER_CF_LIST_SIZE) } : {}),
+      ...(ucf ? { userCf: ucf.blend.lists(USER_CF_LIST_SIZE) } : {}),
     });
 
     const buf = new Float64Array(m.items.length);
@@ -230,7 +246,10 @@ export function evaluateRecommenders(ratings: readonly Interaction[], eo: Evalua
     const listMethods: [string, (u: string, n: number) => string[]][] = [
       ...o.channels.map((c) => [`channel:${c.name}`, (u: string, n: number) => rec.recall(u).find((x) => x.channel === (c.name as RecallChannelName))?.items.slice(0, n).map((x) => x.itemId) ?? []] as [string, (u: string, n: number) => string[]]),
       ['pipeline:heuristic', (u, n) => rec.recommend(u, n, null).map((x) => x.itemId)],
-      ...(model ? [['pipeline:model', (u: string, n: number) => rec.recommend(u, n, model).map((x) => x.itemId)] as [string, (u: string, n: number) => string[]]] : []),
+      // What the trainer ships (the ranker chosen on validation).
+      ...(served ? [['pipeline:model', (u: string, n: number) => rec.recommend(u, n, served).map((x) => x.itemId)] as [string, (u: string, n: number) => string[]]] : []),
+      // The pairwise ranker alone (shipped before the choice on validation), for comparison.
+      ...(model ? [['pipeline:model_pairwise', (u: string, n: number) => rec.recommend(u, n, model).map((x) => x.itemId)] as [string, (u: string, n: number) => string[]]] : []),
       // The previous trainer's pointwise logistic regression, for comparison.
       ...(pointwise ? [['pipeline:model_pointwise', (u: string, n: number) => rec.recommend(u, n, pointwise).map((x) => x.itemId)] as [string, (u: string, n: number) => string[]]] : []),
     ];
@@ -265,6 +284,8 @@ export function evaluateRecommenders(ratings: readonly Interaction[], eo: Evalua
       easeValidation: chosen.byLambda,
       modelAuc: round(fitAuc),
       modelRows: ds.rows,
+      ...(ucf ? { userCfBlend: { weight: ucf.weight, byWeight: ucf.byWeight } } : {}),
+      ...(choice ? { ranker: { kind: choice.kind, check: choice.check, weights: choice.model.weights.map(round) } } : {}),
     });
   });
 
@@ -276,7 +297,7 @@ export function evaluateRecommenders(ratings: readonly Interaction[], eo: Evalua
   const best = baselines.reduce((a, b) => (results[b]!.ndcg_at_10 > results[a]!.ndcg_at_10 ? b : a));
   const resamples = eo.resamples ?? 1000;
   const diffs: EvaluationReport['comparison']['diffs'] = {};
-  for (const p of ['pipeline:heuristic', 'pipeline:model', 'channel:item_cf']) {
+  for (const p of ['pipeline:heuristic', 'pipeline:model', 'pipeline:model_pairwise', 'channel:item_cf', 'channel:user_cf']) {
     const a = rows.byMethod.get(p);
     if (a) diffs[p] = pairedBootstrap(rows.users, a.n, rows.byMethod.get(best)!.n, resamples, seed);
   }

@@ -5,8 +5,9 @@
  *     [--model ease|cosine] [--ease-lambda L] [--ease-max-dim 3000] [--no-user-cf]
  * --model ease (default) publishes EASE's item-item weights where min(users, items) ≤ --ease-max-dim
  * (λ chosen on each user's newest 20 % unless given), the cosine co-occurrence build elsewhere.
- * From the same interactions it publishes each user's user-CF recall list (user-cf.ts) unless
- * --no-user-cf.
+ * From the same interactions it publishes each user's user-CF recall list unless --no-user-cf:
+ * EASE's whole-history scores blended with iALS at the weight chosen on the same validation split
+ * as λ (user-cf-blend.ts), user-kNN (user-cf.ts) where EASE does not fit.
  * Without --tenant it builds every tenant with interactions. A progress bar goes to stderr; the
  * last stdout line per tenant is a JSON summary.
  */

@@ -186,7 +186,7 @@ export function topUnseen(m: InteractionMatrix, u: number, scores: Float64Array,
 }
 
 /** Clears `top` and offers it every item user u has not seen whose score exceeds `above`. */
-function offerUnseen(m: InteractionMatrix, u: number, scores: Float64Array, top: TopKRows, above: number): void {
+export function offerUnseen(m: InteractionMatrix, u: number, scores: Float64Array, top: TopKRows, above: number): void {
   top.clear();
   const seen = m.rowOf(u);
   let s = 0;
@@ -236,7 +236,7 @@ export function chooseEaseLambda(
 }
 
 /** Binary NDCG@10. */
-function ndcg10(list: readonly string[], rel: ReadonlySet<string>): number {
+export function ndcg10(list: readonly string[], rel: ReadonlySet<string>): number {
   let dcg = 0;
   for (let i = 0; i < list.length && i < 10; i++) if (rel.has(list[i]!)) dcg += 1 / Math.log2(i + 2);
   let ideal = 0;
@@ -255,12 +255,20 @@ export function easeNeighbourLists(
   xs: readonly Interaction[],
   topK: number,
   o: { lambda?: number; maxDim?: number; onItem?: (done: number) => void } = {},
-): { lists: Map<string, Scored[]>; lambda: number; validation: Record<string, number>; model: Ease } | null {
+): {
+  lists: Map<string, Scored[]>;
+  lambda: number;
+  validation: Record<string, number>;
+  model: Ease;
+  /** The validation split λ was chosen on (absent when λ was given): EASE at that λ on its training part, and its held-out items. */
+  inner?: { model: Ease; truth: Map<string, Set<string>> };
+} | null {
   const m = new InteractionMatrix(xs);
   const maxDim = o.maxDim ?? 3000;
   if (!m.items.length || Math.min(m.users.length, m.items.length) > maxDim) return null;
   let lambda = o.lambda;
   let validation: Record<string, number> = {};
+  let inner: { model: Ease; truth: Map<string, Set<string>> } | undefined;
   if (lambda === undefined) {
     const byUser = new Map<string, Interaction[]>();
     for (const x of xs) (byUser.get(x.user) ?? byUser.set(x.user, []).get(x.user)!).push(x);
@@ -276,10 +284,11 @@ export function easeNeighbourLists(
       const c = chooseEaseLambda(new InteractionMatrix(train, m.items), truth, EASE_LAMBDAS, ndcg10, { maxDim });
       lambda = c.lambda;
       validation = c.byLambda;
+      inner = { model: c.model, truth };
     } else lambda = 200;
   }
   const model = new Ease(m, lambda, { maxDim });
-  return { lists: model.neighbours(topK, o.onItem), lambda, validation, model };
+  return { lists: model.neighbours(topK, o.onItem), lambda, validation, model, ...(inner ? { inner } : {}) };
 }
 
 /**
@@ -289,12 +298,16 @@ export function easeNeighbourLists(
  * items weighted by learned user-user weights).
  */
 export function easeUserLists(model: Ease, size: number): Map<string, Scored[]> {
-  const m = model.m;
+  return userTopLists(model.m, (u, out) => model.userScoresInto(u, out), size);
+}
+
+/** Per user of m, the `size` best unseen items of a scorer with a positive score (ties by item order). */
+export function userTopLists(m: InteractionMatrix, scoresInto: (u: number, out: Float64Array) => Float64Array, size: number): Map<string, Scored[]> {
   const buf = new Float64Array(m.items.length);
   const top = new TopKRows(size);
   const out = new Map<string, Scored[]>();
   for (let u = 0; u < m.users.length; u++) {
-    offerUnseen(m, u, model.userScoresInto(u, buf), top, 1e-12);
+    offerUnseen(m, u, scoresInto(u, buf), top, 1e-12);
     if (top.count) out.set(m.users[u]!, top.toScored(m.items));
   }
   return out;

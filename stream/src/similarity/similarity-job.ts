@@ -3,7 +3,8 @@ import type { ItemSimilarityRow, ItemSimilarityRunSummary } from '@vidplat/contr
 import type { FeatureSnapshotWriter } from '../features/snapshot-writer.js';
 import { insertRows } from '../windows/clickhouse-writer.js';
 import { ItemCooccurrence } from './item-cf.js';
-import { easeNeighbourLists, easeUserLists } from './ease.js';
+import { easeNeighbourLists, easeUserLists, ndcg10 } from './ease.js';
+import { chooseUserCfBlend } from './user-cf-blend.js';
 import { InteractionMatrix } from './interaction-matrix.js';
 import { userCfLists, USER_CF_LIST_SIZE } from './user-cf.js';
 import type { Interaction } from '../training/interactions.js';
@@ -109,10 +110,12 @@ export async function buildItemSimilarity(ch: ClickHouseClient, snapshots: Featu
   // User-CF lists from the same users' items (whole history within the lookback, capped per user).
   let userCf: ItemSimilarityRunSummary['userCf'];
   if (withUserCf && ease) {
-    // EASE fitted: each user's whole-history scores X·B (the user-user dual when users < items).
-    const ucf = easeUserLists(ease.model, USER_CF_LIST_SIZE);
+    // EASE fitted: each user's whole-history scores X·B (the user-user dual when users < items),
+    // blended with iALS at the weight the same validation split chooses (user-cf-blend.ts; 0 = EASE alone).
+    const choice = ease.inner ? chooseUserCfBlend(ease.model, ease.inner, ndcg10) : null;
+    const ucf = choice ? choice.blend.lists(USER_CF_LIST_SIZE) : easeUserLists(ease.model, USER_CF_LIST_SIZE);
     if (snapshots) await snapshots.publishUserCf(tenantId, ucf, version);
-    userCf = { users: ucf.size, model: 'ease' };
+    userCf = { users: ucf.size, model: 'ease', ...(choice ? { ialsWeight: choice.weight } : {}) };
   } else if (withUserCf && interactions.length) {
     const m = new InteractionMatrix(interactions);
     let work = 0;

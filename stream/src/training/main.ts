@@ -29,7 +29,7 @@ try {
   }
   const version = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
   await publishArtefacts(env.EDGE_URL, env.EDGE_API_KEY, values.model!, version, t);
-  console.log(JSON.stringify({ train: 'ranking', tenant: values.tenant, model: values.model, version, rows: t.rows, positives: t.positives, auc: Number(t.auc.toFixed(4)), weights: t.model.weights }));
+  console.log(JSON.stringify({ train: 'ranking', tenant: values.tenant, model: values.model, version, rows: t.rows, positives: t.positives, auc: Number(t.auc.toFixed(4)), ranker: t.kind, check: t.check, weights: t.model.weights }));
 } finally {
   await ch.close();
 }

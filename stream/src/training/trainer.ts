@@ -5,6 +5,7 @@ import { auc, predict, trainPairwiseRanker, type LrModel } from './logistic-regr
 import { easeNeighbourLists, easeUserLists } from '../similarity/ease.js';
 import { USER_CF_LIST_SIZE } from '../similarity/user-cf.js';
 import { DEFAULT_CHANNELS, OfflineRecommender, rankingDataset } from './offline-recommender.js';
+import { chooseRanker, listwiseGroups, pairwiseFromGroups } from './listwise-ranker.js';
 
 /** Engagement weights of the default scenario config; impressions are exposures, not interest. */
 const ACTION_WEIGHTS: Record<string, number> = { ...ScenarioConfig.shape.actionWeights.parse(undefined), impression: 0 };
@@ -39,6 +40,9 @@ export async function loadTrainingEvents(ch: ClickHouseClient, tenantId: string,
 
 export interface TrainedRanking {
   model: LrModel;
+  /** The served ranker chosen on validation users (chooseRanker): `channel:<feature>`, `pairwise` or `coordinate_ascent`, and each contender's NDCG@10 there. */
+  kind: string;
+  check: Record<string, number>;
   auc: number;
   rows: number;
   positives: number;
@@ -90,9 +94,11 @@ export function trainRanking(ev: TrainingEvents, halfLifeHours = 48): TrainedRan
   const holdY = ds.y.subarray(split);
   const holdX = ds.x.subarray(split * RANKING_FEATURE_COUNT);
   const a = auc(Array.from(holdY, (_, i) => predict(model, holdX, i)), holdY);
-  // Final model on every row: the held-out AUC above is the estimate of its quality.
-  const final = trainPairwiseRanker(ds.x, ds.y, ds.groups, RANKING_FEATURE_COUNT);
-  return { model: final, auc: a, rows: ds.rows, positives: nPos, onnx: logisticRegressionOnnx(final, `ctr model; held-out AUC ${a.toFixed(4)}`), recommender: new OfflineRecommender(all, { channels: [{ name: 'embedding', weight: 1, size: 1 }], halfLifeHours, diversityLambda: 1, freshnessBoost: 0, embeddingEpochs: 10 }) };
+  // The served ranker: chosen by NDCG@10 on validation users it was not fitted on, among each
+  // channel's own order, the pairwise fit and coordinate ascent (listwise-ranker.ts), as eval:recs does.
+  const choice = chooseRanker(listwiseGroups(rec, positives), { pairwise: (gs) => pairwiseFromGroups(gs) });
+  const final = choice.model;
+  return { model: final, kind: choice.kind, check: choice.check, auc: a, rows: ds.rows, positives: nPos, onnx: logisticRegressionOnnx(final, `ctr model (${choice.kind}); pairwise held-out AUC ${a.toFixed(4)}`), recommender: new OfflineRecommender(all, { channels: [{ name: 'embedding', weight: 1, size: 1 }], halfLifeHours, diversityLambda: 1, freshnessBoost: 0, embeddingEpochs: 10 }) };
 }
 
 const fetchWithRetry = async (url: string, init: RequestInit, attempts = 3, timeoutMs = 30_000): Promise<Response> => {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { CreatedApiKey } from '@vidplat/contracts';
 import { liveTrafficBatch } from './demo/stream.js';
 import type { DemoContext, DemoSeeder, DemoTenant } from './demo/context.js';
-import { stopAll } from './process.js';
+import { startProcess, stopAll } from './process.js';
 import { REPO_ROOT, startStack, type Stack } from './stack.js';
 
 const RUN_DIR = join(REPO_ROOT, '.run', 'dev');
@@ -60,6 +60,22 @@ async function runSeeders(ctx: DemoContext): Promise<void> {
       }
     }
   }
+}
+
+/**
+ * The offline similarity job (stream/src/similarity/cli.ts) on a schedule, as production runs it:
+ * every tenant with interactions in events_raw (the demo history the seeders wrote, then live
+ * traffic) gets EASE neighbour lists and EASE + iALS user-CF lists, the first build at once and
+ * then every SIMILARITY_EVERY_MINUTES (default 15). Log: .run/dev/logs/similarity.log.
+ */
+function startSimilarityJob(ctx: DemoContext): () => void {
+  const every = num(process.env.SIMILARITY_EVERY_MINUTES, 15);
+  const p = startProcess(RUN_DIR, 'similarity', join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), [join(REPO_ROOT, 'stream', 'src', 'similarity', 'cli.ts'), '--every-minutes', String(every)], {
+    env: { ...process.env, ...ctx.env },
+    cwd: REPO_ROOT,
+  });
+  ctx.log(`similarity job started (every ${every} min; log ${p.logFile})`);
+  return () => void p.stop();
 }
 
 /** Posts a trickle of synthetic behaviour events so dashboards and hot lists move. */
@@ -142,6 +158,7 @@ async function up(): Promise<void> {
   const tenants = await provision(edgeUrl, stack.env.ADMIN_API_KEY!);
   const ctx: DemoContext = { edgeUrl, env: stack.env, tenants, log };
   await runSeeders(ctx);
+  lifecycle.onStop(startSimilarityJob(ctx));
   lifecycle.onStop(startEventGenerator(ctx));
   const line = '─'.repeat(72);
   console.log(`\n${line}\n vidplat is running locally (Ctrl-C to stop)\n${line}`);

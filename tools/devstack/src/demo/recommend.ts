@@ -1,8 +1,7 @@
 import { Redis } from 'ioredis';
-import type { ScenarioTemplateName } from '@vidplat/contracts';
+import { toClickHouseTime, type ScenarioTemplateName } from '@vidplat/contracts';
 import { FeatureSnapshotWriter } from '@vidplat/stream/features/snapshot-writer';
-import { itemCfNeighbours } from '@vidplat/stream/training/item-cf';
-import { userCfLists } from '@vidplat/stream/similarity/user-cf';
+import { insertAnalyticsRows } from './analytics.js';
 import { rng, type Interaction } from '@vidplat/stream/training/interactions';
 import { publishArtefacts, trainRanking } from '@vidplat/stream/training/trainer';
 import type { DemoContext, DemoSeeder, DemoTenant } from './context.js';
@@ -89,9 +88,31 @@ export const seedRecommend: DemoSeeder = async (ctx) => {
       const heat = new Map<string, number>();
       for (const x of interactions) heat.set(x.item, (heat.get(x.item) ?? 0) + x.weight);
       await writer.publishHotList(t.tenantId, 'feed', [...heat].map(([itemId, score]) => ({ itemId, score })).sort((a, b) => b.score - a.score).slice(0, 200));
-      await writer.publishItemNeighbours(t.tenantId, itemCfNeighbours(interactions, 30), 1);
-      // The user_cf channel's per-user lists (what the similarity job publishes; user-kNN here, as for the cosine build).
-      await writer.publishUserCf(t.tenantId, userCfLists(interactions), 1);
+      // The sessions go to events_raw as clicks and likes: the similarity job that `npm start` runs
+      // (tools/devstack/src/cli.ts) builds the item-CF neighbour lists and the user_cf lists from them.
+      await insertAnalyticsRows(
+        ctx.env,
+        interactions.map((x, k) => {
+          const type = x.weight > 1 ? 'like' : 'click';
+          const time = toClickHouseTime(x.ts);
+          return {
+            event_id: `rec-sessions-${t.tenantId}-${k}`,
+            tenant_id: t.tenantId,
+            user_id: x.user,
+            item_id: x.item,
+            type,
+            scenario: 'feed',
+            experiment_id: '',
+            variant: '',
+            event_time: time,
+            ingest_time: time,
+            watched_seconds: 0,
+            payload: JSON.stringify({ type, tenantId: t.tenantId, userId: x.user, itemId: x.item, eventTime: new Date(x.ts).toISOString(), scenario: 'feed' }),
+            kafka_partition: 0,
+            kafka_offset: String(k),
+          };
+        }),
+      );
       const recent = redis.multi();
       for (let u = 0; u < USERS; u++) {
         const key = `fs:${t.tenantId}:recent:u${u}`;
@@ -118,7 +139,7 @@ export const seedRecommend: DemoSeeder = async (ctx) => {
         }),
       );
       if (exp.status !== 201 && exp.status !== 409) throw new Error(`experiment: ${exp.status} ${await exp.text()}`);
-      ctx.log(`recommend: ${t.tenantId} scenario feed (${t.template}), ${ITEMS} items, hot list + neighbours + ${USERS} users' recent items, model ctr${trained ? ` (AUC ${trained.auc.toFixed(3)})` : ' (not trained)'}, experiment feed-ranker`);
+      ctx.log(`recommend: ${t.tenantId} scenario feed (${t.template}), ${ITEMS} items, hot list + ${USERS} users' recent items and sessions (neighbours and user_cf lists: the similarity job), model ctr${trained ? ` (AUC ${trained.auc.toFixed(3)})` : ' (not trained)'}, experiment feed-ranker`);
     }
   } finally {
     redis.disconnect();
