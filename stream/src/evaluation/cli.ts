@@ -128,6 +128,9 @@ const report = evaluateRecommenders(parsed.ratings, {
 });
 const pad = (s: string, n: number) => s.padEnd(n);
 console.log(`${report.protocol}: ratings ${report.ratings}, users ${report.users}, items ${report.items}; ${report.splits.length} split(s); EASE λ ${report.splits.map((s) => s.easeLambda).join(', ')} (${report.splits[0]!.easeSpace} space); ranking model AUC ${report.splits.map((s) => s.modelAuc).join(', ')}`);
+for (const [i, s] of report.splits.entries()) {
+  if (s.ranker) console.log(`split ${i + 1} ranker: ${s.ranker.chosen} chosen on validation users (group AUC linear ${s.ranker.validationGroupAuc.linear}, wide_deep ${s.ranker.validationGroupAuc.wide_deep}); Wide & Deep fits ${s.ranker.deepSteps} steps in ${s.ranker.deepSeconds} s`);
+}
 if (report.protocol === 'loo') {
   // One held-out item against 99 sampled ones: only hit rate and NDCG mean anything.
   console.log(`${pad('recommender', 26)} HR@10   NDCG@10`);

@@ -2,6 +2,7 @@ import { RANKING_FEATURE_COUNT, RANKING_FEATURES, TopKRows, type RecallChannelNa
 import { rng, type Interaction } from '../training/interactions.js';
 import { auc, predict, trainLogisticRegression, trainPairwiseRanker, type LrModel } from '../training/logistic-regression.js';
 import { DEFAULT_CHANNELS, OfflineRecommender, rankingDataset, type OfflineOptions } from '../training/offline-recommender.js';
+import { chooseRanker, wideDeepScorer, type RankerChoice } from '../training/deep/ranker-choice.js';
 import { Ease, easeUserLists } from '../similarity/ease.js';
 import { InteractionMatrix } from '../similarity/interaction-matrix.js';
 import { USER_CF_LIST_SIZE } from '../similarity/user-cf.js';
@@ -33,13 +34,21 @@ export interface EvaluationReport {
   ratings: number;
   users: number;
   items: number;
-  splits: { train: number; test: number; users: number; easeLambda: number; easeSpace: string; easeValidation: Record<string, number>; modelAuc: number; modelRows: number }[];
+  splits: { train: number; test: number; users: number; easeLambda: number; easeSpace: string; easeValidation: Record<string, number>; modelAuc: number; modelRows: number; ranker?: RankerSummary }[];
   /** Weights of the first split's ranking model, pairwise-trained as the trainer ships it (features in RANKING_FEATURES order). */
   model: { weights: number[]; bias: number } | null;
   results: Record<string, MethodFigures>;
   /** Best baseline by NDCG@10, and per pipeline the paired bootstrap 95 % CI of (pipeline − it). */
   comparison: { bestBaseline: string; metric: 'ndcg_at_10'; resamples: number; diffs: Record<string, { mean: number; lo: number; hi: number }> };
   seconds: number;
+}
+
+/** The trainer's linear vs Wide & Deep choice on the split's ranking rows (validation users, never the test). */
+export interface RankerSummary {
+  chosen: RankerChoice['kind'];
+  validationGroupAuc: RankerChoice['validation'];
+  deepSeconds: number;
+  deepSteps: number;
 }
 
 export interface EvaluateOptions {
@@ -205,6 +214,7 @@ export function evaluateRecommenders(ratings: readonly Interaction[], eo: Evalua
     let model: LrModel | null = null;
     let pointwise: LrModel | null = null;
     let fitAuc = 0.5;
+    let choice: RankerChoice | null = null;
     if (ds.rows && ds.y.some((v) => v) && ds.y.some((v) => !v)) {
       // Held-out AUC of the shipped (pairwise) ranker: fit on the first 80 % of rows.
       const cut = Math.floor(ds.rows * 0.8);
@@ -214,6 +224,8 @@ export function evaluateRecommenders(ratings: readonly Interaction[], eo: Evalua
       fitAuc = auc(Array.from(hold, (_, i) => predict(fit, holdX, i)), hold);
       model = trainPairwiseRanker(ds.x, ds.y, ds.groups, RANKING_FEATURE_COUNT);
       pointwise = trainLogisticRegression(ds.x, ds.y, RANKING_FEATURE_COUNT);
+      say(`${tag}training the Wide & Deep ranker`);
+      choice = chooseRanker(ds, RANKING_FEATURE_COUNT, { refitBoth: true });
     }
     firstModel ??= model;
     say(`${tag}building the pipeline on the training data`);
@@ -227,11 +239,14 @@ export function evaluateRecommenders(ratings: readonly Interaction[], eo: Evalua
     const top = new TopKRows(10);
     const rand = rng(seed * 7919 + f);
     let scored = 0;
+    const deepScorer = choice?.deep ? wideDeepScorer(choice.deep) : null;
     const listMethods: [string, (u: string, n: number) => string[]][] = [
       ...o.channels.map((c) => [`channel:${c.name}`, (u: string, n: number) => rec.recall(u).find((x) => x.channel === (c.name as RecallChannelName))?.items.slice(0, n).map((x) => x.itemId) ?? []] as [string, (u: string, n: number) => string[]]),
       ['pipeline:heuristic', (u, n) => rec.recommend(u, n, null).map((x) => x.itemId)],
       ...(model ? [['pipeline:model', (u: string, n: number) => rec.recommend(u, n, model).map((x) => x.itemId)] as [string, (u: string, n: number) => string[]]] : []),
       // The previous trainer's pointwise logistic regression, for comparison.
+      // The Wide & Deep ranker, whether or not the trainer's validation rule would ship it.
+      ...(deepScorer ? [['pipeline:model_deep', (u: string, n: number) => rec.recommend(u, n, deepScorer).map((x) => x.itemId)] as [string, (u: string, n: number) => string[]]] : []),
       ...(pointwise ? [['pipeline:model_pointwise', (u: string, n: number) => rec.recommend(u, n, pointwise).map((x) => x.itemId)] as [string, (u: string, n: number) => string[]]] : []),
     ];
     for (const [user, rel] of sp.truth) {
@@ -265,6 +280,7 @@ export function evaluateRecommenders(ratings: readonly Interaction[], eo: Evalua
       easeValidation: chosen.byLambda,
       modelAuc: round(fitAuc),
       modelRows: ds.rows,
+      ...(choice ? { ranker: { chosen: choice.kind, validationGroupAuc: { linear: round(choice.validation.linear), wide_deep: round(choice.validation.wide_deep) }, deepSeconds: round(choice.deepSeconds), deepSteps: choice.deepSteps } } : {}),
     });
   });
 
@@ -276,7 +292,7 @@ export function evaluateRecommenders(ratings: readonly Interaction[], eo: Evalua
   const best = baselines.reduce((a, b) => (results[b]!.ndcg_at_10 > results[a]!.ndcg_at_10 ? b : a));
   const resamples = eo.resamples ?? 1000;
   const diffs: EvaluationReport['comparison']['diffs'] = {};
-  for (const p of ['pipeline:heuristic', 'pipeline:model', 'channel:item_cf']) {
+  for (const p of ['pipeline:heuristic', 'pipeline:model', 'pipeline:model_deep', 'channel:item_cf']) {
     const a = rows.byMethod.get(p);
     if (a) diffs[p] = pairedBootstrap(rows.users, a.n, rows.byMethod.get(best)!.n, resamples, seed);
   }
