@@ -6,8 +6,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-// Layers for the model; its Node bundle also registers the gradients the optimiser needs (tfjs-core alone has none).
-import * as tfl from '@tensorflow/tfjs-layers';
+// For its side effect: tfjs-layers' Node bundle registers the ops' gradients, which tfjs-core's own
+// Node bundle lacks (its register_all_gradients is ESM-only with extensionless imports Node cannot
+// load). The graph itself is tfjs-core ops: Dense layers' per-call overhead doubled a step's time.
+import '@tensorflow/tfjs-layers';
 import { wideAndDeepLogits, type DenseLayer, type WideAndDeepModel } from '@vidplat/contracts';
 import { rng } from '../interactions.js';
 
@@ -53,10 +55,18 @@ export interface WideDeepTraining {
   probeLogits?: Float32Array;
 }
 
+/** He-normal initial weights (ReLU layers) from the seeded generator. */
+function heNormal(rand: () => number, fanIn: number, n: number): Float32Array {
+  const out = new Float32Array(n);
+  const s = Math.sqrt(2 / fanIn);
+  for (let i = 0; i < n; i++) out[i] = s * Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+  return out;
+}
+
 /**
  * Trains on rows x (rows × features, row-major) with labels y and groups (the user of each row):
  * each epoch, every positive with a negative in its group is paired with one such negative drawn
- * at random. Deterministic for a seed (seeded initialisers and sampling; the CPU kernels are).
+ * at random. Deterministic for a seed (seeded initialisation and sampling; the CPU kernels are).
  */
 export function trainWideAndDeep(x: Float32Array, y: Uint8Array, groups: Int32Array, features: number, o: WideDeepOptions = {}): WideDeepTraining {
   const t0 = performance.now();
@@ -79,17 +89,19 @@ export function trainWideAndDeep(x: Float32Array, y: Uint8Array, groups: Int32Ar
   for (let r = 0; r < n; r++) if (y[r] && negs.has(groups[r]!)) positives.push(r);
 
   // f(x) = wide·x + mlp(x), without the output bias (it cancels in pairs; set after training).
-  const input = tfl.input({ shape: [features] });
-  const wideLayer = tfl.layers.dense({ units: 1, useBias: false, kernelInitializer: 'zeros' });
-  const deepLayers = [...opt.hidden, 1].map((units, i, all) =>
-    tfl.layers.dense({ units, activation: i < all.length - 1 ? 'relu' : 'linear', kernelInitializer: tfl.initializers.heNormal({ seed: opt.seed * 101 + i }) }),
-  );
-  let h = input;
-  for (const l of deepLayers) h = l.apply(h) as tfl.SymbolicTensor;
-  const net = tfl.model({ inputs: input, outputs: tfl.layers.add().apply([wideLayer.apply(input) as tfl.SymbolicTensor, h]) as tfl.SymbolicTensor });
-  const score = (t: tf.Tensor2D) => net.apply(t) as tf.Tensor2D;
-  const vars = net.trainableWeights.map((w) => w.read() as tf.Variable);
-  const kernels = [wideLayer, ...deepLayers].map((l) => l.trainableWeights[0]!.read());
+  const widths = [features, ...opt.hidden, 1];
+  const wide = tf.variable(tf.zeros<tf.Rank.R2>([features, 1]));
+  const layers = widths.slice(1).map((out, i) => ({ w: tf.variable(tf.tensor2d(heNormal(rand, widths[i]!, widths[i]! * out), [widths[i]!, out])), b: tf.variable(tf.zeros<tf.Rank.R1>([out])) }));
+  const score = (t: tf.Tensor2D): tf.Tensor2D => {
+    let h = t;
+    layers.forEach((l, i) => {
+      const z = tf.add(tf.matMul(h, l.w), l.b) as tf.Tensor2D;
+      h = i < layers.length - 1 ? tf.relu(z) : z;
+    });
+    return tf.add(tf.matMul(t, wide), h);
+  };
+  const vars: tf.Variable[] = [wide, ...layers.flatMap((l) => [l.w, l.b])];
+  const kernels: tf.Tensor[] = [wide, ...layers.map((l) => l.w)];
   const optimiser = tf.train.adam(opt.learningRate);
   const bs = Math.max(1, opt.batchSize);
   const xp = new Float32Array(bs * features);
@@ -128,16 +140,11 @@ export function trainWideAndDeep(x: Float32Array, y: Uint8Array, groups: Int32Ar
       }
       losses.push(batches ? lossSum / batches : 0);
     }
-    const weightsOf = (l: tfl.layers.Layer) => l.getWeights().map((t) => Array.from(t.dataSync()));
-    const widths = [features, ...opt.hidden, 1];
     const raw: RawWideDeep = {
       mean,
       std,
-      wide: weightsOf(wideLayer)[0]!,
-      layers: deepLayers.map((l, i) => {
-        const [w, b] = weightsOf(l);
-        return { inputs: widths[i]!, outputs: widths[i + 1]!, weights: w!, bias: b! };
-      }),
+      wide: Array.from(wide.dataSync()),
+      layers: layers.map((l, i) => ({ inputs: widths[i]!, outputs: widths[i + 1]!, weights: Array.from(l.w.dataSync()), bias: Array.from(l.b.dataSync()) })),
     };
     const model = fold(raw);
     // Bias: outputs sit around the base rate, as the linear ranker's (pairs never see it).
@@ -158,7 +165,7 @@ export function trainWideAndDeep(x: Float32Array, y: Uint8Array, groups: Int32Ar
     }
     return { model, raw, steps, losses, seconds: (performance.now() - t0) / 1000, ...(probeLogits ? { probeLogits } : {}) };
   } finally {
-    net.dispose();
+    for (const v of vars) v.dispose();
     optimiser.dispose();
   }
 }
