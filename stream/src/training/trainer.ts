@@ -1,7 +1,8 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { logisticRegressionOnnx, RANKING_FEATURE_COUNT, ScenarioConfig } from '@vidplat/contracts';
+import { RANKING_FEATURE_COUNT, ScenarioConfig } from '@vidplat/contracts';
 import type { Interaction } from './interactions.js';
-import { auc, predict, trainPairwiseRanker, type LrModel } from './logistic-regression.js';
+import type { LrModel } from './logistic-regression.js';
+import { chooseRanker, type RankerChoice, type RankerChoiceOptions } from './deep/ranker-choice.js';
 import { easeNeighbourLists, easeUserLists } from '../similarity/ease.js';
 import { USER_CF_LIST_SIZE } from '../similarity/user-cf.js';
 import { DEFAULT_CHANNELS, OfflineRecommender, rankingDataset } from './offline-recommender.js';
@@ -38,7 +39,10 @@ export async function loadTrainingEvents(ch: ClickHouseClient, tenantId: string,
 }
 
 export interface TrainedRanking {
+  /** The linear ranker refitted on every row (logged whichever kind ships). */
   model: LrModel;
+  /** Linear vs Wide & Deep on validation users; `ranker.kind` is what `onnx` holds. */
+  ranker: RankerChoice;
   auc: number;
   rows: number;
   positives: number;
@@ -51,7 +55,7 @@ export interface TrainedRanking {
  * span), labels from after it — engaged = 1; impressed or recalled without engagement = 0.
  * Returns the model, its held-out AUC and its ONNX bytes; null when there is nothing to learn.
  */
-export function trainRanking(ev: TrainingEvents, halfLifeHours = 48): TrainedRanking | null {
+export function trainRanking(ev: TrainingEvents, halfLifeHours = 48, rankerOptions: RankerChoiceOptions = {}): TrainedRanking | null {
   const all = [...ev.interactions].sort((a, b) => a.ts - b.ts);
   if (all.length < 10) return null;
   const cut = all[0]!.ts + (all.at(-1)!.ts - all[0]!.ts) * 0.8;
@@ -84,15 +88,12 @@ export function trainRanking(ev: TrainingEvents, halfLifeHours = 48): TrainedRan
   const ds = rankingDataset(rec, positives, negatives);
   const nPos = ds.y.reduce((s, v) => s + v, 0);
   if (!nPos || nPos === ds.rows) return null;
-  const split = Math.floor(ds.rows * 0.8);
   // Pairwise within each user: what the served order needs (eval:recs compares it with the pointwise fit).
-  const model = trainPairwiseRanker(ds.x.subarray(0, split * RANKING_FEATURE_COUNT), ds.y.subarray(0, split), ds.groups.subarray(0, split), RANKING_FEATURE_COUNT);
-  const holdY = ds.y.subarray(split);
-  const holdX = ds.x.subarray(split * RANKING_FEATURE_COUNT);
-  const a = auc(Array.from(holdY, (_, i) => predict(model, holdX, i)), holdY);
-  // Final model on every row: the held-out AUC above is the estimate of its quality.
-  const final = trainPairwiseRanker(ds.x, ds.y, ds.groups, RANKING_FEATURE_COUNT);
-  return { model: final, auc: a, rows: ds.rows, positives: nPos, onnx: logisticRegressionOnnx(final, `ctr model; held-out AUC ${a.toFixed(4)}`), recommender: new OfflineRecommender(all, { channels: [{ name: 'embedding', weight: 1, size: 1 }], halfLifeHours, diversityLambda: 1, freshnessBoost: 0, embeddingEpochs: 10 }) };
+  // Linear or Wide & Deep, whichever orders the validation users' rows better (fitted on the
+  // other users); the chosen kind is refitted on every row, its held-out AUC the quality estimate.
+  const ranker = chooseRanker(ds, RANKING_FEATURE_COUNT, rankerOptions);
+  const a = ranker.heldOutAuc;
+  return { model: ranker.linear, ranker, auc: a, rows: ds.rows, positives: nPos, onnx: ranker.onnx(`ctr model (${ranker.kind}); held-out AUC ${a.toFixed(4)}`), recommender: new OfflineRecommender(all, { channels: [{ name: 'embedding', weight: 1, size: 1 }], halfLifeHours, diversityLambda: 1, freshnessBoost: 0, embeddingEpochs: 10 }) };
 }
 
 const fetchWithRetry = async (url: string, init: RequestInit, attempts = 3, timeoutMs = 30_000): Promise<Response> => {
@@ -116,7 +117,9 @@ const fetchWithRetry = async (url: string, init: RequestInit, attempts = 3, time
  */
 export async function publishArtefacts(edgeUrl: string, apiKey: string, modelId: string, version: string, t: TrainedRanking): Promise<void> {
   const auth = { authorization: `Bearer ${apiKey}` };
-  const m = await fetchWithRetry(`${edgeUrl}/v1/models/${modelId}/versions/${version}?m.auc=${t.auc.toFixed(4)}&m.rows=${t.rows}`, {
+  const v = t.ranker.validation;
+  const metrics = `m.auc=${t.auc.toFixed(4)}&m.rows=${t.rows}&m.wide_deep=${t.ranker.kind === 'wide_deep' ? 1 : 0}&m.val_gauc_linear=${v.linear.toFixed(4)}&m.val_gauc_wide_deep=${v.wide_deep.toFixed(4)}`;
+  const m = await fetchWithRetry(`${edgeUrl}/v1/models/${modelId}/versions/${version}?${metrics}`, {
     method: 'PUT',
     headers: { ...auth, 'content-type': 'application/octet-stream' },
     body: t.onnx,
