@@ -109,7 +109,7 @@ describe('offline evaluation on data with known structure', () => {
     const r = evaluateRecommenders(ratings, { resamples: 200, easeLambdas: [10, 100] });
     const R = (k: string) => r.results[k]!;
     expect(Object.keys(r.results).sort()).toEqual(
-      ['baseline:ease', 'baseline:item_knn', 'baseline:popularity', 'channel:embedding', 'channel:fresh', 'channel:hot', 'channel:item_cf', 'channel:user_cf', 'pipeline:heuristic', 'pipeline:model', 'pipeline:model_pointwise'].sort(),
+      ['baseline:ease', 'baseline:item_knn', 'baseline:popularity', 'channel:embedding', 'channel:fresh', 'channel:hot', 'channel:item_cf', 'channel:user_cf', 'pipeline:heuristic', 'pipeline:model', 'pipeline:model_deep', 'pipeline:model_pointwise'].sort(),
     );
     // The user_cf channel is EASE's whole-history list (as the similarity job publishes it): EASE's own figures.
     expect(R('channel:user_cf').ndcg_at_10).toBeCloseTo(R('baseline:ease').ndcg_at_10, 3);
@@ -130,7 +130,7 @@ describe('offline evaluation on data with known structure', () => {
     const opts = { protocol: 'loo' as const, seed: 3, resamples: 100, easeLambdas: [50] };
     const a = evaluateRecommenders(ratings, opts);
     const b = evaluateRecommenders(ratings, opts);
-    expect({ ...b, seconds: 0 }).toEqual({ ...a, seconds: 0 });
+    expect({ ...b, seconds: 0, deepSeconds: 0 }).toEqual({ ...a, seconds: 0, deepSeconds: 0 });
     expect(a.results['baseline:ease']!.hr_at_10).toBeGreaterThan(0.1); // random would hit 10/100
     const c = evaluateRecommenders(ratings, { ...opts, seed: 4 });
     expect(c.results).not.toEqual(a.results);
