@@ -120,6 +120,11 @@ describe('offline evaluation on data with known structure', () => {
     expect(R('baseline:item_knn').ndcg_at_10).toBeGreaterThan(R('baseline:popularity').ndcg_at_10);
     expect(R('pipeline:model').ndcg_at_10).toBeGreaterThan(R('baseline:popularity').ndcg_at_10);
     expect(r.splits[0]!.modelAuc).toBeGreaterThan(0.6);
+    // The Wide & Deep line: trained, scored, and the trainer's validation choice reported.
+    expect(R('pipeline:model_deep').ndcg_at_10).toBeGreaterThan(R('baseline:popularity').ndcg_at_10);
+    expect(['linear', 'wide_deep']).toContain(r.splits[0]!.ranker!.chosen);
+    expect(r.splits[0]!.ranker!.deepSteps).toBeGreaterThan(0);
+    expect(r.comparison.deepVsLinear!.lo).toBeLessThanOrEqual(r.comparison.deepVsLinear!.hi);
     const d = r.comparison.diffs['pipeline:heuristic']!;
     expect(d.lo).toBeLessThanOrEqual(d.mean);
     expect(d.hi).toBeGreaterThanOrEqual(d.mean);
