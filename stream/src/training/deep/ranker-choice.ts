@@ -88,8 +88,9 @@ export function chooseRanker(ds: RankingDataset, features: number, o: RankerChoi
   let deepSteps = fitDeep.steps;
   const deepScores = wideDeepScorer(fitDeep.model).scores(vx, nv);
   const validation = { linear: groupAuc(linScores, vy, vg), wide_deep: groupAuc(deepScores, vy, vg) };
-  // Ties go to the linear model: the deep one has to earn its extra cost.
-  const kind: RankerKind = want === 'auto' ? (validation.wide_deep > validation.linear ? 'wide_deep' : 'linear') : want;
+  // Ties go to the linear model: the deep one has to earn its extra cost (and an untrained one,
+  // no pair in the fitting rows, earns nothing).
+  const kind: RankerKind = want === 'auto' ? (fitDeep.steps > 0 && validation.wide_deep > validation.linear ? 'wide_deep' : 'linear') : want;
   const heldOutAuc = auc(kind === 'wide_deep' ? deepScores : linScores, vy);
 
   const linear = trainPairwiseRanker(ds.x, ds.y, ds.groups, features, o.linear);
