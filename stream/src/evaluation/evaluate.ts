@@ -243,12 +243,15 @@ export function evaluateRecommenders(ratings: readonly Interaction[], eo: Evalua
     const rand = rng(seed * 7919 + f);
     let scored = 0;
     const deepScorer = choice?.deep ? wideDeepScorer(choice.deep) : null;
+    // What the trainer ships (--ranker auto): the kind its validation rule chose for this split.
+    const shipped = choice?.kind === 'wide_deep' ? deepScorer : model;
     const listMethods: [string, (u: string, n: number) => string[]][] = [
       ...o.channels.map((c) => [`channel:${c.name}`, (u: string, n: number) => rec.recall(u).find((x) => x.channel === (c.name as RecallChannelName))?.items.slice(0, n).map((x) => x.itemId) ?? []] as [string, (u: string, n: number) => string[]]),
       ['pipeline:heuristic', (u, n) => rec.recommend(u, n, null).map((x) => x.itemId)],
       ...(model ? [['pipeline:model', (u: string, n: number) => rec.recommend(u, n, model).map((x) => x.itemId)] as [string, (u: string, n: number) => string[]]] : []),
       // The previous trainer's pointwise logistic regression, for comparison.
       // The Wide & Deep ranker, whether or not the trainer's validation rule would ship it.
+      ...(choice && shipped ? [['pipeline:model_auto', (u: string, n: number) => rec.recommend(u, n, shipped).map((x) => x.itemId)] as [string, (u: string, n: number) => string[]]] : []),
       ...(deepScorer ? [['pipeline:model_deep', (u: string, n: number) => rec.recommend(u, n, deepScorer).map((x) => x.itemId)] as [string, (u: string, n: number) => string[]]] : []),
       ...(pointwise ? [['pipeline:model_pointwise', (u: string, n: number) => rec.recommend(u, n, pointwise).map((x) => x.itemId)] as [string, (u: string, n: number) => string[]]] : []),
     ];
@@ -295,7 +298,7 @@ export function evaluateRecommenders(ratings: readonly Interaction[], eo: Evalua
   const best = baselines.reduce((a, b) => (results[b]!.ndcg_at_10 > results[a]!.ndcg_at_10 ? b : a));
   const resamples = eo.resamples ?? 1000;
   const diffs: EvaluationReport['comparison']['diffs'] = {};
-  for (const p of ['pipeline:heuristic', 'pipeline:model', 'pipeline:model_deep', 'channel:item_cf']) {
+  for (const p of ['pipeline:heuristic', 'pipeline:model', 'pipeline:model_deep', 'pipeline:model_auto', 'channel:item_cf']) {
     const a = rows.byMethod.get(p);
     if (a) diffs[p] = pairedBootstrap(rows.users, a.n, rows.byMethod.get(best)!.n, resamples, seed);
   }
