@@ -116,10 +116,11 @@ describe('recommend with features, end to end', () => {
   });
 
   it('an uploaded ONNX model ranks (hot-swapped, no deploy); a model with a wrong signature is refused', async () => {
+    // More inputs than the edge computes (fewer are fed the first k features: edge/test/recommend-wide-deep.test.ts).
     const bad = await fetch(`${urls.edge}/v1/models/ctr/versions/bad`, {
       method: 'PUT',
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/octet-stream' },
-      body: logisticRegressionOnnx({ weights: [1, 2], bias: 0 }),
+      body: logisticRegressionOnnx({ weights: Array.from({ length: RANKING_FEATURE_COUNT + 1 }, () => 1), bias: 0 }),
     });
     expect(bad.status).toBe(400);
 

@@ -6554,7 +6554,7 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** @description An ONNX ranking model, verified (session, signature, probe run) before the pointer moves. Query `m.<name>=<number>` records offline metrics. Roles: super, admin. */
+        /** @description An ONNX ranking model (input `features` [N, k], k ≤ the number of ranking features the edge computes; it gets the first k; output `score`), verified (session, signature, probe run) before the pointer moves. Query `m.<name>=<number>` records offline metrics. Roles: super, admin. */
         put: {
             parameters: {
                 query?: never;

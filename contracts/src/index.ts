@@ -17,6 +17,7 @@ export * from './feature-store.js';
 export * from './recommend.js';
 export * from './recommend-core.js';
 export * from './onnx-writer.js';
+export * from './wide-and-deep.js';
 export * from './config.js';
 export * from './playback-token.js';
 export * from './analytics.js';

@@ -1,7 +1,10 @@
 /**
  * A minimal ONNX (protobuf) writer for the ranking models this platform trains, so the trainer
- * needs no Python: logistic regression (MatMul → Add → Sigmoid) over RANKING_FEATURES. Field
- * numbers follow onnx.proto (IR version 8, default opset 13).
+ * needs no Python: logistic regression (MatMul → Add → Sigmoid) and Wide & Deep (Gemm/Relu, see
+ * wide-and-deep.ts) over RANKING_FEATURES. Field numbers follow onnx.proto (IR version 8, default
+ * opset 13). Hand-written rather than a package: the graphs need five message types, and the npm
+ * bindings (onnx-proto) bring protobufjs 6 and the whole generated onnx.proto into contracts, which
+ * the edge Worker bundles.
  */
 import { RANKING_INPUT, RANKING_OUTPUT } from './recommend-core.js';
 
@@ -70,18 +73,30 @@ export interface LogisticRegressionModel {
   bias: number;
 }
 
-/** ONNX bytes of score = sigmoid(features · w + b); input [N, F] float32, output [N, 1]. */
-export function logisticRegressionOnnx(m: LogisticRegressionModel, docString = 'vidplat ranking model'): Uint8Array {
-  const f = m.weights.length;
-  const graph = new Pb()
-    .msg(1, node('MatMul', [RANKING_INPUT, 'W'], ['logit0'], 'matmul'))
-    .msg(1, node('Add', ['logit0', 'B'], ['logit'], 'add'))
-    .msg(1, node('Sigmoid', ['logit'], [RANKING_OUTPUT], 'sigmoid'))
-    .str(2, 'ranking')
-    .msg(5, tensor('W', [f, 1], Float32Array.from(m.weights)))
-    .msg(5, tensor('B', [1], Float32Array.from([m.bias])))
-    .msg(11, valueInfo(RANKING_INPUT, ['N', f]))
-    .msg(12, valueInfo(RANKING_OUTPUT, ['N', 1]));
+/** A float initializer of an ONNX graph (row-major values). */
+export interface OnnxInitializer {
+  name: string;
+  dims: number[];
+  values: Float32Array;
+}
+
+/** A node of an ONNX graph (no attributes: Gemm, MatMul, Add, Relu and Sigmoid with their defaults). */
+export interface OnnxNode {
+  op: string;
+  inputs: string[];
+  outputs: string[];
+}
+
+/**
+ * ONNX bytes of a ranking graph: input RANKING_INPUT float [N, features], output RANKING_OUTPUT
+ * float [N, 1], the given nodes in topological order and their float initializers.
+ */
+export function rankingGraphOnnx(features: number, nodes: readonly OnnxNode[], initializers: readonly OnnxInitializer[], docString: string): Uint8Array {
+  const graph = new Pb();
+  nodes.forEach((n, i) => graph.msg(1, node(n.op, n.inputs, n.outputs, `${n.op.toLowerCase()}_${i}`)));
+  graph.str(2, 'ranking');
+  for (const t of initializers) graph.msg(5, tensor(t.name, t.dims, t.values));
+  graph.msg(11, valueInfo(RANKING_INPUT, ['N', features])).msg(12, valueInfo(RANKING_OUTPUT, ['N', 1]));
   return new Pb()
     .int(1, 8) // ir_version
     .str(2, 'vidplat-trainer')
@@ -90,4 +105,22 @@ export function logisticRegressionOnnx(m: LogisticRegressionModel, docString = '
     .msg(7, graph)
     .msg(8, new Pb().str(1, '').int(2, 13)) // opset_import: default domain, opset 13
     .done();
+}
+
+/** ONNX bytes of score = sigmoid(features · w + b); input [N, F] float32, output [N, 1]. */
+export function logisticRegressionOnnx(m: LogisticRegressionModel, docString = 'vidplat ranking model'): Uint8Array {
+  const f = m.weights.length;
+  return rankingGraphOnnx(
+    f,
+    [
+      { op: 'MatMul', inputs: [RANKING_INPUT, 'W'], outputs: ['logit0'] },
+      { op: 'Add', inputs: ['logit0', 'B'], outputs: ['logit'] },
+      { op: 'Sigmoid', inputs: ['logit'], outputs: [RANKING_OUTPUT] },
+    ],
+    [
+      { name: 'W', dims: [f, 1], values: Float32Array.from(m.weights) },
+      { name: 'B', dims: [1], values: Float32Array.from([m.bias]) },
+    ],
+    docString,
+  );
 }

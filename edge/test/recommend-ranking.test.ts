@@ -41,14 +41,16 @@ describe('ONNX ranking with onnxruntime-web inside workerd', () => {
     const v1 = await currentModel(env.MODELS, t, 'ctr', 5_000, now);
     expect(v1.ok && v1.model.version).toBe('v1');
 
-    // A model for a different feature layout is refused; v1 keeps serving and the reason is kept.
-    await publish(t, 'ctr', 'v2', logisticRegressionOnnx({ weights: [1, 2, 3], bias: 0 }), 3 as number);
+    // A model for more features than the edge computes is refused; v1 keeps serving and the reason
+    // is kept. (Fewer is served on the first k features: recommend-wide-deep.test.ts.)
+    const wide = RANKING_FEATURE_COUNT + 3;
+    await publish(t, 'ctr', 'v2', logisticRegressionOnnx({ weights: Array.from({ length: wide }, () => 1), bias: 0 }), wide);
     now += MODEL_CHECK_MS;
     await currentModel(env.MODELS, t, 'ctr', 5_000, now);
     await modelChecksSettled();
     const afterV2 = await currentModel(env.MODELS, t, 'ctr', 5_000, now + 1);
     expect(afterV2.ok && afterV2.model.version).toBe('v1');
-    expect(afterV2.ok && afterV2.note).toMatch(/v2 rejected: model expects 3 features/);
+    expect(afterV2.ok && afterV2.note).toMatch(new RegExp(`v2 rejected: model expects ${wide} features`));
 
     // The pointer lies about the layout: the session's real input shape fails the probe.
     await publish(t, 'ctr', 'v3', logisticRegressionOnnx({ weights: [1, 2, 3], bias: 0 }));
@@ -57,7 +59,7 @@ describe('ONNX ranking with onnxruntime-web inside workerd', () => {
     await modelChecksSettled();
     const afterV3 = await currentModel(env.MODELS, t, 'ctr', 5_000, now + 1);
     expect(afterV3.ok && afterV3.model.version).toBe('v1');
-    expect(afterV3.ok && afterV3.note).toMatch(/v3 rejected/);
+    expect(afterV3.ok && afterV3.note).toMatch(/v3 rejected: pointer says \d+ features, the model's input has 3/);
 
     // Garbage bytes: refused too.
     await publish(t, 'ctr', 'v4', new Uint8Array([1, 2, 3, 4]));

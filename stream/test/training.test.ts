@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { createClickHouse } from '@vidplat/analytics';
-import { ModelPointer, RecommendResponse, uuidv7 } from '@vidplat/contracts';
+import { ModelPointer, RANKING_FEATURE_COUNT, RecommendResponse, uuidv7 } from '@vidplat/contracts';
 import { loadTrainingEvents, publishArtefacts, trainRanking } from '../src/training/trainer.js';
 import type {} from '@vidplat/devstack/vitest-global-setup';
 
@@ -44,6 +44,11 @@ describe('offline trainer → ONNX → edge', () => {
     expect(trained).not.toBeNull();
     expect(trained.positives).toBeGreaterThan(0);
     expect(trained.auc).toBeGreaterThan(0.6);
+    // Trained here, before any request: seconds of synchronous training between two fetches let
+    // the server close an idle keep-alive socket that undici then reuses ("other side closed").
+    const deep = trainRanking(ev, 48, { ranker: 'wide_deep' })!;
+    expect(deep.kind).toBe('wide_deep');
+    expect(deep.deep!.deepSteps).toBeGreaterThan(0);
 
     // A tenant with a scenario that ranks with model "ctr".
     const prov = await fetch(`${urls.edge}/v1/platform/tenants`, {
@@ -75,5 +80,16 @@ describe('offline trainer → ONNX → edge', () => {
     // Taste: most of the embedding neighbours of group-0 items are group-0 items.
     const group0 = emb.items!.slice(0, 10).filter((x) => Number(x.itemId.slice(1)) < 50).length;
     expect(group0).toBeGreaterThanOrEqual(6);
+    expect([0, 1]).toContain(ptr.metrics?.wide_deep);
+
+    // The Wide & Deep ranker (trained above) ships through the same path (same ONNX signature):
+    // verified by the edge, and a scenario ranking with it answers with it.
+    await fetch(`${urls.edge}/v1/scenarios`, { method: 'POST', headers: h, body: JSON.stringify({ scenario: 'feed_deep', template: 'music', rankingModel: 'ctr_deep' }) });
+    await publishArtefacts(urls.edge!, key, 'ctr_deep', 'v20261126', deep);
+    const deepPtr = ModelPointer.parse(await (await fetch(`${urls.edge}/v1/models/ctr_deep`, { headers: h })).json());
+    expect(deepPtr).toMatchObject({ version: 'v20261126', featureCount: RANKING_FEATURE_COUNT, metrics: { wide_deep: 1 } });
+    const rd = RecommendResponse.parse(await (await fetch(`${urls.edge}/v1/recommend?tenant=${tenant}&scenario=feed_deep&user=u0&n=10`, { headers: h })).json());
+    expect(rd.model).toBe('ctr_deep@v20261126');
+    expect(rd.items.length).toBeGreaterThan(0);
   });
 });

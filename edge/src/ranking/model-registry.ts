@@ -26,6 +26,11 @@ export interface LoadedModel {
   modelId: string;
   version: string;
   session: InferenceSession;
+  /**
+   * Inputs it reads: the first featureCount of RANKING_FEATURES (default all). Features are only
+   * ever appended, so a model trained before the last ones arrived keeps serving on its prefix.
+   */
+  featureCount?: number;
 }
 
 export type ModelState =
@@ -50,25 +55,42 @@ export const modelKeys = {
   bytes: (tenantId: string, modelId: string, version: string) => `model:${tenantId}:${modelId}:${version}`,
 };
 
+/** The k of a model's declared input [N, k]; throws unless 1 ≤ k ≤ RANKING_FEATURE_COUNT. */
+function declaredFeatureCount(session: InferenceSession): number {
+  const meta = session.inputMetadata.find((m) => m.name === RANKING_INPUT);
+  const shape = meta?.isTensor ? meta.shape : undefined;
+  const k = shape?.length === 2 ? shape[1] : undefined;
+  if (typeof k !== 'number') throw new Error(`input "${RANKING_INPUT}" must be declared [N, k] with a fixed k (is [${shape?.join(', ') ?? '?'}])`);
+  if (!(k >= 1 && k <= RANKING_FEATURE_COUNT)) throw new Error(`model expects ${k} features, edge computes ${RANKING_FEATURE_COUNT}`);
+  return k;
+}
+
 /**
  * Creates a session and checks it is a ranking model this edge can feed: input `features`
- * float32 [N, RANKING_FEATURE_COUNT], output `score` with one value per row, finite on a probe.
+ * float32 [N, k] with k ≤ RANKING_FEATURE_COUNT (it gets the first k features), output `score`
+ * with one value per row, finite on a probe.
  */
-export async function verifiedSession(bytes: Uint8Array): Promise<InferenceSession> {
+export async function verifiedModel(bytes: Uint8Array): Promise<{ session: InferenceSession; featureCount: number }> {
   const ort = await onnxRuntime();
   const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
   try {
     if (!session.inputNames.includes(RANKING_INPUT)) throw new Error(`model has no input "${RANKING_INPUT}" (has ${session.inputNames.join(', ')})`);
     if (!session.outputNames.includes(RANKING_OUTPUT)) throw new Error(`model has no output "${RANKING_OUTPUT}" (has ${session.outputNames.join(', ')})`);
-    const probe = new ort.Tensor('float32', new Float32Array(2 * RANKING_FEATURE_COUNT).fill(0.5), [2, RANKING_FEATURE_COUNT]);
+    const k = declaredFeatureCount(session);
+    const probe = new ort.Tensor('float32', new Float32Array(2 * k).fill(0.5), [2, k]);
     const out = (await session.run({ [RANKING_INPUT]: probe }))[RANKING_OUTPUT]!;
     const data = out.data as Float32Array;
     if (data.length !== 2 || ![...data].every(Number.isFinite)) throw new Error(`probe output has ${data.length} values, expected 2 finite scores`);
+    return { session, featureCount: k };
   } catch (e) {
     await session.release().catch(() => undefined);
     throw e;
   }
-  return session;
+}
+
+/** verifiedModel's session (for callers that feed every feature). */
+export async function verifiedSession(bytes: Uint8Array): Promise<InferenceSession> {
+  return (await verifiedModel(bytes)).session;
 }
 
 async function refresh(kv: KVNamespace, tenantId: string, modelId: string, slot: Slot): Promise<void> {
@@ -80,12 +102,16 @@ async function refresh(kv: KVNamespace, tenantId: string, modelId: string, slot:
   const version = ptr.data.version;
   if (slot.model?.version === version || slot.rejected === version) return;
   try {
-    if (ptr.data.featureCount !== RANKING_FEATURE_COUNT) throw new Error(`model expects ${ptr.data.featureCount} features, edge computes ${RANKING_FEATURE_COUNT}`);
+    if (ptr.data.featureCount > RANKING_FEATURE_COUNT) throw new Error(`model expects ${ptr.data.featureCount} features, edge computes ${RANKING_FEATURE_COUNT}`);
     const bytes = await kv.get(modelKeys.bytes(tenantId, modelId, version), 'arrayBuffer');
     if (!bytes) throw new Error(`model bytes for version ${version} missing`);
-    const session = await verifiedSession(new Uint8Array(bytes));
+    const { session, featureCount } = await verifiedModel(new Uint8Array(bytes));
+    if (featureCount !== ptr.data.featureCount) {
+      await session.release().catch(() => undefined);
+      throw new Error(`pointer says ${ptr.data.featureCount} features, the model's input has ${featureCount}`);
+    }
     const old = slot.model;
-    slot.model = { modelId, version, session };
+    slot.model = { modelId, version, session, featureCount };
     slot.rejected = null;
     slot.rejectReason = null;
     // Requests already holding the old session finish with it; release it a little later.
@@ -118,10 +144,19 @@ export async function currentModel(kv: KVNamespace, tenantId: string, modelId: s
   return { ok: false, reason: slot.loading ? 'model still loading' : (slot.rejectReason ?? 'model unavailable') };
 }
 
-/** Scores N rows of features with the model. */
+/** Rows [0, n) of an n × RANKING_FEATURE_COUNT matrix cut to their first k columns. */
+function firstColumns(features: Float32Array, n: number, k: number): Float32Array {
+  const out = new Float32Array(n * k);
+  for (let r = 0; r < n; r++) out.set(features.subarray(r * RANKING_FEATURE_COUNT, r * RANKING_FEATURE_COUNT + k), r * k);
+  return out;
+}
+
+/** Scores N rows of features (N × RANKING_FEATURE_COUNT) with the model (which may read only the first k). */
 export async function scoreWithModel(m: LoadedModel, features: Float32Array, n: number): Promise<Float32Array> {
   const ort = await onnxRuntime();
-  const out = await m.session.run({ [RANKING_INPUT]: new ort.Tensor('float32', features.subarray(0, n * RANKING_FEATURE_COUNT), [n, RANKING_FEATURE_COUNT]) });
+  const k = m.featureCount ?? RANKING_FEATURE_COUNT;
+  const input = k === RANKING_FEATURE_COUNT ? features.subarray(0, n * k) : firstColumns(features, n, k);
+  const out = await m.session.run({ [RANKING_INPUT]: new ort.Tensor('float32', input, [n, k]) });
   const data = out[RANKING_OUTPUT]!.data as Float32Array;
   if (data.length !== n) throw new Error(`model returned ${data.length} scores for ${n} rows`);
   return data;

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { apiErrorFromZod, BODY_LIMITS, EmbeddingPointer, ModelPointer, RANKING_FEATURE_COUNT, Slug } from '@vidplat/contracts';
+import { apiErrorFromZod, BODY_LIMITS, EmbeddingPointer, ModelPointer, Slug } from '@vidplat/contracts';
 import { access, ApiRoutes, defineRoute, json, jsonBody } from '../http/api-routes.js';
 import { errorBody, sendError } from '../http/errors.js';
 import { embeddingKeys } from '../recommend/embedding-index.js';
-import { modelKeys, verifiedSession } from './model-registry.js';
+import { modelKeys, verifiedModel } from './model-registry.js';
 
 const editors = access.key('super', 'admin');
 const tags = ['ranking'];
@@ -30,7 +30,7 @@ export const rankingRoutes = new ApiRoutes()
       path: '/v1/models/{modelId}/versions/{version}',
       tags,
       access: editors,
-      description: 'An ONNX ranking model, verified (session, signature, probe run) before the pointer moves. Query `m.<name>=<number>` records offline metrics.',
+      description: 'An ONNX ranking model (input `features` [N, k], k ≤ the number of ranking features the edge computes; it gets the first k; output `score`), verified (session, signature, probe run) before the pointer moves. Query `m.<name>=<number>` records offline metrics.',
       request: { params: z.object({ modelId: Slug, version: Version }), body: { required: true, content: { 'application/octet-stream': { schema: z.string().describe('ONNX model bytes') } } } },
       responses: { 201: json(ModelView, 'stored; the pointer moved') },
       errors: [400],
@@ -43,9 +43,11 @@ export const rankingRoutes = new ApiRoutes()
     const bytes = new Uint8Array(await c.req.arrayBuffer());
     if (!bytes.length) return c.json(errorBody('invalid_body', 'empty model'), 400);
     if (bytes.length > MAX_MODEL_BYTES) return c.json(errorBody('payload_too_large', `models are limited to ${MAX_MODEL_BYTES} bytes`), 413);
+    let featureCount: number;
     try {
-      const s = await verifiedSession(bytes);
-      await s.release();
+      const m = await verifiedModel(bytes);
+      featureCount = m.featureCount;
+      await m.session.release();
     } catch (e) {
       return c.json(errorBody('invalid_body', `not a usable ranking model: ${e instanceof Error ? e.message : String(e)}`), 400);
     }
@@ -53,7 +55,7 @@ export const rankingRoutes = new ApiRoutes()
     const { tenantId } = c.var.principal;
     const ptr: ModelPointer = {
       version: version.data,
-      featureCount: RANKING_FEATURE_COUNT,
+      featureCount,
       input: 'features',
       output: 'score',
       trainedAt: new Date().toISOString(),

@@ -132,6 +132,9 @@ const report = evaluateRecommenders(parsed.ratings, {
 });
 const pad = (s: string, n: number) => s.padEnd(n);
 console.log(`${report.protocol}: ratings ${report.ratings}, users ${report.users}, items ${report.items}; ${report.splits.length} split(s); EASE λ ${report.splits.map((s) => s.easeLambda).join(', ')} (${report.splits[0]!.easeSpace} space); ranking model AUC ${report.splits.map((s) => s.modelAuc).join(', ')}; user_cf iALS weight ${report.splits.map((s) => s.userCfBlend?.weight ?? '-').join(', ')}; served ranker ${report.splits.map((s) => s.ranker?.kind ?? 'none').join(', ')}`);
+for (const [i, s] of report.splits.entries()) {
+  if (s.deep) console.log(`split ${i + 1} Wide & Deep: group AUC on validation users linear ${s.deep.validationGroupAuc.linear}, wide_deep ${s.deep.validationGroupAuc.wide_deep}; ${s.deep.deepSteps} steps`);
+}
 if (report.protocol === 'loo') {
   // One held-out item against 99 sampled ones: only hit rate and NDCG mean anything.
   console.log(`${pad('recommender', 26)} HR@10   NDCG@10`);
@@ -145,5 +148,7 @@ if (report.protocol === 'loo') {
 for (const [name, d] of Object.entries(report.comparison.diffs)) {
   console.log(`${name} − ${report.comparison.bestBaseline}, NDCG@10: ${d.mean >= 0 ? '+' : ''}${d.mean.toFixed(4)} (95 % CI ${d.lo.toFixed(4)} … ${d.hi.toFixed(4)}, ${report.comparison.resamples} paired bootstrap resamples over users)`);
 }
-console.log(`evaluated in ${report.seconds.toFixed(1)} s`);
+const dl = report.comparison.deepVsLinear;
+if (dl) console.log(`pipeline:model_deep − pipeline:model, NDCG@10: ${dl.mean >= 0 ? '+' : ''}${dl.mean.toFixed(4)} (95 % CI ${dl.lo.toFixed(4)} … ${dl.hi.toFixed(4)})`);
+console.log(`evaluated in ${report.seconds.toFixed(1)} s (fitting Wide & Deep ${report.deepSeconds.toFixed(1)} s of it)`);
 console.log(JSON.stringify(report));

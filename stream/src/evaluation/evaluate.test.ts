@@ -109,7 +109,7 @@ describe('offline evaluation on data with known structure', () => {
     const r = evaluateRecommenders(ratings, { resamples: 200, easeLambdas: [10, 100] });
     const R = (k: string) => r.results[k]!;
     expect(Object.keys(r.results).sort()).toEqual(
-      ['baseline:ease', 'baseline:item_knn', 'baseline:popularity', 'channel:embedding', 'channel:fresh', 'channel:hot', 'channel:item_cf', 'channel:user_cf', 'pipeline:heuristic', 'pipeline:model', 'pipeline:model_pairwise', 'pipeline:model_pointwise'].sort(),
+      ['baseline:ease', 'baseline:item_knn', 'baseline:popularity', 'channel:embedding', 'channel:fresh', 'channel:hot', 'channel:item_cf', 'channel:user_cf', 'pipeline:heuristic', 'pipeline:model', 'pipeline:model_deep', 'pipeline:model_pairwise', 'pipeline:model_pointwise'].sort(),
     );
     // The user_cf channel is EASE blended with iALS at the weight chosen on the validation split (as the similarity job publishes it).
     const blend = r.splits[0]!.userCfBlend!;
@@ -126,6 +126,11 @@ describe('offline evaluation on data with known structure', () => {
     const choice = r.splits[0]!.ranker!;
     expect(Object.keys(choice.check)).toEqual(expect.arrayContaining(['channel:user_cf', 'channel:item_cf', 'pairwise', 'coordinate_ascent']));
     expect(choice.check[choice.kind]).toBe(Math.max(...Object.values(choice.check)));
+    // The Wide & Deep line: trained, scored, its validation figures reported.
+    expect(R('pipeline:model_deep').ndcg_at_10).toBeGreaterThan(R('baseline:popularity').ndcg_at_10);
+    expect(r.splits[0]!.deep!.chosen).toBe('wide_deep');
+    expect(r.splits[0]!.deep!.deepSteps).toBeGreaterThan(0);
+    expect(r.comparison.deepVsLinear!.lo).toBeLessThanOrEqual(r.comparison.deepVsLinear!.hi);
     const d = r.comparison.diffs['pipeline:heuristic']!;
     expect(d.lo).toBeLessThanOrEqual(d.mean);
     expect(d.hi).toBeGreaterThanOrEqual(d.mean);
@@ -143,7 +148,7 @@ describe('offline evaluation on data with known structure', () => {
     const opts = { protocol: 'loo' as const, seed: 3, resamples: 100, easeLambdas: [50] };
     const a = evaluateRecommenders(ratings, opts);
     const b = evaluateRecommenders(ratings, opts);
-    expect({ ...b, seconds: 0 }).toEqual({ ...a, seconds: 0 });
+    expect({ ...b, seconds: 0, deepSeconds: 0 }).toEqual({ ...a, seconds: 0, deepSeconds: 0 });
     expect(a.results['baseline:ease']!.hr_at_10).toBeGreaterThan(0.1); // random would hit 10/100
     const c = evaluateRecommenders(ratings, { ...opts, seed: 4 });
     expect(c.results).not.toEqual(a.results);

@@ -3,6 +3,7 @@ import { rng, type Interaction } from '../training/interactions.js';
 import { auc, predict, trainLogisticRegression, trainPairwiseRanker, type LrModel } from '../training/logistic-regression.js';
 import { DEFAULT_CHANNELS, OfflineRecommender, rankingDataset, type OfflineOptions } from '../training/offline-recommender.js';
 import { chooseRanker, listwiseGroups, pairwiseFromGroups, type RankerChoice } from '../training/listwise-ranker.js';
+import { chooseRanker as chooseLinearOrDeep, wideDeepScorer, type RankerChoice as DeepChoice } from '../training/deep/ranker-choice.js';
 import { Ease } from '../similarity/ease.js';
 import { InteractionMatrix } from '../similarity/interaction-matrix.js';
 import { USER_CF_LIST_SIZE } from '../similarity/user-cf.js';
@@ -35,13 +36,22 @@ export interface EvaluationReport {
   ratings: number;
   users: number;
   items: number;
-  splits: { train: number; test: number; users: number; easeLambda: number; easeSpace: string; easeValidation: Record<string, number>; modelAuc: number; modelRows: number; userCfBlend?: { weight: number; byWeight: Record<string, number> }; ranker?: { kind: string; check: Record<string, number>; weights: number[] } }[];
+  splits: { train: number; test: number; users: number; easeLambda: number; easeSpace: string; easeValidation: Record<string, number>; modelAuc: number; modelRows: number; userCfBlend?: { weight: number; byWeight: Record<string, number> }; ranker?: { kind: string; check: Record<string, number>; weights: number[] }; deep?: RankerSummary }[];
   /** Weights of the first split's ranking model, pairwise-trained as the trainer ships it (features in RANKING_FEATURES order). */
   model: { weights: number[]; bias: number } | null;
   results: Record<string, MethodFigures>;
   /** Best baseline by NDCG@10, and per pipeline the paired bootstrap 95 % CI of (pipeline − it). */
-  comparison: { bestBaseline: string; metric: 'ndcg_at_10'; resamples: number; diffs: Record<string, { mean: number; lo: number; hi: number }> };
+  comparison: { bestBaseline: string; metric: 'ndcg_at_10'; resamples: number; diffs: Record<string, { mean: number; lo: number; hi: number }>; deepVsLinear?: { mean: number; lo: number; hi: number } };
   seconds: number;
+  /** Of which fitting the Wide & Deep rankers (wall time, like `seconds`). */
+  deepSeconds: number;
+}
+
+/** The trainer's linear vs Wide & Deep choice on the split's ranking rows (validation users, never the test). */
+export interface RankerSummary {
+  chosen: DeepChoice['kind'];
+  validationGroupAuc: DeepChoice['validation'];
+  deepSteps: number;
 }
 
 export interface EvaluateOptions {
@@ -179,6 +189,7 @@ export function evaluateRecommenders(ratings: readonly Interaction[], eo: Evalua
   const rows = new Rows();
   const splitInfo: EvaluationReport['splits'] = [];
   let firstModel: LrModel | null = null;
+  let deepSeconds = 0;
   splits.forEach((sp, f) => {
     const tag = splits.length > 1 ? `split ${f + 1}/${splits.length}: ` : '';
     const m = new InteractionMatrix(sp.train);
@@ -216,6 +227,7 @@ export function evaluateRecommenders(ratings: readonly Interaction[], eo: Evalua
     let model: LrModel | null = null;
     let pointwise: LrModel | null = null;
     let fitAuc = 0.5;
+    let deepChoice: DeepChoice | null = null;
     if (ds.rows && ds.y.some((v) => v) && ds.y.some((v) => !v)) {
       // Held-out AUC of the shipped (pairwise) ranker: fit on the first 80 % of rows.
       const cut = Math.floor(ds.rows * 0.8);
@@ -225,6 +237,9 @@ export function evaluateRecommenders(ratings: readonly Interaction[], eo: Evalua
       fitAuc = auc(Array.from(hold, (_, i) => predict(fit, holdX, i)), hold);
       model = trainPairwiseRanker(ds.x, ds.y, ds.groups, RANKING_FEATURE_COUNT);
       pointwise = trainLogisticRegression(ds.x, ds.y, RANKING_FEATURE_COUNT);
+      say(`${tag}training the Wide & Deep ranker`);
+      deepChoice = chooseLinearOrDeep(ds, RANKING_FEATURE_COUNT, { ranker: 'wide_deep' });
+      deepSeconds += deepChoice.deepSeconds;
     }
     firstModel ??= model;
     // The served ranker: chosen by NDCG@10 on validation users it was not fitted on, among each
@@ -243,6 +258,7 @@ export function evaluateRecommenders(ratings: readonly Interaction[], eo: Evalua
     const top = new TopKRows(10);
     const rand = rng(seed * 7919 + f);
     let scored = 0;
+    const deepScorer = deepChoice?.deep ? wideDeepScorer(deepChoice.deep) : null;
     const listMethods: [string, (u: string, n: number) => string[]][] = [
       ...o.channels.map((c) => [`channel:${c.name}`, (u: string, n: number) => rec.recall(u).find((x) => x.channel === (c.name as RecallChannelName))?.items.slice(0, n).map((x) => x.itemId) ?? []] as [string, (u: string, n: number) => string[]]),
       ['pipeline:heuristic', (u, n) => rec.recommend(u, n, null).map((x) => x.itemId)],
@@ -250,6 +266,8 @@ export function evaluateRecommenders(ratings: readonly Interaction[], eo: Evalua
       ...(served ? [['pipeline:model', (u: string, n: number) => rec.recommend(u, n, served).map((x) => x.itemId)] as [string, (u: string, n: number) => string[]]] : []),
       // The pairwise ranker alone (shipped before the choice on validation), for comparison.
       ...(model ? [['pipeline:model_pairwise', (u: string, n: number) => rec.recommend(u, n, model).map((x) => x.itemId)] as [string, (u: string, n: number) => string[]]] : []),
+      // The Wide & Deep ranker (trainer --ranker wide_deep), for comparison with the served choice.
+      ...(deepScorer ? [['pipeline:model_deep', (u: string, n: number) => rec.recommend(u, n, deepScorer).map((x) => x.itemId)] as [string, (u: string, n: number) => string[]]] : []),
       // The previous trainer's pointwise logistic regression, for comparison.
       ...(pointwise ? [['pipeline:model_pointwise', (u: string, n: number) => rec.recommend(u, n, pointwise).map((x) => x.itemId)] as [string, (u: string, n: number) => string[]]] : []),
     ];
@@ -286,6 +304,7 @@ export function evaluateRecommenders(ratings: readonly Interaction[], eo: Evalua
       modelRows: ds.rows,
       ...(ucf ? { userCfBlend: { weight: ucf.weight, byWeight: ucf.byWeight } } : {}),
       ...(choice ? { ranker: { kind: choice.kind, check: choice.check, weights: choice.model.weights.map(round) } } : {}),
+      ...(deepChoice ? { deep: { chosen: deepChoice.kind, validationGroupAuc: { linear: round(deepChoice.validation.linear), wide_deep: round(deepChoice.validation.wide_deep) }, deepSteps: deepChoice.deepSteps } } : {}),
     });
   });
 
@@ -297,10 +316,14 @@ export function evaluateRecommenders(ratings: readonly Interaction[], eo: Evalua
   const best = baselines.reduce((a, b) => (results[b]!.ndcg_at_10 > results[a]!.ndcg_at_10 ? b : a));
   const resamples = eo.resamples ?? 1000;
   const diffs: EvaluationReport['comparison']['diffs'] = {};
-  for (const p of ['pipeline:heuristic', 'pipeline:model', 'pipeline:model_pairwise', 'channel:item_cf', 'channel:user_cf']) {
+  for (const p of ['pipeline:heuristic', 'pipeline:model', 'pipeline:model_pairwise', 'pipeline:model_deep', 'channel:item_cf', 'channel:user_cf']) {
     const a = rows.byMethod.get(p);
     if (a) diffs[p] = pairedBootstrap(rows.users, a.n, rows.byMethod.get(best)!.n, resamples, seed);
   }
+  // Wide & Deep against the linear ranker it would replace, paired over the same users.
+  const deepRows = rows.byMethod.get('pipeline:model_deep');
+  const linRows = rows.byMethod.get('pipeline:model');
+  const deepVsLinear = deepRows && linRows ? pairedBootstrap(rows.users, deepRows.n, linRows.n, resamples, seed) : undefined;
   const fm = firstModel as LrModel | null;
   return {
     eval: 'recs',
@@ -312,8 +335,9 @@ export function evaluateRecommenders(ratings: readonly Interaction[], eo: Evalua
     splits: splitInfo,
     model: fm ? { weights: fm.weights.map(round), bias: round(fm.bias) } : null,
     results,
-    comparison: { bestBaseline: best, metric: 'ndcg_at_10', resamples, diffs },
+    comparison: { bestBaseline: best, metric: 'ndcg_at_10', resamples, diffs, ...(deepVsLinear ? { deepVsLinear } : {}) },
     seconds: Math.round((performance.now() - t0) / 100) / 10,
+    deepSeconds: Math.round(deepSeconds * 10) / 10,
   };
 }
 

@@ -19,6 +19,7 @@ import { itemCfNeighbours } from './item-cf.js';
 import { userCfLists } from '../similarity/user-cf.js';
 import { trainBpr, type Embeddings } from './matrix-factorisation.js';
 import { predict, type LrModel } from './logistic-regression.js';
+import type { RowScorer } from './deep/ranker-choice.js';
 
 export interface ChannelConfig {
   name: RecallChannelName;
@@ -174,9 +175,9 @@ export class OfflineRecommender {
   }
 
   /** Full pipeline: recall → merge → rank (model or heuristic) → MMR/freshness re-rank. */
-  recommend(user: string, n: number, model: LrModel | null): Scored[] {
+  recommend(user: string, n: number, model: LrModel | RowScorer | null): Scored[] {
     const { cands, features } = this.candidates(user);
-    const scores = model ? Float32Array.from(cands, (_, i) => predict(model, features, i)) : heuristicScores(features, cands.length);
+    const scores = !model ? heuristicScores(features, cands.length) : 'scores' in model ? model.scores(features, cands.length) : Float32Array.from(cands, (_, i) => predict(model, features, i));
     const e = this.embeddings;
     return rerankMmr(
       cands.map((c, i) => {

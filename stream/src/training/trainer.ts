@@ -2,6 +2,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { logisticRegressionOnnx, RANKING_FEATURE_COUNT, ScenarioConfig } from '@vidplat/contracts';
 import type { Interaction } from './interactions.js';
 import { auc, predict, trainPairwiseRanker, type LrModel } from './logistic-regression.js';
+import { chooseRanker as chooseLinearOrDeep, type RankerChoice as DeepChoice, type RankerChoiceOptions } from './deep/ranker-choice.js';
 import { easeNeighbourLists, easeUserLists } from '../similarity/ease.js';
 import { USER_CF_LIST_SIZE } from '../similarity/user-cf.js';
 import { DEFAULT_CHANNELS, OfflineRecommender, rankingDataset } from './offline-recommender.js';
@@ -39,10 +40,13 @@ export async function loadTrainingEvents(ch: ClickHouseClient, tenantId: string,
 }
 
 export interface TrainedRanking {
+  /** The linear ranker refitted on every row (logged whichever kind ships). */
   model: LrModel;
   /** The served ranker chosen on validation users (chooseRanker): `channel:<feature>`, `pairwise` or `coordinate_ascent`, and each contender's NDCG@10 there. */
   kind: string;
   check: Record<string, number>;
+  /** With `ranker: 'wide_deep'`: the Wide & Deep fit (what `onnx` holds) and its validation figures. */
+  deep: DeepChoice | null;
   auc: number;
   rows: number;
   positives: number;
@@ -55,7 +59,7 @@ export interface TrainedRanking {
  * span), labels from after it — engaged = 1; impressed or recalled without engagement = 0.
  * Returns the model, its held-out AUC and its ONNX bytes; null when there is nothing to learn.
  */
-export function trainRanking(ev: TrainingEvents, halfLifeHours = 48): TrainedRanking | null {
+export function trainRanking(ev: TrainingEvents, halfLifeHours = 48, rankerOptions: RankerChoiceOptions = {}): TrainedRanking | null {
   const all = [...ev.interactions].sort((a, b) => a.ts - b.ts);
   if (all.length < 10) return null;
   const cut = all[0]!.ts + (all.at(-1)!.ts - all[0]!.ts) * 0.8;
@@ -88,17 +92,24 @@ export function trainRanking(ev: TrainingEvents, halfLifeHours = 48): TrainedRan
   const ds = rankingDataset(rec, positives, negatives);
   const nPos = ds.y.reduce((s, v) => s + v, 0);
   if (!nPos || nPos === ds.rows) return null;
-  const split = Math.floor(ds.rows * 0.8);
   // Pairwise within each user: what the served order needs (eval:recs compares it with the pointwise fit).
-  const model = trainPairwiseRanker(ds.x.subarray(0, split * RANKING_FEATURE_COUNT), ds.y.subarray(0, split), ds.groups.subarray(0, split), RANKING_FEATURE_COUNT);
+  const split = Math.floor(ds.rows * 0.8);
   const holdY = ds.y.subarray(split);
   const holdX = ds.x.subarray(split * RANKING_FEATURE_COUNT);
+  const recommender = new OfflineRecommender(all, { channels: [{ name: 'embedding', weight: 1, size: 1 }], halfLifeHours, diversityLambda: 1, freshnessBoost: 0, embeddingEpochs: 10 });
+  if (rankerOptions.ranker === 'wide_deep') {
+    // Asked for by name: the Wide & Deep ranker (eval:recs shows it below the choice on validation
+    // under both protocols on MovieLens, so it is not the default; stream/README.md).
+    const deep = chooseLinearOrDeep(ds, RANKING_FEATURE_COUNT, rankerOptions);
+    return { model: deep.linear, kind: 'wide_deep', check: { ...deep.validation }, deep, auc: deep.heldOutAuc, rows: ds.rows, positives: nPos, onnx: deep.onnx(`ctr model (wide_deep); held-out AUC ${deep.heldOutAuc.toFixed(4)}`), recommender };
+  }
+  const model = trainPairwiseRanker(ds.x.subarray(0, split * RANKING_FEATURE_COUNT), ds.y.subarray(0, split), ds.groups.subarray(0, split), RANKING_FEATURE_COUNT);
   const a = auc(Array.from(holdY, (_, i) => predict(model, holdX, i)), holdY);
-  // The served ranker: chosen by NDCG@10 on validation users it was not fitted on, among each
-  // channel's own order, the pairwise fit and coordinate ascent (listwise-ranker.ts), as eval:recs does.
+  // The served ranker (auto / linear): chosen by NDCG@10 on validation users it was not fitted on,
+  // among each channel's own order, the pairwise fit and coordinate ascent (listwise-ranker.ts), as eval:recs does.
   const choice = chooseRanker(listwiseGroups(rec, positives), { pairwise: (gs) => pairwiseFromGroups(gs) });
   const final = choice.model;
-  return { model: final, kind: choice.kind, check: choice.check, auc: a, rows: ds.rows, positives: nPos, onnx: logisticRegressionOnnx(final, `ctr model (${choice.kind}); pairwise held-out AUC ${a.toFixed(4)}`), recommender: new OfflineRecommender(all, { channels: [{ name: 'embedding', weight: 1, size: 1 }], halfLifeHours, diversityLambda: 1, freshnessBoost: 0, embeddingEpochs: 10 }) };
+  return { model: final, kind: choice.kind, check: choice.check, deep: null, auc: a, rows: ds.rows, positives: nPos, onnx: logisticRegressionOnnx(final, `ctr model (${choice.kind}); pairwise held-out AUC ${a.toFixed(4)}`), recommender };
 }
 
 const fetchWithRetry = async (url: string, init: RequestInit, attempts = 3, timeoutMs = 30_000): Promise<Response> => {
@@ -122,7 +133,9 @@ const fetchWithRetry = async (url: string, init: RequestInit, attempts = 3, time
  */
 export async function publishArtefacts(edgeUrl: string, apiKey: string, modelId: string, version: string, t: TrainedRanking): Promise<void> {
   const auth = { authorization: `Bearer ${apiKey}` };
-  const m = await fetchWithRetry(`${edgeUrl}/v1/models/${modelId}/versions/${version}?m.auc=${t.auc.toFixed(4)}&m.rows=${t.rows}`, {
+  const v = t.deep?.validation;
+  const metrics = `m.auc=${t.auc.toFixed(4)}&m.rows=${t.rows}&m.wide_deep=${t.kind === 'wide_deep' ? 1 : 0}${v ? `&m.val_gauc_linear=${v.linear.toFixed(4)}&m.val_gauc_wide_deep=${v.wide_deep.toFixed(4)}` : ''}`;
+  const m = await fetchWithRetry(`${edgeUrl}/v1/models/${modelId}/versions/${version}?${metrics}`, {
     method: 'PUT',
     headers: { ...auth, 'content-type': 'application/octet-stream' },
     body: t.onnx,
