@@ -351,9 +351,13 @@ try {
   const campaignView = async () => (await (await fetch(`${edge}/v1/admin/campaigns/${campaignId}`, { headers: hdr(), signal: AbortSignal.timeout(10_000) })).json()) as { status: string; sentCount: number; recipients: number; stats: { sent: number; pending: number; failed: number } };
   console.log(`load: ${EVENTS_PER_S} events/s in batches of ${BATCH}, ${RECOMMEND_PER_S} recommend/s; campaign ${campaignId} to ${RECIPIENTS} recipients (${Math.ceil(RECIPIENTS / 500)} batches of 500, 50/s); broadcaster task every ${WEBHOOK_INTERVAL_S} s; faults: ${FAULTS.join(', ')}`);
 
+  // The baseline is steady state: it starts once the campaign is sending (resolving its audience
+  // at the first alarm is a one-off burst of work on the edge).
+  for (let i = 0; i < 120 && !(await campaignDeliveries()).length; i++) await sleep(500);
   const steadyFrom = Date.now();
   await sleep(STEADY_S * 1000);
   const steady = recs.filter((r) => r.at >= steadyFrom);
+  console.log(`steady phase: recommend ${JSON.stringify(byStatus(steady))}, p99 ${q(steady.map((r) => r.ms), 0.99)} ms`);
   const faults: { name: Fault; t0: number; t1: number; recoveryS: number; recovered: boolean; samples: Sample[]; note: string }[] = [];
   for (const name of FAULTS) {
     const ackedBefore = ackedAt.size;
