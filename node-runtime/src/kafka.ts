@@ -125,3 +125,44 @@ async function autoCreate(kafka: Kafka, topics: string[]): Promise<void> {
     await c.disconnect();
   }
 }
+
+/** High and low watermark of one partition (strings, as the KafkaJS-shaped API gives offsets). */
+export interface PartitionWatermarks {
+  partition: number;
+  high: string;
+  low: string;
+}
+
+export interface WatermarkReader {
+  /** Every partition of `topic` with its watermarks; throws when the broker does not answer in time. */
+  watermarks(topic: string): Promise<PartitionWatermarks[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * Watermarks over the classic Metadata and ListOffsets requests, through a plain librdkafka
+ * client (no group, nothing produced). The KafkaJS-shaped admin's fetchTopicOffsets starts with a
+ * DescribeTopics request, which librdkafka's mock cluster (local and CI) never answers, so it
+ * times out there; these two requests are the ones every consumer uses, on any broker.
+ */
+export async function connectWatermarkReader(s: KafkaSettings, timeoutMs = 5000): Promise<WatermarkReader> {
+  const client = new confluent.Producer({ 'bootstrap.servers': s.brokers.join(','), 'client.id': `${s.clientId}-watermarks`, 'socket.timeout.ms': timeoutMs });
+  await new Promise<void>((resolve, reject) => client.connect({ timeout: timeoutMs }, (err) => (err ? reject(err) : resolve())));
+  const partitionsOf = (topic: string) =>
+    new Promise<number[]>((resolve, reject) =>
+      client.getMetadata({ topic, timeout: timeoutMs }, (err, m) => {
+        if (err) return reject(err);
+        const t = m.topics.find((x) => x.name === topic);
+        if (!t || !t.partitions.length) return reject(new Error(`topic ${topic} not found`));
+        resolve(t.partitions.map((p) => p.id).sort((a, b) => a - b));
+      }),
+    );
+  const query = (topic: string, partition: number) =>
+    new Promise<PartitionWatermarks>((resolve, reject) =>
+      client.queryWatermarkOffsets(topic, partition, timeoutMs, (err, o) => (err ? reject(err) : resolve({ partition, high: String(o.highOffset), low: String(o.lowOffset) }))),
+    );
+  return {
+    watermarks: async (topic) => Promise.all((await partitionsOf(topic)).map((p) => query(topic, p))),
+    close: () => new Promise<void>((resolve) => client.disconnect(() => resolve())),
+  };
+}

@@ -43,7 +43,7 @@ const worker = new TranscodeWorker(kafka, producer, new HttpVideoRegistry(env.ED
 });
 await worker.start();
 // media_transcode_queue_depth: jobs the group has not committed, read from the broker per scrape.
-const queue = await queueDepthOf(kafka, env.MEDIA_CONSUMER_GROUP, env.MEDIA_JOBS_TOPIC);
+const queue = await queueDepthOf(settings, kafka, env.MEDIA_CONSUMER_GROUP, env.MEDIA_JOBS_TOPIC);
 metrics.watchQueue(() => queue.depth.read());
 const health = await startHealthServer(env.MEDIA_WORKER_PORT, () => worker.status, () => worker.status.state !== 'stopping');
 // GET /metrics on the health port.

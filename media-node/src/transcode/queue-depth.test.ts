@@ -33,7 +33,10 @@ describe('transcode queue depth', () => {
         if (fail) throw new Error('broker down');
         return [{ partition: 0, high: String(high), low: '0' }];
       },
-      fetchOffsets: async () => [{ topic: 'jobs', partitions: [{ partition: 0, offset: '1' }] }],
+      fetchOffsets: async (o) => {
+        expect(o).toEqual({ groupId: 'g', topics: [{ topic: 'jobs', partitions: [0] }] });
+        return [{ topic: 'jobs', partitions: [{ partition: 0, offset: '1' }] }];
+      },
     };
     const q = new QueueDepth(admin, 'g', 'jobs', 5_000);
     expect(await q.read(0)).toEqual([{ partition: 0, depth: 3 }]);

@@ -1,4 +1,4 @@
-import type { Kafka } from '@vidplat/node-runtime/kafka';
+import { connectWatermarkReader, type Kafka, type KafkaSettings, type PartitionWatermarks } from '@vidplat/node-runtime/kafka';
 
 /**
  * The transcode queue's depth: per partition of the jobs topic, the messages the worker group has
@@ -7,8 +7,13 @@ import type { Kafka } from '@vidplat/node-runtime/kafka';
  * of the fleet reports the same figure (the alert takes the max, not the sum).
  */
 export interface OffsetsAdmin {
-  fetchTopicOffsets(topic: string): Promise<Array<{ partition: number; high: string; low: string }>>;
-  fetchOffsets(o: { groupId: string; topics: string[] }): Promise<Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }>>;
+  /** Watermarks per partition (classic Metadata + ListOffsets: answered by Kafka and the mock cluster alike). */
+  fetchTopicOffsets(topic: string): Promise<PartitionWatermarks[]>;
+  /**
+   * The group's committed offsets for the partitions named. Named, not "all of the topic": an
+   * OffsetFetch for every partition is answered empty by the mock cluster.
+   */
+  fetchOffsets(o: { groupId: string; topics: Array<{ topic: string; partitions: number[] }> }): Promise<Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }>>;
 }
 
 export interface PartitionDepth {
@@ -42,7 +47,8 @@ export class QueueDepth {
   read(now = Date.now()): Promise<PartitionDepth[]> {
     if (this.cached && now - this.cached.at < this.ttlMs) return this.cached.value;
     const value = (async () => {
-      const [offsets, committed] = await Promise.all([this.admin.fetchTopicOffsets(this.topic), this.admin.fetchOffsets({ groupId: this.groupId, topics: [this.topic] })]);
+      const offsets = await this.admin.fetchTopicOffsets(this.topic);
+      const committed = await this.admin.fetchOffsets({ groupId: this.groupId, topics: [{ topic: this.topic, partitions: offsets.map((o) => o.partition) }] });
       return depthPerPartition(offsets, committed.find((c) => c.topic === this.topic)?.partitions ?? []);
     })();
     this.cached = { at: now, value };
@@ -52,9 +58,14 @@ export class QueueDepth {
   }
 }
 
-/** A connected admin client of `kafka` reading the depth of `topic` for `groupId`. */
-export async function queueDepthOf(kafka: Kafka, groupId: string, topic: string): Promise<{ depth: QueueDepth; close: () => Promise<void> }> {
+/** Connected clients of the cluster reading the depth of `topic` for `groupId`. */
+export async function queueDepthOf(settings: KafkaSettings, kafka: Kafka, groupId: string, topic: string): Promise<{ depth: QueueDepth; close: () => Promise<void> }> {
   const admin = kafka.admin();
   await admin.connect();
-  return { depth: new QueueDepth(admin as unknown as OffsetsAdmin, groupId, topic), close: () => admin.disconnect() };
+  const reader = await connectWatermarkReader(settings);
+  const offsets: OffsetsAdmin = {
+    fetchTopicOffsets: (t) => reader.watermarks(t),
+    fetchOffsets: (o) => admin.fetchOffsets(o),
+  };
+  return { depth: new QueueDepth(offsets, groupId, topic), close: async () => void (await Promise.allSettled([admin.disconnect(), reader.close()])) };
 }

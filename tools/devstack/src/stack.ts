@@ -22,6 +22,11 @@ export interface StackOptions {
   ports?: Partial<Record<'clickhouse' | 'redis' | 'bridge' | 'ingest' | 'edge' | 'metrics' | 'mediaOrigin' | 'messaging', number>>;
   /** Start the stream services and the edge Worker on top of the infrastructure. */
   services?: boolean;
+  /**
+   * Run the Upstash bridge as its own process (`upstash-bridge`, PID file in the run dir) instead
+   * of inside this one, so it can be killed and restarted alone (bench:chaos does).
+   */
+  bridgeProcess?: boolean;
   log?: (line: string) => void;
 }
 
@@ -68,7 +73,14 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     ]);
     procs.push(kafka.process, ch.process, redis.process, ...s3.processes);
     const bridgeToken = randomBytes(18).toString('base64url');
-    bridge = await startUpstashBridge(redis.url, bridgeToken, bridgePort);
+    let bridgeUrl: string;
+    if (o.bridgeProcess) {
+      procs.push(await startBridgeProcess(runDir, redis.url, bridgeToken, bridgePort));
+      bridgeUrl = `http://127.0.0.1:${bridgePort}`;
+    } else {
+      bridge = await startUpstashBridge(redis.url, bridgeToken, bridgePort);
+      bridgeUrl = bridge.url;
+    }
     // YouTube / TikTok / Douyin statistics APIs for the broadcaster's live fetchers (fresh keys per run).
     platformApis = await startPlatformApis();
     // The messaging API campaigns send through (LINE's shapes), in this process like the bridge.
@@ -83,7 +95,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       CLICKHOUSE_URL: ch.url,
       CLICKHOUSE_DATABASE: 'vidplat',
       REDIS_URL: redis.url,
-      UPSTASH_REDIS_REST_URL: bridge.url,
+      UPSTASH_REDIS_REST_URL: bridgeUrl,
       UPSTASH_REDIS_REST_TOKEN: bridgeToken,
       MESSAGING_API_URL: messaging.url,
       MESSAGING_API_TOKEN: messagingToken,
@@ -102,7 +114,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     };
     await migrate({ url: ch.url, database: env.CLICKHOUSE_DATABASE! });
     const versions = { kafka: kafka.version, clickhouse: ch.version, redis: redis.version, s3: s3.version };
-    const urls: Record<string, string> = { clickhouse: ch.url, featureStore: bridge.url, s3: s3.url, platformApis: platformApis.url, messagingApi: messaging.url };
+    const urls: Record<string, string> = { clickhouse: ch.url, featureStore: bridgeUrl, s3: s3.url, platformApis: platformApis.url, messagingApi: messaging.url };
     if (o.services) {
       const [ingestPort, edgePort, metricsPort] = await Promise.all([freePort(p.ingest ?? 0), freePort(p.edge ?? 0), freePort(p.metrics ?? 0)]);
       const mediaOriginPort = await freePort(p.mediaOrigin ?? 0);
@@ -137,6 +149,16 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     await stop();
     throw e;
   }
+}
+
+/** The Upstash bridge as a child process; resolves once it answers PING. */
+export async function startBridgeProcess(runDir: string, redisUrl: string, token: string, port: number): Promise<ManagedProcess> {
+  const proc = startProcess(runDir, 'upstash-bridge', bin('tsx'), [join(REPO_ROOT, 'tools', 'devstack', 'src', 'upstash-bridge.ts')], {
+    env: { ...process.env, REDIS_URL: redisUrl, UPSTASH_REDIS_REST_TOKEN: token, UPSTASH_BRIDGE_PORT: String(port) },
+    cwd: REPO_ROOT,
+  });
+  await waitFor('the Upstash bridge to answer PING', () => httpOk(`http://127.0.0.1:${port}/`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: '["PING"]' }), 60_000, proc.logFile);
+  return proc;
 }
 
 export const OFFLINE_WRANGLER_ENV = {

@@ -37,8 +37,40 @@ export interface UpstashBridge {
   close(): Promise<void>;
 }
 
-export async function startUpstashBridge(redisUrl: string, token: string, port: number): Promise<UpstashBridge> {
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 2, enableAutoPipelining: false });
+export interface UpstashBridgeOptions {
+  /** Where the bridge says that Redis went away and came back (default: console.error). */
+  log?: (line: string) => void;
+}
+
+/**
+ * A Redis reply error (WRONGTYPE, wrong arguments...) is the command's answer: Upstash returns it
+ * as 400 {"error"}. Anything else (connection refused or closed, retries exhausted, offline) means
+ * the store is unavailable: 503 {"error"}, which the edge's feature-store breaker counts.
+ */
+const isReplyError = (e: unknown) => e instanceof Error && e.name === 'ReplyError';
+
+export async function startUpstashBridge(redisUrl: string, token: string, port: number, o: UpstashBridgeOptions = {}): Promise<UpstashBridge> {
+  const log = o.log ?? ((l: string) => console.error(l));
+  const where = new URL(redisUrl).host;
+  // No offline queue: while Redis is down a request is answered 503 at once instead of waiting
+  // for reconnects (the edge has its own timeout and breaker); ioredis keeps reconnecting.
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, enableAutoPipelining: false, enableOfflineQueue: false, lazyConnect: true });
+  // One line per outage and one per recovery, not one per reconnect attempt; without a listener
+  // ioredis prints every failed reconnect as an unhandled error event.
+  let down: string | null = null;
+  redis.on('error', (e: Error & { code?: string }) => {
+    const why = e.code ?? e.message;
+    if (down === null) log(`upstash bridge: Redis at ${where} unreachable (${why}); answering 503 until it is back`);
+    down = why;
+  });
+  redis.on('ready', () => {
+    if (down !== null) log(`upstash bridge: Redis at ${where} reachable again`);
+    down = null;
+  });
+  // Down at start: the error listener says so and ioredis keeps trying; requests get 503 meanwhile.
+  await redis.connect().catch(() => undefined);
+  const unavailable = (res: ServerResponse, e?: unknown) =>
+    send(res, 503, { error: `ERR feature store unavailable: Redis at ${where} ${down ? `unreachable (${down})` : `not ready (${e instanceof Error ? e.message : redis.status})`}` });
   const server = createServer(async (req, res) => {
     try {
       if (req.headers.authorization !== `Bearer ${token}`) return send(res, 401, { error: 'Unauthorized' });
@@ -48,19 +80,31 @@ export async function startUpstashBridge(redisUrl: string, token: string, port: 
       const body = await readJson(req);
       if (path === '/' || path === '') {
         if (!isCommand(body)) return send(res, 400, { error: 'body must be a command array' });
+        if (redis.status !== 'ready') return unavailable(res);
         try {
           const [cmd, ...args] = body;
           const r = (await redis.callBuffer(String(cmd), ...args.map(String))) as Reply;
           return send(res, 200, { result: encode(r, base64) });
         } catch (e) {
+          if (!isReplyError(e)) return unavailable(res, e);
           return send(res, 400, { error: e instanceof Error ? e.message : String(e) });
         }
       }
       if (path === '/pipeline' || path === '/multi-exec') {
         if (!Array.isArray(body) || !body.every(isCommand)) return send(res, 400, { error: 'body must be an array of commands' });
+        if (redis.status !== 'ready') return unavailable(res);
         const batch = path === '/multi-exec' ? redis.multi() : redis.pipeline();
         for (const [cmd, ...args] of body) batch.callBuffer(String(cmd), ...args.map(String));
-        const results = (await batch.exec()) ?? [];
+        let results: [Error | null, unknown][];
+        try {
+          results = (await batch.exec()) ?? [];
+        } catch (e) {
+          if (!isReplyError(e)) return unavailable(res, e);
+          return send(res, 400, { error: e instanceof Error ? e.message : String(e) });
+        }
+        // A command that failed for want of a connection is not the command's answer.
+        const lost = results.find(([err]) => err && !isReplyError(err));
+        if (lost) return unavailable(res, lost[0]);
         return send(
           res,
           200,
@@ -77,6 +121,7 @@ export async function startUpstashBridge(redisUrl: string, token: string, port: 
     server,
     url: `http://127.0.0.1:${port}`,
     close: async () => {
+      server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
       redis.disconnect();
     },
