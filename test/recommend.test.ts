@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { REPO_ROOT } from '@vidplat/devstack/stack';
 import { FeatureKeys, ItemImportResponse, logisticRegressionOnnx, RANKING_FEATURE_COUNT, RecommendResponse } from '@vidplat/contracts';
 import { FeatureSnapshotWriter } from '@vidplat/stream/features/snapshot-writer';
 import type {} from '@vidplat/devstack/vitest-global-setup';
@@ -164,6 +167,13 @@ describe('demo seeder', () => {
     const logs: string[] = [];
     await seedRecommend({ edgeUrl: urls.edge!, env, tenants: [{ tenantId: t, name: t, template: 'music', superKey }], log: (l) => logs.push(l) });
     expect(logs.join('\n')).toMatch(/model ctr \(AUC/);
+    // The neighbour and user_cf lists come from the similarity job over the seeded sessions in
+    // events_raw, as under `npm start` (tools/devstack/src/cli.ts runs it after the seeders).
+    await new Promise<void>((resolve, reject) =>
+      execFile(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'stream/src/similarity/cli.ts'), '--tenant', t], { cwd: REPO_ROOT, env: { ...process.env, ...env }, timeout: 120_000 }, (err, _out, stderr) =>
+        err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(),
+      ),
+    );
     const res = await fetch(`${urls.edge}/v1/recommend?tenant=${t}&scenario=feed&user=u3&n=10&debug=1`, { headers: { authorization: `Bearer ${superKey}` } });
     const r = RecommendResponse.parse(await res.json());
     expect(r.items).toHaveLength(10);
