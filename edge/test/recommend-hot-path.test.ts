@@ -84,7 +84,7 @@ describe('recommend hot path: the fast paths give what the plain algorithms give
   });
 
   it('rank limit: 10 per requested item, at least 100, at most 500', () => {
-    expect([1, 10, 20, 50, 200].map(rankLimit)).toEqual([100, 100, 200, 500, 500]);
+    expect([1, 10, 20, 50, 200].map((n) => rankLimit(n))).toEqual([100, 100, 200, 500, 500]);
   });
 
   it('the unsorted merge holds the same candidates as the sorted one', () => {

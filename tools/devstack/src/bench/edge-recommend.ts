@@ -43,7 +43,7 @@ import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { Miniflare } from 'miniflare';
-import { FeatureKeys } from '@vidplat/contracts';
+import { FeatureKeys, SCENARIO_TEMPLATES } from '@vidplat/contracts';
 import { FeatureSnapshotWriter } from '@vidplat/stream/features/snapshot-writer';
 import { itemCfNeighbours } from '@vidplat/stream/training/item-cf';
 import { rng, type Interaction } from '@vidplat/stream/training/interactions';
@@ -90,6 +90,16 @@ const ALLOC = process.env.BENCH_ALLOC === '1';
  * Printed only; the last line is unchanged.
  */
 const FLOOR = process.env.BENCH_FLOOR === '1';
+/**
+ * BENCH_VARIANTS: JSON object {name: {rerank?: {...}, recall?: {channel: {...}}}}: scenario
+ * settings to compare with the default in the same run (design trade-offs such as a smaller rank
+ * cut or MMR pool, fewer IVF probes). Each becomes scenario `feed_<name>` (the vlog template, the
+ * bench's model and hot list, the overrides merged over the template's rerank rules and recall
+ * channels); after the measured phases, per variant and for `feed` again, recommend and the floor
+ * route are saturated (10 s each) and their req/s, workerd CPU per request and floor_ratio printed
+ * and added to the last line as `variants`.
+ */
+const VARIANTS = JSON.parse(process.env.BENCH_VARIANTS ?? '{}') as Record<string, { rerank?: Record<string, unknown>; recall?: Record<string, Record<string, unknown>> }>;
 /** BENCH_FIXED_SECONDS: length of each measured 100 req/s phase (default 30). */
 const FIXED_SECONDS = Number(process.env.BENCH_FIXED_SECONDS ?? 30);
 /** BENCH_VIA_ENTRY=1: load through Miniflare's entry worker and outbound strip worker (dev shims), as before. */
@@ -373,6 +383,18 @@ try {
   const key = ((await prov.json()) as { apiKey: string }).apiKey;
   const h = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
   await fetch(`${edge}/v1/scenarios`, { method: 'POST', headers: h, body: JSON.stringify({ scenario: 'feed', template: 'vlog', rankingModel: 'ctr' }) });
+  for (const [name, v] of Object.entries(VARIANTS)) {
+    const t = SCENARIO_TEMPLATES.vlog;
+    const body = {
+      scenario: `feed_${name}`,
+      template: 'vlog',
+      rankingModel: 'ctr',
+      rerank: { ...t.rerank, ...v.rerank },
+      recall: t.recall.map((c) => ({ ...c, ...v.recall?.[c.name] })),
+    };
+    const res = await fetch(`${edge}/v1/scenarios`, { method: 'POST', headers: h, body: JSON.stringify(body) });
+    if (res.status >= 300) throw new Error(`variant ${name}: ${res.status} ${await res.text()}`);
+  }
   const cats = ['travel', 'cooking', 'fitness', 'gaming', 'tech', 'diy', 'music', 'news'];
   const t0 = Date.now();
   const now = Date.now();
@@ -398,7 +420,7 @@ try {
   const writer = new FeatureSnapshotWriter(redis, 'bench');
   const heat = new Map<string, number>();
   for (const x of interactions) heat.set(x.item, (heat.get(x.item) ?? 0) + 1);
-  await writer.publishHotList(tenant, 'feed', [...heat].map(([itemId, score]) => ({ itemId, score })).sort((a, b) => b.score - a.score).slice(0, 500));
+  for (const scn of ['feed', ...Object.keys(VARIANTS).map((v) => `feed_${v}`)]) await writer.publishHotList(tenant, scn, [...heat].map(([itemId, score]) => ({ itemId, score })).sort((a, b) => b.score - a.score).slice(0, 500));
   const nbrs = itemCfNeighbours(interactions, 20);
   await writer.publishItemNeighbours(tenant, nbrs, 1);
   for (let u = 0; u < USERS; u += 500) {
@@ -614,8 +636,31 @@ try {
   // request must do: auth, the one /pipeline round trip, one ONNX run, the response), same run.
   const floorAllPath = () => recPath().replace('/v1/recommend?', '/v1/recommend/floor?');
   await saturate(floorAllPath, 2);
+  const flcpu0 = cpuMs(pids);
   const floorAll = await saturate(floorAllPath, 10);
+  const flcpu1 = cpuMs(pids);
+  // CPU per request is steadier than req/s on a shared machine: recommend's cost above the floor.
+  log(`floor saturation CPU per request: ${Object.keys(pids).map((k) => `${k} ${((flcpu1[k]! - flcpu0[k]!) / (floorAll.rps * 10)).toFixed(3)} ms`).join(', ')}`);
   log(`floor saturation (8 connections): ${floorAll.rps.toFixed(0)} req/s, errors ${floorAll.errors}; recommend/floor ${(recSat.rps / floorAll.rps).toFixed(2)}`);
+  // Design variants (BENCH_VARIANTS) against the default, same run, same procedure each.
+  const variants: Record<string, { rps: number; cpu_ms: number; floor_rps: number; floor_cpu_ms: number; floor_ratio: number }> = {};
+  const variantNames = Object.keys(VARIANTS);
+  for (const name of variantNames.length ? [...variantNames, 'default'] : []) {
+    const scn = name === 'default' ? 'feed' : `feed_${name}`;
+    const vrec = () => recPath().replace('scenario=feed&', `scenario=${scn}&`);
+    const vfloor = () => vrec().replace('/v1/recommend?', '/v1/recommend/floor?');
+    await saturate(vrec, 3);
+    const a0 = cpuMs(pids);
+    const r = await saturate(vrec, 10);
+    const a1 = cpuMs(pids);
+    await saturate(vfloor, 2);
+    const b0 = cpuMs(pids);
+    const f = await saturate(vfloor, 10);
+    const b1 = cpuMs(pids);
+    const v = { rps: Math.round(r.rps), cpu_ms: Math.round(((a1.workerd! - a0.workerd!) / (r.rps * 10)) * 1000) / 1000, floor_rps: Math.round(f.rps), floor_cpu_ms: Math.round(((b1.workerd! - b0.workerd!) / (f.rps * 10)) * 1000) / 1000, floor_ratio: Math.round((r.rps / f.rps) * 100) / 100 };
+    variants[name] = v;
+    log(`variant ${name} (${scn}${name === 'default' ? '' : ` ${JSON.stringify(VARIANTS[name])}`}): recommend ${v.rps} req/s, workerd ${v.cpu_ms} ms/req (errors ${r.errors}); floor ${v.floor_rps} req/s, workerd ${v.floor_cpu_ms} ms/req (errors ${f.errors}); floor_ratio ${v.floor_ratio}, CPU ratio ${(v.floor_cpu_ms / v.cpu_ms).toFixed(2)}`);
+  }
   if (FLOOR) {
     // The whole floor, then its parts: the round trip alone, the ONNX run alone.
     for (const parts of ['all', 'fetch', 'onnx'] as const) {
@@ -646,6 +691,7 @@ try {
   log(`hello-world saturation (8 connections): ${helloSat.rps.toFixed(0)} req/s, errors ${helloSat.errors}`);
   agent.destroy();
   const r2 = (x: number) => Math.round(x * 100) / 100;
+  const r3 = (x: number) => Math.round(x * 1000) / 1000;
   console.log(
     JSON.stringify({
       bench: 'edge-recommend',
@@ -656,6 +702,11 @@ try {
       ratio: r2(recSat.rps / helloSat.rps),
       floor_rps: r2(floorAll.rps),
       floor_ratio: r2(recSat.rps / floorAll.rps),
+      // workerd CPU per request at saturation (ms, from /proc): steadier than req/s on a shared machine.
+      cpu_ms: r3((cpu1.workerd! - cpu0.workerd!) / (recSat.rps * 10)),
+      floor_cpu_ms: r3((flcpu1.workerd! - flcpu0.workerd!) / (floorAll.rps * 10)),
+      baseline_cpu_ms: r3((hcpu1.workerd! - hcpu0.workerd!) / (helloSat.rps * 10)),
+      ...(variantNames.length ? { variants } : {}),
       baseline_p50_ms: r2(helloFixed.p50),
       baseline_p99_ms: r2(helloFixed.p99),
       offered_rps: 100,
