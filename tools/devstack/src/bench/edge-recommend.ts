@@ -99,7 +99,9 @@ const FLOOR = process.env.BENCH_FLOOR === '1';
  * route are saturated (10 s each) and their req/s, workerd CPU per request and floor_ratio printed
  * and added to the last line as `variants`.
  */
-const VARIANTS = JSON.parse(process.env.BENCH_VARIANTS ?? '{}') as Record<string, { rerank?: Record<string, unknown>; recall?: Record<string, Record<string, unknown>> }>;
+const VARIANTS = JSON.parse(process.env.BENCH_VARIANTS ?? '{}') as Record<string, { rerank?: Record<string, unknown>; recall?: Record<string, Record<string, unknown> | null> }>;
+/** BENCH_VARIANT_ROUNDS: rounds of the variant comparison (each scenario 2 s of recommend + 2 s of floor per round, interleaved). */
+const VARIANT_ROUNDS = Number(process.env.BENCH_VARIANT_ROUNDS ?? 5);
 /** BENCH_FIXED_SECONDS: length of each measured 100 req/s phase (default 30). */
 const FIXED_SECONDS = Number(process.env.BENCH_FIXED_SECONDS ?? 30);
 /** BENCH_VIA_ENTRY=1: load through Miniflare's entry worker and outbound strip worker (dev shims), as before. */
@@ -390,7 +392,8 @@ try {
       template: 'vlog',
       rankingModel: 'ctr',
       rerank: { ...t.rerank, ...v.rerank },
-      recall: t.recall.map((c) => ({ ...c, ...v.recall?.[c.name] })),
+      // A channel set to null is left out.
+      recall: t.recall.filter((c) => v.recall?.[c.name] !== null).map((c) => ({ ...c, ...v.recall?.[c.name] })),
     };
     const res = await fetch(`${edge}/v1/scenarios`, { method: 'POST', headers: h, body: JSON.stringify(body) });
     if (res.status >= 300) throw new Error(`variant ${name}: ${res.status} ${await res.text()}`);
@@ -643,23 +646,55 @@ try {
   log(`floor saturation CPU per request: ${Object.keys(pids).map((k) => `${k} ${((flcpu1[k]! - flcpu0[k]!) / (floorAll.rps * 10)).toFixed(3)} ms`).join(', ')}`);
   log(`floor saturation (8 connections): ${floorAll.rps.toFixed(0)} req/s, errors ${floorAll.errors}; recommend/floor ${(recSat.rps / floorAll.rps).toFixed(2)}`);
   // Design variants (BENCH_VARIANTS) against the default, same run, same procedure each.
-  const variants: Record<string, { rps: number; cpu_ms: number; floor_rps: number; floor_cpu_ms: number; floor_ratio: number }> = {};
+  const variants: Record<string, { rps: number; cpu_ms: number; floor_rps: number; floor_cpu_ms: number; floor_ratio: number; overlap?: number; diversity?: number }> = {};
   const variantNames = Object.keys(VARIANTS);
-  for (const name of variantNames.length ? [...variantNames, 'default'] : []) {
-    const scn = name === 'default' ? 'feed' : `feed_${name}`;
-    const vrec = () => recPath().replace('scenario=feed&', `scenario=${scn}&`);
-    const vfloor = () => vrec().replace('/v1/recommend?', '/v1/recommend/floor?');
-    await saturate(vrec, 3);
-    const a0 = cpuMs(pids);
-    const r = await saturate(vrec, 10);
-    const a1 = cpuMs(pids);
-    await saturate(vfloor, 2);
-    const b0 = cpuMs(pids);
-    const f = await saturate(vfloor, 10);
-    const b1 = cpuMs(pids);
-    const v = { rps: Math.round(r.rps), cpu_ms: Math.round(((a1.workerd! - a0.workerd!) / (r.rps * 10)) * 1000) / 1000, floor_rps: Math.round(f.rps), floor_cpu_ms: Math.round(((b1.workerd! - b0.workerd!) / (f.rps * 10)) * 1000) / 1000, floor_ratio: Math.round((r.rps / f.rps) * 100) / 100 };
-    variants[name] = v;
-    log(`variant ${name} (${scn}${name === 'default' ? '' : ` ${JSON.stringify(VARIANTS[name])}`}): recommend ${v.rps} req/s, workerd ${v.cpu_ms} ms/req (errors ${r.errors}); floor ${v.floor_rps} req/s, workerd ${v.floor_cpu_ms} ms/req (errors ${f.errors}); floor_ratio ${v.floor_ratio}, CPU ratio ${(v.floor_cpu_ms / v.cpu_ms).toFixed(2)}`);
+  // What a variant changes in the answers: for 300 users, the share of the default answer's items
+  // it also returns, and list diversity (distinct categories ÷ list length, as list-quality.ts
+  // counts it; an item v<i>'s category is cats[i % 8]).
+  const answers = async (scn: string) => {
+    const out: string[][] = [];
+    for (let k = 0; k < 300; k++) {
+      const res = await fetch(`${loadUrl.replace(/\/$/, '')}/v1/recommend?tenant=${tenant}&scenario=${scn}&user=u${(k * 37) % USERS}&n=20`, { headers: h });
+      out.push(((await res.json()) as { items: { itemId: string }[] }).items.map((i) => i.itemId));
+    }
+    return out;
+  };
+  const diversityOf = (lists: string[][]) => lists.reduce((s, l) => s + (l.length ? new Set(l.map((id) => cats[Number(id.slice(1)) % 8])).size / l.length : 0), 0) / lists.length;
+  const defaultAnswers = variantNames.length ? await answers('feed') : [];
+  // Interleaved rounds (default, variant 1, variant 2, … each round), so the machine's other load
+  // falls on every variant alike; req/s and CPU summed over the rounds.
+  const names = variantNames.length ? ['default', ...variantNames] : [];
+  const scnOf = (name: string) => (name === 'default' ? 'feed' : `feed_${name}`);
+  const acc = new Map(names.map((nm) => [nm, { rec: 0, recCpu: 0, floor: 0, floorCpu: 0, errors: 0 }]));
+  for (const nm of names) {
+    const vrec = () => recPath().replace('scenario=feed&', `scenario=${scnOf(nm)}&`);
+    await saturate(vrec, 2);
+  }
+  for (let round = 0; round < VARIANT_ROUNDS; round++) {
+    for (const nm of names) {
+      const vrec = () => recPath().replace('scenario=feed&', `scenario=${scnOf(nm)}&`);
+      const vfloor = () => vrec().replace('/v1/recommend?', '/v1/recommend/floor?');
+      const a = acc.get(nm)!;
+      const a0 = cpuMs(pids);
+      const r = await saturate(vrec, 2);
+      const a1 = cpuMs(pids);
+      const f = await saturate(vfloor, 2);
+      const a2 = cpuMs(pids);
+      a.rec += r.rps * 2;
+      a.recCpu += a1.workerd! - a0.workerd!;
+      a.floor += f.rps * 2;
+      a.floorCpu += a2.workerd! - a1.workerd!;
+      if (r.errors !== '0' || f.errors !== '0') a.errors++;
+    }
+  }
+  for (const nm of names) {
+    const a = acc.get(nm)!;
+    const secs = 2 * VARIANT_ROUNDS;
+    const v = { rps: Math.round(a.rec / secs), cpu_ms: Math.round((a.recCpu / a.rec) * 1000) / 1000, floor_rps: Math.round(a.floor / secs), floor_cpu_ms: Math.round((a.floorCpu / a.floor) * 1000) / 1000, floor_ratio: Math.round((a.rec / a.floor) * 100) / 100 };
+    const mine = nm === 'default' ? defaultAnswers : await answers(scnOf(nm));
+    const overlap = mine.reduce((s2, l, k) => s2 + (defaultAnswers[k]!.length ? l.filter((id) => defaultAnswers[k]!.includes(id)).length / defaultAnswers[k]!.length : 1), 0) / mine.length;
+    variants[nm] = { ...v, overlap: Math.round(overlap * 1000) / 1000, diversity: Math.round(diversityOf(mine) * 1000) / 1000 };
+    log(`variant ${nm} (${scnOf(nm)}${nm === 'default' ? '' : ` ${JSON.stringify(VARIANTS[nm])}`}), ${VARIANT_ROUNDS} interleaved rounds: recommend ${v.rps} req/s, workerd ${v.cpu_ms} ms/req; floor ${v.floor_rps} req/s, workerd ${v.floor_cpu_ms} ms/req; floor_ratio ${v.floor_ratio}, CPU ratio ${(v.floor_cpu_ms / v.cpu_ms).toFixed(2)}${a.errors ? `; ${a.errors} rounds with errors` : ''}; answers (300 users, n=20): ${(overlap * 100).toFixed(1)} % of the default's items, list diversity ${diversityOf(mine).toFixed(3)}`);
   }
   if (FLOOR) {
     // The whole floor, then its parts: the round trip alone, the ONNX run alone.
