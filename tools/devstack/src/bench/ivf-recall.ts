@@ -12,7 +12,25 @@ import { readFileSync } from 'node:fs';
 import { topKDot } from '@vidplat/contracts';
 import { trainBpr } from '@vidplat/stream/training/matrix-factorisation';
 import { parseRatings, splitByTimePerUser } from '@vidplat/stream/evaluation/ratings';
-import { buildIvf, searchIvf, userVector, type EmbeddingIndex, type Ivf } from '../../../../edge/src/recommend/embedding-index.js';
+
+// The edge's own IVF (imported at run time, as gen-edge-api imports the Worker's app: the edge's
+// sources are not part of this project's type check).
+interface Ivf {
+  k: number;
+}
+interface Index {
+  version: string;
+  dim: number;
+  ids: string[];
+  matrix: Float32Array;
+  rowOf: Map<string, number>;
+  ivf: Ivf;
+}
+const { buildIvf, searchIvf, userVector } = (await import(new URL('../../../../edge/src/recommend/embedding-index.ts', import.meta.url).href)) as {
+  buildIvf(matrix: Float32Array, dim: number, n: number): Ivf;
+  searchIvf(ix: Index, query: Float32Array, k: number, exclude: ReadonlySet<string>, nprobe: number): { itemId: string; score: number }[];
+  userVector(ix: Index, recent: readonly string[]): Float32Array | null;
+};
 
 const file = process.argv[2] ?? '/work/shared/data/ml-latest-small/ratings.csv';
 const { ratings } = parseRatings(readFileSync(file, 'utf8'));
@@ -20,7 +38,7 @@ const { train, test } = splitByTimePerUser(ratings, 0.2);
 const emb = trainBpr(train, { dim: 16, epochs: 15 });
 const ids = emb.items;
 const n = ids.length;
-const ix: EmbeddingIndex & { ivf: Ivf } = { version: 'x', dim: emb.dim, ids, matrix: emb.itemVectors, rowOf: new Map(ids.map((id, i) => [id, i])), ivf: buildIvf(emb.itemVectors, emb.dim, n) };
+const ix: Index = { version: 'x', dim: emb.dim, ids, matrix: emb.itemVectors, rowOf: new Map(ids.map((id, i) => [id, i])), ivf: buildIvf(emb.itemVectors, emb.dim, n) };
 const histories = new Map<string, { item: string; ts: number }[]>();
 for (const x of train) (histories.get(x.user) ?? histories.set(x.user, []).get(x.user)!).push({ item: x.item, ts: x.ts });
 const heldOut = new Map<string, Set<string>>();
