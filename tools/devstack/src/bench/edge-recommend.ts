@@ -31,8 +31,10 @@
  * with BENCH_PRIORITY=1 the bench processes at nice -10, with BENCH_FREEZE=1 no isolate cache refreshes,
  * with BENCH_ALLOC=1 the bytes each recommend request allocates, by site, with BENCH_FLOOR=1 the
  * CPU and throughput of the work every recommend request must do (see FLOOR).
- * Last line: {"bench":"edge-recommend","rps","p50_ms","p99_ms","baseline_rps","ratio","floor_rps","floor_ratio"} (floor_ratio =
- * recommend req/s ÷ the floor route's req/s at saturation, same run; see FLOOR).
+ * Last line: {"bench":"edge-recommend","rps","p50_ms","p99_ms","baseline_rps","ratio","floor_rps","floor_ratio","cpu_ms",
+ * "floor_cpu_ms","baseline_cpu_ms",…} (floor_ratio = recommend req/s ÷ the floor route's req/s at saturation, same run; see
+ * FLOOR; *_cpu_ms = workerd CPU per request at saturation, steadier than req/s on a shared machine), with BENCH_VARIANTS
+ * also `variants` (scenario settings compared in interleaved rounds, see VARIANTS).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
