@@ -102,6 +102,13 @@ const FLOOR = process.env.BENCH_FLOOR === '1';
  * and added to the last line as `variants`.
  */
 const VARIANTS = JSON.parse(process.env.BENCH_VARIANTS ?? '{}') as Record<string, { rerank?: Record<string, unknown>; recall?: Record<string, Record<string, unknown> | null> }>;
+/**
+ * BENCH_USER_CF=N: also write every user a user-CF list of up to N items (`fs:<t>:ucf:<user>`, the
+ * neighbours of their items by summed item-CF score), so the user_cf channel recalls (the default
+ * scenario reads 100 + 20) and a variant can serve personal candidates from a per-user list read
+ * in the first round trip instead of recalling them per request.
+ */
+const USER_CF = Number(process.env.BENCH_USER_CF ?? 0);
 /** BENCH_VARIANT_ROUNDS: rounds of the variant comparison (each scenario 2 s of recommend + 2 s of floor per round, interleaved). */
 const VARIANT_ROUNDS = Number(process.env.BENCH_VARIANT_ROUNDS ?? 5);
 /** BENCH_FIXED_SECONDS: length of each measured 100 req/s phase (default 30). */
@@ -435,6 +442,25 @@ try {
       tx.del(FeatureKeys.userRecent(tenant, `u${v}`)).zadd(FeatureKeys.userRecent(tenant, `u${v}`), ...mine.flatMap((x) => [x.ts, x.item] as const));
     }
     await tx.exec();
+  }
+  if (USER_CF > 0) {
+    const t1 = Date.now();
+    const itemsOf = new Map<string, string[]>();
+    for (const x of interactions) (itemsOf.get(x.user) ?? itemsOf.set(x.user, []).get(x.user)!).push(x.item);
+    for (let u = 0; u < USERS; u += 500) {
+      const tx = redis.multi();
+      for (let v = u; v < u + 500; v++) {
+        const mine = itemsOf.get(`u${v}`) ?? [];
+        const score = new Map<string, number>();
+        for (const it of mine) for (const nb of nbrs.get(it) ?? []) if (!mine.includes(nb.itemId)) score.set(nb.itemId, (score.get(nb.itemId) ?? 0) + nb.score);
+        const list = [...score].sort((a, b) => b[1] - a[1]).slice(0, USER_CF);
+        const k = FeatureKeys.userCf(tenant, `u${v}`);
+        tx.del(k);
+        if (list.length) tx.zadd(k, ...list.flatMap(([id, sc]) => [sc, id] as const));
+      }
+      await tx.exec();
+    }
+    log(`user-CF lists of up to ${USER_CF} items for ${USERS} users in ${((Date.now() - t1) / 1000).toFixed(1)} s`);
   }
   const trained = trainRanking({ interactions, impressions: [] });
   if (!trained) throw new Error('could not train the bench model');
