@@ -9374,6 +9374,7 @@ export interface components {
         RecallChannel: {
             /** @enum {string} */
             name: "hot" | "item_cf" | "embedding" | "fresh" | "user_cf";
+            probes?: number;
             size: number;
             weight: number;
         };
@@ -9471,6 +9472,9 @@ export interface components {
             freshnessHalfLifeHours?: number;
             kinds?: ("video" | "article" | "product" | "track" | "course" | "banner" | "announcement" | "series")[];
             maxPerCategory?: number;
+            mmrPoolPerItem?: number;
+            rankMin?: number;
+            rankPerItem?: number;
         };
         /**
          * @default {
@@ -9496,6 +9500,9 @@ export interface components {
             freshnessHalfLifeHours?: number;
             kinds?: ("video" | "article" | "product" | "track" | "course" | "banner" | "announcement" | "series")[];
             maxPerCategory?: number;
+            mmrPoolPerItem?: number;
+            rankMin?: number;
+            rankPerItem?: number;
         };
         ResumeScheduleRequest: {
             /** @default false */

@@ -299,6 +299,8 @@ export interface RerankItem {
 
 export interface RerankOptions {
   n: number;
+  /** MMR pool: the best poolPerItem·n candidates by boosted score (default 4; scenario rerank.mmrPoolPerItem). */
+  poolPerItem?: number | undefined;
   /** Only items[0..count) are candidates (default: all), so a caller can hand over a reused, longer array. */
   count?: number | undefined;
   /** MMR trade-off: 1 = relevance only. */
@@ -438,10 +440,16 @@ export function rerankMmr(items: RerankItem[], o: RerankOptions): Scored[] {
   return out;
 }
 
+/**
+ * Candidates ranked per request (edge and offline alike): the best max(rankMin, rankPerItem·n) by
+ * recall, at most 500; defaults 10 per requested item, at least 100 (scenario rerank settings).
+ */
+export const rankLimitFor = (n: number, r?: { rankPerItem?: number | undefined; rankMin?: number | undefined }): number => Math.min(500, Math.max(r?.rankMin ?? 100, (r?.rankPerItem ?? 10) * n));
+
 /** rerankMmr's picks as indexes into `items` with their boosted scores, best pick first. */
 export function rerankMmrPicks(items: readonly RerankItem[], o: RerankOptions): { index: number[]; score: number[] } {
   const n = Math.min(o.count ?? items.length, items.length);
-  const poolMax = Math.max(0, Math.min(n, o.n * 4));
+  const poolMax = Math.max(0, Math.min(n, o.n * (o.poolPerItem ?? 4)));
   const x = rerankScratch;
   x.reserve(n, poolMax);
   const { boostedScore, order } = x;

@@ -15,6 +15,11 @@ export const RecallChannel = z.object({
   name: RecallChannelName,
   weight: z.number().min(0).max(10),
   size: z.number().int().min(1).max(1000),
+  /**
+   * Embedding channel only: IVF cells probed per query on large catalogues (unset = 8). Fewer
+   * probes scan fewer vectors (cheaper) and find fewer of the exact nearest items.
+   */
+  probes: z.number().int().min(1).max(256).optional(),
 });
 
 export const RerankRules = z.object({
@@ -44,6 +49,15 @@ export const RerankRules = z.object({
    * day) without any engagement is demoted for them. 0 turns it off; unset = DEFAULT_FATIGUE_IMPRESSIONS.
    */
   fatigueImpressions: z.number().int().min(0).max(1000).optional(),
+  /**
+   * Serving cost vs answer quality (unset = the defaults in brackets): the best
+   * max(rankMin, rankPerItem·n) candidates by recall (at most 500) are scored by the model
+   * [10 per requested item, at least 100], and MMR picks from the best mmrPoolPerItem·n of them
+   * [4]. Smaller values cost less CPU per request and may change the answer.
+   */
+  rankPerItem: z.number().int().min(1).max(50).optional(),
+  rankMin: z.number().int().min(1).max(500).optional(),
+  mmrPoolPerItem: z.number().int().min(1).max(20).optional(),
 });
 export const DEFAULT_FATIGUE_IMPRESSIONS = 3;
 

@@ -32,7 +32,7 @@ export async function floorRecommend(c: Context<AppEnv>): Promise<Response> {
   const parts = c.req.query('parts') ?? 'all';
   const sizes = new Map(cfg.recall.map((r) => [r.name, r.size]));
   const base = parts === 'onnx' ? null : await readBase(recommendStore(edgeConfig(c.env)), tenant, scenario, user, { hot: sizes.get('hot') ?? 0, fresh: (sizes.get('fresh') ?? 0) * 2, recent: 50 });
-  const rows = rankLimit(n);
+  const rows = rankLimit(n, cfg.rerank);
   let scores: Float32Array = new Float32Array(rows);
   let model: string | null = null;
   if (parts !== 'fetch') {

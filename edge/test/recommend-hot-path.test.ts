@@ -83,8 +83,11 @@ describe('recommend hot path: the fast paths give what the plain algorithms give
     }
   });
 
-  it('rank limit: 10 per requested item, at least 100, at most 500', () => {
-    expect([1, 10, 20, 50, 200].map(rankLimit)).toEqual([100, 100, 200, 500, 500]);
+  it('rank limit: 10 per requested item, at least 100, at most 500; the scenario may set per item and minimum', () => {
+    expect([1, 10, 20, 50, 200].map((n) => rankLimit(n))).toEqual([100, 100, 200, 500, 500]);
+    const rerank = { diversityLambda: 0.7, freshnessBoost: 0.2, freshnessHalfLifeHours: 48, filterSeen: true };
+    expect([1, 10, 20, 50, 200].map((n) => rankLimit(n, rerank))).toEqual([100, 100, 200, 500, 500]);
+    expect([1, 10, 20, 50, 200].map((n) => rankLimit(n, { ...rerank, rankPerItem: 5, rankMin: 50 }))).toEqual([50, 50, 100, 250, 500]);
   });
 
   it('the unsorted merge holds the same candidates as the sorted one', () => {
@@ -313,13 +316,16 @@ describe('recommend hot path: the fast paths give what the plain algorithms give
       const plain = searchIvf(ix, q, 100, exclude);
       expect(cols.toScored()).toEqual(plain);
       expect(Array.from(cols.nums.subarray(0, cols.count))).toEqual(plain.map((x) => rowNumbers(ix).nums[ix.rowOf.get(x.itemId)!]!));
+      // Fewer or more probed cells (the embedding channel's `probes`): the plain search with that nprobe.
+      const probes = 1 + (t % 12);
+      expect(nearestInto(ix, q, 100, exclude, reused, probes).toScored()).toEqual(searchIvf(ix, q, 100, exclude, probes));
     }
     expect(ix.excludeScratch!.every((x) => x === 0)).toBe(true);
   });
 });
 
 /** The re-rank as first written (full sort, eager similarities): the reference for the fast one. */
-function referenceRerank(items: RerankItem[], o: { n: number; lambda: number; freshnessBoost: number; freshnessHalfLifeHours: number; maxPerCategory?: number; nowMs: number }) {
+function referenceRerank(items: RerankItem[], o: { n: number; poolPerItem?: number; lambda: number; freshnessBoost: number; freshnessHalfLifeHours: number; maxPerCategory?: number; nowMs: number }) {
   const sim = (a: RerankItem, b: RerankItem) => {
     if (a.embedding && b.embedding && a.embedding.length === b.embedding.length) {
       let dot = 0;
@@ -343,7 +349,7 @@ function referenceRerank(items: RerankItem[], o: { n: number; lambda: number; fr
   const boosted: typeof sorted = [];
   const inPool = new Map<string, number>();
   for (const x of sorted) {
-    if (boosted.length >= o.n * 4) break;
+    if (boosted.length >= o.n * (o.poolPerItem ?? 4)) break;
     const cat = x.it.categories[0];
     if (o.maxPerCategory && cat !== undefined) {
       const k = inPool.get(cat) ?? 0;
@@ -411,6 +417,9 @@ describe('re-rank: the heap-fed, lazily updated MMR equals the plain algorithm',
       // A reused, longer array with `count` (the pipeline's per-request items): the extra items are not candidates.
       const longer = [...items, ...items.slice(0, 7).map((x) => ({ ...x, itemId: `extra-${x.itemId}`, score: 10 }))];
       expect(rerankMmr(longer, { ...o, count: items.length })).toEqual(expected);
+      // A smaller or larger pool (scenario rerank.mmrPoolPerItem): the reference with that pool.
+      const poolPerItem = 1 + (trial % 6);
+      expect(rerankMmr(items, { ...o, poolPerItem })).toEqual(referenceRerank(items, { ...o, poolPerItem }));
     }
   });
 });

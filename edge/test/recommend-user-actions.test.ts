@@ -210,6 +210,19 @@ describe('recommend reads the real-time actions in its one first round trip', ()
     expect(other.items[0]!.itemId).toBe('i0');
   });
 
+  it("the scenario's rank cut (rerank.rankPerItem / rankMin) ranks only the best candidates by recall, and says so", async () => {
+    const s = store();
+    const all = await run(s);
+    expect(all.traces.find((x) => x.stage === 'rank')).toMatchObject({ candidates: 30 });
+    const c = ScenarioConfig.parse({ ...cfg(), rerank: { ...cfg().rerank, rankPerItem: 1, rankMin: 12, mmrPoolPerItem: 1 } });
+    const r = await run(s, c);
+    expect(r.traces.find((x) => x.stage === 'rank')).toMatchObject({ candidates: 12, note: expect.stringMatching(/best 12 of 30 by recall/) });
+    // The hot list's first 12 (i0…i11) are the best by recall; the answer comes from them only.
+    const best = new Set(Array.from({ length: 12 }, (_, i) => `i${i}`));
+    expect(r.items).toHaveLength(10);
+    for (const it of r.items) expect(best.has(it.itemId)).toBe(true);
+  });
+
   it('an item shown three times without engagement falls behind', async () => {
     const s = store();
     const base = (await run(s)).items.map((i) => i.itemId);

@@ -251,11 +251,14 @@ export function nearestWithRows(ix: EmbeddingIndex, query: Float32Array, k: numb
  * per id), so the excluded ids' rows are marked in the index's mark array for the scan (a byte
  * read per row instead of a set lookup) and unmarked after it.
  */
-function ivfTop(ix: EmbeddingIndex & { ivf: Ivf }, query: Float32Array, k: number, exclude: ReadonlySet<string>): TopKRows {
-  if (!exclude.size || ix.rowOf.size !== ix.ids.length) return searchIvfTop(ix, query, k, exclude, 8, undefined);
+/** IVF cells probed per query unless the scenario says otherwise (recall channel `probes`). */
+export const DEFAULT_PROBES = 8;
+
+function ivfTop(ix: EmbeddingIndex & { ivf: Ivf }, query: Float32Array, k: number, exclude: ReadonlySet<string>, probes = DEFAULT_PROBES): TopKRows {
+  if (!exclude.size || ix.rowOf.size !== ix.ids.length) return searchIvfTop(ix, query, k, exclude, probes, undefined);
   const marks = markExcluded(ix, exclude, 1);
   try {
-    return searchIvfTop(ix, query, k, exclude, 8, marks);
+    return searchIvfTop(ix, query, k, exclude, probes, marks);
   } finally {
     markExcluded(ix, exclude, 0);
   }
@@ -265,7 +268,7 @@ function ivfTop(ix: EmbeddingIndex & { ivf: Ivf }, query: Float32Array, k: numbe
  * nearestWithRows written into `out` (ids, scores, item numbers of the rows; out.gen their table
  * generation): the same items in the same order, with no object per item.
  */
-export function nearestInto(ix: EmbeddingIndex, query: Float32Array, k: number, exclude: ReadonlySet<string>, out: ScoredColumns): ScoredColumns {
+export function nearestInto(ix: EmbeddingIndex, query: Float32Array, k: number, exclude: ReadonlySet<string>, out: ScoredColumns, probes = DEFAULT_PROBES): ScoredColumns {
   out.count = 0;
   if (!ix.ivf || k <= 0) {
     const r = nearestWithRows(ix, query, k, exclude);
@@ -280,7 +283,7 @@ export function nearestInto(ix: EmbeddingIndex, query: Float32Array, k: number, 
     out.gen = rn.gen;
     return out;
   }
-  const top = ivfTop(ix as EmbeddingIndex & { ivf: Ivf }, query, k, exclude);
+  const top = ivfTop(ix as EmbeddingIndex & { ivf: Ivf }, query, k, exclude, probes);
   const rn = rowNumbers(ix);
   const n = top.count;
   out.reserve(n);

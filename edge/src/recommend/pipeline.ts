@@ -3,6 +3,7 @@ import {
   heuristicScores,
   ITEM_CF_SEEDS,
   itemCfListDepth,
+  rankLimitFor,
   rerankMmrPicks,
   writeFeatureRows,
   RANKING_FEATURE_COUNT,
@@ -17,7 +18,7 @@ import {
 import { featuresRecommendable } from '../items/feature-mirror.js';
 import { currentModel, scoreWithModel } from '../ranking/model-registry.js';
 import { hotWithFeatures } from './hot-channel.js';
-import { embeddingIndex, nearestInto, rowNorms, rowNumbers, rowOfNumber, userVector, type RowNumbers } from './embedding-index.js';
+import { DEFAULT_PROBES, embeddingIndex, nearestInto, rowNorms, rowNumbers, rowOfNumber, userVector, type RowNumbers } from './embedding-index.js';
 import { bestRows, sharedChannelsOfRow, itemCfRecall, mergeColumns, rowsByRecall, type ChannelColumns, type MergedColumns, type ScoredColumns } from './candidates.js';
 import { releaseScratch, takeScratch, type RequestScratch } from './request-scratch.js';
 import { itemNumbers } from './item-numbers.js';
@@ -66,7 +67,7 @@ export class FeatureStoreDown extends Error {
  * at most 500). Every later stage costs per candidate; items past 10·n by recall rarely reach
  * the top n, and the cut is reported in the rank stage's note.
  */
-export const rankLimit = (n: number): number => Math.min(500, Math.max(100, 10 * n));
+export const rankLimit = (n: number, rerank?: ScenarioConfig['rerank']): number => rankLimitFor(n, rerank);
 
 interface RecallShape {
   sizes: Partial<Record<RecallChannelName, number>>;
@@ -87,6 +88,9 @@ function recallShape(cfg: ScenarioConfig): RecallShape {
   }
   return r;
 }
+
+/** IVF cells the embedding channel probes (scenario recall setting; default 8). */
+const probesOf = (cfg: ScenarioConfig): number => cfg.recall.find((c) => c.name === 'embedding')?.probes ?? DEFAULT_PROBES;
 
 /** A channel's items in columns with their eligible indexes (see candidates.ts). */
 type ChannelWithFeatures = ChannelColumns;
@@ -460,7 +464,7 @@ async function pipelineWith(x: RequestScratch, redis: FeatureStore, kv: KVNamesp
       const q = ix && !cold ? userVector(ix, recent) : null;
       if (!ix) embNote = r.note ?? 'no embeddings trained for this tenant';
       else if (!q) embNote = cold ? 'cold start: no recent items' : 'recent items have no embeddings';
-      else nearestInto(ix, q, sizes.embedding, seen, emb);
+      else nearestInto(ix, q, sizes.embedding, seen, emb, probesOf(cfg));
     } catch (e) {
       emb.count = 0;
       embNote = `embedding recall failed: ${e instanceof Error ? e.message : String(e)}`;
@@ -510,7 +514,7 @@ async function pipelineWith(x: RequestScratch, redis: FeatureStore, kv: KVNamesp
   const m = mergeColumns(channels, weights, x.merged);
   // Ranking and re-ranking do not depend on the candidates' order (scores are per row; re-rank
   // sorts by its own score): rows are sorted only for the debug listing.
-  const limit = rankLimit(n);
+  const limit = rankLimit(n, cfg.rerank);
   const byRecallRows = debug ? rowsByRecall(m) : null;
   const totalRecalled = debug ? String(new Set([...base.hot.map((h) => h.itemId), ...cf.ids.slice(0, cf.count), ...emb.ids.slice(0, emb.count), ...fresh.ids.slice(0, fresh.count), ...ucf.ids.slice(0, ucf.count)]).size) : '';
   let mergeNote = `${totalRecalled ? `${totalRecalled} recalled, ` : ''}${m.count} eligible (published, unseen, allowed)`;
@@ -578,6 +582,7 @@ async function pipelineWith(x: RequestScratch, redis: FeatureStore, kv: KVNamesp
   const picks = rerankMmrPicks(ranked, {
     n,
     count: rankCount,
+    poolPerItem: cfg.rerank.mmrPoolPerItem,
     lambda: cfg.rerank.diversityLambda,
     freshnessBoost: cfg.rerank.freshnessBoost,
     freshnessHalfLifeHours: cfg.rerank.freshnessHalfLifeHours,

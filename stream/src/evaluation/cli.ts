@@ -3,7 +3,7 @@
  *   [--seed 1] [--min-rating 4] [--test-share 0.2] [--knn-k 100] [--ease-lambdas 10,50,200,500,1000]
  *   [--resamples 1000] [--drop-features fresh,recency] [--splits N]
  *   [--channels hot:1:100,item_cf:1.5:100,embedding:1.2:100,fresh:0.5:50,user_cf:1:100] [--user-cf ease|knn]
- *   [--diversity-lambda 0.9] [--freshness-boost 0.05]`
+ *   [--diversity-lambda 0.9] [--freshness-boost 0.05] [--rank-per-item 10 --rank-min 100] [--mmr-pool 4]`
  *
  * Offline evaluation on a MovieLens file (`u.data` or `ratings.csv`): baselines (popularity,
  * item-kNN, EASE), each recall channel, the pipeline with heuristic weights and with a trained
@@ -18,7 +18,7 @@ import type { ChannelConfig } from '../training/offline-recommender.js';
 import { evaluateRecommenders, type Protocol } from './evaluate.js';
 import { parseMovies, parseRatings, RatingsFileError } from './ratings.js';
 
-const USAGE = 'usage: npm run eval:recs -- --ratings FILE [--movies FILE] [--protocol temporal|random5|loo] [--seed N] [--min-rating 4] [--test-share 0.2] [--knn-k 100] [--ease-lambdas 10,50,200] [--resamples 1000] [--drop-features a,b] [--splits N] [--channels name:weight:size,...] [--user-cf ease|knn] [--user-cf-weights 0,0.25,0.5] [--diversity-lambda 0.9] [--freshness-boost 0.05]';
+const USAGE = 'usage: npm run eval:recs -- --ratings FILE [--movies FILE] [--protocol temporal|random5|loo] [--seed N] [--min-rating 4] [--test-share 0.2] [--knn-k 100] [--ease-lambdas 10,50,200] [--resamples 1000] [--drop-features a,b] [--splits N] [--channels name:weight:size,...] [--user-cf ease|knn] [--user-cf-weights 0,0.25,0.5] [--diversity-lambda 0.9] [--freshness-boost 0.05] [--rank-per-item N] [--rank-min N] [--mmr-pool N]';
 const fail = (msg: string): never => {
   console.error(msg);
   process.exit(2);
@@ -44,6 +44,9 @@ try {
       'user-cf-weights': { type: 'string' },
       'diversity-lambda': { type: 'string' },
       'freshness-boost': { type: 'string' },
+      'rank-per-item': { type: 'string' },
+      'rank-min': { type: 'string' },
+      'mmr-pool': { type: 'string' },
     },
   }) as { values: Record<string, string | undefined> });
 } catch (e) {
@@ -71,7 +74,11 @@ const unknown = (v['drop-features'] ?? '').split(',').filter((f) => f && !(RANKI
 if (unknown.length) fail(`--drop-features: unknown ${unknown.join(', ')}; features are ${RANKING_FEATURES.join(', ')}`);
 
 if (v['user-cf'] !== 'ease' && v['user-cf'] !== 'knn') fail(`--user-cf must be ease or knn\n${USAGE}`);
-const rerank: { diversityLambda?: number; freshnessBoost?: number } = {};
+const rerank: { diversityLambda?: number; freshnessBoost?: number; rankPerItem?: number; rankMin?: number; mmrPoolPerItem?: number } = {};
+// The edge's serving-cost settings (scenario rerank.rankPerItem / rankMin / mmrPoolPerItem).
+if (v['rank-per-item'] !== undefined) rerank.rankPerItem = int('rank-per-item', 1);
+if (v['rank-min'] !== undefined) rerank.rankMin = int('rank-min', 1);
+if (v['mmr-pool'] !== undefined) rerank.mmrPoolPerItem = int('mmr-pool', 1);
 if (v['diversity-lambda'] !== undefined) {
   rerank.diversityLambda = Number(v['diversity-lambda']);
   if (!(rerank.diversityLambda >= 0 && rerank.diversityLambda <= 1)) fail('--diversity-lambda must be in [0, 1]');

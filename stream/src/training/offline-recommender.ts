@@ -4,6 +4,7 @@ import {
   itemCfListDepth,
   itemCfRecallScores,
   mergeRecall,
+  rankLimitFor,
   RANKING_FEATURE_COUNT,
   recency,
   rerankMmr,
@@ -44,6 +45,14 @@ export interface OfflineOptions {
   embeddingDim?: number;
   embeddingEpochs?: number;
   categories?: ReadonlyMap<string, readonly string[]>;
+  /**
+   * The edge's serving-cost settings (scenario rerank.rankPerItem / rankMin / mmrPoolPerItem):
+   * with rankPerItem or rankMin set, only the best rankLimitFor(n) candidates by recall are ranked,
+   * as at the edge (unset: the best 500); mmrPoolPerItem sizes the MMR pool (default 4).
+   */
+  rankPerItem?: number;
+  rankMin?: number;
+  mmrPoolPerItem?: number;
 }
 
 export const DEFAULT_CHANNELS: ChannelConfig[] = [
@@ -176,7 +185,11 @@ export class OfflineRecommender {
 
   /** Full pipeline: recall → merge → rank (model or heuristic) → MMR/freshness re-rank. */
   recommend(user: string, n: number, model: LrModel | RowScorer | null): Scored[] {
-    const { cands, features } = this.candidates(user);
+    const all = this.candidates(user);
+    // The edge's rank cut (candidates are in recall order), when the options ask for it.
+    const cut = this.o.rankPerItem !== undefined || this.o.rankMin !== undefined ? Math.min(all.cands.length, rankLimitFor(n, this.o)) : all.cands.length;
+    const cands = cut < all.cands.length ? all.cands.slice(0, cut) : all.cands;
+    const features = all.features;
     const scores = !model ? heuristicScores(features, cands.length) : 'scores' in model ? model.scores(features, cands.length) : Float32Array.from(cands, (_, i) => predict(model, features, i));
     const e = this.embeddings;
     return rerankMmr(
@@ -190,7 +203,7 @@ export class OfflineRecommender {
           embedding: e && r !== undefined ? e.itemVectors.subarray(r * e.dim, (r + 1) * e.dim) : undefined,
         };
       }),
-      { n, lambda: this.o.diversityLambda, freshnessBoost: this.o.freshnessBoost, freshnessHalfLifeHours: this.o.halfLifeHours, nowMs: this.nowMs },
+      { n, poolPerItem: this.o.mmrPoolPerItem, lambda: this.o.diversityLambda, freshnessBoost: this.o.freshnessBoost, freshnessHalfLifeHours: this.o.halfLifeHours, nowMs: this.nowMs },
     );
   }
 }

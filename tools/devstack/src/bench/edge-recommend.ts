@@ -31,8 +31,10 @@
  * with BENCH_PRIORITY=1 the bench processes at nice -10, with BENCH_FREEZE=1 no isolate cache refreshes,
  * with BENCH_ALLOC=1 the bytes each recommend request allocates, by site, with BENCH_FLOOR=1 the
  * CPU and throughput of the work every recommend request must do (see FLOOR).
- * Last line: {"bench":"edge-recommend","rps","p50_ms","p99_ms","baseline_rps","ratio","floor_rps","floor_ratio"} (floor_ratio =
- * recommend req/s ÷ the floor route's req/s at saturation, same run; see FLOOR).
+ * Last line: {"bench":"edge-recommend","rps","p50_ms","p99_ms","baseline_rps","ratio","floor_rps","floor_ratio","cpu_ms",
+ * "floor_cpu_ms","baseline_cpu_ms",…} (floor_ratio = recommend req/s ÷ the floor route's req/s at saturation, same run; see
+ * FLOOR; *_cpu_ms = workerd CPU per request at saturation, steadier than req/s on a shared machine), with BENCH_VARIANTS
+ * also `variants` (scenario settings compared in interleaved rounds, see VARIANTS).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -43,7 +45,7 @@ import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { Miniflare } from 'miniflare';
-import { FeatureKeys } from '@vidplat/contracts';
+import { FeatureKeys, SCENARIO_TEMPLATES } from '@vidplat/contracts';
 import { FeatureSnapshotWriter } from '@vidplat/stream/features/snapshot-writer';
 import { itemCfNeighbours } from '@vidplat/stream/training/item-cf';
 import { rng, type Interaction } from '@vidplat/stream/training/interactions';
@@ -90,6 +92,25 @@ const ALLOC = process.env.BENCH_ALLOC === '1';
  * Printed only; the last line is unchanged.
  */
 const FLOOR = process.env.BENCH_FLOOR === '1';
+/**
+ * BENCH_VARIANTS: JSON object {name: {rerank?: {...}, recall?: {channel: {...}}}}: scenario
+ * settings to compare with the default in the same run (design trade-offs such as a smaller rank
+ * cut or MMR pool, fewer IVF probes). Each becomes scenario `feed_<name>` (the vlog template, the
+ * bench's model and hot list, the overrides merged over the template's rerank rules and recall
+ * channels); after the measured phases, per variant and for `feed` again, recommend and the floor
+ * route are saturated (10 s each) and their req/s, workerd CPU per request and floor_ratio printed
+ * and added to the last line as `variants`.
+ */
+const VARIANTS = JSON.parse(process.env.BENCH_VARIANTS ?? '{}') as Record<string, { rerank?: Record<string, unknown>; recall?: Record<string, Record<string, unknown> | null> }>;
+/**
+ * BENCH_USER_CF=N: also write every user a user-CF list of up to N items (`fs:<t>:ucf:<user>`, the
+ * neighbours of their items by summed item-CF score), so the user_cf channel recalls (the default
+ * scenario reads 100 + 20) and a variant can serve personal candidates from a per-user list read
+ * in the first round trip instead of recalling them per request.
+ */
+const USER_CF = Number(process.env.BENCH_USER_CF ?? 0);
+/** BENCH_VARIANT_ROUNDS: rounds of the variant comparison (each scenario 2 s of recommend + 2 s of floor per round, interleaved). */
+const VARIANT_ROUNDS = Number(process.env.BENCH_VARIANT_ROUNDS ?? 5);
 /** BENCH_FIXED_SECONDS: length of each measured 100 req/s phase (default 30). */
 const FIXED_SECONDS = Number(process.env.BENCH_FIXED_SECONDS ?? 30);
 /** BENCH_VIA_ENTRY=1: load through Miniflare's entry worker and outbound strip worker (dev shims), as before. */
@@ -373,6 +394,19 @@ try {
   const key = ((await prov.json()) as { apiKey: string }).apiKey;
   const h = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
   await fetch(`${edge}/v1/scenarios`, { method: 'POST', headers: h, body: JSON.stringify({ scenario: 'feed', template: 'vlog', rankingModel: 'ctr' }) });
+  for (const [name, v] of Object.entries(VARIANTS)) {
+    const t = SCENARIO_TEMPLATES.vlog;
+    const body = {
+      scenario: `feed_${name}`,
+      template: 'vlog',
+      rankingModel: 'ctr',
+      rerank: { ...t.rerank, ...v.rerank },
+      // A channel set to null is left out.
+      recall: t.recall.filter((c) => v.recall?.[c.name] !== null).map((c) => ({ ...c, ...v.recall?.[c.name] })),
+    };
+    const res = await fetch(`${edge}/v1/scenarios`, { method: 'POST', headers: h, body: JSON.stringify(body) });
+    if (res.status >= 300) throw new Error(`variant ${name}: ${res.status} ${await res.text()}`);
+  }
   const cats = ['travel', 'cooking', 'fitness', 'gaming', 'tech', 'diy', 'music', 'news'];
   const t0 = Date.now();
   const now = Date.now();
@@ -398,7 +432,7 @@ try {
   const writer = new FeatureSnapshotWriter(redis, 'bench');
   const heat = new Map<string, number>();
   for (const x of interactions) heat.set(x.item, (heat.get(x.item) ?? 0) + 1);
-  await writer.publishHotList(tenant, 'feed', [...heat].map(([itemId, score]) => ({ itemId, score })).sort((a, b) => b.score - a.score).slice(0, 500));
+  for (const scn of ['feed', ...Object.keys(VARIANTS).map((v) => `feed_${v}`)]) await writer.publishHotList(tenant, scn, [...heat].map(([itemId, score]) => ({ itemId, score })).sort((a, b) => b.score - a.score).slice(0, 500));
   const nbrs = itemCfNeighbours(interactions, 20);
   await writer.publishItemNeighbours(tenant, nbrs, 1);
   for (let u = 0; u < USERS; u += 500) {
@@ -408,6 +442,25 @@ try {
       tx.del(FeatureKeys.userRecent(tenant, `u${v}`)).zadd(FeatureKeys.userRecent(tenant, `u${v}`), ...mine.flatMap((x) => [x.ts, x.item] as const));
     }
     await tx.exec();
+  }
+  if (USER_CF > 0) {
+    const t1 = Date.now();
+    const itemsOf = new Map<string, string[]>();
+    for (const x of interactions) (itemsOf.get(x.user) ?? itemsOf.set(x.user, []).get(x.user)!).push(x.item);
+    for (let u = 0; u < USERS; u += 500) {
+      const tx = redis.multi();
+      for (let v = u; v < u + 500; v++) {
+        const mine = itemsOf.get(`u${v}`) ?? [];
+        const score = new Map<string, number>();
+        for (const it of mine) for (const nb of nbrs.get(it) ?? []) if (!mine.includes(nb.itemId)) score.set(nb.itemId, (score.get(nb.itemId) ?? 0) + nb.score);
+        const list = [...score].sort((a, b) => b[1] - a[1]).slice(0, USER_CF);
+        const k = FeatureKeys.userCf(tenant, `u${v}`);
+        tx.del(k);
+        if (list.length) tx.zadd(k, ...list.flatMap(([id, sc]) => [sc, id] as const));
+      }
+      await tx.exec();
+    }
+    log(`user-CF lists of up to ${USER_CF} items for ${USERS} users in ${((Date.now() - t1) / 1000).toFixed(1)} s`);
   }
   const trained = trainRanking({ interactions, impressions: [] });
   if (!trained) throw new Error('could not train the bench model');
@@ -614,8 +667,63 @@ try {
   // request must do: auth, the one /pipeline round trip, one ONNX run, the response), same run.
   const floorAllPath = () => recPath().replace('/v1/recommend?', '/v1/recommend/floor?');
   await saturate(floorAllPath, 2);
+  const flcpu0 = cpuMs(pids);
   const floorAll = await saturate(floorAllPath, 10);
+  const flcpu1 = cpuMs(pids);
+  // CPU per request is steadier than req/s on a shared machine: recommend's cost above the floor.
+  log(`floor saturation CPU per request: ${Object.keys(pids).map((k) => `${k} ${((flcpu1[k]! - flcpu0[k]!) / (floorAll.rps * 10)).toFixed(3)} ms`).join(', ')}`);
   log(`floor saturation (8 connections): ${floorAll.rps.toFixed(0)} req/s, errors ${floorAll.errors}; recommend/floor ${(recSat.rps / floorAll.rps).toFixed(2)}`);
+  // Design variants (BENCH_VARIANTS) against the default, same run, same procedure each.
+  const variants: Record<string, { rps: number; cpu_ms: number; floor_rps: number; floor_cpu_ms: number; floor_ratio: number; overlap?: number; diversity?: number }> = {};
+  const variantNames = Object.keys(VARIANTS);
+  // What a variant changes in the answers: for 300 users, the share of the default answer's items
+  // it also returns, and list diversity (distinct categories ÷ list length, as list-quality.ts
+  // counts it; an item v<i>'s category is cats[i % 8]).
+  const answers = async (scn: string) => {
+    const out: string[][] = [];
+    for (let k = 0; k < 300; k++) {
+      const res = await fetch(`${loadUrl.replace(/\/$/, '')}/v1/recommend?tenant=${tenant}&scenario=${scn}&user=u${(k * 37) % USERS}&n=20`, { headers: h });
+      out.push(((await res.json()) as { items: { itemId: string }[] }).items.map((i) => i.itemId));
+    }
+    return out;
+  };
+  const diversityOf = (lists: string[][]) => lists.reduce((s, l) => s + (l.length ? new Set(l.map((id) => cats[Number(id.slice(1)) % 8])).size / l.length : 0), 0) / lists.length;
+  const defaultAnswers = variantNames.length ? await answers('feed') : [];
+  // Interleaved rounds (default, variant 1, variant 2, … each round), so the machine's other load
+  // falls on every variant alike; req/s and CPU summed over the rounds.
+  const names = variantNames.length ? ['default', ...variantNames] : [];
+  const scnOf = (name: string) => (name === 'default' ? 'feed' : `feed_${name}`);
+  const acc = new Map(names.map((nm) => [nm, { rec: 0, recCpu: 0, floor: 0, floorCpu: 0, errors: 0 }]));
+  for (const nm of names) {
+    const vrec = () => recPath().replace('scenario=feed&', `scenario=${scnOf(nm)}&`);
+    await saturate(vrec, 2);
+  }
+  for (let round = 0; round < VARIANT_ROUNDS; round++) {
+    for (const nm of names) {
+      const vrec = () => recPath().replace('scenario=feed&', `scenario=${scnOf(nm)}&`);
+      const vfloor = () => vrec().replace('/v1/recommend?', '/v1/recommend/floor?');
+      const a = acc.get(nm)!;
+      const a0 = cpuMs(pids);
+      const r = await saturate(vrec, 2);
+      const a1 = cpuMs(pids);
+      const f = await saturate(vfloor, 2);
+      const a2 = cpuMs(pids);
+      a.rec += r.rps * 2;
+      a.recCpu += a1.workerd! - a0.workerd!;
+      a.floor += f.rps * 2;
+      a.floorCpu += a2.workerd! - a1.workerd!;
+      if (r.errors !== '0' || f.errors !== '0') a.errors++;
+    }
+  }
+  for (const nm of names) {
+    const a = acc.get(nm)!;
+    const secs = 2 * VARIANT_ROUNDS;
+    const v = { rps: Math.round(a.rec / secs), cpu_ms: Math.round((a.recCpu / a.rec) * 1000) / 1000, floor_rps: Math.round(a.floor / secs), floor_cpu_ms: Math.round((a.floorCpu / a.floor) * 1000) / 1000, floor_ratio: Math.round((a.rec / a.floor) * 100) / 100 };
+    const mine = nm === 'default' ? defaultAnswers : await answers(scnOf(nm));
+    const overlap = mine.reduce((s2, l, k) => s2 + (defaultAnswers[k]!.length ? l.filter((id) => defaultAnswers[k]!.includes(id)).length / defaultAnswers[k]!.length : 1), 0) / mine.length;
+    variants[nm] = { ...v, overlap: Math.round(overlap * 1000) / 1000, diversity: Math.round(diversityOf(mine) * 1000) / 1000 };
+    log(`variant ${nm} (${scnOf(nm)}${nm === 'default' ? '' : ` ${JSON.stringify(VARIANTS[nm])}`}), ${VARIANT_ROUNDS} interleaved rounds: recommend ${v.rps} req/s, workerd ${v.cpu_ms} ms/req; floor ${v.floor_rps} req/s, workerd ${v.floor_cpu_ms} ms/req; floor_ratio ${v.floor_ratio}, CPU ratio ${(v.floor_cpu_ms / v.cpu_ms).toFixed(2)}${a.errors ? `; ${a.errors} rounds with errors` : ''}; answers (300 users, n=20): ${(overlap * 100).toFixed(1)} % of the default's items, list diversity ${diversityOf(mine).toFixed(3)}`);
+  }
   if (FLOOR) {
     // The whole floor, then its parts: the round trip alone, the ONNX run alone.
     for (const parts of ['all', 'fetch', 'onnx'] as const) {
@@ -646,6 +754,7 @@ try {
   log(`hello-world saturation (8 connections): ${helloSat.rps.toFixed(0)} req/s, errors ${helloSat.errors}`);
   agent.destroy();
   const r2 = (x: number) => Math.round(x * 100) / 100;
+  const r3 = (x: number) => Math.round(x * 1000) / 1000;
   console.log(
     JSON.stringify({
       bench: 'edge-recommend',
@@ -656,6 +765,11 @@ try {
       ratio: r2(recSat.rps / helloSat.rps),
       floor_rps: r2(floorAll.rps),
       floor_ratio: r2(recSat.rps / floorAll.rps),
+      // workerd CPU per request at saturation (ms, from /proc): steadier than req/s on a shared machine.
+      cpu_ms: r3((cpu1.workerd! - cpu0.workerd!) / (recSat.rps * 10)),
+      floor_cpu_ms: r3((flcpu1.workerd! - flcpu0.workerd!) / (floorAll.rps * 10)),
+      baseline_cpu_ms: r3((hcpu1.workerd! - hcpu0.workerd!) / (helloSat.rps * 10)),
+      ...(variantNames.length ? { variants } : {}),
       baseline_p50_ms: r2(helloFixed.p50),
       baseline_p99_ms: r2(helloFixed.p99),
       offered_rps: 100,
