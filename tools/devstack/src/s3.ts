@@ -86,7 +86,8 @@ ${['catch_errors', 'gatekeeper', 'healthcheck', 'proxy_logging', 'listing_format
   const url = `http://127.0.0.1:${proxyPort}`;
   const proxyLog = processes.at(-1)!.logFile;
   try {
-    await waitFor('Swift proxy /healthcheck', () => httpOk(`${url}/healthcheck`), 30_000, proxyLog);
+    // A cold machine's first Swift start imports its Python packages from disk: 30 s was seen to fail once.
+    await waitFor('Swift proxy /healthcheck', () => httpOk(`${url}/healthcheck`), 90_000, proxyLog);
     // Buckets are Swift containers of the account: create them over Swift's own API.
     let auth: { token: string; storage: string } | undefined;
     await waitFor(
