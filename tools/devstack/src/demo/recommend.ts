@@ -139,7 +139,7 @@ export const seedRecommend: DemoSeeder = async (ctx) => {
         }),
       );
       if (exp.status !== 201 && exp.status !== 409) throw new Error(`experiment: ${exp.status} ${await exp.text()}`);
-      ctx.log(`recommend: ${t.tenantId} scenario feed (${t.template}), ${ITEMS} items, hot list + ${USERS} users' recent items and sessions (neighbours and user_cf lists: the similarity job), model ctr${trained ? ` (AUC ${trained.auc.toFixed(3)})` : ' (not trained)'}, experiment feed-ranker`);
+      ctx.log(`recommend: ${t.tenantId} scenario feed (${t.template}), ${ITEMS} items, hot list + ${USERS} users' recent items and sessions (neighbours and user_cf lists: the similarity job), model ctr${trained ? ` (AUC ${trained.auc.toFixed(3)}, ranker ${trained.kind})` : ' (not trained)'}, experiment feed-ranker`);
     }
   } finally {
     redis.disconnect();
