@@ -42,7 +42,7 @@ export async function loadTrainingEvents(ch: ClickHouseClient, tenantId: string,
 export interface TrainedRanking {
   /** The linear ranker refitted on every row (logged whichever kind ships). */
   model: LrModel;
-  /** The served ranker chosen on validation users (chooseRanker): `channel:<feature>`, `pairwise` or `coordinate_ascent`, and each contender's NDCG@10 there. */
+  /** The served ranker chosen on validation users (chooseRanker): `channel:<feature>`, `pairwise` or `coordinate_ascent`, and each contender's NDCG@10 there; with `wide_deep`, each kind's group AUC (keys `group_auc:*`). */
   kind: string;
   check: Record<string, number>;
   /** With `ranker: 'wide_deep'`: the Wide & Deep fit (what `onnx` holds) and its validation figures. */
@@ -101,7 +101,7 @@ export function trainRanking(ev: TrainingEvents, halfLifeHours = 48, rankerOptio
     // Asked for by name: the Wide & Deep ranker (eval:recs shows it below the choice on validation
     // under both protocols on MovieLens, so it is not the default; stream/README.md).
     const deep = chooseLinearOrDeep(ds, RANKING_FEATURE_COUNT, rankerOptions);
-    return { model: deep.linear, kind: 'wide_deep', check: { ...deep.validation }, deep, auc: deep.heldOutAuc, rows: ds.rows, positives: nPos, onnx: deep.onnx(`ctr model (wide_deep); held-out AUC ${deep.heldOutAuc.toFixed(4)}`), recommender };
+    return { model: deep.linear, kind: 'wide_deep', check: { 'group_auc:linear': deep.validation.linear, 'group_auc:wide_deep': deep.validation.wide_deep }, deep, auc: deep.heldOutAuc, rows: ds.rows, positives: nPos, onnx: deep.onnx(`ctr model (wide_deep); held-out AUC ${deep.heldOutAuc.toFixed(4)}`), recommender };
   }
   const model = trainPairwiseRanker(ds.x.subarray(0, split * RANKING_FEATURE_COUNT), ds.y.subarray(0, split), ds.groups.subarray(0, split), RANKING_FEATURE_COUNT);
   const a = auc(Array.from(holdY, (_, i) => predict(model, holdX, i)), holdY);
